@@ -1,0 +1,5 @@
+"""Allows ``python -m htcat``."""
+
+from htcat.cli.app import main
+
+main()

@@ -1,0 +1,307 @@
+"""Entries, links and people: validation, slugs, tag normalization (spec §1).
+
+An entry is a plain JSON-ready ``dict`` so that fields htcat does not know
+survive every read and write untouched; this module is the one place that
+decides what a valid entry looks like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from htcat.errors import FieldProblem, InvalidEntry
+
+Entry = dict[str, Any]
+"""An entry as stored: known fields validated, unknown fields kept as they are."""
+
+TYPES = (
+    "information-memorandum",
+    "report",
+    "research",
+    "webinar",
+    "fact-sheet",
+    "toolkit",
+    "training",
+    "guidance",
+    "data",
+    "other",
+)
+LINK_KINDS = ("pdf", "webinar", "video", "page", "transcript", "slides", "dataset", "other")
+ROLES = ("author", "speaker", "moderator", "editor", "contributor")
+STATUSES = ("draft", "published", "archived")
+LIST_FIELDS = ("people", "audiences", "tags", "links")
+TEXT_FIELDS = ("title", "type", "summary", "date", "publisher", "status", "notes")
+STAMP_FIELDS = ("created", "updated")
+KNOWN_FIELDS = ("id", *TEXT_FIELDS, *LIST_FIELDS, *STAMP_FIELDS)
+"""Known fields in the order people read them (tables, CSV columns, forms)."""
+
+EDITABLE_FIELDS = tuple(f for f in KNOWN_FIELDS if f not in ("id", *STAMP_FIELDS))
+MAX_TITLE = 500
+MAX_TEXT = 1_000_000
+MAX_SLUG = 80
+
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
+_CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"} | {"\x7f"}
+
+
+def now_stamp() -> str:
+    """The UTC timestamp htcat writes into ``created`` and ``updated``."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip accents, for matching and sorting."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def slugify(title: str) -> str:
+    """An id made from a title: ``[a-z0-9-]``, at most 80 characters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(title).encode("ascii", "ignore").decode()).strip("-")
+    if len(slug) > MAX_SLUG:
+        slug = slug[:MAX_SLUG].rsplit("-", 1)[0] or slug[:MAX_SLUG]
+    return slug or "entry"
+
+
+def unique_id(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``… whichever is free."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def normalize_tag(tag: str) -> str:
+    """Trimmed, lower case, inner white space to ``-``."""
+    return re.sub(r"\s+", "-", tag.strip().lower())
+
+
+def normalize_tags(tags: Iterable[str]) -> list[str]:
+    """Normalized, unique and sorted, as every entry stores them."""
+    return sorted({t for t in (normalize_tag(tag) for tag in tags) if t})
+
+
+def normalize_url(url: str) -> str:
+    """The form used to decide that two links point at the same thing.
+
+    Scheme and host lower-cased, default port, fragment and a trailing slash
+    dropped.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, {"http": 80, "https": 443}.get(scheme)) else f"{host}:{port}"
+    path = parts.path.rstrip("/")
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a link, or None when it can."""
+    if not url:
+        return "is empty"
+    if any(c.isspace() or c in _CONTROL for c in url):
+        return "contains white space or control characters"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must be an absolute http or https URL"
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return "has an invalid port"
+    if not parts.hostname:
+        return "has no host"
+    if parts.username is not None or parts.password is not None:
+        return "must not contain a user name or password"
+    return None
+
+
+def guess_kind(url: str) -> str:
+    """The kind of a link given without one: a PDF by its path, else a page."""
+    return "pdf" if urlsplit(url).path.lower().endswith(".pdf") else "page"
+
+
+def parse_link_text(text: str) -> dict[str, Any]:
+    """A link from ``url`` or ``label|url|kind`` (CLI options and CSV cells)."""
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) == 1:
+        return {"url": parts[0]}
+    if len(parts) == 2:
+        return {"label": parts[0], "url": parts[1]}
+    if len(parts) == 3:
+        return {"label": parts[0], "url": parts[1], "kind": parts[2]}
+    raise InvalidEntry([FieldProblem("links", text, "expected URL or LABEL|URL|KIND")])
+
+
+def parse_person_text(text: str) -> dict[str, Any]:
+    """A person from ``name``, ``name|role`` or ``name|role|affiliation``."""
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) > 3:
+        raise InvalidEntry([FieldProblem("people", text, "expected NAME|ROLE|AFFILIATION")])
+    keys = ("name", "role", "affiliation")
+    return dict(zip(keys, parts, strict=False))
+
+
+def link_text(link: Mapping[str, Any]) -> str:
+    """The ``label|url|kind`` form of a link, the inverse of `parse_link_text`."""
+    return f"{link.get('label', '')}|{link['url']}|{link.get('kind', '')}"
+
+
+def person_text(person: Mapping[str, Any]) -> str:
+    """The ``name|role|affiliation`` form, the inverse of `parse_person_text`."""
+    return f"{person['name']}|{person.get('role', '')}|{person.get('affiliation', '')}"
+
+
+class _Checker:
+    """Collects every problem of one entry instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldProblem] = []
+
+    def fail(self, field: str, value: object, reason: str) -> None:
+        self.problems.append(FieldProblem(field, value, reason))
+
+    def text(self, field: str, value: object, *, multiline: bool = True) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.fail(field, value, "must be text")
+            return ""
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        refused = _CONTROL if multiline else _CONTROL | {"\n", "\t"}
+        if any(c in refused for c in value):
+            self.fail(field, value, "contains control characters")
+        if len(value) > MAX_TEXT:
+            self.fail(field, value[:40], f"is longer than {MAX_TEXT:,} characters")
+        return value if multiline else value.strip()
+
+    def choice(self, field: str, value: object, choices: tuple[str, ...], default: str) -> str:
+        text = self.text(field, value, multiline=False).lower() or default
+        if text not in choices:
+            self.fail(field, value, "must be one of " + ", ".join(choices))
+        return text
+
+    def items(self, field: str, value: object) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(field, value, "must be a list")
+            return []
+        return value
+
+
+def _check_date(c: _Checker, value: object) -> str:
+    date = c.text("date", value, multiline=False)
+    if not date:
+        return ""
+    match = _DATE_RE.match(date)
+    if not match:
+        c.fail("date", value, "must be YYYY, YYYY-MM or YYYY-MM-DD")
+        return date
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        c.fail("date", value, "is not a calendar date")
+    return date
+
+
+def _check_person(c: _Checker, raw: object) -> dict[str, Any] | None:
+    if isinstance(raw, str):
+        raw = parse_person_text(raw)
+    if not isinstance(raw, dict):
+        c.fail("people", raw, "each person must be an object with name, role, affiliation")
+        return None
+    person = dict(raw)
+    person["name"] = c.text("people.name", raw.get("name"), multiline=False)
+    if not person["name"]:
+        c.fail("people.name", raw.get("name"), "is required")
+    person["role"] = c.choice("people.role", raw.get("role"), ROLES, "author")
+    person["affiliation"] = c.text("people.affiliation", raw.get("affiliation"), multiline=False)
+    return person
+
+
+def _check_link(c: _Checker, raw: object) -> dict[str, Any] | None:
+    if isinstance(raw, str):
+        raw = parse_link_text(raw)
+    if not isinstance(raw, dict):
+        c.fail("links", raw, "each link must be an object with url, label, kind")
+        return None
+    link = dict(raw)
+    url = c.text("links.url", raw.get("url"), multiline=False)
+    problem = url_problem(url)
+    if problem:
+        c.fail("links.url", raw.get("url"), problem)
+    link["url"] = url
+    link["label"] = c.text("links.label", raw.get("label"), multiline=False)
+    link["kind"] = c.choice("links.kind", raw.get("kind"), LINK_KINDS, guess_kind(url))
+    check = raw.get("check")
+    if check is not None and not isinstance(check, dict):
+        c.fail("links.check", check, "must be an object")
+    link["check"] = check
+    return link
+
+
+def _check_strings(c: _Checker, field: str, value: object) -> list[str]:
+    seen: dict[str, None] = {}
+    for item in c.items(field, value):
+        text = c.text(field, item, multiline=False)
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
+    """The entry ``raw`` describes, normalized; raises `InvalidEntry` naming every problem.
+
+    ``id``, ``created`` and ``updated`` are checked when present; assigning
+    them is the store's job. Unknown fields are kept as they are.
+    """
+    c = _Checker()
+    entry: Entry = dict(raw)
+    if raw.get("id") not in (None, ""):
+        ident = raw["id"]
+        if not isinstance(ident, str) or not _ID_RE.match(ident):
+            c.fail("id", ident, "must be lower-case letters, digits and single hyphens")
+        entry["id"] = ident
+    else:
+        entry.pop("id", None)
+    title = " ".join(c.text("title", raw.get("title")).split())
+    if not title:
+        c.fail("title", raw.get("title"), "is required")
+    elif len(title) > MAX_TITLE:
+        c.fail("title", title[:40] + "...", f"is longer than {MAX_TITLE} characters")
+    entry["title"] = title
+    entry["type"] = c.choice("type", raw.get("type"), TYPES, "other")
+    entry["summary"] = c.text("summary", raw.get("summary")).strip()
+    entry["date"] = _check_date(c, raw.get("date"))
+    entry["publisher"] = c.text("publisher", raw.get("publisher"), multiline=False)
+    entry["status"] = c.choice("status", raw.get("status"), STATUSES, "published")
+    entry["notes"] = c.text("notes", raw.get("notes")).strip()
+    people = (_check_person(c, p) for p in c.items("people", raw.get("people")))
+    entry["people"] = [p for p in people if p is not None]
+    entry["audiences"] = _check_strings(c, "audiences", raw.get("audiences"))
+    entry["tags"] = normalize_tags(_check_strings(c, "tags", raw.get("tags")))
+    links = (_check_link(c, link) for link in c.items("links", raw.get("links")))
+    entry["links"] = [link for link in links if link is not None]
+    for field in STAMP_FIELDS:
+        stamp = raw.get(field)
+        if stamp in (None, ""):
+            entry.pop(field, None)
+        elif not isinstance(stamp, str) or not _STAMP_RE.match(stamp):
+            c.fail(field, stamp, "must be a UTC timestamp like 2026-01-31T12:00:00Z")
+    if c.problems:
+        raise InvalidEntry(c.problems, where)
+    return entry

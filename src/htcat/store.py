@@ -1,0 +1,316 @@
+"""The catalog file: TinyDB over an in-memory image, a lock, atomic writes, a schema.
+
+A command reads the file once, works on the image through TinyDB, and writes
+it back at most once: to a temporary file in the same folder, flushed and
+fsynced, then renamed over the old one, all under an exclusive lock. A file
+that is not a valid catalog is never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from htcat.errors import CatalogError, InputError
+from htcat.model import Entry, now_stamp, slugify, unique_id, validate_entry
+
+SCHEMA_VERSION = 1
+META_TABLE = "_meta"
+ENTRIES_TABLE = "entries"
+DEFAULT_PATH = Path("data/catalog.json")
+DEFAULT_LOCK_TIMEOUT = 10.0
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+
+Image = dict[str, dict[str, Any]]
+"""The whole file as TinyDB sees it: table name → document id → document."""
+
+
+def catalog_path(db: str | os.PathLike[str] | None = None) -> Path:
+    """Where the catalog is: ``--db``, else ``HTCAT_DB``, else ``data/catalog.json``."""
+    if db:
+        return Path(db)
+    return Path(os.environ["HTCAT_DB"]) if os.environ.get("HTCAT_DB") else DEFAULT_PATH
+
+
+def dump_json(data: object) -> bytes:
+    """Pretty UTF-8 JSON with sorted keys and a final newline: stable bytes."""
+    return orjson.dumps(data, option=_JSON_OPTIONS)
+
+
+def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new bytes."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    except OSError as exc:
+        raise CatalogError(f"cannot write {what} {path}: {exc.strerror}") from exc
+    tmp_name = ""
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+        tmp_name = ""
+        _fsync_folder(folder)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CatalogError(f"cannot write {what} {path}: {reason} — not changed") from exc
+    finally:
+        if tmp_name:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temp_files(path: Path) -> None:
+    """Delete temporary files a killed writer left; called only under the lock."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+class _ImageStorage(Storage):  # type: ignore[misc]
+    """A TinyDB storage over an image held in memory; the catalog writes it out."""
+
+    def __init__(self, image: Image) -> None:
+        self.image = image
+
+    def read(self) -> Image:
+        return self.image
+
+    def write(self, data: Image) -> None:
+        self.image = data
+
+
+def parse_image(raw: bytes, path: Path) -> Image:
+    """The tables of a catalog file, migrated to the current schema.
+
+    Refuses, with the path and position, anything that is not a catalog.
+    """
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise CatalogError(
+            f"catalog {path} line {exc.lineno}, column {exc.colno}: {exc.msg} — not overwritten"
+        ) from exc
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise CatalogError(f"{path} is not an htcat catalog (expected an object of tables)")
+    meta = data.get(META_TABLE, {}).get("1", {})
+    version = meta.get("schema", 0) if isinstance(meta, dict) else None
+    if not isinstance(version, int):
+        raise CatalogError(f"{path} is not an htcat catalog (bad schema version {version!r})")
+    if version > SCHEMA_VERSION:
+        raise CatalogError(
+            f"catalog {path} has schema {version}, newer than this htcat understands "
+            f"({SCHEMA_VERSION}); upgrade htcat"
+        )
+    if version == 0:
+        data.setdefault(ENTRIES_TABLE, data.pop("_default", {}))
+    entries = data.get(ENTRIES_TABLE, {})
+    for doc_id, doc in entries.items():
+        if not doc_id.isdigit() or not isinstance(doc, dict):
+            raise CatalogError(f"catalog {path}: entry {doc_id!r} is not an entry object")
+    data[ENTRIES_TABLE] = entries
+    data[META_TABLE] = {"1": {"schema": SCHEMA_VERSION}}
+    return data
+
+
+def empty_image() -> Image:
+    return {META_TABLE: {"1": {"schema": SCHEMA_VERSION}}, ENTRIES_TABLE: {}}
+
+
+class Catalog:
+    """The catalog in memory: TinyDB over the file's image, with entry-level operations.
+
+    Obtain one from `read_catalog` (to look) or `change_catalog` (to change).
+    """
+
+    def __init__(self, path: Path, image: Image) -> None:
+        self.path = path
+        self._storage = _ImageStorage(image)
+        self.db = TinyDB(storage=lambda: self._storage)
+        self.table = self.db.table(ENTRIES_TABLE, cache_size=0)
+        self._doc_ids: dict[str, int] | None = None
+
+    @property
+    def image(self) -> Image:
+        return self._storage.image
+
+    def entries(self) -> list[Entry]:
+        """Every entry, as plain dicts."""
+        return [dict(doc) for doc in self.table.all()]
+
+    def _ids(self) -> dict[str, int]:
+        if self._doc_ids is None:
+            raw = self.image[ENTRIES_TABLE]
+            self._doc_ids = {doc.get("id", ""): int(key) for key, doc in raw.items()}
+        return self._doc_ids
+
+    def ids(self) -> set[str]:
+        return set(self._ids())
+
+    def resolve(self, prefix: str) -> str:
+        """The id that ``prefix`` names: itself, or the one id it begins."""
+        ids = self._ids()
+        if prefix in ids:
+            return prefix
+        found = sorted(i for i in ids if prefix and i.startswith(prefix))
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise InputError(f"no entry with id {prefix!r}")
+        shown = ", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+        raise InputError(f"id {prefix!r} is ambiguous: {shown}")
+
+    def get(self, prefix: str) -> Entry:
+        """The entry whose id is or begins with ``prefix``."""
+        ident = self.resolve(prefix)
+        return dict(self.image[ENTRIES_TABLE][str(self._ids()[ident])])
+
+    def add_many(self, raws: Iterable[Entry], *, keep_stamps: bool = False) -> list[Entry]:
+        """Validate and insert new entries in one TinyDB write; ids made from titles."""
+        taken = self.ids()
+        added: list[Entry] = []
+        stamp = now_stamp()
+        for raw in raws:
+            entry = validate_entry(raw)
+            ident = entry.get("id") or slugify(entry["title"])
+            entry["id"] = unique_id(ident, taken)
+            taken.add(entry["id"])
+            if not keep_stamps or "created" not in entry:
+                entry["created"] = stamp
+            if not keep_stamps or "updated" not in entry:
+                entry["updated"] = stamp
+            added.append(entry)
+        self.table.insert_multiple(added)
+        self._doc_ids = None
+        return added
+
+    def add(self, raw: Entry) -> Entry:
+        return self.add_many([raw])[0]
+
+    def replace_many(self, entries: Iterable[Entry], *, touch: bool = True) -> list[Entry]:
+        """Validate and store new versions of existing entries, in one TinyDB write.
+
+        An entry whose content did not change keeps its ``updated`` stamp.
+        """
+        ids = self._ids()
+        raw_table = self.image[ENTRIES_TABLE]
+        changes: dict[str, Entry] = {}
+        stamp = now_stamp()
+        for new in entries:
+            entry = validate_entry(new, where=new["id"])
+            old = raw_table[str(ids[new["id"]])]
+            entry["created"] = old.get("created", stamp)
+            entry["updated"] = old.get("updated", stamp)
+            if touch and entry != old:
+                entry["updated"] = stamp
+            changes[entry["id"]] = entry
+
+        def swap(doc: dict[str, Any]) -> None:
+            new_version = changes[doc["id"]]
+            doc.clear()
+            doc.update(new_version)
+
+        if changes:
+            self.table.update(swap, doc_ids=[ids[i] for i in changes])
+        return list(changes.values())
+
+    def replace(self, entry: Entry) -> Entry:
+        return self.replace_many([entry])[0]
+
+    def remove_many(self, idents: Iterable[str]) -> None:
+        """Remove the entries with these (full) ids in one TinyDB write."""
+        ids = self._ids()
+        self.table.remove(doc_ids=[ids[i] for i in idents])
+        self._doc_ids = None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError(
+            f"no catalog at {path}; create one with 'htcat init' or choose one with --db"
+        ) from None
+    except IsADirectoryError:
+        raise CatalogError(f"catalog {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog {path}: {exc.strerror}") from exc
+
+
+def read_catalog(path: Path) -> Catalog:
+    """The catalog at ``path``, for reading. Needs no lock: writes are atomic renames."""
+    return Catalog(path, parse_image(_read_bytes(path), path))
+
+
+@contextlib.contextmanager
+def catalog_lock(path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the exclusive lock that serializes every change to the catalog at ``path``.
+
+    The OS releases it when its holder dies, so a killed process leaves no stale lock.
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(f"{path}.lock", timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise CatalogError(
+            f"catalog {path} is locked by another htcat; gave up after {timeout:g} s"
+        ) from None
+    except OSError as exc:
+        raise CatalogError(f"cannot lock catalog {path}: {exc.strerror}") from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def change_catalog(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[Catalog]:
+    """Read, change and write the catalog under its lock, at most one write.
+
+    If the block raises, nothing is written. If the image is unchanged, the
+    file is left as it was.
+    """
+    with catalog_lock(path, lock_timeout):
+        remove_stale_temp_files(path)
+        raw = _read_bytes(path)
+        catalog = Catalog(path, parse_image(raw, path))
+        yield catalog
+        data = dump_json(catalog.image)
+        if data != raw:
+            write_file_atomically(path, data, what="catalog")
+
+
+def init_catalog(path: Path) -> None:
+    """Create an empty catalog at ``path``; refuse to overwrite anything."""
+    if path.exists():
+        raise InputError(f"{path} already exists; not overwritten")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with catalog_lock(path):
+        if path.exists():
+            raise InputError(f"{path} already exists; not overwritten")
+        write_file_atomically(path, dump_json(empty_image()), what="catalog")
