@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ def remove_stale_temp_files(path: Path) -> None:
             stale.unlink()
 
 
-class _ImageStorage(Storage):  # type: ignore[misc]
+class _ImageStorage(Storage):
     """A TinyDB storage over an image held in memory; the catalog writes it out."""
 
     def __init__(self, image: Image) -> None:
@@ -228,7 +228,7 @@ class Catalog:
                 entry["updated"] = stamp
             changes[entry["id"]] = entry
 
-        def swap(doc: dict[str, Any]) -> None:
+        def swap(doc: MutableMapping[str, Any]) -> None:
             new_version = changes[doc["id"]]
             doc.clear()
             doc.update(new_version)

@@ -1,0 +1,104 @@
+"""The Typer app: global options, and the one place errors become messages and exit statuses."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from htcat import __version__
+from htcat.cli.output import error
+from htcat.cli.state import State
+from htcat.errors import HtcatError
+from htcat.store import DEFAULT_LOCK_TIMEOUT
+
+
+class _HtcatGroup(TyperGroup):
+    """Turns htcat's exceptions and Ctrl-C into a one-line message and the spec's exit status."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HtcatError as exc:
+            error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            error("interrupted; nothing was written")
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=_HtcatGroup,
+    help="Keep a catalog of resources on human trafficking: add, find, tag, check links.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"htcat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Catalog file [default: $HTCAT_DB, else data/catalog.json].",
+            show_default=False,
+        ),
+    ] = None,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Never ask questions, even on a terminal.")
+    ] = False,
+    lock_timeout: Annotated[
+        float,
+        typer.Option(help="Seconds to wait for another htcat to finish changing the catalog."),
+    ] = DEFAULT_LOCK_TIMEOUT,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Keep a catalog of resources on human trafficking: add, find, tag, check links.
+
+    Exit status: 0 done; 1 done and something wrong was found; 2 bad usage or
+    input; 3 the catalog could not be read or written; 130 interrupted.
+
+    Example:
+
+        htcat list --tag supply-chains --since 2021
+    """
+    ctx.obj = State(db=db, no_input=no_input, lock_timeout=lock_timeout)
+
+
+def _register_commands() -> None:
+    from htcat.cli import doctor, entries, listing, tags
+
+    for module in (entries, tags, listing, doctor):
+        module.register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """The console script: run the app, and leave quietly when the reader goes away."""
+    try:
+        app()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)

@@ -1,0 +1,49 @@
+"""The doctor command: report what is wrong with the catalog; exit 1 when anything is."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Annotated
+
+import orjson
+import typer
+
+from htcat.cli.output import info, table
+from htcat.cli.state import state_of
+from htcat.doctor import diagnose
+from htcat.errors import InputError
+
+
+def doctor(
+    ctx: typer.Context,
+    format_: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Check the catalog: schema errors, duplicate ids and URLs, near-duplicate titles.
+
+    Exits 1 when it finds anything, so it can guard a commit or a cron job.
+
+    Example:
+
+        htcat doctor && git commit -m "catalog: add webinars" data/catalog.json
+    """
+    if format_ not in ("table", "json"):
+        raise InputError(f"--format {format_!r}: expected table or json")
+    findings = diagnose(state_of(ctx).read().entries())
+    if format_ == "json":
+        rows = [dataclasses.asdict(f) for f in findings]
+        sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif findings:
+        typer.echo(
+            table(
+                ((f.kind, ", ".join(f.ids), f.detail) for f in findings),
+                ("problem", "entries", "detail"),
+            )
+        )
+    info(f"{len(findings)} problems found" if findings else "no problems found")
+    if findings:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(doctor)

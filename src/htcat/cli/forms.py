@@ -1,0 +1,94 @@
+"""The questionary form for adding and editing an entry on a terminal.
+
+Imported only when a form is shown, so questionary never slows other commands.
+Ctrl-C raises KeyboardInterrupt, which the app turns into exit status 130.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import questionary
+
+from htcat.edits import field_value
+from htcat.errors import InvalidEntry
+from htcat.model import (
+    STATUSES,
+    TYPES,
+    Entry,
+    link_text,
+    person_text,
+    validate_entry,
+)
+
+
+def _valid(field: str) -> Any:
+    """A questionary validator that runs the model's own check for one field."""
+
+    def check(text: str) -> bool | str:
+        try:
+            validate_entry({"title": "x", field: field_value(field, text)})
+        except InvalidEntry as exc:
+            return str(exc.problems[0])
+        return True
+
+    return check
+
+
+def _joined(items: list[str]) -> str:
+    return "; ".join(items)
+
+
+def entry_form(current: Entry) -> Entry:
+    """Ask for each field, offering ``current``'s values; return the answers as fields."""
+    links = [link_text(link) for link in current.get("links", [])]
+    people = [person_text(p) for p in current.get("people", [])]
+    answers: Entry = {
+        "title": questionary.text(
+            "Title:", default=current.get("title", ""), validate=_valid("title")
+        ).unsafe_ask(),
+        "type": questionary.select(
+            "Type:", choices=list(TYPES), default=current.get("type") or "report"
+        ).unsafe_ask(),
+        "date": questionary.text(
+            "Date (YYYY, YYYY-MM or YYYY-MM-DD):",
+            default=current.get("date", ""),
+            validate=_valid("date"),
+        ).unsafe_ask(),
+        "publisher": questionary.text(
+            "Publisher:", default=current.get("publisher", "")
+        ).unsafe_ask(),
+        "summary": questionary.text(
+            "Summary (Esc then Enter to finish):",
+            default=current.get("summary", ""),
+            multiline=True,
+        ).unsafe_ask(),
+        "tags": questionary.text(
+            "Tags (separated by ';'):", default=_joined(current.get("tags", []))
+        ).unsafe_ask(),
+        "links": questionary.text(
+            "Links (URL or LABEL|URL|KIND, separated by ';'):",
+            default=_joined(links),
+            validate=_valid("links"),
+        ).unsafe_ask(),
+        "people": questionary.text(
+            "People (NAME|ROLE|AFFILIATION, separated by ';'):",
+            default=_joined(people),
+            validate=_valid("people"),
+        ).unsafe_ask(),
+        "status": questionary.select(
+            "Status:", choices=list(STATUSES), default=current.get("status") or "published"
+        ).unsafe_ask(),
+    }
+    for field in ("tags", "links", "people"):
+        answers[field] = field_value(field, answers[field])
+    _keep_checks(answers["links"], current.get("links", []))
+    return answers
+
+
+def _keep_checks(links: list[Entry], old_links: list[Entry]) -> None:
+    """A link kept through the form keeps its last check result."""
+    checks = {link["url"]: link.get("check") for link in old_links}
+    for link in links:
+        if link.get("url") in checks:
+            link["check"] = checks[link["url"]]

@@ -1,0 +1,114 @@
+"""Commands on tags: tag many entries at once, count tags, rename or merge a tag."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from typing import Annotated
+
+import typer
+
+from htcat.cli.options import Selection, selection_options
+from htcat.cli.output import info, table
+from htcat.cli.state import state_of
+from htcat.errors import InputError
+from htcat.model import normalize_tag, normalize_tags
+from htcat.query import matches
+
+tags_app = typer.Typer(help="Every tag with its count; rename or merge tags.")
+
+
+@selection_options(paging=False)
+def tag(
+    ctx: typer.Context,
+    selection: Selection,
+    entry_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID]...", help="Ids or prefixes.")
+    ] = None,
+    add: Annotated[list[str], typer.Option("--add", help="Tag to add (repeatable).")] = [],  # noqa: B006
+    remove: Annotated[list[str], typer.Option("--remove", help="Tag to remove (repeatable).")] = [],  # noqa: B006
+    all_: Annotated[bool, typer.Option("--all", help="Every entry, when no id or filter.")] = False,
+) -> None:
+    """Add and remove tags on the entries given by id or by the filters, in one write.
+
+    Example:
+
+        htcat tag --type webinar --since 2022 --add training --remove draft
+        htcat tag htla-class-6 --add leadership
+    """
+    if not add and not remove:
+        raise InputError("give --add TAG or --remove TAG")
+    filters = selection.filters
+    if not entry_ids and filters.empty and not all_:
+        raise InputError("name entries by id or filters, or give --all")
+    added, removed = normalize_tags(add), set(normalize_tags(remove))
+    with state_of(ctx).change() as catalog:
+        chosen = {catalog.resolve(i) for i in entry_ids or ()}
+        changed = []
+        for entry in catalog.entries():
+            if (chosen and entry["id"] not in chosen) or not matches(entry, filters):
+                continue
+            tags = [t for t in entry["tags"] if t not in removed]
+            new_tags = normalize_tags([*tags, *added])
+            if new_tags != entry["tags"]:
+                changed.append({**entry, "tags": new_tags})
+        catalog.replace_many(changed)
+    info(f"changed tags on {len(changed)} {'entry' if len(changed) == 1 else 'entries'}")
+
+
+@tags_app.callback(invoke_without_command=True)
+def tags(
+    ctx: typer.Context,
+    format_: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Every tag with the number of entries that carry it, most used first.
+
+    Example:
+
+        htcat tags
+        htcat tags rename forced-labour forced-labor
+    """
+    if ctx.invoked_subcommand:
+        return
+    counts = Counter(t for e in state_of(ctx).read().entries() for t in e.get("tags", ()))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if format_ == "json":
+        import orjson
+
+        sys.stdout.write(orjson.dumps(dict(ranked), option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif format_ == "table":
+        typer.echo(table(ranked, ("tag", "entries")))
+    else:
+        raise InputError(f"--format {format_!r}: expected table or json")
+
+
+@tags_app.command()
+def rename(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="The tag to rename.")],
+    new: Annotated[str, typer.Argument(help="Its new name; an existing tag merges.")],
+) -> None:
+    """Rename a tag everywhere, or merge it into an existing one.
+
+    Example:
+
+        htcat tags rename forced-labour forced-labor
+    """
+    old_tag, new_tag = normalize_tag(old), normalize_tag(new)
+    if not new_tag:
+        raise InputError("the new tag name is empty")
+    with state_of(ctx).change() as catalog:
+        changed = [
+            {**e, "tags": normalize_tags([new_tag if t == old_tag else t for t in e["tags"]])}
+            for e in catalog.entries()
+            if old_tag in e.get("tags", ())
+        ]
+        if not changed:
+            raise InputError(f"no entry has the tag {old_tag!r}")
+        catalog.replace_many(changed)
+    info(f"renamed {old_tag} to {new_tag} on {len(changed)} entries")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(tag)
+    app.add_typer(tags_app, name="tags")
