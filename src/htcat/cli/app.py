@@ -33,7 +33,6 @@ class _HtcatGroup(TyperGroup):
 
 app = typer.Typer(
     cls=_HtcatGroup,
-    help="Keep a catalog of resources on human trafficking: add, find, tag, check links.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

@@ -58,8 +58,8 @@ def entry_rows(entries: Iterable[Entry]) -> Iterator[tuple[str, str, str, str, s
             e["id"],
             e.get("date", ""),
             e.get("type", ""),
-            shorten(e.get("title", ""), 60),
-            shorten(", ".join(e.get("tags", ())), 40),
+            shorten(e.get("title", ""), 45),
+            shorten(", ".join(e.get("tags", ())), 30),
         )
 
 
