@@ -1,0 +1,78 @@
+"""Import and export formats: one module per format, each with read and/or write.
+
+Readers take bytes and return `SourceRow` objects that know their position in
+the input; writers take entries and return bytes. Neither touches the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import PurePath
+
+from htcat.errors import InputError
+from htcat.formats import csv, json, jsonl, markdown
+from htcat.formats.records import SourceRow
+from htcat.model import Entry
+
+Reader = Callable[..., list[SourceRow]]
+Writer = Callable[..., bytes]
+
+READERS: dict[str, Reader] = {"csv": csv.read, "json": json.read, "jsonl": jsonl.read}
+WRITERS: dict[str, Writer] = {
+    "json": json.write,
+    "jsonl": jsonl.write,
+    "csv": csv.write,
+    "markdown": markdown.write,
+}
+IMPORT_FORMATS = tuple(READERS)
+EXPORT_FORMATS = tuple(WRITERS)
+SUFFIXES = {
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".md": "markdown",
+    ".markdown": "markdown",
+}
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
+    "SourceRow",
+    "format_for_path",
+    "read_rows",
+    "write_entries",
+]
+
+
+def format_for_path(path: str, given: str | None, choices: tuple[str, ...]) -> str:
+    """The format named by ``given``, else by the file name's suffix.
+
+    ``-`` (standard input or output) has no suffix, so it needs ``given``.
+    """
+    if given:
+        if given not in choices:
+            raise InputError(f"--format {given!r}: expected one of {', '.join(choices)}")
+        return given
+    suffix = PurePath(path).suffix.lower() if path != "-" else ""
+    found = SUFFIXES.get(suffix)
+    if found in choices:
+        return found
+    what = "standard input/output" if path == "-" else f"the file name {path!r}"
+    raise InputError(f"cannot tell the format from {what}; give --format {'|'.join(choices)}")
+
+
+def read_rows(
+    data: bytes, fmt: str, *, source: str = "input", keep_unknown: bool = False
+) -> list[SourceRow]:
+    """The rows of ``data`` read as ``fmt``; unknown fields refused unless ``keep_unknown``."""
+    if fmt not in READERS:
+        raise InputError(f"cannot import {fmt!r}: expected one of {', '.join(IMPORT_FORMATS)}")
+    return READERS[fmt](data, source, keep_unknown=keep_unknown)
+
+
+def write_entries(entries: Iterable[Entry], fmt: str, *, include_internal: bool = False) -> bytes:
+    """``entries`` in ``fmt``; internal ``notes`` only with ``include_internal``."""
+    if fmt not in WRITERS:
+        raise InputError(f"cannot export {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
+    return WRITERS[fmt](entries, include_internal=include_internal)

@@ -1,0 +1,259 @@
+"""CSV, for spreadsheets: one row per entry, one column per field.
+
+Columns are the entry fields in `KNOWN_FIELDS` order. List fields hold
+``;``-separated items; a link is ``label|url|kind`` (or just ``url``), a person
+``name|role|affiliation``. Inside an item a backslash escapes ``;``, ``|`` and
+itself, so any text survives the round trip. A link's ``check`` result is not
+in CSV (it is in JSON and JSON Lines).
+
+Cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, tab or carriage return) are written with a leading ``'``; the reader
+takes one ``'`` off such cells again. A value that already starts with
+apostrophes before a formula character gets one more, so it round-trips too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from htcat.errors import FieldProblem, InputError
+from htcat.formats.records import SourceRow, decode_text, exported
+from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry
+
+ITEM_SEPARATOR = ";"
+PART_SEPARATOR = "|"
+ESCAPE = "\\"
+FORMULA_STARTS = frozenset("=+-@\t\r")
+_SPECIAL = frozenset((ITEM_SEPARATOR, PART_SEPARATOR, ESCAPE))
+_PLAIN_LISTS = ("audiences", "tags")
+
+
+def neutralize_formula(cell: str) -> str:
+    """``cell`` made inert for a spreadsheet: a leading ``'`` when it could run as a formula."""
+    if cell.lstrip("'")[:1] in FORMULA_STARTS and cell.lstrip("'"):
+        return "'" + cell
+    return cell
+
+
+def restore_formula(cell: str) -> str:
+    """The inverse of `neutralize_formula`: one ``'`` taken off a neutralized cell."""
+    if cell.startswith("'") and cell.lstrip("'")[:1] in FORMULA_STARTS and cell.lstrip("'"):
+        return cell[1:]
+    return cell
+
+
+def escape_part(text: str) -> str:
+    """``text`` with ``\\``, ``;`` and ``|`` escaped, to stand inside a list cell."""
+    if not _SPECIAL.intersection(text):
+        return text
+    return (
+        text.replace(ESCAPE, ESCAPE * 2)
+        .replace(ITEM_SEPARATOR, ESCAPE + ITEM_SEPARATOR)
+        .replace(PART_SEPARATOR, ESCAPE + PART_SEPARATOR)
+    )
+
+
+def join_items(items: Iterable[Iterable[str]]) -> str:
+    """A list cell: items separated by ``;``, each item's parts by ``|``, all escaped."""
+    return ITEM_SEPARATOR.join(
+        PART_SEPARATOR.join(escape_part(part) for part in parts) for parts in items
+    )
+
+
+def split_items(cell: str, *, parts: bool = True) -> list[list[str]]:
+    """The items of a list cell, each as its ``|``-separated parts, unescaped and trimmed.
+
+    Empty items are dropped. With ``parts`` false an unescaped ``|`` is plain
+    text. A backslash before any other character is kept as it is, so a
+    hand-written ``C:\\Reports`` is read as written.
+    """
+    separators = _SPECIAL if parts else frozenset((ITEM_SEPARATOR, ESCAPE))
+    if not separators.intersection(cell):
+        return [[cell.strip()]] if cell.strip() else []
+    items: list[list[str]] = []
+    item: list[str] = []
+    current: list[str] = []
+    chars = iter(cell)
+    for char in chars:
+        if char == ESCAPE:
+            following = next(chars, "")
+            current.append(following if following in _SPECIAL else char + following)
+        elif char == PART_SEPARATOR and parts:
+            item.append("".join(current).strip())
+            current = []
+        elif char == ITEM_SEPARATOR:
+            item.append("".join(current).strip())
+            if any(item):
+                items.append(item)
+            item, current = [], []
+        else:
+            current.append(char)
+    item.append("".join(current).strip())
+    if any(item):
+        items.append(item)
+    return items
+
+
+def _link_cell(link: Any) -> list[str]:
+    if not isinstance(link, dict):
+        return [str(link)]
+    return [str(link.get(key) or "") for key in ("label", "url", "kind")]
+
+
+def _person_cell(person: Any) -> list[str]:
+    if not isinstance(person, dict):
+        return [str(person)]
+    return [str(person.get(key) or "") for key in ("name", "role", "affiliation")]
+
+
+def cell_text(field: str, value: Any) -> str:
+    """The text of one cell for ``field``, before formula neutralizing."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        if field == "links":
+            return join_items(_link_cell(link) for link in value)
+        if field == "people":
+            return join_items(_person_cell(person) for person in value)
+        if field in _PLAIN_LISTS:
+            return join_items([str(item)] for item in value)
+    return orjson.dumps(value).decode()
+
+
+def columns_for(entries: Iterable[Entry], *, include_internal: bool) -> list[str]:
+    """The header: the known fields in order, then any other field the entries hold, sorted."""
+    known = [f for f in KNOWN_FIELDS if include_internal or f != "notes"]
+    others = sorted({k for entry in entries for k in entry if k not in KNOWN_FIELDS})
+    return known + others
+
+
+def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
+    """The entries as UTF-8 CSV (no byte-order mark, ``\\n`` line ends)."""
+    return write_csv(entries, include_internal=include_internal).encode("utf-8")
+
+
+def write_csv(entries: Iterable[Entry], *, include_internal: bool = False) -> str:
+    """The entries as CSV text: a header row, then one row per entry."""
+    rows = [exported(entry, include_internal=include_internal) for entry in entries]
+    columns = columns_for(rows, include_internal=include_internal)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([neutralize_formula(cell_text(c, row.get(c))) for c in columns])
+    return out.getvalue()
+
+
+def _header_fields(header: list[str], source: str, *, keep_unknown: bool) -> list[str]:
+    """The field each column holds; known names are matched case-insensitively."""
+    known = {f.lower(): f for f in KNOWN_FIELDS}
+    fields: list[str] = []
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, 1):
+        name = name.strip()
+        if not name:
+            raise InputError(f"{source} column {number} has no name in the header row")
+        field = known.get(name.lower(), name)
+        if field in seen:
+            raise InputError(
+                f"{source}: column {field!r} appears twice (columns {seen[field]} and {number})"
+            )
+        seen[field] = number
+        fields.append(field)
+    unknown = [f for f in fields if f not in KNOWN_FIELDS]
+    if unknown and not keep_unknown:
+        hint = ""
+        if len(header) == 1 and ITEM_SEPARATOR in header[0]:
+            hint = " The header is one column holding ';': save the file comma-separated."
+        raise InputError(
+            f"{source}: unknown columns {', '.join(repr(u) for u in unknown)}; "
+            f"the columns htcat knows are {', '.join(KNOWN_FIELDS)}. Rename them, "
+            f"or keep them as fields with --keep-unknown.{hint}"
+        )
+    return fields
+
+
+def _cell_value(field: str, cell: str, problems: list[FieldProblem]) -> Any:
+    if field in _PLAIN_LISTS:
+        return [item[0] for item in split_items(cell, parts=False)]
+    if field == "links":
+        links = []
+        for parts in split_items(cell):
+            if len(parts) > 3:
+                problems.append(
+                    FieldProblem(field, cell, "expected URL or LABEL|URL|KIND (write \\| for a |)")
+                )
+                continue
+            keys = ("url",) if len(parts) == 1 else ("label", "url", "kind")
+            links.append(dict(zip(keys, parts, strict=False)))
+        return links
+    if field == "people":
+        people = []
+        for parts in split_items(cell):
+            if len(parts) > 3:
+                problems.append(
+                    FieldProblem(field, cell, "expected NAME|ROLE|AFFILIATION (write \\| for a |)")
+                )
+                continue
+            people.append(dict(zip(("name", "role", "affiliation"), parts, strict=False)))
+        return people
+    return cell
+
+
+def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on; a broken quote is an error at its row."""
+    csv.field_size_limit(max(csv.field_size_limit(), 2 * MAX_TEXT))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    while True:
+        line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(
+                f"{source} line {line}: {exc} — check the quotes of the row that starts there"
+            ) from None
+        yield line, record
+
+
+def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
+    """The rows of a CSV file: UTF-8 with or without BOM, ``\\n`` or ``\\r\\n``.
+
+    Blank rows are skipped. A row with more or fewer cells than the header is
+    returned with a problem, so that every bad row can be reported at once.
+    """
+    records = _records(decode_text(data, source), source)
+    first = next(records, None)
+    if first is None:
+        raise InputError(f"{source} is empty: expected a header row naming the columns")
+    fields = _header_fields(first[1], source, keep_unknown=keep_unknown)
+    if not {"title", "id", "links"}.intersection(fields):
+        raise InputError(
+            f"{source}: no title column (the header is {', '.join(map(repr, first[1]))})"
+        )
+    rows: list[SourceRow] = []
+    for number, (line, record) in enumerate(records, 2):
+        if not any(cell.strip() for cell in record):
+            continue
+        where = f"row {number} (line {line})"
+        if len(record) != len(fields):
+            problem = FieldProblem(
+                "row", f"{len(record)} cells", f"the header has {len(fields)} columns"
+            )
+            rows.append(SourceRow(where, {}, (problem,)))
+            continue
+        problems: list[FieldProblem] = []
+        row = {
+            field: _cell_value(field, restore_formula(cell), problems)
+            for field, cell in zip(fields, record, strict=True)
+        }
+        rows.append(SourceRow(where, row, tuple(problems)))
+    return rows

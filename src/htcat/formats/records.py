@@ -1,0 +1,103 @@
+"""What readers produce and writers take, shared by every format.
+
+A reader turns the bytes of an input into `SourceRow` objects, each carrying
+its position in the input, so that every problem found later can name the
+row or line a person has to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from htcat.errors import FieldProblem, InputError
+from htcat.model import KNOWN_FIELDS, Entry
+
+LINK_KEYS = ("url", "label", "kind", "check")
+PERSON_KEYS = ("name", "role", "affiliation")
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One entry as read from an input, before validation.
+
+    ``where`` names its position as the format counts (``row 7 (line 9)``,
+    ``line 4``, ``entry 12``); ``problems`` are those the reader itself found,
+    such as a ragged CSV row or a JSON Lines line that does not parse.
+    """
+
+    where: str
+    data: dict[str, Any]
+    problems: tuple[FieldProblem, ...] = ()
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """``data`` as UTF-8 text, without a byte-order mark and refusing binary.
+
+    The error names the line and column where the input stops being text.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _position(data, nul)
+        raise InputError(
+            f"{source} line {line}, column {column}: a NUL byte — "
+            "this looks like a binary file, not UTF-8 text"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _position(data, exc.start)
+        raise InputError(
+            f"{source} line {line}, column {column}: byte 0x{data[exc.start]:02x} is not "
+            "UTF-8 text (save the file as UTF-8)"
+        ) from None
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of byte ``offset``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def refuse_unknown_fields(rows: Iterable[SourceRow], noun: str = "fields") -> None:
+    """Raise `InputError` naming every field htcat does not know, where each first appears."""
+    first_seen: dict[str, str] = {}
+    known = set(KNOWN_FIELDS)
+    for row in rows:
+        for key in row.data:
+            if key not in known and key not in first_seen:
+                first_seen[key] = row.where
+    if first_seen:
+        named = ", ".join(f"{key!r} ({where})" for key, where in first_seen.items())
+        raise InputError(
+            f"unknown {noun}: {named}; the fields htcat knows are "
+            f"{', '.join(KNOWN_FIELDS)}. Rename them, or keep them with --keep-unknown"
+        )
+
+
+def exported(entry: Mapping[str, Any], *, include_internal: bool) -> Entry:
+    """``entry`` as exports show it: known fields in reading order, then the others sorted.
+
+    ``notes`` are internal and left out unless ``include_internal``.
+    """
+    out: Entry = {}
+    for field in KNOWN_FIELDS:
+        if field in entry and (include_internal or field != "notes"):
+            out[field] = entry[field]
+    for field in sorted(k for k in entry if k not in out and k not in KNOWN_FIELDS):
+        out[field] = entry[field]
+    if isinstance(out.get("links"), list):
+        out["links"] = [_ordered(link, LINK_KEYS) for link in out["links"]]
+    if isinstance(out.get("people"), list):
+        out["people"] = [_ordered(person, PERSON_KEYS) for person in out["people"]]
+    return out
+
+
+def _ordered(item: object, keys: tuple[str, ...]) -> object:
+    if not isinstance(item, Mapping):
+        return item
+    head = {k: item[k] for k in keys if k in item}
+    return head | {k: item[k] for k in sorted(item) if k not in head}
