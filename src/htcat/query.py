@@ -7,7 +7,7 @@ One implementation serves every command that selects entries (`list`,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,20 +20,25 @@ FAILING_OUTCOMES = frozenset({"broken", "timeout", "invalid"})
 """Outcomes that count as ``broken`` when filtering by link status."""
 
 _TERM_RE = re.compile(r'"([^"]*)"?|(\S+)')
+_TOKEN_RE = re.compile(r"[^\W_]+")
 _PERIOD_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
-def parse_keywords(text: str) -> tuple[str, ...]:
-    """The folded words and ``"quoted phrases"`` of a query; all must match.
+def tokens(text: str) -> str:
+    """Folded words joined by single spaces: the form both text and queries are matched in."""
+    return " ".join(_TOKEN_RE.findall(fold(text)))
 
-    An unbalanced quote runs to the end of the text, as a phrase.
+
+def parse_keywords(text: str) -> tuple[str, ...]:
+    """The terms of a query: words and ``"quoted phrases"``, each folded to `tokens`.
+
+    Every term must match. A term matches where its words stand in that order
+    at word starts, the last word as a prefix (``traffic`` finds
+    ``trafficking``), which is also what the SQLite full-text index does. An
+    unbalanced quote runs to the end of the text, as a phrase.
     """
-    terms = []
-    for phrase, word in _TERM_RE.findall(text):
-        term = " ".join(fold(phrase or word).split())
-        if term:
-            terms.append(term)
-    return tuple(terms)
+    terms = (tokens(phrase or word) for phrase, word in _TERM_RE.findall(text))
+    return tuple(term for term in terms if term)
 
 
 def check_period(value: str, option: str) -> str:
@@ -102,13 +107,13 @@ class Page:
 
 
 def search_text(entry: Entry) -> str:
-    """The folded text a keyword query looks in: title, summary, tags, people, publisher."""
+    """The `tokens` a keyword query looks in: title, summary, tags, people, publisher."""
     people = " ".join(
         f"{p.get('name', '')} {p.get('affiliation', '')}" for p in entry.get("people", ())
     )
     tags = " ".join(entry.get("tags", ()))
-    parts = (entry.get("title", ""), entry.get("summary", ""), tags, tags.replace("-", " "))
-    return fold(" ".join((*parts, people, entry.get("publisher", ""))))
+    parts = (entry.get("title", ""), entry.get("summary", ""), tags, people)
+    return tokens(" ".join((*parts, entry.get("publisher", ""))))
 
 
 def link_statuses(entry: Entry) -> set[str]:
@@ -150,8 +155,8 @@ def matches(entry: Entry, filters: Filters) -> bool:
     if filters.link_statuses and not link_statuses(entry) & set(filters.link_statuses):
         return False
     if filters.keywords:
-        text = search_text(entry)
-        return all(term in text for term in filters.keywords)
+        text = f" {search_text(entry)}"
+        return all(f" {term}" in text for term in filters.keywords)
     return True
 
 
@@ -159,7 +164,7 @@ def _sort_key(sort: str) -> Any:
     if sort == "title":
         return lambda e: (fold(e.get("title", "")), e.get("id", ""))
     if sort == "type":
-        return lambda e: (e.get("type", ""), fold(e.get("title", "")))
+        return lambda e: (e.get("type", ""), fold(e.get("title", "")), e.get("id", ""))
     return lambda e: (e.get(sort) or "", e.get("id", ""))
 
 
@@ -189,9 +194,3 @@ def displaying(page: Page) -> str:
         return f"Displaying 0 of {page.total}"
     first = page.offset + 1
     return f"Displaying {first} - {page.offset + len(page.entries)} of {page.total}"
-
-
-def pick(entries: Sequence[Entry], idents: Iterable[str]) -> list[Entry]:
-    """The entries with these full ids, in the order given."""
-    by_id = {e.get("id"): e for e in entries}
-    return [by_id[i] for i in idents]

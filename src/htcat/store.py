@@ -140,6 +140,18 @@ def empty_image() -> Image:
     return {META_TABLE: {"1": {"schema": SCHEMA_VERSION}}, ENTRIES_TABLE: {}}
 
 
+def resolve_id(prefix: str, found: list[str]) -> str:
+    """The one id among ``found`` (the ids that begin with ``prefix``) that ``prefix`` names."""
+    if prefix in found:
+        return prefix
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise InputError(f"no entry with id {prefix!r}")
+    shown = ", ".join(found[:10]) + (", …" if len(found) > 10 else "")
+    raise InputError(f"id {prefix!r} is ambiguous: {shown}")
+
+
 class Catalog:
     """The catalog in memory: TinyDB over the file's image, with entry-level operations.
 
@@ -152,14 +164,20 @@ class Catalog:
         self.db = TinyDB(storage=lambda: self._storage)
         self.table = self.db.table(ENTRIES_TABLE, cache_size=0)
         self._doc_ids: dict[str, int] | None = None
+        self.changed: set[int] = set()
+        """Ids of the TinyDB documents added, changed or removed: what a write must carry."""
 
     @property
     def image(self) -> Image:
         return self._storage.image
 
     def entries(self) -> list[Entry]:
-        """Every entry, as plain dicts."""
-        return [dict(doc) for doc in self.table.all()]
+        """Every entry: the stored dicts themselves, not copies, so never change them.
+
+        Copying 100,000 entries would cost more than the change a command makes;
+        changes go through `add_many`, `replace_many` and `remove_many`.
+        """
+        return list(self.image[ENTRIES_TABLE].values())
 
     def _ids(self) -> dict[str, int]:
         if self._doc_ids is None:
@@ -175,13 +193,7 @@ class Catalog:
         ids = self._ids()
         if prefix in ids:
             return prefix
-        found = sorted(i for i in ids if prefix and i.startswith(prefix))
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise InputError(f"no entry with id {prefix!r}")
-        shown = ", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
-        raise InputError(f"id {prefix!r} is ambiguous: {shown}")
+        return resolve_id(prefix, sorted(i for i in ids if prefix and i.startswith(prefix)))
 
     def get(self, prefix: str) -> Entry:
         """The entry whose id is or begins with ``prefix``."""
@@ -203,7 +215,7 @@ class Catalog:
             if not keep_stamps or "updated" not in entry:
                 entry["updated"] = stamp
             added.append(entry)
-        self.table.insert_multiple(added)
+        self.changed.update(self.table.insert_multiple(added))
         self._doc_ids = None
         return added
 
@@ -213,7 +225,8 @@ class Catalog:
     def replace_many(self, entries: Iterable[Entry], *, touch: bool = True) -> list[Entry]:
         """Validate and store new versions of existing entries, in one TinyDB write.
 
-        An entry whose content did not change keeps its ``updated`` stamp.
+        An entry whose content did not change is left as it was. ``touch=False``
+        keeps ``updated`` (link check results are not an edit of the entry).
         """
         ids = self._ids()
         raw_table = self.image[ENTRIES_TABLE]
@@ -224,7 +237,9 @@ class Catalog:
             old = raw_table[str(ids[new["id"]])]
             entry["created"] = old.get("created", stamp)
             entry["updated"] = old.get("updated", stamp)
-            if touch and entry != old:
+            if entry == old:
+                continue
+            if touch:
                 entry["updated"] = stamp
             changes[entry["id"]] = entry
 
@@ -234,22 +249,30 @@ class Catalog:
             doc.update(new_version)
 
         if changes:
-            self.table.update(swap, doc_ids=[ids[i] for i in changes])
+            doc_ids = [ids[i] for i in changes]
+            self.table.update(swap, doc_ids=doc_ids)
+            self.changed.update(doc_ids)
         return list(changes.values())
 
     def replace(self, entry: Entry) -> Entry:
-        return self.replace_many([entry])[0]
+        """Store a new version of one entry; return it as stored."""
+        changed = self.replace_many([entry])
+        return changed[0] if changed else self.get(entry["id"])
 
     def remove_many(self, idents: Iterable[str]) -> None:
         """Remove the entries with these (full) ids in one TinyDB write."""
         ids = self._ids()
-        self.table.remove(doc_ids=[ids[i] for i in idents])
+        doc_ids = [ids[i] for i in idents]
+        self.table.remove(doc_ids=doc_ids)
+        self.changed.update(doc_ids)
         self._doc_ids = None
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and the stat of the very file they came from."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as file:
+            return file.read(), os.fstat(file.fileno())
     except FileNotFoundError:
         raise CatalogError(
             f"no catalog at {path}; create one with 'htcat init' or choose one with --db"
@@ -262,7 +285,7 @@ def _read_bytes(path: Path) -> bytes:
 
 def read_catalog(path: Path) -> Catalog:
     """The catalog at ``path``, for reading. Needs no lock: writes are atomic renames."""
-    return Catalog(path, parse_image(_read_bytes(path), path))
+    return Catalog(path, parse_image(_read_bytes(path)[0], path))
 
 
 @contextlib.contextmanager
@@ -292,17 +315,20 @@ def catalog_lock(path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[
 def change_catalog(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[Catalog]:
     """Read, change and write the catalog under its lock, at most one write.
 
-    If the block raises, nothing is written. If the image is unchanged, the
-    file is left as it was.
+    If the block raises, nothing is written; if it changes nothing, the file is
+    left as it was. A derived index beside the file is brought along.
     """
     with catalog_lock(path, lock_timeout):
         remove_stale_temp_files(path)
-        raw = _read_bytes(path)
+        raw, before = _read_bytes(path)
         catalog = Catalog(path, parse_image(raw, path))
+        del raw
         yield catalog
-        data = dump_json(catalog.image)
-        if data != raw:
-            write_file_atomically(path, data, what="catalog")
+        if catalog.changed:
+            write_file_atomically(path, dump_json(catalog.image), what="catalog")
+            from htcat.index import fingerprint, update_index
+
+            update_index(path, fingerprint(before), catalog.image, catalog.changed)
 
 
 def init_catalog(path: Path) -> None:

@@ -16,6 +16,7 @@ from htcat.cli.output import entry_text, info
 from htcat.cli.state import state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError
+from htcat.index import get_entry
 from htcat.model import STATUSES, TYPES, Entry, validate_entry
 from htcat.store import init_catalog
 
@@ -97,7 +98,7 @@ def show(
 
         htcat show htla-class-6 --format json
     """
-    entry = state_of(ctx).read().get(entry_id)
+    entry = get_entry(state_of(ctx).path, entry_id)
     if format_ == "json":
         typer.echo(orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     elif format_ == "text":

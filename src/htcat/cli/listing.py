@@ -10,7 +10,8 @@ import typer
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import ENTRY_FORMATS, write_entries
 from htcat.cli.state import state_of
-from htcat.query import Filters, Order, displaying, parse_keywords, select
+from htcat.index import select_entries
+from htcat.query import Filters, Order, displaying, parse_keywords
 
 TABLE_PAGE = 20
 
@@ -22,7 +23,7 @@ def _print_selection(ctx: typer.Context, selection: Selection, fmt: str, tablefm
     order = selection.order
     if order.limit is None and fmt == "table":
         order = Order(order.sort, order.reverse, TABLE_PAGE, order.offset)
-    page = select(state_of(ctx).read().entries(), selection.filters, order)
+    page = select_entries(state_of(ctx).path, selection.filters, order)
     write_entries(page.entries, fmt, sys.stdout, tablefmt)
     if fmt == "table":
         typer.echo(displaying(page))

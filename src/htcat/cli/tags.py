@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, table
 from htcat.cli.state import state_of
 from htcat.errors import InputError
+from htcat.index import tag_counts
 from htcat.model import normalize_tag, normalize_tags
 from htcat.query import matches
 
@@ -43,10 +43,10 @@ def tag(
         raise InputError("name entries by id or filters, or give --all")
     added, removed = normalize_tags(add), set(normalize_tags(remove))
     with state_of(ctx).change() as catalog:
-        chosen = {catalog.resolve(i) for i in entry_ids or ()}
+        chosen = [catalog.get(i) for i in entry_ids] if entry_ids else catalog.entries()
         changed = []
-        for entry in catalog.entries():
-            if (chosen and entry["id"] not in chosen) or not matches(entry, filters):
+        for entry in chosen:
+            if not matches(entry, filters):
                 continue
             tags = [t for t in entry["tags"] if t not in removed]
             new_tags = normalize_tags([*tags, *added])
@@ -70,8 +70,7 @@ def tags(
     """
     if ctx.invoked_subcommand:
         return
-    counts = Counter(t for e in state_of(ctx).read().entries() for t in e.get("tags", ()))
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(tag_counts(state_of(ctx).path), key=lambda item: (-item[1], item[0]))
     if format_ == "json":
         import orjson
 

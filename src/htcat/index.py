@@ -1,0 +1,262 @@
+"""A derived SQLite index beside a large catalog, so that selecting is fast at any size.
+
+The JSON file stays the one source of truth. The index records the file's
+fingerprint (size, modification time, inode) and is rebuilt from the file
+whenever that does not match — after a ``git pull`` or a hand edit; htcat's
+own writes update it in place. Deleting it is always safe, and any trouble
+with it (a read-only folder, a damaged file) falls back to reading the JSON.
+Small catalogs never get one: reading them whole is faster than opening SQLite.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from htcat.model import Entry, fold
+from htcat.query import Filters, Order, Page, link_statuses, ordered, search_text, select
+from htcat.store import ENTRIES_TABLE, Image, parse_image, read_catalog, resolve_id
+
+INDEX_VERSION = "1"
+DEFAULT_MIN_BYTES = 2_000_000
+"""Catalogs smaller than this (about 1,000 entries) are read whole instead."""
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entries(
+    doc_id INTEGER PRIMARY KEY, id TEXT NOT NULL, date TEXT NOT NULL, type TEXT NOT NULL,
+    status TEXT NOT NULL, title_key TEXT NOT NULL, updated TEXT NOT NULL,
+    link_statuses TEXT NOT NULL, body BLOB NOT NULL);
+CREATE INDEX entries_id ON entries(id);
+CREATE INDEX entries_date ON entries(date, id);
+CREATE TABLE tags(tag TEXT NOT NULL, doc_id INTEGER NOT NULL);
+CREATE INDEX tags_tag ON tags(tag, doc_id);
+CREATE VIRTUAL TABLE words USING fts5(text, tokenize = 'unicode61 remove_diacritics 0');
+"""
+_ORDER_SQL = {
+    "date": ("date", "id"),
+    "title": ("title_key", "id"),
+    "type": ("type", "title_key", "id"),
+    "updated": ("updated", "id"),
+}
+
+
+def index_path(catalog: Path) -> Path:
+    return catalog.parent / f".{catalog.name}.index.sqlite"
+
+
+def _min_bytes() -> int:
+    return int(os.environ.get("HTCAT_INDEX_MIN_BYTES", DEFAULT_MIN_BYTES))
+
+
+def fingerprint(stat: os.stat_result) -> str:
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+
+
+def _rows(doc_id: int, entry: Entry) -> tuple[tuple[Any, ...], list[tuple[str, int]], str]:
+    row = (
+        doc_id,
+        str(entry.get("id", "")),
+        str(entry.get("date") or ""),
+        str(entry.get("type") or ""),
+        str(entry.get("status") or ""),
+        fold(str(entry.get("title", ""))),
+        str(entry.get("updated") or ""),
+        " " + " ".join(sorted(link_statuses(entry))) + " ",
+        orjson.dumps(entry),
+    )
+    return row, [(tag, doc_id) for tag in entry.get("tags", ())], search_text(entry)
+
+
+def _insert(conn: sqlite3.Connection, docs: Iterable[tuple[int, Entry]]) -> None:
+    rows, tags, words = [], [], []
+    for doc_id, entry in docs:
+        row, entry_tags, text = _rows(doc_id, entry)
+        rows.append(row)
+        tags.extend(entry_tags)
+        words.append((doc_id, text))
+    conn.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    conn.executemany("INSERT INTO tags VALUES (?,?)", tags)
+    conn.executemany("INSERT INTO words(rowid, text) VALUES (?,?)", words)
+
+
+def _delete(conn: sqlite3.Connection, doc_ids: list[int]) -> None:
+    for table, key in (("entries", "doc_id"), ("tags", "doc_id"), ("words", "rowid")):
+        conn.executemany(f"DELETE FROM {table} WHERE {key} = ?", [(d,) for d in doc_ids])
+
+
+def _stored_fingerprint(conn: sqlite3.Connection) -> str | None:
+    try:
+        found = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        return None
+    return found.get("fingerprint") if found.get("version") == INDEX_VERSION else None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(index_path(path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _rebuild(conn: sqlite3.Connection, path: Path) -> None:
+    """Fill the index from the file, with the fingerprint of the bytes actually read."""
+    with open(path, "rb") as file:
+        stamp = fingerprint(os.fstat(file.fileno()))
+        image = parse_image(file.read(), path)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in ("meta", "entries", "tags", "words"):
+            if table in tables:
+                conn.execute(f"DROP TABLE {table}")
+        conn.executescript("SAVEPOINT schema;" + _SCHEMA + "RELEASE schema;")
+        raw = image[ENTRIES_TABLE]
+        _insert(conn, ((int(k), doc) for k, doc in raw.items()))
+        conn.executemany(
+            "INSERT INTO meta VALUES (?, ?)",
+            [("version", INDEX_VERSION), ("fingerprint", stamp)],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def open_index(path: Path) -> sqlite3.Connection | None:
+    """A fresh index of the catalog at ``path``, or None where reading the file is the way.
+
+    A missing or corrupt catalog raises from here exactly as reading it would.
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if stat.st_size < _min_bytes():
+        return None
+    conn = None
+    try:
+        conn = _connect(path)
+        if _stored_fingerprint(conn) != fingerprint(stat):
+            _rebuild(conn, path)
+        return conn
+    except (sqlite3.Error, OSError):
+        if conn is not None:
+            conn.close()
+        return None
+
+
+def update_index(path: Path, before: str, image: Image, changed: set[int]) -> None:
+    """Carry htcat's own write into the index, if it was fresh before the write.
+
+    Called under the catalog lock right after the file was replaced. An index
+    that was already stale stays stale and is rebuilt by the next reader.
+    """
+    if not index_path(path).exists():
+        return
+    with contextlib.suppress(sqlite3.Error, OSError), contextlib.closing(_connect(path)) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        if _stored_fingerprint(conn) != before:
+            conn.execute("ROLLBACK")
+            return
+        ids = sorted(changed)
+        _delete(conn, ids)
+        raw = image[ENTRIES_TABLE]
+        _insert(conn, ((d, raw[str(d)]) for d in ids if str(d) in raw))
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (fingerprint(path.stat()),)
+        )
+        conn.execute("COMMIT")
+
+
+def _where(filters: Filters) -> tuple[str, list[Any]]:
+    """SQL for `htcat.query.matches`, clause by clause."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, values in (("type", filters.types), ("status", filters.statuses)):
+        if values:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    for tag in filters.tags:
+        clauses.append("doc_id IN (SELECT doc_id FROM tags WHERE tag = ?)")
+        params.append(tag)
+    if filters.since or filters.until:
+        clauses.append("date != ''")
+    if filters.since:
+        clauses.append("substr(date, 1, length(?)) >= substr(?, 1, length(date))")
+        params += [filters.since, filters.since]
+    if filters.until:
+        clauses.append("substr(date, 1, length(?)) <= substr(?, 1, length(date))")
+        params += [filters.until, filters.until]
+    if filters.link_statuses:
+        clauses.append(
+            "(" + " OR ".join("link_statuses LIKE ?" for _ in filters.link_statuses) + ")"
+        )
+        params += [f"% {s} %" for s in filters.link_statuses]
+    if filters.keywords:
+        clauses.append("doc_id IN (SELECT rowid FROM words WHERE words MATCH ?)")
+        params.append(" AND ".join(f'"{term}"*' for term in filters.keywords))
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _select_indexed(conn: sqlite3.Connection, filters: Filters, order: Order) -> Page:
+    ordered([], order)  # validates the sort key exactly as the in-memory path does
+    where, params = _where(filters)
+    newest_first = order.sort in ("date", "updated")
+    direction = "DESC" if newest_first != order.reverse else "ASC"
+    order_by = ", ".join(f"{c} {direction}" for c in _ORDER_SQL[order.sort])
+    total = conn.execute(f"SELECT count(*) FROM entries{where}", params).fetchone()[0]
+    limit = -1 if order.limit is None else order.limit
+    rows = conn.execute(
+        f"SELECT body FROM entries{where} ORDER BY {order_by} LIMIT ? OFFSET ?",
+        [*params, limit, order.offset],
+    ).fetchall()
+    return Page([orjson.loads(r[0]) for r in rows], total, order.offset)
+
+
+def select_entries(path: Path, filters: Filters, order: Order) -> Page:
+    """The page of entries of the catalog at ``path`` that ``filters`` and ``order`` give."""
+    if (order.limit is not None and order.limit < 0) or order.offset < 0:
+        return select([], filters, order)  # raises the same error as the in-memory path
+    conn = open_index(path)
+    if conn is None:
+        return select(read_catalog(path).entries(), filters, order)
+    with contextlib.closing(conn):
+        return _select_indexed(conn, filters, order)
+
+
+def get_entry(path: Path, prefix: str) -> Entry:
+    """The entry whose id is or begins with ``prefix``."""
+    conn = open_index(path)
+    if conn is None:
+        return read_catalog(path).get(prefix)
+    with contextlib.closing(conn):
+        rows = conn.execute(
+            "SELECT id FROM entries WHERE id = ? OR (id > ? AND id < ?) ORDER BY id LIMIT 12",
+            (prefix, prefix, prefix + "\U0010ffff"),
+        ).fetchall()
+        ident = resolve_id(prefix, [r[0] for r in rows])
+        body = conn.execute("SELECT body FROM entries WHERE id = ?", (ident,)).fetchone()[0]
+        entry: Entry = orjson.loads(body)
+        return entry
+
+
+def tag_counts(path: Path) -> Iterator[tuple[str, int]]:
+    """Every tag with the number of entries that carry it."""
+    conn = open_index(path)
+    if conn is None:
+        counts: dict[str, int] = {}
+        for entry in read_catalog(path).entries():
+            for tag in entry.get("tags", ()):
+                counts[tag] = counts.get(tag, 0) + 1
+        yield from counts.items()
+        return
+    with contextlib.closing(conn):
+        yield from conn.execute("SELECT tag, count(*) FROM tags GROUP BY tag").fetchall()
