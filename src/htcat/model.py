@@ -49,6 +49,9 @@ _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"} | {"\x7f"}
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
+_URL_REFUSED_RE = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def now_stamp() -> str:
@@ -94,9 +97,12 @@ def normalize_url(url: str) -> str:
     """The form used to decide that two links point at the same thing.
 
     Scheme and host lower-cased, default port, fragment and a trailing slash
-    dropped.
+    dropped. A URL too broken to split is compared as written.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     try:
@@ -112,9 +118,12 @@ def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a link, or None when it can."""
     if not url:
         return "is empty"
-    if any(c.isspace() or c in _CONTROL for c in url):
+    if _URL_REFUSED_RE.search(url):
         return "contains white space or control characters"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
     if parts.scheme.lower() not in ("http", "https"):
         return "must be an absolute http or https URL"
     try:
@@ -130,7 +139,11 @@ def url_problem(url: str) -> str | None:
 
 def guess_kind(url: str) -> str:
     """The kind of a link given without one: a PDF by its path, else a page."""
-    return "pdf" if urlsplit(url).path.lower().endswith(".pdf") else "page"
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return "page"
+    return "pdf" if path.lower().endswith(".pdf") else "page"
 
 
 def parse_link_text(text: str) -> dict[str, Any]:
@@ -180,8 +193,7 @@ class _Checker:
             self.fail(field, value, "must be text")
             return ""
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-        refused = _CONTROL if multiline else _CONTROL | {"\n", "\t"}
-        if any(c in refused for c in value):
+        if (_CONTROL_RE if multiline else _LINE_CONTROL_RE).search(value):
             self.fail(field, value, "contains control characters")
         if len(value) > MAX_TEXT:
             self.fail(field, value[:40], f"is longer than {MAX_TEXT:,} characters")
