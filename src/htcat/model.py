@@ -48,7 +48,6 @@ MAX_SLUG = 80
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
-_CONTROL = {chr(c) for c in range(32)} - {"\n", "\t"} | {"\x7f"}
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
 _URL_REFUSED_RE = re.compile(r"[\s\x00-\x1f\x7f]")
