@@ -162,7 +162,11 @@ def edit(
 
         fields = _fields(entry_form(current))
     with state.change() as catalog:
-        catalog.replace({**catalog.get(current["id"]), **fields})
+        stored = catalog.get(current["id"])
+        # The editor hands back the whole entry, so a field deleted there is deleted;
+        # the form asks for some fields only, so the others stay as stored.
+        base = {"id": stored["id"]} if editor else stored
+        catalog.replace({**base, **fields})
     info(f"updated {current['id']}")
 
 
