@@ -78,6 +78,7 @@ def _global_options(
 
     Example:
 
+    \b
         htcat list --tag supply-chains --since 2021
     """
     ctx.obj = State(db=db, no_input=no_input, lock_timeout=lock_timeout)

@@ -25,6 +25,7 @@ def doctor(
 
     Example:
 
+    \b
         htcat doctor && git commit -m "catalog: add webinars" data/catalog.json
     """
     if format_ not in ("table", "json"):

@@ -28,6 +28,7 @@ def init(ctx: typer.Context) -> None:
 
     Example:
 
+    \b
         htcat --db data/catalog.json init
     """
     path = state_of(ctx).path
@@ -59,6 +60,7 @@ def add(
 
     Example:
 
+    \b
         htcat add --title "Labor Trafficking Toolkit" --type toolkit --date 2024-05 \\
           --tag labor-trafficking --link "Toolkit|https://example.org/toolkit.pdf|pdf"
     """
@@ -96,6 +98,7 @@ def show(
 
     Example:
 
+    \b
         htcat show htla-class-6 --format json
     """
     entry = get_entry(state_of(ctx).path, entry_id)
@@ -131,6 +134,7 @@ def edit(
 
     Example:
 
+    \b
         htcat edit htla-class-6 --set date=2021-02 --add-tag htla \\
           --add-link "Slides|https://example.org/slides.pdf|slides"
     """
@@ -205,6 +209,7 @@ def remove(
 
     Example:
 
+    \b
         htcat remove old-draft-report --yes
     """
     state = state_of(ctx)

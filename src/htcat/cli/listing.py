@@ -43,6 +43,7 @@ def list_(
 
     Example:
 
+    \b
         htcat list --tag supply-chains --type webinar --since 2021 --sort date
         htcat list --format json --link-status broken
     """
@@ -63,6 +64,7 @@ def search(
 
     Example:
 
+    \b
         htcat search '"supply chains" forced' --since 2021
     """
     filters = selection.filters

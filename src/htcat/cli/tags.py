@@ -15,7 +15,7 @@ from htcat.index import tag_counts
 from htcat.model import normalize_tag, normalize_tags
 from htcat.query import matches
 
-tags_app = typer.Typer(help="Every tag with its count; rename or merge tags.")
+tags_app = typer.Typer()
 
 
 @selection_options(paging=False)
@@ -33,6 +33,7 @@ def tag(
 
     Example:
 
+    \b
         htcat tag --type webinar --since 2022 --add training --remove draft
         htcat tag htla-class-6 --add leadership
     """
@@ -65,6 +66,7 @@ def tags(
 
     Example:
 
+    \b
         htcat tags
         htcat tags rename forced-labour forced-labor
     """
@@ -91,6 +93,7 @@ def rename(
 
     Example:
 
+    \b
         htcat tags rename forced-labour forced-labor
     """
     old_tag, new_tag = normalize_tag(old), normalize_tag(new)
