@@ -31,6 +31,8 @@ ESCAPE = "\\"
 FORMULA_STARTS = frozenset("=+-@\t\r")
 _SPECIAL = frozenset((ITEM_SEPARATOR, PART_SEPARATOR, ESCAPE))
 _PLAIN_LISTS = ("audiences", "tags")
+_SPECIAL_ORDER = (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR)
+_ESCAPED_PAIRS = tuple(ESCAPE + char for char in _SPECIAL_ORDER)
 
 
 def neutralize_formula(cell: str) -> str:
@@ -72,31 +74,30 @@ def split_items(cell: str, *, parts: bool = True) -> list[list[str]]:
     text. A backslash before any other character is kept as it is, so a
     hand-written ``C:\\Reports`` is read as written.
     """
-    separators = _SPECIAL if parts else frozenset((ITEM_SEPARATOR, ESCAPE))
-    if not separators.intersection(cell):
-        return [[cell.strip()]] if cell.strip() else []
-    items: list[list[str]] = []
-    item: list[str] = []
-    current: list[str] = []
-    chars = iter(cell)
-    for char in chars:
-        if char == ESCAPE:
-            following = next(chars, "")
-            current.append(following if following in _SPECIAL else char + following)
-        elif char == PART_SEPARATOR and parts:
-            item.append("".join(current).strip())
-            current = []
-        elif char == ITEM_SEPARATOR:
-            item.append("".join(current).strip())
-            if any(item):
-                items.append(item)
-            item, current = [], []
-        else:
-            current.append(char)
-    item.append("".join(current).strip())
-    if any(item):
-        items.append(item)
-    return items
+    marks = ""
+    if ESCAPE in cell:
+        # Each escape pair becomes a character the cell does not hold, for the split.
+        marks = "".join(_free_characters(cell, 3))
+        for mark, pair in zip(marks, _ESCAPED_PAIRS, strict=True):
+            cell = cell.replace(pair, mark)
+    items = cell.split(ITEM_SEPARATOR)
+    split = [item.split(PART_SEPARATOR) if parts else [item] for item in items]
+    result = [[p.strip() for p in item] for item in split if any(p.strip() for p in item)]
+    if marks:
+        table = str.maketrans(dict(zip(marks, _SPECIAL_ORDER, strict=True)))
+        result = [[p.translate(table) for p in item] for item in result]
+    return result
+
+
+def _free_characters(text: str, count: int) -> list[str]:
+    """``count`` private-use characters that do not occur in ``text``."""
+    free: list[str] = []
+    code = 0xE000
+    while len(free) < count:
+        if chr(code) not in text:
+            free.append(chr(code))
+        code += 1
+    return free
 
 
 def _link_cell(link: Any) -> list[str]:
@@ -227,8 +228,10 @@ def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
 def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
     """The rows of a CSV file: UTF-8 with or without BOM, ``\\n`` or ``\\r\\n``.
 
-    Blank rows are skipped. A row with more or fewer cells than the header is
-    returned with a problem, so that every bad row can be reported at once.
+    Blank rows are skipped, and so are the empty cells of columns htcat does
+    not know (kept with ``keep_unknown``). A row with more or fewer cells than
+    the header is returned with a problem, so that every bad row can be
+    reported at once.
     """
     records = _records(decode_text(data, source), source)
     first = next(records, None)
@@ -254,6 +257,7 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
         row = {
             field: _cell_value(field, restore_formula(cell), problems)
             for field, cell in zip(fields, record, strict=True)
+            if cell or field in KNOWN_FIELDS
         }
         rows.append(SourceRow(where, row, tuple(problems)))
     return rows
