@@ -1,0 +1,420 @@
+"""init, add, show, edit and remove through the CLI, on real catalog files."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import OLD, entries_in, write_catalog
+
+HTLA = "htla-class-6-recommendations-report"
+WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
+
+
+# --- init and where the catalog is ------------------------------------------------------------
+
+
+def test_init_creates_an_empty_catalog_and_its_folder(tmp_path: Path, cli):
+    path = tmp_path / "data" / "catalog.json"
+    result = cli("init", db_path=path)
+    assert result.exit_code == 0
+    assert f"created empty catalog {path}" in result.stderr
+    assert json.loads(path.read_bytes())["entries"] == {}
+
+
+def test_init_refuses_to_overwrite(seed_db: Path, cli):
+    before = seed_db.read_bytes()
+    result = cli("init")
+    assert result.exit_code == 2
+    assert f"{seed_db} already exists" in result.stderr
+    assert seed_db.read_bytes() == before
+
+
+def test_db_option_wins_over_htcat_db(tmp_path: Path, seed_db: Path, cli, monkeypatch):
+    monkeypatch.setenv("HTCAT_DB", str(tmp_path / "elsewhere.json"))
+    assert cli("list", "--format", "ids").stdout.count("\n") == 5
+
+
+def test_htcat_db_is_used_without_db_option(seed_db: Path, cli, monkeypatch):
+    monkeypatch.setenv("HTCAT_DB", str(seed_db))
+    result = cli("add", "--title", "Via environment", db_path=None)
+    assert result.stdout == "via-environment\n"
+    assert "via-environment" in entries_in(seed_db)
+
+
+def test_default_catalog_is_data_catalog_json_under_the_current_folder(
+    tmp_path: Path, cli, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    assert cli("init", db_path=None).exit_code == 0
+    assert (tmp_path / "data" / "catalog.json").is_file()
+    assert cli("add", "--title", "Here", db_path=None).stdout == "here\n"
+    assert "here" in entries_in(tmp_path / "data" / "catalog.json")
+
+
+# --- add --------------------------------------------------------------------------------------
+
+
+def test_add_prints_the_new_id_and_stores_every_option(empty_db: Path, cli):
+    result = cli(
+        "add",
+        "--title",
+        "  Labor Trafficking Toolkit ",
+        "--type",
+        "toolkit",
+        "--date",
+        "2024-05",
+        "--summary",
+        "First paragraph.\n\nSecond paragraph.",
+        "--publisher",
+        "HHS Office on Trafficking in Persons",
+        "--status",
+        "draft",
+        "--notes",
+        "check the PDF",
+        "--tag",
+        "Labor Trafficking",
+        "--tag",
+        "toolkit",
+        "--link",
+        "Toolkit|https://example.org/toolkit.pdf|pdf",
+        "--link",
+        "https://example.org/page",
+        "--person",
+        "Ana Núñez|editor|OTIP",
+        "--audience",
+        "service providers",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "labor-trafficking-toolkit\n"
+    entry = entries_in(empty_db)["labor-trafficking-toolkit"]
+    assert entry["title"] == "Labor Trafficking Toolkit"
+    assert (entry["type"], entry["date"], entry["status"]) == ("toolkit", "2024-05", "draft")
+    assert entry["summary"] == "First paragraph.\n\nSecond paragraph."
+    assert entry["publisher"] == "HHS Office on Trafficking in Persons"
+    assert entry["notes"] == "check the PDF"
+    assert entry["tags"] == ["labor-trafficking", "toolkit"]
+    assert [(link["label"], link["url"], link["kind"]) for link in entry["links"]] == [
+        ("Toolkit", "https://example.org/toolkit.pdf", "pdf"),
+        ("", "https://example.org/page", "page"),
+    ]
+    assert entry["people"] == [{"name": "Ana Núñez", "role": "editor", "affiliation": "OTIP"}]
+    assert entry["audiences"] == ["service providers"]
+    assert entry["created"] == entry["updated"]
+    assert entry["created"].endswith("Z")
+
+
+def test_add_with_a_clashing_title_gets_a_suffix(seed_db: Path, cli):
+    first = cli("add", "--title", "HTLA Class 6 Recommendations Report")
+    second = cli("add", "--title", "HTLA class 6 recommendations report!")
+    assert (first.stdout, second.stdout) == (f"{HTLA}-2\n", f"{HTLA}-3\n")
+    assert len(entries_in(seed_db)) == 7
+
+
+def test_add_without_title_and_without_terminal_exits_2(seed_db: Path, cli):
+    before = seed_db.read_bytes()
+    result = cli("add", "--type", "report")
+    assert result.exit_code == 2
+    assert "--title is required" in result.stderr
+    assert result.stdout == ""
+    assert seed_db.read_bytes() == before
+
+
+def test_add_with_no_input_never_asks(seed_db: Path, cli):
+    result = cli("--no-input", "add")
+    assert result.exit_code == 2 and "--title is required" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "named"),
+    [
+        ("--type", "podcast", "type 'podcast'"),
+        ("--date", "2021-02-30", "date '2021-02-30'"),
+        ("--date", "Feb 2021", "date 'Feb 2021'"),
+        ("--link", "ftp://example.org/a.pdf", "links.url 'ftp://example.org/a.pdf'"),
+        ("--link", "Report|/relative.pdf|pdf", "links.url '/relative.pdf'"),
+        ("--link", "Report|https://e.org/a|podcast", "links.kind 'podcast'"),
+        ("--person", "Ana|host", "people.role 'host'"),
+        ("--status", "deleted", "status 'deleted'"),
+        ("--title", "x" * 501, "title"),
+    ],
+)
+def test_add_with_an_invalid_value_exits_2_naming_field_and_value(
+    seed_db: Path, cli, option, value, named
+):
+    before = seed_db.read_bytes()
+    args = ["add", "--title", "Valid title", option, value]
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert named in result.stderr
+    assert result.stdout == ""
+    assert seed_db.read_bytes() == before
+
+
+def test_add_names_every_bad_value_at_once(empty_db: Path, cli):
+    result = cli("add", "--title", "T", "--type", "podcast", "--date", "soon")
+    assert result.exit_code == 2
+    assert "type 'podcast'" in result.stderr and "date 'soon'" in result.stderr
+
+
+# --- show -------------------------------------------------------------------------------------
+
+
+def test_show_prints_the_entry_for_a_person(seed_db: Path, cli):
+    result = cli("show", WEBINAR)
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.startswith("Labor Trafficking Among Foreign Nationals and Migrant Workers")
+    assert f"id:        {WEBINAR}" in text
+    assert "type:      webinar" in text
+    assert "moderator: Jenna Novak" in text
+    assert "speaker:   Makini Chisolm-Straker (Mount Sinai Hospital)" in text
+    assert "(unchecked)" in text and "[transcript]" in text
+    assert "\n\n" in text.split("links:")[0], "summary paragraphs are kept"
+
+
+def test_show_json_is_the_stored_entry(seed_db: Path, cli):
+    result = cli("show", HTLA, "--format", "json")
+    assert json.loads(result.stdout) == entries_in(seed_db)[HTLA]
+
+
+def test_show_accepts_a_unique_prefix(seed_db: Path, cli):
+    result = cli("show", "htla", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["id"] == HTLA
+
+
+def test_show_with_an_ambiguous_prefix_lists_the_candidates(seed_db: Path, cli):
+    result = cli("show", "information-memorandum")
+    assert result.exit_code == 2
+    assert "ambiguous" in result.stderr
+    assert "information-memorandum-federal-cases-involving-forced-labor-of-health" in result.stderr
+    assert "information-memorandum-hhs-contributions-to-human-trafficking-research" in result.stderr
+    assert result.stdout == ""
+
+
+def test_show_prefers_an_exact_id_to_longer_ones(db: Path, cli):
+    write_catalog(db, [{"title": "Report"}, {"title": "Report"}])
+    assert json.loads(cli("show", "report", "--format", "json").stdout)["id"] == "report"
+
+
+def test_show_unknown_id_exits_2(seed_db: Path, cli):
+    result = cli("show", "no-such-entry")
+    assert result.exit_code == 2
+    assert "no entry with id 'no-such-entry'" in result.stderr
+
+
+def test_show_unknown_format_exits_2(seed_db: Path, cli):
+    assert cli("show", "htla", "--format", "yaml").exit_code == 2
+
+
+# --- edit with options ------------------------------------------------------------------------
+
+
+def test_edit_sets_fields(seed_db: Path, cli):
+    result = cli(
+        "edit", "htla", "--set", "title=New Title", "--set", "date=2021", "--set", "tags=a;B c"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"updated {HTLA}" in result.stderr and result.stdout == ""
+    entry = entries_in(seed_db)[HTLA]
+    assert (entry["title"], entry["date"], entry["tags"]) == ("New Title", "2021", ["a", "b-c"])
+    assert entry["id"] == HTLA, "the id is stable"
+
+
+def test_edit_adds_and_removes_tags_links_people_and_audiences(seed_db: Path, cli):
+    before = entries_in(seed_db)[WEBINAR]
+    result = cli(
+        "edit",
+        WEBINAR,
+        "--add-tag",
+        "Migrant Workers",
+        "--add-tag",
+        "new",
+        "--remove-tag",
+        "outreach",
+        "--add-link",
+        "Slides|https://example.org/slides.pdf|slides",
+        "--remove-link",
+        before["links"][0]["url"],
+        "--add-person",
+        "Ana Núñez|contributor",
+        "--remove-person",
+        "Jenna Novak",
+        "--add-audience",
+        "policymakers",
+        "--remove-audience",
+        before["audiences"][0],
+    )
+    assert result.exit_code == 0, result.stderr
+    after = entries_in(seed_db)[WEBINAR]
+    assert set(after["tags"]) == set(before["tags"]) - {"outreach"} | {"new"}
+    assert [link["url"] for link in after["links"]] == [
+        *[link["url"] for link in before["links"][1:]],
+        "https://example.org/slides.pdf",
+    ]
+    assert [p["name"] for p in after["people"]] == [
+        *[p["name"] for p in before["people"] if p["name"] != "Jenna Novak"],
+        "Ana Núñez",
+    ]
+    assert after["audiences"] == [*before["audiences"][1:], "policymakers"]
+    assert after["updated"] > before["updated"]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--set", "type=podcast"], "type 'podcast'"),
+        (["--set", "date=2021-13"], "date '2021-13'"),
+        (["--add-link", "javascript:alert(1)"], "links.url 'javascript:alert(1)'"),
+        (["--remove-tag", "not-there"], "tags 'not-there': no such tag"),
+        (["--remove-link", "https://example.org/absent"], "no such link"),
+        (["--set", "id=other"], "set by htcat"),
+        (["--set", "colour=red"], "unknown field"),
+        (["--set", "title"], "expected FIELD=VALUE"),
+        (["--set", "title= "], "title"),
+    ],
+)
+def test_edit_with_an_invalid_result_exits_2_and_writes_nothing(seed_db: Path, cli, args, named):
+    before = seed_db.read_bytes()
+    result = cli("edit", "htla", *args)
+    assert result.exit_code == 2
+    assert named in result.stderr
+    assert seed_db.read_bytes() == before
+
+
+def test_edit_unknown_id_exits_2(seed_db: Path, cli):
+    before = seed_db.read_bytes()
+    result = cli("edit", "nope", "--set", "title=X")
+    assert result.exit_code == 2 and "no entry with id 'nope'" in result.stderr
+    assert seed_db.read_bytes() == before
+
+
+def test_edit_without_options_and_without_terminal_exits_2(seed_db: Path, cli):
+    result = cli("edit", "htla")
+    assert result.exit_code == 2 and "nothing to change" in result.stderr
+
+
+def test_edit_that_changes_nothing_keeps_the_bytes(seed_db: Path, cli):
+    before = seed_db.read_bytes()
+    assert cli("edit", "htla", "--set", "date=2021-02-26").exit_code == 0
+    assert seed_db.read_bytes() == before
+
+
+# --- edit in $EDITOR --------------------------------------------------------------------------
+
+
+def editor(tmp_path: Path, body: str) -> str:
+    """An EDITOR command: a Python script that rewrites the JSON file it is given."""
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import json, sys\n"
+        "path = sys.argv[-1]\n"
+        "entry = json.load(open(path, encoding='utf-8'))\n"
+        + textwrap.dedent(body)
+        + "\njson.dump(entry, open(path, 'w', encoding='utf-8'))\n"
+    )
+    return f"{sys.executable} {script} --flag"
+
+
+def test_edit_in_editor_saves_the_rewritten_entry(seed_db: Path, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "EDITOR",
+        editor(
+            tmp_path,
+            """
+            assert sys.argv[1] == "--flag"
+            entry["title"] = "Edited in an editor"
+            entry["tags"].append("Edited Tag")
+            """,
+        ),
+    )
+    before = entries_in(seed_db)[HTLA]
+    result = cli("edit", "htla", "--editor")
+    assert result.exit_code == 0, result.stderr
+    after = entries_in(seed_db)[HTLA]
+    assert after["title"] == "Edited in an editor"
+    assert after["tags"] == sorted([*before["tags"], "edited-tag"])
+    assert after["created"] == before["created"] and after["updated"] > before["updated"]
+
+
+def test_edit_in_editor_prefers_visual(seed_db: Path, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("EDITOR", "false")
+    monkeypatch.setenv("VISUAL", editor(tmp_path, "entry['date'] = '2021-03'"))
+    assert cli("edit", "htla", "--editor").exit_code == 0
+    assert entries_in(seed_db)[HTLA]["date"] == "2021-03"
+
+
+def test_a_field_deleted_in_the_editor_is_deleted(db: Path, cli, tmp_path, monkeypatch):
+    write_catalog(db, [{"title": "Legacy", "legacy_code": "X-17", "notes": "old note"}])
+    monkeypatch.setenv("EDITOR", editor(tmp_path, "del entry['legacy_code']\ndel entry['notes']"))
+    result = cli("edit", "legacy", "--editor")
+    assert result.exit_code == 0, result.stderr
+    entry = entries_in(db)["legacy"]
+    assert "legacy_code" not in entry
+    assert entry["notes"] == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ("entry['type'] = 'podcast'", "type 'podcast'"),
+        ("entry['links'].append({'url': 'ftp://x.org/a'})", "links.url 'ftp://x.org/a'"),
+        ("entry['id'] = 'renamed'", "id 'renamed' cannot change"),
+        ("entry = [entry]", "not a JSON object"),
+        ("json.dump = lambda e, f: f.write('{broken')", "line 1, column"),
+        ("sys.exit(1)", "failed"),
+    ],
+)
+def test_edit_in_editor_with_an_invalid_result_exits_2_and_writes_nothing(
+    seed_db: Path, cli, tmp_path, monkeypatch, body, named
+):
+    monkeypatch.setenv("EDITOR", editor(tmp_path, body))
+    before = seed_db.read_bytes()
+    result = cli("edit", "htla", "--editor")
+    assert result.exit_code == 2
+    assert named in result.stderr
+    assert "nothing changed" in result.stderr or named.startswith(("type", "links"))
+    assert seed_db.read_bytes() == before
+
+
+def test_edit_in_editor_that_changes_nothing_keeps_the_bytes(
+    seed_db: Path, cli, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("EDITOR", editor(tmp_path, "pass"))
+    before = seed_db.read_bytes()
+    assert cli("edit", "htla", "--editor").exit_code == 0
+    assert seed_db.read_bytes() == before
+
+
+# --- remove -----------------------------------------------------------------------------------
+
+
+def test_remove_without_yes_and_without_terminal_exits_2(seed_db: Path, cli):
+    before = seed_db.read_bytes()
+    result = cli("remove", "htla")
+    assert result.exit_code == 2 and "--yes" in result.stderr
+    assert seed_db.read_bytes() == before
+
+
+def test_remove_with_yes_removes_entries_by_prefix(seed_db: Path, cli):
+    result = cli("remove", "htla", "research-policy", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "removed 2 entries" in result.stderr
+    ids = set(entries_in(seed_db))
+    assert len(ids) == 3 and HTLA not in ids
+
+
+def test_remove_with_one_unknown_id_removes_nothing(seed_db: Path, cli):
+    before = seed_db.read_bytes()
+    result = cli("remove", "htla", "nope", "-y")
+    assert result.exit_code == 2 and "'nope'" in result.stderr
+    assert seed_db.read_bytes() == before
+
+
+def test_remove_then_add_does_not_reuse_stamps(seed_db: Path, cli):
+    assert cli("remove", "htla", "--yes").exit_code == 0
+    assert cli("add", "--title", "HTLA Class 6 Recommendations Report").stdout == f"{HTLA}\n"
+    assert entries_in(seed_db)[HTLA]["created"] != OLD

@@ -1,0 +1,73 @@
+"""The catalog checks that validation on write cannot do alone."""
+
+from __future__ import annotations
+
+from htcat.doctor import diagnose
+from htcat.model import validate_entry
+
+
+def valid(ident: str, title: str, *urls: str) -> dict:
+    return validate_entry({"id": ident, "title": title, "links": list(urls)})
+
+
+def kinds(entries: list[dict]) -> list[tuple[str, tuple[str, ...]]]:
+    return [(f.kind, f.ids) for f in diagnose(entries)]
+
+
+def test_a_clean_catalog_has_no_findings():
+    entries = [
+        valid("report", "HTLA Class 6 Recommendations Report", "https://e.org/a.pdf"),
+        valid("memo", "Information Memorandum: Federal Cases", "https://e.org/b.pdf"),
+        valid("webinar", "Labor Trafficking Among Foreign Nationals"),
+    ]
+    assert diagnose(entries) == []
+
+
+def test_schema_errors_name_the_entry_field_and_value():
+    entries = [
+        {"id": "bad", "title": "Bad", "type": "podcast", "date": "soon"},
+        {"title": "No id"},
+    ]
+    findings = diagnose(entries)
+    assert [(f.kind, f.ids) for f in findings] == [
+        ("schema", ("bad",)),
+        ("schema", ("#2",)),
+    ]
+    assert "type 'podcast'" in findings[0].detail and "date 'soon'" in findings[0].detail
+    assert findings[1].detail == "entry has no id"
+
+
+def test_duplicate_ids_are_found():
+    entries = [valid("same", "First title"), valid("same", "Second, different")]
+    assert ("duplicate-id", ("same",)) in kinds(entries)
+
+
+def test_the_same_url_on_two_entries_is_found_after_normalizing():
+    entries = [
+        valid("a", "Alpha", "https://Example.org/Report.pdf"),
+        valid("b", "Beta", "https://example.org:443/Report.pdf#page=2"),
+        valid("c", "Gamma", "https://example.org/report.pdf"),
+    ]
+    findings = [f for f in diagnose(entries) if f.kind == "duplicate-url"]
+    assert [(f.ids, f.detail) for f in findings] == [(("a", "b"), "https://example.org/Report.pdf")]
+
+
+def test_near_duplicate_titles_are_found():
+    entries = [
+        valid("a", "HTLA Class 6 Recommendations Report"),
+        valid("b", "HTLA Class 6 Recommendation Report"),
+        valid("c", "Information Memorandum on Research"),
+        valid("d", "INFORMATION MEMORANDUM — on research!"),
+        valid("e", "Something else entirely"),
+    ]
+    near = [ids for kind, ids in kinds(entries) if kind == "near-duplicate"]
+    assert sorted(tuple(sorted(pair)) for pair in near) == [("a", "b"), ("c", "d")]
+
+
+def test_broken_values_from_a_hand_edit_do_not_crash_doctor():
+    entries = [
+        {"id": "x", "title": None, "links": [{"url": 5}, "not a link", {"url": "http://["}]},
+        {"id": "y", "title": "Y", "links": [{"url": "http://["}]},
+    ]
+    found = kinds(entries)
+    assert ("schema", ("x",)) in found and ("schema", ("y",)) in found

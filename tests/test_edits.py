@@ -1,0 +1,142 @@
+"""Edits described as plain values, applied to an entry before validation."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from htcat.edits import EntryEdit, apply_edit, field_value, parse_assignment, split_list
+from htcat.errors import InputError, InvalidEntry
+from htcat.model import validate_entry
+
+ENTRY = validate_entry(
+    {
+        "id": "webinar",
+        "title": "Labor Trafficking Webinar",
+        "type": "webinar",
+        "tags": ["labor-trafficking", "webinar"],
+        "audiences": ["service providers"],
+        "people": [{"name": "Jenna Novak", "role": "moderator"}],
+        "links": [
+            {
+                "url": "https://example.org/webinar",
+                "kind": "webinar",
+                "check": {"outcome": "ok"},
+            },
+            {"url": "https://example.org/transcript.pdf", "kind": "transcript"},
+        ],
+        "legacy": {"kept": True},
+    }
+)
+
+
+def edited(**changes: tuple[str, ...]) -> dict:
+    return validate_entry(apply_edit(ENTRY, EntryEdit(**changes)))
+
+
+def test_assignment_splits_at_the_first_equals_sign():
+    assert parse_assignment("title=A = B") == ("title", "A = B")
+    assert parse_assignment(" summary =") == ("summary", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("title", "expected FIELD=VALUE"),
+        ("id=new-id", "set by htcat"),
+        ("created=2020-01-01T00:00:00Z", "set by htcat"),
+        ("updated=x", "set by htcat"),
+        ("colour=red", "unknown field"),
+    ],
+)
+def test_bad_assignments_are_refused(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_assignment(text)
+
+
+def test_list_fields_are_split_on_semicolons():
+    assert split_list(" a ; ;b;") == ["a", "b"]
+    assert field_value("tags", "Forced Labor; HTLA") == ["Forced Labor", "HTLA"]
+    assert field_value("links", "Report|https://e.org/r.pdf|pdf") == [
+        {"label": "Report", "url": "https://e.org/r.pdf", "kind": "pdf"}
+    ]
+    assert field_value("people", "Ana|speaker|OTIP; Ben") == [
+        {"name": "Ana", "role": "speaker", "affiliation": "OTIP"},
+        {"name": "Ben"},
+    ]
+    assert field_value("summary", "a; b") == "a; b"
+
+
+def test_set_replaces_a_field():
+    assert edited(sets=(("title", "New title"), ("date", "2019")))["title"] == "New title"
+    assert edited(sets=(("tags", "a;b"),))["tags"] == ["a", "b"]
+
+
+def test_tags_are_added_and_removed_normalized():
+    entry = edited(add_tags=("Supply Chains",), remove_tags=("WEBINAR",))
+    assert entry["tags"] == ["labor-trafficking", "supply-chains"]
+
+
+def test_links_are_removed_by_normalized_url_and_added_from_text():
+    entry = edited(
+        remove_links=("HTTPS://EXAMPLE.ORG/webinar/",),
+        add_links=("Slides|https://example.org/slides.pdf|slides",),
+    )
+    assert [(link["url"], link["kind"]) for link in entry["links"]] == [
+        ("https://example.org/transcript.pdf", "transcript"),
+        ("https://example.org/slides.pdf", "slides"),
+    ]
+
+
+def test_kept_links_keep_their_check_results():
+    entry = edited(add_links=("https://example.org/more",))
+    assert entry["links"][0]["check"] == {"outcome": "ok"}
+
+
+def test_people_are_removed_by_name_and_added_from_text():
+    entry = edited(remove_people=("Jenna Novak",), add_people=("Julissa Ponce|speaker|USCRI",))
+    assert entry["people"] == [{"name": "Julissa Ponce", "role": "speaker", "affiliation": "USCRI"}]
+
+
+def test_audiences_are_added_and_removed():
+    entry = edited(add_audiences=("policymakers",), remove_audiences=("service providers",))
+    assert entry["audiences"] == ["policymakers"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "value"),
+    [
+        ({"remove_tags": ("absent",)}, "tags", "absent"),
+        ({"remove_links": ("https://example.org/absent",)}, "links", "https://example.org/absent"),
+        ({"remove_people": ("Nobody",)}, "people", "Nobody"),
+        ({"remove_audiences": ("children",)}, "audiences", "children"),
+    ],
+)
+def test_removing_what_is_not_there_names_field_and_value(changes, field, value):
+    with pytest.raises(InvalidEntry) as caught:
+        apply_edit(ENTRY, EntryEdit(**changes))
+    assert [(p.field, p.value) for p in caught.value.problems] == [(field, value)]
+
+
+def test_an_invalid_result_is_caught_by_validation():
+    with pytest.raises(InvalidEntry, match=re.escape("links.url 'ftp://example.org/x'")):
+        edited(add_links=("ftp://example.org/x",))
+    with pytest.raises(InvalidEntry, match="type 'podcast'"):
+        edited(sets=(("type", "podcast"),))
+
+
+def test_applying_an_edit_leaves_the_original_untouched():
+    original = copy.deepcopy(ENTRY)
+    apply_edit(ENTRY, EntryEdit(add_tags=("x",), remove_links=("https://example.org/webinar",)))
+    assert original == ENTRY
+
+
+def test_unknown_fields_survive_an_edit():
+    assert edited(sets=(("title", "T"),))["legacy"] == {"kept": True}
+
+
+def test_an_empty_edit_is_empty():
+    assert EntryEdit().empty and not EntryEdit(add_tags=("x",)).empty
+    assert validate_entry(apply_edit(ENTRY, EntryEdit())) == ENTRY

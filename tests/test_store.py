@@ -1,0 +1,385 @@
+"""The catalog file (spec §2): stable bytes, schema, refusals, lock, atomic writes."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import HTCAT, OLD, entries_in, write_catalog
+
+from htcat import store
+from htcat.errors import CatalogError, InputError, InvalidEntry
+from htcat.store import (
+    SCHEMA_VERSION,
+    change_catalog,
+    dump_json,
+    init_catalog,
+    parse_image,
+    read_catalog,
+)
+
+
+def temp_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".*.tmp"))
+
+
+# --- the bytes --------------------------------------------------------------------------------
+
+
+def changed_lines(before: bytes, after: bytes) -> tuple[list[str], list[str]]:
+    """The lines ``git diff`` would show as removed and as added, stripped."""
+    diff = difflib.unified_diff(before.decode().splitlines(), after.decode().splitlines(), n=0)
+    lines = [line for line in diff if line[:3] not in ("+++", "---")]
+    removed = [line[1:].strip() for line in lines if line.startswith("-")]
+    added = [line[1:].strip() for line in lines if line.startswith("+")]
+    return removed, added
+
+
+def test_shipped_catalog_is_already_in_canonical_form(seed_db: Path):
+    raw = seed_db.read_bytes()
+    assert dump_json(parse_image(raw, seed_db)) == raw
+
+
+def test_writing_an_unchanged_catalog_gives_identical_bytes(seed_db: Path):
+    before = seed_db.read_bytes()
+    with change_catalog(seed_db) as catalog:
+        entry = catalog.get("htla")
+        catalog.replace(entry)
+        catalog.replace_many([dict(e) for e in catalog.entries()])
+    assert seed_db.read_bytes() == before
+
+
+def test_a_change_and_its_undo_give_identical_bytes(seed_db: Path, cli):
+    before = seed_db.read_bytes()
+    assert cli("tag", "htla", "--add", "temporary").exit_code == 0
+    assert seed_db.read_bytes() != before
+    assert cli("tag", "htla", "--remove", "temporary").exit_code == 0
+    removed, added = changed_lines(before, seed_db.read_bytes())
+    assert len(removed) == len(added) == 1
+    assert removed[0].startswith('"updated"') and added[0].startswith('"updated"')
+
+
+def test_a_one_field_edit_changes_one_line_plus_updated(seed_db: Path, cli):
+    before = seed_db.read_bytes()
+    result = cli("edit", "htla", "--set", "title=HTLA Class 6 Recommendations (2021)")
+    assert result.exit_code == 0, result.stderr
+    removed, added = changed_lines(before, seed_db.read_bytes())
+    assert removed[0] == '"title": "HTLA Class 6 Recommendations Report",'
+    assert added[0] == '"title": "HTLA Class 6 Recommendations (2021)",'
+    assert removed[1].startswith('"updated": ') and added[1].startswith('"updated": ')
+    assert len(removed) == len(added) == 2
+
+
+def test_a_date_edit_changes_one_line_plus_updated(db: Path, cli):
+    write_catalog(db, [{"title": f"Report {n}", "date": "2020", "summary": "x\n\ny"} for n in "ab"])
+    before = db.read_bytes()
+    assert cli("edit", "report-b", "--set", "date=2021-03").exit_code == 0
+    removed, added = changed_lines(before, db.read_bytes())
+    assert removed == ['"date": "2020",', f'"updated": "{OLD}"']
+    assert added[0] == '"date": "2021-03",' and added[1].startswith('"updated": ')
+    assert len(added) == 2
+
+
+def test_file_is_pretty_utf8_with_sorted_keys_and_a_final_newline(db: Path):
+    write_catalog(db, [{"title": "Trata de personas: guía", "summary": "“Quoted” \u2013 ü"}])
+    raw = db.read_bytes()
+    text = raw.decode("utf-8")
+    assert raw.endswith(b"}\n") and not raw.endswith(b"\n\n")
+    assert "\\u" not in text
+    assert "Trata de personas: guía" in text and "“Quoted” \u2013 ü" in text
+    assert text.startswith('{\n  "_meta": {\n    "1": {\n      "schema": 1\n')
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert data["_meta"] == {"1": {"schema": SCHEMA_VERSION}}
+
+
+def test_init_writes_an_empty_catalog_with_the_schema_version(db: Path):
+    init_catalog(db)
+    assert json.loads(db.read_bytes()) == {"_meta": {"1": {"schema": 1}}, "entries": {}}
+    with pytest.raises(InputError, match="already exists"):
+        init_catalog(db)
+
+
+def test_file_mode_survives_a_write(seed_db: Path):
+    seed_db.chmod(0o640)
+    with change_catalog(seed_db) as catalog:
+        catalog.add({"title": "New"})
+    assert seed_db.stat().st_mode & 0o777 == 0o640
+
+
+def test_unknown_fields_survive_writes(db: Path, cli):
+    write_catalog(db, [{"title": "Legacy", "legacy_code": "X-17", "review": {"score": [1, 2]}}])
+    assert cli("edit", "legacy", "--set", "title=Legacy report").exit_code == 0
+    assert cli("add", "--title", "Another").exit_code == 0
+    entry = entries_in(db)["legacy"]
+    assert entry["legacy_code"] == "X-17" and entry["review"] == {"score": [1, 2]}
+    assert entry["title"] == "Legacy report"
+
+
+# --- schema versions --------------------------------------------------------------------------
+
+
+OLD_TINYDB_FILE = {
+    "_default": {
+        "1": {"id": "old-report", "title": "Old Report", "type": "report", "tags": ["a"]},
+        "2": {"id": "old-webinar", "title": "Old Webinar", "type": "webinar"},
+    }
+}
+
+
+def test_old_file_is_read_and_migrated_on_write(db: Path, cli):
+    db.write_text(json.dumps(OLD_TINYDB_FILE))
+    assert sorted(entries_in(db)) == ["old-report", "old-webinar"]
+    assert db.read_text() == json.dumps(OLD_TINYDB_FILE), "reading must not rewrite"
+    assert cli("tag", "old-report", "--add", "b").exit_code == 0
+    data = json.loads(db.read_bytes())
+    assert "_default" not in data
+    assert data["_meta"] == {"1": {"schema": SCHEMA_VERSION}}
+    assert data["entries"]["1"]["tags"] == ["a", "b"]
+    assert data["entries"]["2"] == OLD_TINYDB_FILE["_default"]["2"]
+
+
+def test_newer_schema_is_refused_with_a_clear_message(db: Path, cli):
+    db.write_text(json.dumps({"_meta": {"1": {"schema": 2}}, "entries": {}}))
+    before = db.read_bytes()
+    with pytest.raises(CatalogError, match="schema 2, newer than this htcat understands"):
+        read_catalog(db)
+    for args in (["list"], ["add", "--title", "T"]):
+        result = cli(*args)
+        assert result.exit_code == 3
+        assert str(db) in result.stderr and "upgrade htcat" in result.stderr
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("[1, 2, 3]", "not an htcat catalog"),
+        ('{"entries": []}', "not an htcat catalog"),
+        ('{"_meta": {"1": {"schema": "one"}}, "entries": {}}', "bad schema version"),
+        ('{"entries": {"abc": {"id": "x"}}}', "is not an entry object"),
+        ('{"entries": {"1": "text"}}', "is not an entry object"),
+    ],
+)
+def test_a_file_that_is_not_a_catalog_is_refused_and_kept(db: Path, cli, content, reason):
+    db.write_text(content)
+    result = cli("add", "--title", "T")
+    assert result.exit_code == 3
+    assert str(db) in result.stderr and reason in result.stderr
+    assert db.read_text() == content
+
+
+# --- corrupt and missing files ----------------------------------------------------------------
+
+
+def corrupt(path: Path) -> int:
+    """Break the JSON of the catalog at ``path`` on one line; return that line's number."""
+    text = path.read_text()
+    broken = text.replace('"status": "published",', '"status": "published",,', 1)
+    path.write_text(broken)
+    return broken[: broken.index(",,")].count("\n") + 1
+
+
+def test_corrupt_json_names_path_line_and_column(seed_db: Path):
+    line = corrupt(seed_db)
+    with pytest.raises(CatalogError) as caught:
+        read_catalog(seed_db)
+    message = str(caught.value)
+    assert message.startswith(f"catalog {seed_db} line {line}, column ")
+    assert "not overwritten" in message
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["show", "htla"],
+        ["add", "--title", "T", "--type", "report"],
+        ["edit", "htla", "--set", "title=X"],
+        ["tag", "--all", "--add", "x"],
+        ["tags", "rename", "data", "datasets"],
+        ["remove", "htla", "--yes"],
+        ["doctor"],
+    ],
+)
+def test_corrupt_catalog_exits_3_and_keeps_its_bytes(seed_db: Path, cli, args):
+    line = corrupt(seed_db)
+    before = seed_db.read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 3
+    assert f"{seed_db} line {line}, column" in result.stderr
+    assert result.stdout == ""
+    assert seed_db.read_bytes() == before
+    assert temp_files(seed_db.parent) == []
+
+
+def test_truncated_file_is_refused(seed_db: Path, cli):
+    seed_db.write_bytes(seed_db.read_bytes()[:500])
+    result = cli("tag", "--all", "--add", "x")
+    assert result.exit_code == 3 and str(seed_db) in result.stderr
+
+
+def test_empty_file_is_refused(db: Path, cli):
+    db.write_bytes(b"")
+    result = cli("list")
+    assert result.exit_code == 3 and str(db) in result.stderr
+    assert db.read_bytes() == b""
+
+
+def test_missing_catalog_names_the_path_and_htcat_init(db: Path, cli):
+    result = cli("list")
+    assert result.exit_code == 3
+    assert str(db) in result.stderr and "htcat init" in result.stderr
+    assert not db.exists()
+    assert cli("add", "--title", "T").exit_code == 3
+    assert not db.exists(), "a change must not create a missing catalog"
+
+
+def test_catalog_that_is_a_folder_is_refused(db: Path, cli):
+    db.mkdir()
+    result = cli("list")
+    assert result.exit_code == 3 and "is a folder" in result.stderr
+
+
+# --- changes: all or nothing ------------------------------------------------------------------
+
+
+def test_a_change_that_raises_writes_nothing(seed_db: Path):
+    before = seed_db.read_bytes()
+    with pytest.raises(InvalidEntry), change_catalog(seed_db) as catalog:
+        catalog.add({"title": "Fine"})
+        catalog.add({"title": "Bad", "type": "podcast"})
+    assert seed_db.read_bytes() == before
+
+
+def test_a_change_is_written_once(seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch):
+    writes: list[Path] = []
+    real_write = store.write_file_atomically
+
+    def counting_write(path: Path, data: bytes, *, what: str = "file") -> None:
+        writes.append(path)
+        real_write(path, data, what=what)
+
+    monkeypatch.setattr(store, "write_file_atomically", counting_write)
+    assert cli("tag", "--all", "--add", "reviewed").exit_code == 0
+    assert writes == [seed_db]
+    assert all("reviewed" in e["tags"] for e in entries_in(seed_db).values())
+    assert cli("tag", "--all", "--add", "reviewed").exit_code == 0
+    assert writes == [seed_db], "a command that changes nothing must not write"
+
+
+def test_stale_temp_files_are_removed_by_the_next_change(seed_db: Path, cli):
+    stale = [seed_db.parent / f".{seed_db.name}.{n}.tmp" for n in ("abc123", "x_9")]
+    for path in stale:
+        path.write_bytes(b'{"half": ')
+    unrelated = seed_db.parent / ".other.json.1.tmp"
+    unrelated.write_bytes(b"keep")
+    assert cli("list").exit_code == 0
+    assert all(path.exists() for path in stale), "a reader never touches them"
+    assert cli("tag", "htla", "--add", "x").exit_code == 0
+    assert temp_files(seed_db.parent) == [unrelated]
+
+
+def test_a_failed_write_leaves_the_old_bytes_and_no_temp_file(seed_db: Path):
+    """A real failing write: a file size limit makes the temp file too large (like a full disk)."""
+    before = seed_db.read_bytes()
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    result = subprocess.run(
+        [HTCAT, "--db", seed_db, "tag", "--all", "--add", "too-big"],
+        preexec_fn=small_files,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 3, result.stderr
+    assert f"cannot write catalog {seed_db}" in result.stderr
+    assert "not changed" in result.stderr
+    assert seed_db.read_bytes() == before
+    assert temp_files(seed_db.parent) == []
+
+
+# --- the lock ---------------------------------------------------------------------------------
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys
+    from filelock import FileLock
+    lock = FileLock(sys.argv[1] + ".lock")
+    lock.acquire()
+    print("locked", flush=True)
+    sys.stdin.read()
+    """
+)
+
+
+@pytest.fixture
+def lock_held(seed_db: Path):
+    """Another process holds the catalog's lock until the test ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(seed_db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    yield holder
+    assert holder.stdin is not None
+    holder.stdin.close()
+    holder.wait(timeout=10)
+
+
+def test_lock_timeout_gives_catalog_error(seed_db: Path, lock_held):
+    expected = re.escape("locked by another htcat; gave up after 0.2 s")
+    with pytest.raises(CatalogError, match=expected), change_catalog(seed_db, lock_timeout=0.2):
+        pytest.fail("must not get the lock")
+
+
+def test_locked_catalog_exits_3_and_writes_nothing(seed_db: Path, cli, lock_held):
+    before = seed_db.read_bytes()
+    result = cli("--lock-timeout", "0.2", "tag", "htla", "--add", "x")
+    assert result.exit_code == 3
+    assert f"catalog {seed_db} is locked" in result.stderr
+    assert seed_db.read_bytes() == before
+
+
+def test_reading_needs_no_lock(seed_db: Path, cli, lock_held):
+    result = cli("--lock-timeout", "0.2", "list", "--format", "ids")
+    assert result.exit_code == 0
+    assert len(result.stdout.split()) == 5
+
+
+def test_lock_is_free_again_after_its_holder_is_killed(seed_db: Path, cli):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(seed_db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait(timeout=10)
+    result = cli("--lock-timeout", "2", "tag", "htla", "--add", "after-kill")
+    assert result.exit_code == 0, result.stderr
+    assert "after-kill" in entries_in(seed_db)["htla-class-6-recommendations-report"]["tags"]
+
+
+def test_add_many_keeps_given_stamps_only_when_asked(db: Path):
+    write_catalog(db, [{"title": "Kept"}])
+    assert entries_in(db)["kept"]["created"] == OLD
+    with change_catalog(db) as catalog:
+        fresh = catalog.add({"title": "Fresh", "created": OLD})
+    assert fresh["created"] != OLD and fresh["created"] == fresh["updated"]
