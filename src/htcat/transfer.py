@@ -1,0 +1,350 @@
+"""Bulk import and export: the plan behind ``htcat import`` and ``htcat export``.
+
+Import is all or nothing. Every row is read and validated first, and every
+problem is collected with the row or line it comes from; rows are matched
+against the catalog by id and by the normalized URL of each link, and
+against each other, so duplicates inside the input are caught too. Only a
+plan with no problem is applied, and it is applied in one write of the
+catalog, under its lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from htcat.errors import InputError, InvalidEntry
+from htcat.formats import SourceRow, read_rows, write_entries
+from htcat.model import Entry, normalize_url, parse_link_text, slugify, unique_id, validate_entry
+from htcat.query import Filters, Order, select
+from htcat.store import DEFAULT_LOCK_TIMEOUT, Catalog, change_catalog, read_catalog
+
+OnConflict = Literal["skip", "update", "fail"]
+ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
+Action = Literal["add", "update", "skip"]
+Progress = Callable[[int, int], None]
+"""Told ``(rows done, rows in all)`` while an import is planned."""
+
+PROGRESS_EVERY = 500
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One reason a row of the input was refused, with where the row is."""
+
+    where: str
+    field: str
+    value: object
+    reason: str
+
+    def __str__(self) -> str:
+        shown = repr(self.value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"{self.where}: {self.field} {shown}: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        value = self.value if isinstance(self.value, str | int | float | bool | None) else str(self)
+        return {"where": self.where, "field": self.field, "value": value, "reason": self.reason}
+
+
+class ImportRefused(InputError):
+    """The input has bad rows; ``problems`` lists every one. Nothing was written."""
+
+    def __init__(self, source: str, problems: list[RowProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        bad = len({p.where for p in problems})
+        head = f"{source}: {bad:,} bad row{'' if bad == 1 else 's'}, nothing imported"
+        super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    """What the import does with one row, and why."""
+
+    where: str
+    action: Action
+    id: str
+    title: str
+    reason: str
+    entry: Entry
+    """The entry as it will be written (``add``, ``update``), or as the row gave it (``skip``)."""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "where": self.where,
+            "action": self.action,
+            "id": self.id,
+            "title": self.title,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """Every row of an input with its action; applied in one write by `apply_plan`."""
+
+    rows: tuple[PlannedRow, ...]
+
+    def with_action(self, action: Action) -> list[PlannedRow]:
+        return [row for row in self.rows if row.action == action]
+
+    @property
+    def counts(self) -> dict[Action, int]:
+        counts: dict[Action, int] = {"add": 0, "update": 0, "skip": 0}
+        for row in self.rows:
+            counts[row.action] += 1
+        return counts
+
+    def summary(self, *, dry_run: bool = False) -> str:
+        """``added 9,842, updated 120, skipped 38`` (``would add…`` for a dry run)."""
+        counts = self.counts
+        if dry_run:
+            return (
+                f"would add {counts['add']:,}, update {counts['update']:,}, skip {counts['skip']:,}"
+            )
+        return f"added {counts['add']:,}, updated {counts['update']:,}, skipped {counts['skip']:,}"
+
+
+def _row_urls(raw: Mapping[str, Any]) -> list[str]:
+    """The normalized URLs of a row's links, as far as they can be read before validation."""
+    links = raw.get("links")
+    if not isinstance(links, list):
+        return []
+    urls: dict[str, None] = {}
+    for link in links:
+        if isinstance(link, str):
+            try:
+                link = parse_link_text(link)
+            except InvalidEntry:
+                continue
+        url = link.get("url") if isinstance(link, dict) else None
+        if isinstance(url, str) and url.strip():
+            urls.setdefault(normalize_url(url), None)
+    return list(urls)
+
+
+def _merged(old: Entry, raw: Mapping[str, Any]) -> Entry:
+    """``old`` with the fields the row gives replaced; its id and stamps stay."""
+    new = {**old, **raw, "id": old["id"]}
+    for stamp in ("created", "updated"):
+        if stamp in old:
+            new[stamp] = old[stamp]
+        else:
+            new.pop(stamp, None)
+    return new
+
+
+def _keep_link_checks(entry: Entry, old: Entry) -> None:
+    """Carry the last check result over to links the row gives without one (CSV has none)."""
+    checks = {
+        normalize_url(link["url"]): link["check"]
+        for link in old.get("links", ())
+        if isinstance(link, dict) and isinstance(link.get("url"), str) and link.get("check")
+    }
+    for link in entry["links"]:
+        if link.get("check") is None:
+            link["check"] = checks.get(normalize_url(link["url"]))
+
+
+class _Planner:
+    """Matches rows against the catalog and each other; collects every problem."""
+
+    def __init__(self, existing: Iterable[Entry], on_conflict: OnConflict) -> None:
+        if on_conflict not in ON_CONFLICT:
+            raise InputError(
+                f"--on-conflict {on_conflict!r}: expected one of {', '.join(ON_CONFLICT)}"
+            )
+        self.on_conflict = on_conflict
+        self.by_id: dict[str, Entry] = {}
+        self.by_url: dict[str, dict[str, None]] = {}
+        for entry in existing:
+            ident = str(entry.get("id", ""))
+            self.by_id[ident] = entry
+            for url in _row_urls(entry):
+                self.by_url.setdefault(url, {})[ident] = None
+        self.seen_ids: dict[str, str] = {}
+        self.seen_urls: dict[str, str] = {}
+        self.claimed: dict[str, str] = {}
+        self.problems: list[RowProblem] = []
+
+    def refuse(self, row: SourceRow, field: str, value: object, reason: str) -> None:
+        self.problems.append(RowProblem(row.where, field, value, reason))
+
+    def _duplicate(
+        self, row: SourceRow, ident: str, urls: list[str], matches: list[str]
+    ) -> tuple[str, object, str] | None:
+        """The field, value and reason why ``row`` repeats an earlier row; remembers this row."""
+        found: tuple[str, object, str] | None = None
+        if ident and ident in self.seen_ids:
+            found = ("id", ident, f"same id as {self.seen_ids[ident]}")
+        for url in urls:
+            if found is None and url in self.seen_urls:
+                found = ("links", url, f"same link as {self.seen_urls[url]}")
+        for match in matches:
+            if found is None and match in self.claimed:
+                found = ("links", urls, f"matches entry {match!r} like {self.claimed[match]}")
+        if ident:
+            self.seen_ids.setdefault(ident, row.where)
+        for url in urls:
+            self.seen_urls.setdefault(url, row.where)
+        for match in matches:
+            self.claimed.setdefault(match, row.where)
+        return found
+
+    def _matches(self, ident: str, urls: list[str]) -> tuple[list[str], str]:
+        """The existing entries a row matches, and how (for the report)."""
+        found: dict[str, str] = {}
+        if ident in self.by_id:
+            found[ident] = "same id"
+        for url in urls:
+            for match in self.by_url.get(url, ()):
+                found.setdefault(match, f"same link {url}")
+        how = "; ".join(f"entry {m!r} ({why})" for m, why in found.items())
+        return list(found), how
+
+    def plan_row(self, row: SourceRow) -> PlannedRow | None:
+        for p in row.problems:
+            self.refuse(row, p.field, p.value, p.reason)
+        if row.problems:
+            return None
+        raw = row.data
+        ident = raw["id"] if isinstance(raw.get("id"), str) else ""
+        urls = _row_urls(raw)
+        matches, how = self._matches(ident, urls)
+        duplicate = self._duplicate(row, ident, urls, matches)
+        old = self.by_id[matches[0]] if len(matches) == 1 else None
+        try:
+            entry = validate_entry(_merged(old, raw) if old is not None else raw)
+        except InvalidEntry as exc:
+            for p in exc.problems:
+                self.refuse(row, p.field, p.value, p.reason)
+            return None
+        title = entry["title"]
+        if duplicate is not None:
+            field, value, why = duplicate
+            if self.on_conflict == "skip":
+                return PlannedRow(
+                    row.where, "skip", ident, title, f"duplicate in input: {why}", entry
+                )
+            self.refuse(row, field, value, f"duplicate in the input: {why}")
+            return None
+        if not matches:
+            return PlannedRow(row.where, "add", ident, title, "new", entry)
+        if self.on_conflict == "skip":
+            return PlannedRow(row.where, "skip", matches[0], title, f"matches {how}", entry)
+        if self.on_conflict == "fail":
+            field, value = ("id", ident) if ident in matches else ("links", urls)
+            reason = f"already in the catalog as {how}; see --on-conflict"
+            self.refuse(row, field, value, reason)
+            return None
+        if old is None:
+            self.refuse(row, "links", urls, f"matches more than one entry: {how}; cannot update")
+            return None
+        if ident and ident != old["id"]:
+            self.refuse(row, "id", ident, f"its links belong to {how}; ids are never changed")
+            return None
+        _keep_link_checks(entry, old)
+        if entry == old:
+            return PlannedRow(row.where, "skip", old["id"], title, "unchanged", entry)
+        return PlannedRow(row.where, "update", old["id"], title, f"matches {how}", entry)
+
+    def name_new_entries(self, planned: list[PlannedRow]) -> list[PlannedRow]:
+        """Give added rows without an id one made from the title, as `add` would."""
+        taken = set(self.by_id) | set(self.seen_ids)
+        named = []
+        for row in planned:
+            if row.action == "add" and not row.id:
+                ident = unique_id(slugify(row.title), taken)
+                taken.add(ident)
+                row = PlannedRow(
+                    row.where, "add", ident, row.title, row.reason, {**row.entry, "id": ident}
+                )
+            named.append(row)
+        return named
+
+
+def plan_import(
+    existing: Iterable[Entry],
+    rows: Sequence[SourceRow],
+    *,
+    on_conflict: OnConflict = "fail",
+    source: str = "input",
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """What importing ``rows`` into a catalog holding ``existing`` would do.
+
+    Raises `ImportRefused` listing every problem of every row when any row is
+    bad, or conflicts with the catalog under ``on_conflict="fail"``.
+    """
+    planner = _Planner(existing, on_conflict)
+    planned = []
+    for done, row in enumerate(rows, 1):
+        result = planner.plan_row(row)
+        if result is not None:
+            planned.append(result)
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(rows)):
+            progress(done, len(rows))
+    if planner.problems:
+        raise ImportRefused(source, planner.problems)
+    return ImportPlan(tuple(planner.name_new_entries(planned)))
+
+
+def apply_plan(catalog: Catalog, plan: ImportPlan) -> None:
+    """Add and update the catalog's entries as planned; the catalog writes it all at once."""
+    added = [row.entry for row in plan.with_action("add")]
+    updated = [row.entry for row in plan.with_action("update")]
+    if added:
+        catalog.add_many(added, keep_stamps=True)
+    if updated:
+        catalog.replace_many(updated)
+
+
+def import_data(
+    path: Path,
+    data: bytes,
+    fmt: str,
+    *,
+    source: str = "input",
+    on_conflict: OnConflict = "fail",
+    keep_unknown: bool = False,
+    dry_run: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Import ``data`` (in ``fmt``) into the catalog at ``path`` in one write, or not at all.
+
+    The input is read and checked before the catalog is locked; the plan is
+    made under the lock, against the catalog as it is then. ``dry_run``
+    makes the plan and writes nothing.
+    """
+    rows = read_rows(data, fmt, source=source, keep_unknown=keep_unknown)
+    if dry_run:
+        existing = read_catalog(path).entries()
+        return plan_import(
+            existing, rows, on_conflict=on_conflict, source=source, progress=progress
+        )
+    with change_catalog(path, lock_timeout) as catalog:
+        plan = plan_import(
+            catalog.entries(), rows, on_conflict=on_conflict, source=source, progress=progress
+        )
+        apply_plan(catalog, plan)
+    return plan
+
+
+def export_data(
+    entries: Iterable[Entry],
+    fmt: str,
+    *,
+    filters: Filters | None = None,
+    order: Order | None = None,
+    include_internal: bool = False,
+) -> tuple[bytes, int]:
+    """The entries that match ``filters``, sorted by ``order``, in ``fmt``; and how many."""
+    chosen = list(entries)
+    if filters is not None or order is not None:
+        chosen = select(chosen, filters or Filters(), order or Order()).entries
+    return write_entries(chosen, fmt, include_internal=include_internal), len(chosen)
