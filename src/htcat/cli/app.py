@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -40,6 +41,13 @@ app = typer.Typer(
 )
 
 
+def _finite_wait(value: float) -> float:
+    """A lock timeout is a real number of seconds: nan, infinities and negatives mean a hang."""
+    if not math.isfinite(value) or value < 0:
+        raise typer.BadParameter(f"{value:g}: expected a number of seconds, 0 or more")
+    return value
+
+
 def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"htcat {__version__}")
@@ -62,7 +70,10 @@ def _global_options(
     ] = False,
     lock_timeout: Annotated[
         float,
-        typer.Option(help="Seconds to wait for another htcat to finish changing the catalog."),
+        typer.Option(
+            help="Seconds to wait for another htcat to finish changing the catalog.",
+            callback=_finite_wait,
+        ),
     ] = DEFAULT_LOCK_TIMEOUT,
     version: Annotated[
         bool,
