@@ -54,6 +54,10 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
         mode = 0o644
     except OSError as exc:
         raise CatalogError(f"cannot write {what} {path}: {exc.strerror}") from exc
+    else:
+        # A rename needs only the folder's permission; a read-only file means "keep out".
+        if not os.access(path, os.W_OK):
+            raise CatalogError(f"cannot write {what} {path}: it is read-only — not changed")
     tmp_name = ""
     try:
         fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
