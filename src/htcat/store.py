@@ -68,7 +68,6 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
         os.chmod(tmp_name, mode)
         os.replace(tmp_name, path)
         tmp_name = ""
-        _fsync_folder(folder)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise CatalogError(f"cannot write {what} {path}: {reason} — not changed") from exc
@@ -76,6 +75,10 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
         if tmp_name:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+    # The new file is in place: a folder that cannot be opened or synced must not turn
+    # that into a "not changed" error (a script would then add the same entry again).
+    with contextlib.suppress(OSError):
+        _fsync_folder(folder)
 
 
 def _fsync_folder(folder: Path) -> None:
