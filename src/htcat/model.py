@@ -176,6 +176,53 @@ def person_text(person: Mapping[str, Any]) -> str:
     return f"{person['name']}|{person.get('role', '')}|{person.get('affiliation', '')}"
 
 
+_SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)
+_TEXT_ONLY = {str}
+
+
+def shape_problem(doc: Mapping[str, Any]) -> str | None:
+    """What makes ``doc`` unusable as an entry at all (no id, a field of the wrong type).
+
+    Wrong values (an unknown type, a bad date) are for `validate_entry` and
+    ``htcat doctor``; a wrong shape would break every command that reads it.
+    Runs on every entry of every file read, so it is kept cheap.
+    """
+    ident = doc.get("id")
+    if not ident:
+        return "has no id"
+    if type(ident) is not str:
+        return f"id must be text, not {type(ident).__name__}"
+    if "title" not in doc:
+        return "has no title"
+    for key in _SHAPE_TEXT:
+        value = doc.get(key, "")
+        if type(value) is not str:
+            return f"{key} must be text, not {type(value).__name__}"
+    for key in ("tags", "audiences"):
+        items = doc.get(key, [])
+        if type(items) is not list or not set(map(type, items)) <= _TEXT_ONLY:
+            return f"{key} must be a list of text"
+    people = doc.get("people", [])
+    if type(people) is not list:
+        return "people must be a list"
+    for person in people:
+        if type(person) is not dict or type(person.get("name")) is not str:
+            return "people must be objects with a name"
+        if any(type(person.get(key, "")) is not str for key in ("role", "affiliation")):
+            return "people: role and affiliation must be text"
+    links = doc.get("links", [])
+    if type(links) is not list:
+        return "links must be a list"
+    for link in links:
+        if type(link) is not dict or type(link.get("url")) is not str:
+            return "links must be objects with a url"
+        if any(type(link.get(key, "")) is not str for key in ("label", "kind")):
+            return "links: label and kind must be text"
+        if type(link.get("check") or {}) is not dict:
+            return "links: check must be an object"
+    return None
+
+
 class _Checker:
     """Collects every problem of one entry instead of stopping at the first."""
 

@@ -20,7 +20,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from htcat.errors import CatalogError, InputError
-from htcat.model import Entry, now_stamp, slugify, unique_id, validate_entry
+from htcat.model import Entry, now_stamp, shape_problem, slugify, unique_id, validate_entry
 
 SCHEMA_VERSION = 1
 META_TABLE = "_meta"
@@ -138,6 +138,12 @@ def parse_image(raw: bytes, path: Path) -> Image:
     for doc_id, doc in entries.items():
         if not doc_id.isdigit() or not isinstance(doc, dict):
             raise CatalogError(f"catalog {path}: entry {doc_id!r} is not an entry object")
+        problem = shape_problem(doc)
+        if problem:
+            shown = doc.get("id") if isinstance(doc.get("id"), str) and doc["id"] else doc_id
+            raise CatalogError(
+                f"catalog {path}: entry {shown!r}: {problem}; fix it by hand — not overwritten"
+            )
     data[ENTRIES_TABLE] = entries
     data[META_TABLE] = {"1": {"schema": SCHEMA_VERSION}}
     return data

@@ -49,9 +49,9 @@ def tag(
         for entry in chosen:
             if not matches(entry, filters):
                 continue
-            tags = [t for t in entry["tags"] if t not in removed]
+            tags = [t for t in entry.get("tags", []) if t not in removed]
             new_tags = normalize_tags([*tags, *added])
-            if new_tags != entry["tags"]:
+            if new_tags != entry.get("tags", []):
                 changed.append({**entry, "tags": new_tags})
         catalog.replace_many(changed)
     info(f"changed tags on {len(changed)} {'entry' if len(changed) == 1 else 'entries'}")
