@@ -26,6 +26,8 @@ from htcat.store import ENTRIES_TABLE, Image, parse_image, read_catalog, resolve
 INDEX_VERSION = "1"
 DEFAULT_MIN_BYTES = 2_000_000
 """Catalogs smaller than this (about 1,000 entries) are read whole instead."""
+SQLITE_MAX_INT = 2**63 - 1
+"""The largest integer SQLite takes; any --limit or --offset beyond it means "all" or "none"."""
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -213,10 +215,10 @@ def _select_indexed(conn: sqlite3.Connection, filters: Filters, order: Order) ->
     direction = "DESC" if newest_first != order.reverse else "ASC"
     order_by = ", ".join(f"{c} {direction}" for c in _ORDER_SQL[order.sort])
     total = conn.execute(f"SELECT count(*) FROM entries{where}", params).fetchone()[0]
-    limit = -1 if order.limit is None else order.limit
+    limit = -1 if order.limit is None else min(order.limit, SQLITE_MAX_INT)
     rows = conn.execute(
         f"SELECT body FROM entries{where} ORDER BY {order_by} LIMIT ? OFFSET ?",
-        [*params, limit, order.offset],
+        [*params, limit, min(order.offset, SQLITE_MAX_INT)],
     ).fetchall()
     return Page([orjson.loads(r[0]) for r in rows], total, order.offset)
 
