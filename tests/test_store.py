@@ -178,6 +178,41 @@ def test_a_file_that_is_not_a_catalog_is_refused_and_kept(db: Path, cli, content
     assert db.read_text() == content
 
 
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"title": "No id"}, "entry '1': has no id"),
+        ({"id": 5, "title": "T"}, "entry '1': id must be text, not int"),
+        ({"id": "a"}, "entry 'a': has no title"),
+        ({"id": "a", "title": None}, "entry 'a': title must be text, not NoneType"),
+        ({"id": "a", "title": "T", "date": 2021}, "entry 'a': date must be text, not int"),
+        ({"id": "a", "title": "T", "tags": "x, y"}, "entry 'a': tags must be a list of text"),
+        ({"id": "a", "title": "T", "audiences": [1]}, "entry 'a': audiences must be a list"),
+        ({"id": "a", "title": "T", "people": [3]}, "entry 'a': people must be objects"),
+        ({"id": "a", "title": "T", "people": [{"name": "A", "role": 1}]}, "role and affiliation"),
+        ({"id": "a", "title": "T", "links": ["https://e.org"]}, "entry 'a': links must be obj"),
+        ({"id": "a", "title": "T", "links": [{"url": "https://e.org", "check": 1}]}, "check"),
+    ],
+)
+@pytest.mark.parametrize("args", [["list"], ["show", "a"], ["tag", "--all", "--add", "x"]])
+def test_an_entry_of_the_wrong_shape_is_refused_and_kept(db: Path, cli, entry, problem, args):
+    """A hand edit that would break every reader: exit 3 naming the entry, never a traceback."""
+    db.write_text(json.dumps({"_meta": {"1": {"schema": 1}}, "entries": {"1": entry}}))
+    before = db.read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 3
+    assert f"catalog {db}: " in result.stderr and problem in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_entries_without_the_optional_fields_are_read_and_changed(db: Path, cli):
+    db.write_text(json.dumps({"entries": {"1": {"id": "bare", "title": "Bare"}}}))
+    assert cli("list", "--format", "ids").stdout == "bare\n"
+    assert cli("show", "bare").exit_code == 0
+    assert cli("tag", "--all", "--add", "x").exit_code == 0
+    assert entries_in(db)["bare"]["tags"] == ["x"]
+
+
 # --- corrupt and missing files ----------------------------------------------------------------
 
 

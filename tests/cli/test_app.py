@@ -1,0 +1,204 @@
+"""The app as a whole: help with examples, exit statuses, streams, and cheap start-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from htcat import __version__
+from htcat.cli.app import app
+
+
+def commands(command: Any = None, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The path of every command and group of the app, the root first."""
+    command = command or typer.main.get_command(app)
+    yield path
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from commands(sub, (*path, name))
+
+
+def command_at(path: tuple[str, ...]) -> Any:
+    command = typer.main.get_command(app)
+    for name in path:
+        command = command.commands[name]
+    return command
+
+
+def example_lines(path: tuple[str, ...]) -> list[str]:
+    """The lines of the ``Example:`` block of a command's docstring."""
+    help_text = command_at(path).help or ""
+    block = help_text.partition("Example:")[2]
+    return [line.strip() for line in block.splitlines() if line.strip() not in ("", "\b")]
+
+
+ALL_COMMANDS = list(commands())
+
+
+def test_the_everyday_commands_are_all_there():
+    names = {" ".join(path) for path in ALL_COMMANDS}
+    expected = ["init", "add", "show", "edit", "remove", "tag", "tags", "list", "search", "doctor"]
+    assert {*expected, "tags rename"} <= names
+
+
+@pytest.mark.parametrize("path", ALL_COMMANDS, ids=lambda p: " ".join(p) or "htcat")
+def test_every_help_shows_its_example_as_written(cli, path):
+    result = cli(*path, "--help", db_path=None)
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+    lines = example_lines(path)
+    assert lines and all(line.startswith(("htcat", "curl", "cat", "git")) for line in lines[:1])
+    shown = [line.strip() for line in result.stdout.splitlines()]
+    for line in lines:
+        assert line in shown, f"example line rewrapped in --help: {line!r}"
+
+
+def test_short_help_option(cli):
+    assert "Example:" in cli("list", "-h", db_path=None).stdout
+
+
+def test_version(cli):
+    result = cli("--version", db_path=None)
+    assert result.exit_code == 0 and result.stdout == f"htcat {__version__}\n"
+
+
+def test_root_help_documents_every_exit_status(cli):
+    text = " ".join(cli("--help", db_path=None).stdout.split())
+    for status in (
+        "0 done",
+        "1 done and something wrong was found",
+        "2 bad usage",
+        "3 the catalog",
+    ):
+        assert status in text
+    assert "130 interrupted" in text
+
+
+# --- exit statuses ----------------------------------------------------------------------------
+
+
+def test_exit_0_when_done(seed_db: Path, cli):
+    assert cli("list").exit_code == 0
+
+
+def test_exit_1_when_something_wrong_is_found(seed_db: Path, cli):
+    assert cli("tag", "htla", "--add", "x").exit_code == 0
+    data = json.loads(seed_db.read_text())
+    data["entries"]["2"]["type"] = "podcast"
+    seed_db.write_text(json.dumps(data))
+    assert cli("doctor").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--no-such-option"],
+        ["no-such-command"],
+        ["show"],
+        ["show", "no-such-id"],
+        ["add", "--title", "T", "--type", "podcast"],
+        ["list", "--limit", "ten"],
+    ],
+)
+def test_exit_2_on_bad_usage_or_input(seed_db: Path, cli, args):
+    before = seed_db.read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert result.stdout == "" and result.stderr
+    assert seed_db.read_bytes() == before
+
+
+def test_exit_3_when_the_catalog_cannot_be_read(db: Path, cli):
+    db.write_text("{not json")
+    result = cli("list")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("htcat: error: catalog ")
+
+
+def test_errors_are_one_line_on_stderr(seed_db: Path, cli):
+    result = cli("show", "nope")
+    assert result.stderr == "htcat: error: no entry with id 'nope'\n"
+    assert result.stdout == ""
+
+
+def test_results_on_stdout_messages_on_stderr(empty_db: Path, cli):
+    added = cli("add", "--title", "Streams")
+    assert (added.stdout, added.stderr) == ("streams\n", "")
+    edited = cli("edit", "streams", "--set", "date=2020")
+    assert edited.stdout == "" and edited.stderr == "updated streams\n"
+
+
+# --- start-up ---------------------------------------------------------------------------------
+
+HEAVY = ("httpx", "questionary", "pypdf", "jinja2", "prompt_toolkit", "aiohttp")
+
+RUN_MAIN = textwrap.dedent(
+    """
+    import json, sys
+    from htcat.cli.app import main
+    runs, heavy = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+    report = []
+    for args in runs:
+        sys.argv = ["htcat", *args]
+        status = None
+        try:
+            main()
+        except SystemExit as exit:
+            status = exit.code
+        sys.stdout.flush()
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
+        report.append({"args": args, "status": status, "loaded": loaded})
+    print(json.dumps(report), file=sys.stderr)
+    """
+)
+READING = [
+    ["--help"],
+    ["list"],
+    ["list", "--format", "json"],
+    ["show", "htla"],
+    ["tags"],
+    ["doctor"],
+]
+
+
+def run_main(db: Path, runs: list[list[str]], prelude: str = "") -> list[dict[str, Any]]:
+    """Run the app's main once per argument list in one fresh Python; what each left loaded."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            prelude + RUN_MAIN,
+            json.dumps([["--db", str(db), *args] for args in runs]),
+            json.dumps(HEAVY),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert "Displaying 1 - 5 of 5" in result.stdout or runs != READING, result.stderr
+    return list(json.loads(result.stderr.splitlines()[-1]))
+
+
+def test_reading_commands_do_not_import_heavy_libraries(seed_db: Path):
+    """Start-up is a feature: the network, form and PDF libraries load only where used.
+
+    The commands run one after the other in one process; modules only pile up,
+    so the first run that shows one is the one that imported it.
+    """
+    for run in run_main(seed_db, READING):
+        assert run["status"] in (0, None), run
+        assert run["loaded"] == [], f"{run['args']} imported {run['loaded']}"
+
+
+def test_the_start_up_check_would_see_a_heavy_import(seed_db: Path):
+    """The check above is live: a process that did import questionary is caught."""
+    report = run_main(seed_db, [["list"]], prelude="import questionary\n")
+    assert "questionary" in report[0]["loaded"]

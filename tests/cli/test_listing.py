@@ -1,0 +1,296 @@
+"""list and search: filters, formats, sort, paging and the footer, on real catalog files.
+
+Every test runs twice: reading the JSON file whole, and through the SQLite index
+that large catalogs get; both paths must give the same answers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import entries_in, write_catalog
+
+
+@pytest.fixture(params=["file", "index"], autouse=True)
+def read_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Read the catalog whole, or through the SQLite index (forced for any size)."""
+    if request.param == "index":
+        monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+    else:
+        monkeypatch.delenv("HTCAT_INDEX_MIN_BYTES", raising=False)
+    return str(request.param)
+
+
+MEMO = "information-memorandum-federal-cases-involving-forced-labor-of-health"
+
+MIXED = [
+    {"title": "Match Old", "type": "webinar", "date": "2021-01-05", "tags": ["x", "y"]},
+    {"title": "Match New", "type": "webinar", "date": "2023", "tags": ["X"]},
+    {"title": "Match Year Only", "type": "webinar", "date": "2021", "tags": ["x"]},
+    {"title": "Too Early", "type": "webinar", "date": "2020-12-31", "tags": ["x"]},
+    {"title": "Wrong Type", "type": "report", "date": "2022", "tags": ["x"]},
+    {"title": "Wrong Tag", "type": "webinar", "date": "2022", "tags": ["xx", "x-y"]},
+    {"title": "No Date", "type": "webinar", "tags": ["x"]},
+    {"title": "Nothing", "type": "toolkit", "date": "2024"},
+]
+
+
+@pytest.fixture
+def mixed_db(db: Path) -> Path:
+    return write_catalog(db, MIXED)
+
+
+def ids_of(stdout: str) -> list[str]:
+    return stdout.split()
+
+
+def test_list_returns_exactly_the_matching_entries_as_json(mixed_db: Path, cli):
+    args = ["--tag", "X", "--type", "webinar", "--since", "2021", "--sort", "date"]
+    result = cli("list", *args, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert [e["id"] for e in found] == ["match-new", "match-old", "match-year-only"]
+    stored = entries_in(mixed_db)
+    assert found == [stored[e["id"]] for e in found], "json gives the entries in full"
+    assert result.stderr == ""
+
+
+def test_seed_catalog_table_shows_the_footer(seed_db: Path, cli):
+    result = cli("list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["id", "date", "type", "title", "tags"]
+    assert lines[-1] == "Displaying 1 - 5 of 5"
+    assert len(lines) == 2 + 5 + 1
+    assert lines[2].startswith("information-memorandum-federal-cases")
+
+
+def test_table_in_another_tabulate_format(seed_db: Path, cli):
+    result = cli("list", "--tablefmt", "github", "--limit", "2")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("| id ") and lines[1].startswith("|---")
+    assert lines[2].startswith("| information-memorandum-federal-cases")
+    assert len(lines) == 5 and lines[-1] == "Displaying 1 - 2 of 5"
+
+
+def test_unknown_tablefmt_exits_2(seed_db: Path, cli):
+    result = cli("list", "--tablefmt", "fancy-nonsense")
+    assert result.exit_code == 2 and "--tablefmt 'fancy-nonsense'" in result.stderr
+
+
+def test_jsonl_gives_one_entry_per_line(mixed_db: Path, cli):
+    result = cli("list", "--type", "webinar", "--format", "jsonl", "--sort", "title")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["title"] for r in rows] == [
+        "Match New",
+        "Match Old",
+        "Match Year Only",
+        "No Date",
+        "Too Early",
+        "Wrong Tag",
+    ]
+    assert rows[0] == entries_in(mixed_db)["match-new"]
+
+
+def test_ids_format_gives_bare_ids(mixed_db: Path, cli):
+    result = cli("list", "--tag", "x", "--tag", "y", "--format", "ids")
+    assert result.stdout == "match-old\n"
+
+
+def test_csv_format_gives_a_header_and_one_row_per_entry(seed_db: Path, cli):
+    result = cli("list", "--format", "csv", "--type", "webinar", "--type", "report")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["id"] for r in rows] == [
+        "htla-class-6-recommendations-report",
+        "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and",
+    ]
+    assert rows[1]["type"] == "webinar" and "Jenna Novak" in rows[1]["people"]
+
+
+def test_unknown_format_exits_2(seed_db: Path, cli):
+    result = cli("list", "--format", "yaml")
+    assert result.exit_code == 2 and "--format 'yaml'" in result.stderr
+
+
+def test_no_match_is_not_an_error(seed_db: Path, cli):
+    table = cli("list", "--tag", "no-such-tag")
+    assert table.exit_code == 0
+    assert table.stdout.splitlines()[-1] == "Displaying 0 of 0"
+    assert cli("list", "--tag", "no-such-tag", "--format", "json").stdout == "[]\n"
+
+
+# --- sort and paging --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def big_db(db: Path) -> Path:
+    """25 entries: ``entry-z`` dated 2001 … ``entry-b`` dated 2025."""
+    return write_catalog(
+        db, [{"title": f"Entry {chr(ord('z') - n)}", "date": str(2001 + n)} for n in range(25)]
+    )
+
+
+def test_table_shows_20_and_says_how_many_matched(big_db: Path, cli):
+    lines = cli("list").stdout.splitlines()
+    assert lines[-1] == "Displaying 1 - 20 of 25"
+    assert len(lines) == 2 + 20 + 1
+    assert lines[2].split()[:2] == ["entry-b", "2025"]
+    assert lines[21].split()[:2] == ["entry-u", "2006"]
+
+
+def test_limit_and_offset_page_through(big_db: Path, cli):
+    result = cli("list", "--limit", "5", "--offset", "20")
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "Displaying 21 - 25 of 25"
+    assert [line.split()[0] for line in lines[2:-1]] == [
+        "entry-v",
+        "entry-w",
+        "entry-x",
+        "entry-y",
+        "entry-z",
+    ]
+    assert cli("list", "--offset", "30").stdout.splitlines()[-1] == "Displaying 0 of 25"
+
+
+def test_other_formats_show_every_match(big_db: Path, cli):
+    assert len(ids_of(cli("list", "--format", "ids").stdout)) == 25
+    assert ids_of(cli("list", "--format", "ids", "--limit", "2", "--offset", "1").stdout) == [
+        "entry-c",
+        "entry-d",
+    ]
+
+
+def test_sort_keys_and_reverse(big_db: Path, cli):
+    by_date = ids_of(cli("list", "--format", "ids", "--sort", "date").stdout)
+    assert by_date[0] == "entry-b" and by_date[-1] == "entry-z"
+    oldest_first = ids_of(cli("list", "--format", "ids", "--reverse").stdout)
+    assert oldest_first == by_date[::-1]
+    by_title = ids_of(cli("list", "--format", "ids", "--sort", "title").stdout)
+    assert by_title == sorted(by_title) and by_title == by_date
+    by_title_reversed = cli("list", "--format", "ids", "--sort", "title", "--reverse").stdout
+    assert ids_of(by_title_reversed) == by_title[::-1]
+
+
+def test_sort_by_type_and_updated(seed_db: Path, cli):
+    by_type = ids_of(cli("list", "--format", "ids", "--sort", "type").stdout)
+    types = [entries_in(seed_db)[i]["type"] for i in by_type]
+    assert types == sorted(types)
+    assert cli("tag", "htla", "--add", "touched").exit_code == 0
+    by_updated = ids_of(cli("list", "--format", "ids", "--sort", "updated").stdout)
+    assert by_updated[0] == "htla-class-6-recommendations-report"
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--sort", "size"], "--sort 'size'"),
+        (["--type", "podcast"], "--type 'podcast'"),
+        (["--status", "gone"], "--status 'gone'"),
+        (["--link-status", "fine"], "--link-status 'fine'"),
+        (["--since", "21"], "--since '21'"),
+        (["--until", "2021/02"], "--until '2021/02'"),
+        (["--limit", "-1"], "--limit"),
+        (["--offset", "-3"], "--offset"),
+        (["--limit", "many"], "--limit"),
+    ],
+)
+def test_bad_selection_options_exit_2(seed_db: Path, cli, args, named):
+    result = cli("list", *args)
+    assert result.exit_code == 2
+    assert named in result.stderr
+    assert result.stdout == ""
+
+
+# --- status and link status -------------------------------------------------------------------
+
+
+def test_status_and_link_status_filters(db: Path, cli):
+    write_catalog(
+        db,
+        [
+            {"title": "Draft", "status": "draft", "links": ["https://e.org/a"]},
+            {
+                "title": "Broken",
+                "links": [{"url": "https://e.org/b", "check": {"outcome": "timeout"}}],
+            },
+            {
+                "title": "Moved",
+                "links": [{"url": "https://e.org/c", "check": {"outcome": "moved"}}],
+            },
+            {"title": "Archived", "status": "archived"},
+        ],
+    )
+
+    def listed(*args: str) -> list[str]:
+        return sorted(ids_of(cli("list", "--format", "ids", *args).stdout))
+
+    assert listed("--status", "draft", "--status", "archived") == ["archived", "draft"]
+    assert listed("--link-status", "broken") == ["broken"]
+    assert listed("--link-status", "unchecked") == ["draft"]
+    assert listed("--link-status", "moved", "--link-status", "broken") == ["broken", "moved"]
+    assert listed("--status", "published") == ["broken", "moved"]
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def test_search_is_case_and_accent_insensitive(db: Path, cli):
+    write_catalog(
+        db,
+        [
+            {"title": "Trata de niñas en México", "summary": "Guía práctica."},
+            {"title": "Forced labour in fishing"},
+        ],
+    )
+    for query in ("MEXICO", "méxico", "ninas guia", "NIÑAS Práctica"):
+        assert ids_of(cli("search", query, "--format", "ids").stdout) == [
+            "trata-de-ninas-en-mexico"
+        ], query
+
+
+def test_search_quoted_phrase_and_all_words(seed_db: Path, cli):
+    phrase = cli("search", '"supply chains"', "--format", "ids").stdout
+    assert ids_of(phrase) == [
+        "information-memorandum-federal-cases-involving-forced-labor-of-health"
+    ]
+    scrambled = cli("search", '"chains supply"', "--format", "ids").stdout
+    assert ids_of(scrambled) == []
+    both = cli("search", "migrant labor", "--format", "ids").stdout
+    assert sorted(ids_of(both)) == [
+        "htla-class-6-recommendations-report",
+        "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and",
+    ]
+
+
+def test_search_finds_people_and_combines_with_filters(seed_db: Path, cli):
+    webinar = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
+    assert ids_of(cli("search", "chisolm-straker", "--format", "ids").stdout) == [webinar]
+    assert ids_of(cli("search", "labor", "--type", "webinar", "--format", "ids").stdout) == [
+        webinar
+    ]
+    assert ids_of(cli("search", "labor", "--since", "2022", "--format", "ids").stdout) == [
+        "information-memorandum-federal-cases-involving-forced-labor-of-health"
+    ]
+
+
+def test_search_with_an_unbalanced_quote_still_works(seed_db: Path, cli):
+    result = cli("search", '"supply chains', "--format", "ids")
+    assert result.exit_code == 0
+    assert len(ids_of(result.stdout)) == 1
+
+
+def test_search_prints_a_table_with_the_footer(seed_db: Path, cli):
+    result = cli("search", "research", "--limit", "2")
+    assert result.stdout.splitlines()[-1] == "Displaying 1 - 2 of 3"
+
+
+def test_search_and_query_option_add_up(seed_db: Path, cli):
+    result = cli("search", "labor", "--query", '"health professionals"', "--format", "ids")
+    assert ids_of(result.stdout) == [
+        "information-memorandum-federal-cases-involving-forced-labor-of-health"
+    ]
