@@ -30,6 +30,11 @@ class _HtcatGroup(TyperGroup):
         except KeyboardInterrupt:
             error("interrupted; nothing was written")
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`htcat list | head -1`). Click would exit 1, which
+            # here means "something wrong was found"; leave quietly as SIGPIPE would.
+            _silence_stdout()
+            raise typer.Exit(141) from None
 
 
 app = typer.Typer(
@@ -110,6 +115,11 @@ def main() -> None:
     try:
         app()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         sys.exit(141)
+
+
+def _silence_stdout() -> None:
+    """Send what is left in stdout's buffer nowhere, so exiting raises no second error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
