@@ -177,16 +177,18 @@ def test_progress_is_reported_while_planning():
 def test_a_conflict_by_id_is_refused_by_default(one_entry_db: Path):
     with pytest.raises(ImportRefused) as excinfo:
         import_data(one_entry_db, csv_bytes("id,title", "report,Again"), "csv")
-    ((where, field, reason),) = problems_of(excinfo)
-    assert (where, field) == ("row 2 (line 2)", "id")
-    assert reason == "already in the catalog as entry 'report' (same id); see --on-conflict"
+    assert problems_of(excinfo) == [
+        ("row 2 (line 2)", "id", "is already in the catalog; use --on-conflict skip or update")
+    ]
 
 
 def test_a_conflict_by_normalized_link_url_is_found(one_entry_db: Path):
     data = csv_bytes("title,links", "Copy,HTTPS://EXAMPLE.org:443/docs/report.pdf/#page=2")
     with pytest.raises(ImportRefused) as excinfo:
         import_data(one_entry_db, data, "csv")
-    assert f"entry 'report' (same link {PDF})" in problems_of(excinfo)[0][2]
+    assert [(p.field, p.value, p.reason) for p in excinfo.value.problems] == [
+        ("links", PDF, "is already a link of entry 'report'; use --on-conflict skip or update")
+    ]
 
 
 def test_on_conflict_skip_leaves_the_entry_alone(one_entry_db: Path):
@@ -194,9 +196,7 @@ def test_on_conflict_skip_leaves_the_entry_alone(one_entry_db: Path):
     plan = import_data(
         one_entry_db, csv_bytes("id,title", "report,Changed"), "csv", on_conflict="skip"
     )
-    assert [(r.action, r.reason) for r in plan.rows] == [
-        ("skip", "matches entry 'report' (same id)")
-    ]
+    assert [(r.action, r.id, r.reason) for r in plan.rows] == [("skip", "report", "same id")]
     assert one_entry_db.read_bytes() == before
 
 
@@ -223,7 +223,7 @@ def test_update_from_csv_keeps_the_last_link_check(one_entry_db: Path):
 
 def test_an_update_that_changes_nothing_is_skipped_as_unchanged(one_entry_db: Path):
     before = one_entry_db.read_bytes()
-    exported, _ = export_data(store.read_catalog(one_entry_db).entries(), "csv")
+    exported, _ = export_data(one_entry_db, "csv")
     plan = import_data(one_entry_db, exported, "csv", on_conflict="update")
     assert [(r.action, r.reason) for r in plan.rows] == [("skip", "unchanged")]
     assert one_entry_db.read_bytes() == before
@@ -235,7 +235,7 @@ def test_an_update_never_changes_an_id(one_entry_db: Path):
         import_data(one_entry_db, data, "csv", on_conflict="update")
     assert problems_of(excinfo)[0][1:] == (
         "id",
-        f"its links belong to entry 'report' (same link {PDF}); ids are never changed",
+        "the links are those of entry 'report'; ids never change",
     )
 
 
@@ -244,7 +244,10 @@ def test_a_row_matching_two_entries_cannot_update(one_entry_db: Path):
     data = csv_bytes("title,links", f"Both,{PDF};https://w.example")
     with pytest.raises(ImportRefused) as excinfo:
         import_data(one_entry_db, data, "csv", on_conflict="update")
-    assert "matches more than one entry" in problems_of(excinfo)[0][2]
+    assert problems_of(excinfo)[0][2] == (
+        f"matches more than one entry: entry 'report' (same link {PDF}); "
+        "entry 'web' (same link https://w.example); cannot update"
+    )
 
 
 def test_an_update_is_validated_as_the_entry_it_makes(one_entry_db: Path):
@@ -293,7 +296,7 @@ def test_two_rows_updating_one_entry_are_duplicates(one_entry_db: Path):
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 def test_the_shipped_catalog_round_trips_through_each_format(seed_db: Path, tmp_path: Path, fmt):
     original = entries_in(seed_db)
-    data, count = export_data(original.values(), fmt, include_internal=True)
+    data, count = export_data(seed_db, fmt, include_internal=True)
     target = tmp_path / "copy.json"
     store.init_catalog(target)
     import_data(target, data, fmt)

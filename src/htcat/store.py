@@ -213,13 +213,19 @@ class Catalog:
         ident = self.resolve(prefix)
         return dict(self.image[ENTRIES_TABLE][str(self._ids()[ident])])
 
-    def add_many(self, raws: Iterable[Entry], *, keep_stamps: bool = False) -> list[Entry]:
-        """Validate and insert new entries in one TinyDB write; ids made from titles."""
+    def add_many(
+        self, raws: Iterable[Entry], *, keep_stamps: bool = False, validated: bool = False
+    ) -> list[Entry]:
+        """Validate and insert new entries in one TinyDB write; ids made from titles.
+
+        ``validated`` entries already came out of `validate_entry` (an import
+        checks every row before it writes) and are not validated twice.
+        """
         taken = self.ids()
         added: list[Entry] = []
         stamp = now_stamp()
         for raw in raws:
-            entry = validate_entry(raw)
+            entry = dict(raw) if validated else validate_entry(raw)
             ident = entry.get("id") or slugify(entry["title"])
             entry["id"] = unique_id(ident, taken)
             taken.add(entry["id"])
@@ -235,18 +241,21 @@ class Catalog:
     def add(self, raw: Entry) -> Entry:
         return self.add_many([raw])[0]
 
-    def replace_many(self, entries: Iterable[Entry], *, touch: bool = True) -> list[Entry]:
+    def replace_many(
+        self, entries: Iterable[Entry], *, touch: bool = True, validated: bool = False
+    ) -> list[Entry]:
         """Validate and store new versions of existing entries, in one TinyDB write.
 
         An entry whose content did not change is left as it was. ``touch=False``
-        keeps ``updated`` (link check results are not an edit of the entry).
+        keeps ``updated`` (link check results are not an edit of the entry);
+        ``validated`` is as for `add_many`.
         """
         ids = self._ids()
         raw_table = self.image[ENTRIES_TABLE]
         changes: dict[str, Entry] = {}
         stamp = now_stamp()
         for new in entries:
-            entry = validate_entry(new, where=new["id"])
+            entry = dict(new) if validated else validate_entry(new, where=new["id"])
             old = raw_table[str(ids[new["id"]])]
             entry["created"] = old.get("created", stamp)
             entry["updated"] = old.get("updated", stamp)

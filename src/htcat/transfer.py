@@ -17,8 +17,9 @@ from typing import Any, Literal
 
 from htcat.errors import InputError, InvalidEntry
 from htcat.formats import SourceRow, read_rows, write_entries
+from htcat.index import select_entries
 from htcat.model import Entry, normalize_url, parse_link_text, slugify, unique_id, validate_entry
-from htcat.query import Filters, Order, select
+from htcat.query import Filters, Order
 from htcat.store import DEFAULT_LOCK_TIMEOUT, Catalog, change_catalog, read_catalog
 
 OnConflict = Literal["skip", "update", "fail"]
@@ -150,6 +151,14 @@ def _keep_link_checks(entry: Entry, old: Entry) -> None:
             link["check"] = checks.get(normalize_url(link["url"]))
 
 
+def _how(found: dict[str, tuple[str, str]]) -> str:
+    """How a row matches: ``same id``, ``same link URL``, or each entry when several."""
+    hows = {m: "same id" if f == "id" else f"same link {v}" for m, (f, v) in found.items()}
+    if len(hows) == 1:
+        return next(iter(hows.values()))
+    return "; ".join(f"entry {m!r} ({how})" for m, how in hows.items())
+
+
 class _Planner:
     """Matches rows against the catalog and each other; collects every problem."""
 
@@ -195,16 +204,15 @@ class _Planner:
             self.claimed.setdefault(match, row.where)
         return found
 
-    def _matches(self, ident: str, urls: list[str]) -> tuple[list[str], str]:
-        """The existing entries a row matches, and how (for the report)."""
-        found: dict[str, str] = {}
+    def _matches(self, ident: str, urls: list[str]) -> dict[str, tuple[str, str]]:
+        """The existing entries a row matches, each with the field and value it matches by."""
+        found: dict[str, tuple[str, str]] = {}
         if ident in self.by_id:
-            found[ident] = "same id"
+            found[ident] = ("id", ident)
         for url in urls:
             for match in self.by_url.get(url, ()):
-                found.setdefault(match, f"same link {url}")
-        how = "; ".join(f"entry {m!r} ({why})" for m, why in found.items())
-        return list(found), how
+                found.setdefault(match, ("links", url))
+        return found
 
     def plan_row(self, row: SourceRow) -> PlannedRow | None:
         for p in row.problems:
@@ -214,7 +222,8 @@ class _Planner:
         raw = row.data
         ident = raw["id"] if isinstance(raw.get("id"), str) else ""
         urls = _row_urls(raw)
-        matches, how = self._matches(ident, urls)
+        found = self._matches(ident, urls)
+        matches = list(found)
         duplicate = self._duplicate(row, ident, urls, matches)
         old = self.by_id[matches[0]] if len(matches) == 1 else None
         try:
@@ -234,23 +243,29 @@ class _Planner:
             return None
         if not matches:
             return PlannedRow(row.where, "add", ident, title, "new", entry)
+        how = _how(found)
         if self.on_conflict == "skip":
-            return PlannedRow(row.where, "skip", matches[0], title, f"matches {how}", entry)
+            return PlannedRow(row.where, "skip", matches[0], title, how, entry)
         if self.on_conflict == "fail":
-            field, value = ("id", ident) if ident in matches else ("links", urls)
-            reason = f"already in the catalog as {how}; see --on-conflict"
-            self.refuse(row, field, value, reason)
+            for match, (field, value) in found.items():
+                if field == "id":
+                    reason = "is already in the catalog"
+                else:
+                    reason = f"is already a link of entry {match!r}"
+                self.refuse(row, field, value, reason + "; use --on-conflict skip or update")
             return None
         if old is None:
             self.refuse(row, "links", urls, f"matches more than one entry: {how}; cannot update")
             return None
         if ident and ident != old["id"]:
-            self.refuse(row, "id", ident, f"its links belong to {how}; ids are never changed")
+            self.refuse(
+                row, "id", ident, f"the links are those of entry {old['id']!r}; ids never change"
+            )
             return None
         _keep_link_checks(entry, old)
         if entry == old:
             return PlannedRow(row.where, "skip", old["id"], title, "unchanged", entry)
-        return PlannedRow(row.where, "update", old["id"], title, f"matches {how}", entry)
+        return PlannedRow(row.where, "update", old["id"], title, how, entry)
 
     def name_new_entries(self, planned: list[PlannedRow]) -> list[PlannedRow]:
         """Give added rows without an id one made from the title, as `add` would."""
@@ -298,9 +313,9 @@ def apply_plan(catalog: Catalog, plan: ImportPlan) -> None:
     added = [row.entry for row in plan.with_action("add")]
     updated = [row.entry for row in plan.with_action("update")]
     if added:
-        catalog.add_many(added, keep_stamps=True)
+        catalog.add_many(added, keep_stamps=True, validated=True)
     if updated:
-        catalog.replace_many(updated)
+        catalog.replace_many(updated, validated=True)
 
 
 def import_data(
@@ -336,15 +351,18 @@ def import_data(
 
 
 def export_data(
-    entries: Iterable[Entry],
+    path: Path,
     fmt: str,
     *,
     filters: Filters | None = None,
     order: Order | None = None,
     include_internal: bool = False,
 ) -> tuple[bytes, int]:
-    """The entries that match ``filters``, sorted by ``order``, in ``fmt``; and how many."""
-    chosen = list(entries)
-    if filters is not None or order is not None:
-        chosen = select(chosen, filters or Filters(), order or Order()).entries
-    return write_entries(chosen, fmt, include_internal=include_internal), len(chosen)
+    """The entries of the catalog at ``path`` that match ``filters``, in ``fmt``; and how many.
+
+    Selected and sorted exactly as `list` does (by date, newest first, unless
+    ``order`` says otherwise).
+    """
+    page = select_entries(path, filters or Filters(), order or Order())
+    data = write_entries(page.entries, fmt, include_internal=include_internal)
+    return data, len(page.entries)
