@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -80,9 +80,11 @@ def split_items(cell: str, *, parts: bool = True) -> list[list[str]]:
         marks = "".join(_free_characters(cell, 3))
         for mark, pair in zip(marks, _ESCAPED_PAIRS, strict=True):
             cell = cell.replace(pair, mark)
-    items = cell.split(ITEM_SEPARATOR)
-    split = [item.split(PART_SEPARATOR) if parts else [item] for item in items]
-    result = [[p.strip() for p in item] for item in split if any(p.strip() for p in item)]
+    result = []
+    for item in cell.split(ITEM_SEPARATOR):
+        stripped = [p.strip() for p in item.split(PART_SEPARATOR)] if parts else [item.strip()]
+        if any(stripped):
+            result.append(stripped)
     if marks:
         table = str.maketrans(dict(zip(marks, _SPECIAL_ORDER, strict=True)))
         result = [[p.translate(table) for p in item] for item in result]
@@ -181,31 +183,39 @@ def _header_fields(header: list[str], source: str, *, keep_unknown: bool) -> lis
     return fields
 
 
-def _cell_value(field: str, cell: str, problems: list[FieldProblem]) -> Any:
-    if field in _PLAIN_LISTS:
-        return [item[0] for item in split_items(cell, parts=False)]
-    if field == "links":
-        links = []
-        for parts in split_items(cell):
-            if len(parts) > 3:
-                problems.append(
-                    FieldProblem(field, cell, "expected URL or LABEL|URL|KIND (write \\| for a |)")
-                )
-                continue
-            keys = ("url",) if len(parts) == 1 else ("label", "url", "kind")
-            links.append(dict(zip(keys, parts, strict=False)))
-        return links
-    if field == "people":
-        people = []
-        for parts in split_items(cell):
-            if len(parts) > 3:
-                problems.append(
-                    FieldProblem(field, cell, "expected NAME|ROLE|AFFILIATION (write \\| for a |)")
-                )
-                continue
-            people.append(dict(zip(("name", "role", "affiliation"), parts, strict=False)))
-        return people
-    return cell
+def _plain_list(cell: str, problems: list[FieldProblem]) -> list[str]:
+    return [item[0] for item in split_items(cell, parts=False)]
+
+
+def _links(cell: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
+    links = []
+    for parts in split_items(cell):
+        if len(parts) > 3:
+            reason = "expected URL or LABEL|URL|KIND (write \\| for a |)"
+            problems.append(FieldProblem("links", cell, reason))
+            continue
+        keys = ("url",) if len(parts) == 1 else ("label", "url", "kind")
+        links.append(dict(zip(keys, parts, strict=False)))
+    return links
+
+
+def _people(cell: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
+    people = []
+    for parts in split_items(cell):
+        if len(parts) > 3:
+            reason = "expected NAME|ROLE|AFFILIATION (write \\| for a |)"
+            problems.append(FieldProblem("people", cell, reason))
+            continue
+        people.append(dict(zip(("name", "role", "affiliation"), parts, strict=False)))
+    return people
+
+
+_LIST_READERS: dict[str, Callable[[str, list[FieldProblem]], list[Any]]] = {
+    "audiences": _plain_list,
+    "tags": _plain_list,
+    "links": _links,
+    "people": _people,
+}
 
 
 def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
@@ -242,6 +252,7 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
         raise InputError(
             f"{source}: no title column (the header is {', '.join(map(repr, first[1]))})"
         )
+    list_readers = [_LIST_READERS.get(field) for field in fields]
     rows: list[SourceRow] = []
     for number, (line, record) in enumerate(records, 2):
         if not any(cell.strip() for cell in record):
@@ -254,10 +265,13 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
             rows.append(SourceRow(where, {}, (problem,)))
             continue
         problems: list[FieldProblem] = []
-        row = {
-            field: _cell_value(field, restore_formula(cell), problems)
-            for field, cell in zip(fields, record, strict=True)
-            if cell or field in KNOWN_FIELDS
-        }
+        row: dict[str, Any] = {}
+        for field, list_reader, cell in zip(fields, list_readers, record, strict=True):
+            if cell.startswith("'"):
+                cell = restore_formula(cell)
+            if list_reader is not None:
+                row[field] = list_reader(cell, problems) if cell else []
+            elif cell or field in KNOWN_FIELDS:
+                row[field] = cell
         rows.append(SourceRow(where, row, tuple(problems)))
     return rows
