@@ -101,9 +101,9 @@ def _global_options(
 
 
 def _register_commands() -> None:
-    from htcat.cli import doctor, entries, listing, tags
+    from htcat.cli import doctor, entries, listing, tags, transfer
 
-    for module in (entries, tags, listing, doctor):
+    for module in (entries, tags, listing, transfer, doctor):
         module.register(app)
 
 

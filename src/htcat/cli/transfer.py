@@ -1,0 +1,217 @@
+"""Bulk import and export: ``htcat import FILE`` and ``htcat export``.
+
+Import reads CSV, JSON or JSON Lines from a file or standard input, checks
+every row, and writes the catalog once or not at all. Export writes the
+catalog, or the entries matching the filters of ``list``, as JSON, JSON
+Lines, CSV or Markdown, to standard output or atomically to a file.
+See docs/import-export.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from htcat.cli.options import Selection, selection_options
+from htcat.cli.output import info, shorten, table
+from htcat.cli.state import state_of
+from htcat.errors import InputError
+from htcat.formats import EXPORT_FORMATS, IMPORT_FORMATS, format_for_path
+from htcat.store import write_file_atomically
+from htcat.transfer import (
+    ON_CONFLICT,
+    ImportPlan,
+    ImportRefused,
+    export_data,
+    import_data,
+)
+
+PROGRESS_FROM_ROWS = 2_000
+"""Imports of fewer rows finish too fast for a progress line to help."""
+REPORTS = ("none", "table", "json")
+
+
+def _read_input(file: str) -> tuple[bytes, str]:
+    """The bytes of ``file`` (``-``: standard input) and the name messages give it."""
+    if file == "-":
+        return sys.stdin.buffer.read(), "standard input"
+    try:
+        return Path(file).read_bytes(), file
+    except FileNotFoundError:
+        raise InputError(f"cannot read {file}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"cannot read {file}: it is a folder") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}") from None
+
+
+def _progress_line() -> Callable[[int, int], None] | None:
+    """A progress line on standard error when it is a terminal, for large imports only."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if total < PROGRESS_FROM_ROWS:
+            return
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\rchecking rows: {done:,} of {total:,} ({done * 100 // total}%){end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _print_plan(plan: ImportPlan, report: str) -> None:
+    if report == "json":
+        _print_json({"summary": plan.counts, "rows": [row.as_dict() for row in plan.rows]})
+    elif report == "table" and plan.rows:
+        rows = [(r.where, r.action, r.id, shorten(r.title, 40), r.reason) for r in plan.rows]
+        typer.echo(table(rows, ("where", "action", "id", "title", "reason")))
+
+
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(metavar="FILE", help="File to read, or - for stdin.")],
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help=f"Input format: {', '.join(IMPORT_FORMATS)} [default: from the file name].",
+            show_default=False,
+        ),
+    ] = None,
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            help="A row that matches an entry (same id or link URL): "
+            f"{', '.join(ON_CONFLICT)} the import."
+        ),
+    ] = "fail",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be done; write nothing.")
+    ] = False,
+    keep_unknown: Annotated[
+        bool,
+        typer.Option("--keep-unknown", help="Keep columns or fields htcat does not know."),
+    ] = False,
+    report: Annotated[
+        str | None,
+        typer.Option(
+            help="What to print on stdout: none, table (each row's action) or json "
+            "(also the problems, when refused) [default: table with --dry-run, else none].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Import entries from CSV, JSON or JSON Lines, all or nothing.
+
+    Every row is checked first; if any is bad, every problem is reported with
+    its row or line, nothing is written, and the exit status is 2. A row that
+    matches an entry by id or by a link URL is refused, skipped or used to
+    update the entry, as --on-conflict says; an update changes only the
+    fields the input gives. CSV: one column per field, list fields
+    ;-separated, links as URL or LABEL|URL|KIND (docs/import-export.md).
+
+    Example:
+
+    \b
+        htcat import resources.csv --dry-run
+        htcat import resources.csv --on-conflict update
+        curl -s https://example.org/feed.jsonl | htcat import - --format jsonl
+    """
+    state = state_of(ctx)
+    fmt = format_for_path(file, format_, IMPORT_FORMATS)
+    if on_conflict not in ON_CONFLICT:
+        raise InputError(f"--on-conflict {on_conflict!r}: expected one of {', '.join(ON_CONFLICT)}")
+    shown = report or ("table" if dry_run else "none")
+    if shown not in REPORTS:
+        raise InputError(f"--report {shown!r}: expected one of {', '.join(REPORTS)}")
+    data, source = _read_input(file)
+    try:
+        plan = import_data(
+            state.path,
+            data,
+            fmt,
+            source=source,
+            on_conflict=on_conflict,
+            keep_unknown=keep_unknown,
+            dry_run=dry_run,
+            lock_timeout=state.lock_timeout,
+            progress=_progress_line(),
+        )
+    except ImportRefused as refused:
+        if shown == "json":
+            _print_json({"problems": [p.as_dict() for p in refused.problems]})
+        raise
+    _print_plan(plan, shown)
+    info(plan.summary(dry_run=dry_run))
+
+
+@selection_options()
+def export(
+    ctx: typer.Context,
+    selection: Selection,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help=f"One of: {', '.join(EXPORT_FORMATS)} "
+            "[default: from the -o file name, else json].",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="File to write (atomically), or - for stdout.", metavar="FILE"
+        ),
+    ] = "-",
+    include_internal: Annotated[
+        bool, typer.Option("--include-internal", help="Include internal notes.")
+    ] = False,
+) -> None:
+    """Export the catalog, or the entries matching the filters, to stdout or a file.
+
+    json holds whole entries with link check results; jsonl one entry per
+    line; csv the columns import reads, with spreadsheet formulas made inert;
+    markdown a readable list grouped by type. Internal notes are left out
+    unless --include-internal. Entries are sorted as list sorts them.
+
+    Example:
+
+    \b
+        htcat export -o catalog.csv
+        htcat export --format markdown --type webinar --since 2021 > webinars.md
+        htcat export --format jsonl --link-status broken | jq -r .id
+    """
+    state = state_of(ctx)
+    if format_ is None and output == "-":
+        format_ = "json"
+    fmt = format_for_path(output, format_, EXPORT_FORMATS)
+    data, count = export_data(
+        state.path,
+        fmt,
+        filters=selection.filters,
+        order=selection.order,
+        include_internal=include_internal,
+    )
+    if output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    write_file_atomically(Path(output), data, what="export")
+    info(f"exported {count:,} {'entry' if count == 1 else 'entries'} to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)
+    app.command()(export)
