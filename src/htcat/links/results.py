@@ -1,0 +1,172 @@
+"""The records checks and fetches produce, and how they land on a link.
+
+Kept free of network imports so the CLI can read and merge results (and
+``htcat list`` can show them) without loading httpx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, Literal
+
+from htcat.links.sniff import media_type
+from htcat.model import now_stamp
+
+if TYPE_CHECKING:
+    from htcat.links.client import Followed
+
+Outcome = Literal["ok", "moved", "broken", "timeout", "invalid", "changed"]
+OUTCOMES: tuple[Outcome, ...] = ("ok", "moved", "changed", "broken", "timeout", "invalid")
+FAILURES: frozenset[str] = frozenset({"broken", "timeout", "invalid"})
+"""Outcomes that count as a failure of the link (``failures``, ``failing_since``)."""
+
+Hop = tuple[int, str]
+"""One redirect: the status that answered and the URL it pointed to."""
+
+FETCH_FIELDS = ("sha256", "pages", "fetched", "archive_path")
+"""Check fields only a fetch sets; a plain check keeps them as they were."""
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """One link to check: the entry it belongs to, its URL and its kind."""
+
+    entry_id: str
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    """What checking one link found.
+
+    ``redirects`` is the chain followed, each hop the status that answered and
+    the URL it pointed to; ``moved_to`` is the target of the last permanent
+    (301/308) hop, set even when the link is otherwise broken; ``size`` comes
+    from the headers, or from the bytes read when the whole body was seen.
+    """
+
+    entry_id: str
+    url: str
+    kind: str
+    outcome: Outcome
+    status: int | None = None
+    final_url: str | None = None
+    redirects: tuple[Hop, ...] = ()
+    moved_to: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+    error: str | None = None
+    checked: str
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in FAILURES
+
+
+@dataclass(frozen=True, kw_only=True)
+class FetchResult(CheckResult):
+    """What fetching one link found: a check, plus the archived document.
+
+    ``archive_path`` is relative to the archive folder, so the folder can move
+    with the catalog. The document fields are None when the fetch failed.
+    """
+
+    sha256: str | None = None
+    pages: int | None = None
+    archive_path: str | None = None
+
+
+def answered(
+    target: LinkTarget,
+    followed: Followed,
+    outcome: Outcome,
+    *,
+    error: str | None = None,
+    size: int | None = None,
+) -> CheckResult:
+    """The result for a link whose request got an HTTP answer (after redirects)."""
+    response = followed.response
+    return CheckResult(
+        entry_id=target.entry_id,
+        url=target.url,
+        kind=target.kind,
+        outcome=outcome,
+        status=response.status_code,
+        final_url=str(response.url),
+        redirects=followed.redirects,
+        moved_to=followed.moved_to,
+        content_type=media_type(response.headers.get("content-type")),
+        size=size,
+        error=error,
+        checked=now_stamp(),
+    )
+
+
+def unanswered(
+    target: LinkTarget, outcome: Outcome, error: str, *, redirects: tuple[Hop, ...] = ()
+) -> CheckResult:
+    """The result for a link with no usable answer: bad URL, network failure, bad redirect."""
+    return CheckResult(
+        entry_id=target.entry_id,
+        url=target.url,
+        kind=target.kind,
+        outcome=outcome,
+        status=redirects[-1][0] if redirects else None,
+        redirects=redirects,
+        error=error,
+        checked=now_stamp(),
+    )
+
+
+def as_fetched(
+    result: CheckResult,
+    *,
+    sha256: str | None = None,
+    pages: int | None = None,
+    archive_path: str | None = None,
+) -> FetchResult:
+    """``result`` as a fetch result, with the archived document's fields."""
+    found = {f.name: getattr(result, f.name) for f in fields(CheckResult)}
+    return FetchResult(**found, sha256=sha256, pages=pages, archive_path=archive_path)
+
+
+def merge_check(previous: Mapping[str, Any] | None, result: CheckResult) -> dict[str, Any]:
+    """The ``check`` dict to store on a link, from its previous one and a new result.
+
+    Every key is always written (None as null) so that a catalog diff shows
+    only the values that changed. A failure keeps the last good document
+    fields, so the archive path of the last verified copy is never lost.
+    """
+    before = dict(previous or {})
+    failed = result.failed
+    check: dict[str, Any] = {
+        "checked": result.checked,
+        "outcome": result.outcome,
+        "status": result.status,
+        "final_url": result.final_url,
+        "redirects": [[status, url] for status, url in result.redirects],
+        "moved_to": result.moved_to,
+        "content_type": result.content_type,
+        "size": result.size,
+        "error": result.error,
+        "failures": _count(before.get("failures")) + 1 if failed else 0,
+        "failing_since": (before.get("failing_since") or result.checked) if failed else None,
+        "last_ok": before.get("last_ok") if failed else result.checked,
+    }
+    for field in FETCH_FIELDS:
+        check[field] = before.get(field)
+    if isinstance(result, FetchResult) and not failed:
+        check.update(
+            sha256=result.sha256,
+            pages=result.pages,
+            fetched=result.checked,
+            archive_path=result.archive_path,
+        )
+    return check
+
+
+def _count(value: object) -> int:
+    """A previous failure count, or 0 when it is missing or not a count."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0

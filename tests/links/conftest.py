@@ -1,0 +1,64 @@
+"""Fixtures for link tests: the local link server and settings with short timeouts."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import cast
+
+import pytest
+
+from htcat.links.check import CheckSettings
+from htcat.links.client import RetryPolicy, Timeouts, Transport
+
+from .server import LinkServer, pdf_bytes
+
+TEST_PAGES = 3
+
+
+@pytest.fixture(scope="session")
+def test_pdf() -> bytes:
+    return pdf_bytes(TEST_PAGES)
+
+
+@pytest.fixture(scope="session")
+def server(test_pdf: bytes) -> Iterator[LinkServer]:
+    """The link server, shared by the session; threads are daemons so a hang never blocks exit."""
+    running = LinkServer(test_pdf).start()
+    yield running
+    running.stop()
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests to the local server go straight to it, whatever proxy the machine has."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+QUICK_TIMEOUTS = Timeouts(connect=1.0, read=1.0, total=5.0)
+QUICK_RETRIES = RetryPolicy(retries=2, backoff=0.05, backoff_max=0.2, max_retry_after=3.0)
+
+
+@pytest.fixture(params=["httpx", "aiohttp"])
+def transport(request: pytest.FixtureRequest) -> Transport:
+    """Both transports the client factory offers; behaviour must not depend on the choice."""
+    return cast(Transport, request.param)
+
+
+@pytest.fixture
+def settings() -> CheckSettings:
+    return CheckSettings(timeouts=QUICK_TIMEOUTS, retry=QUICK_RETRIES)
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A URL on a 127.0.0.1 port that was bound and closed: nothing listens there."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/doc.pdf"

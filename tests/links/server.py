@@ -1,0 +1,279 @@
+"""A real HTTP server on 127.0.0.1 that misbehaves in every way link checks must survive.
+
+Routes are fixed paths; a route that changes between requests (fails once,
+then works; serves a new version each time) takes a token in its path, so
+each test counts its own hits.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import io
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from pypdf import PdfWriter
+
+HANG_SECONDS = 60.0
+DELAY_SECONDS = 0.1
+BIG_BYTES = 256 * 1024
+
+
+def pdf_bytes(pages: int, title: str = "htcat test document") -> bytes:
+    """A real PDF with ``pages`` blank pages, made by pypdf."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=612, height=792)
+    writer.add_metadata({"/Title": title})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    """Header names in lower case."""
+
+
+class LinkServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    """socketserver's default backlog of 5 drops connections under a concurrent check."""
+
+    def __init__(self, pdf: bytes) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.pdf = pdf
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._hits: Counter[str] = Counter()
+        self._active: Counter[str] = Counter()
+        self._peak: Counter[str] = Counter()
+        self.requests: list[Seen] = []
+
+    @property
+    def base(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+    def hit(self, key: str) -> int:
+        """Counts a hit on ``key`` and returns how many there have been."""
+        with self._lock:
+            self._hits[key] += 1
+            return self._hits[key]
+
+    def seen(self, path: str) -> list[Seen]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def peak(self, route: str) -> int:
+        """The most requests to ``route`` (a path without its query) served at once."""
+        with self._lock:
+            return self._peak[route]
+
+    def record(self, seen: Seen) -> None:
+        route = seen.path.split("?", 1)[0]
+        with self._lock:
+            self.requests.append(seen)
+            self._active[route] += 1
+            self._peak[route] = max(self._peak[route], self._active[route])
+
+    def done(self, seen: Seen) -> None:
+        with self._lock:
+            self._active[seen.path.split("?", 1)[0]] -= 1
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hang up mid-body on purpose (a check reads 1 KiB); that is no error."""
+
+    def start(self) -> LinkServer:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: LinkServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests read ``server.requests`` instead."""
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
+        self.server.record(seen)
+        try:
+            route = self._route()
+            if route is None:
+                self._send(404, b"<html><body>Not Found</body></html>", "text/html")
+            else:
+                route()
+        finally:
+            self.server.done(seen)
+
+    def _route(self) -> Callable[[], None] | None:
+        path = self.path.split("?", 1)[0]
+        if path.startswith("http://"):
+            path = "/" + path.removeprefix("http://").partition("/")[2]
+            return self._page if path == "/proxied" else None
+        fixed: dict[str, Callable[[], None]] = {
+            "/doc.pdf": lambda: self._send(200, self.server.pdf, "application/pdf", ranged=True),
+            "/plain.pdf": lambda: self._send(200, self.server.pdf, "application/pdf"),
+            "/named.pdf": lambda: self._send(
+                200,
+                self.server.pdf,
+                "application/pdf",
+                {"Content-Disposition": 'attachment; filename="../../evil.pdf"'},
+            ),
+            "/soft404.pdf": lambda: self._send(200, PAGE, "text/html; charset=utf-8"),
+            "/empty.pdf": lambda: self._send(200, b"", "application/pdf"),
+            "/page": lambda: self._send(200, PAGE, "text/html; charset=utf-8"),
+            "/old.pdf": lambda: self._redirect(301, "/doc.pdf"),
+            "/temp.pdf": lambda: self._redirect(302, "/doc.pdf"),
+            "/chain-301-302.pdf": lambda: self._redirect(301, "/temp.pdf"),
+            "/chain-302-301.pdf": lambda: self._redirect(302, "/old.pdf"),
+            "/old-page": lambda: self._redirect(308, "/page"),
+            "/loop-a": lambda: self._redirect(302, "/loop-b"),
+            "/loop-b": lambda: self._redirect(302, "/loop-a"),
+            "/to-file": lambda: self._redirect(302, "file:///etc/passwd"),
+            "/missing": lambda: self._send(404, b"<html>Not Found</html>", "text/html"),
+            "/down": lambda: self._send(500, b"<html>Internal error</html>", "text/html"),
+            "/no-head": lambda: self._refuse_head(405),
+            "/no-head-403": lambda: self._refuse_head(403),
+            "/busy-long": lambda: self._send(
+                429, b"slow down", "text/plain", {"Retry-After": "3600"}
+            ),
+            "/hang": self._hang,
+            "/stall-after-head.pdf": self._stall_after_head,
+            "/big.pdf": lambda: self._send(200, BIG, "application/pdf"),
+            "/big-unsized.pdf": self._big_unsized,
+            "/truncated.pdf": lambda: self._send(
+                200, self.server.pdf[: len(self.server.pdf) // 2], "application/pdf"
+            ),
+            "/delayed.pdf": lambda: self._delayed(self.server.pdf, "application/pdf"),
+        }
+        if path in fixed:
+            return fixed[path]
+        if path.startswith("/hops/"):
+            left = int(path.removeprefix("/hops/"))
+            return lambda: self._redirect(302, f"/hops/{left - 1}") if left else self._page()
+        if path.startswith("/delayed-page"):
+            return lambda: self._delayed(PAGE, "text/html")
+        if path.startswith("/flaky/"):
+            return self._flaky
+        if path.startswith("/busy/"):
+            return lambda: self._busy(429, "1")
+        if path.startswith("/busy-date/"):
+            when = email.utils.formatdate(time.time() + 1, usegmt=True)
+            return lambda: self._busy(503, when)
+        if path.startswith("/changing/"):
+            return self._changing
+        if path.startswith("/entry/"):
+            return lambda: self._send(200, self.server.pdf, "application/pdf", ranged=True)
+        return None
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        *,
+        ranged: bool = False,
+    ) -> None:
+        extra = dict(headers or {})
+        wanted = self.headers.get("Range", "")
+        if ranged and status == 200 and wanted.startswith("bytes=0-"):
+            last = min(int(wanted.removeprefix("bytes=0-")), len(body) - 1)
+            extra["Content-Range"] = f"bytes 0-{last}/{len(body)}"
+            status, body = 206, body[: last + 1]
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in extra.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _page(self) -> None:
+        self._send(200, PAGE, "text/html; charset=utf-8")
+
+    def _redirect(self, status: int, location: str) -> None:
+        self._send(status, b"", "text/html", {"Location": location})
+
+    def _refuse_head(self, status: int) -> None:
+        if self.command == "HEAD":
+            self._send(status, b"", "text/html")
+        else:
+            self._page()
+
+    def _flaky(self) -> None:
+        if self.server.hit(self.path) == 1:
+            self._send(500, b"<html>try again</html>", "text/html")
+        else:
+            self._send(200, self.server.pdf, "application/pdf")
+
+    def _busy(self, status: int, retry_after: str) -> None:
+        if self.server.hit(self.path) == 1:
+            self._send(status, b"busy", "text/plain", {"Retry-After": retry_after})
+        else:
+            self._page()
+
+    def _changing(self) -> None:
+        version = self.server.hit(self.path) if self.command == "GET" else 0
+        self._send(200, pdf_bytes(1 + version % 3, f"version {version}"), "application/pdf")
+
+    def _hang(self) -> None:
+        self.server.stopping.wait(HANG_SECONDS)
+        self.close_connection = True
+
+    def _stall_after_head(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Content-Length", str(10 * 1024 * 1024))
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(self.server.pdf[:5] + b"\n" + b"%" * 4096)
+            self.wfile.flush()
+            self.server.stopping.wait(HANG_SECONDS)
+        self.close_connection = True
+
+    def _big_unsized(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(BIG)
+        self.close_connection = True
+
+    def _delayed(self, body: bytes, content_type: str) -> None:
+        time.sleep(DELAY_SECONDS)
+        self._send(200, body, content_type, ranged=True)
+
+
+PAGE = b"<!DOCTYPE html><html><head><title>Resource</title></head><body>A page</body></html>"
+BIG = b"%PDF-1.4\n" + b"%" * BIG_BYTES

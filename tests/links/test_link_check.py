@@ -1,0 +1,392 @@
+"""htcat check against a real local server: each misbehaviour gets the outcome spec §4 names."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+
+import pytest
+
+from htcat import __version__
+from htcat.links.check import CheckSettings, run_checks
+from htcat.links.client import RetryPolicy, Timeouts, Transport
+from htcat.links.results import CheckResult, LinkTarget
+
+from .server import BIG_BYTES, LinkServer
+
+
+def check_one(url: str, kind: str, settings: CheckSettings) -> CheckResult:
+    [result] = run_checks([LinkTarget("entry-1", url, kind)], settings)
+    assert result.entry_id == "entry-1" and result.url == url and result.kind == kind
+    assert result.checked.endswith("Z") and len(result.checked) == len("2026-11-27T10:15:00Z")
+    return result
+
+
+def token() -> str:
+    return uuid.uuid4().hex
+
+
+def with_transport(settings: CheckSettings, transport: Transport) -> CheckSettings:
+    return dataclasses.replace(settings, transport=transport)
+
+
+def test_pdf_link_serving_a_pdf_is_ok_and_only_its_first_kilobyte_is_asked_for(
+    server: LinkServer, settings: CheckSettings, transport: Transport, test_pdf: bytes
+) -> None:
+    path = f"/doc.pdf?{token()}"
+    result = check_one(server.url(path), "pdf", with_transport(settings, transport))
+
+    assert result.outcome == "ok"
+    assert result.status == 206
+    assert result.final_url == server.url(path)
+    assert result.redirects == ()
+    assert result.moved_to is None
+    assert result.content_type == "application/pdf"
+    assert result.size == len(test_pdf)
+    assert result.error is None
+    [request] = [r for r in server.requests if r.path == path]
+    assert request.method == "GET"
+    assert request.headers["range"] == "bytes=0-1023"
+    assert request.headers["user-agent"].startswith(f"htcat/{__version__} (+https://")
+
+
+def test_pdf_link_on_a_server_ignoring_range_reads_only_the_first_bytes(
+    server: LinkServer, settings: CheckSettings, transport: Transport
+) -> None:
+    """The server sends 4 KiB of a 10 MiB body and stalls: a check that read on would time out."""
+    result = check_one(
+        server.url("/stall-after-head.pdf"), "pdf", with_transport(settings, transport)
+    )
+
+    assert result.outcome == "ok"
+    assert result.status == 200
+    assert result.size == 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize("kind", ["pdf", "transcript", "slides"])
+def test_html_served_with_200_where_a_pdf_should_be_is_broken(
+    server: LinkServer, settings: CheckSettings, kind: str
+) -> None:
+    result = check_one(server.url("/soft404.pdf"), kind, settings)
+
+    assert result.outcome == "broken"
+    assert result.status == 200
+    assert result.content_type == "text/html"
+    assert result.error == "expected a PDF, got text/html"
+
+
+def test_an_empty_body_where_a_pdf_should_be_is_broken(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/empty.pdf"), "pdf", settings)
+
+    assert result.outcome == "broken"
+    assert result.error == "expected a PDF, got an empty body"
+
+
+def test_a_truncated_pdf_passes_a_check_which_reads_only_its_start(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    """Only fetch reads whole documents; it reports the truncation (see test_link_fetch)."""
+    assert check_one(server.url("/truncated.pdf"), "pdf", settings).outcome == "ok"
+
+
+@pytest.mark.parametrize("kind", ["webinar", "video", "page", "dataset", "other"])
+def test_page_kinds_need_only_a_2xx_answer_to_head(
+    server: LinkServer, settings: CheckSettings, kind: str
+) -> None:
+    path = f"/page?{token()}"
+    result = check_one(server.url(path), kind, settings)
+
+    assert result.outcome == "ok"
+    assert result.status == 200
+    assert result.content_type == "text/html"
+    assert result.size is not None and result.size > 0
+    assert [r.method for r in server.seen(path)] == ["HEAD"]
+
+
+def test_a_permanent_redirect_is_moved_with_the_new_url(
+    server: LinkServer, settings: CheckSettings, transport: Transport
+) -> None:
+    result = check_one(server.url("/old.pdf"), "pdf", with_transport(settings, transport))
+
+    assert result.outcome == "moved"
+    assert result.moved_to == server.url("/doc.pdf")
+    assert result.final_url == server.url("/doc.pdf")
+    assert result.redirects == ((301, server.url("/doc.pdf")),)
+    assert result.status == 206
+
+
+def test_a_temporary_redirect_is_ok_with_the_chain_recorded(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/temp.pdf"), "pdf", settings)
+
+    assert result.outcome == "ok"
+    assert result.moved_to is None
+    assert result.redirects == ((302, server.url("/doc.pdf")),)
+    assert result.final_url == server.url("/doc.pdf")
+
+
+def test_a_301_then_302_chain_moves_the_link_to_the_permanent_target(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/chain-301-302.pdf"), "pdf", settings)
+
+    assert result.outcome == "moved"
+    assert result.redirects == (
+        (301, server.url("/temp.pdf")),
+        (302, server.url("/doc.pdf")),
+    )
+    assert result.moved_to == server.url("/temp.pdf")
+    assert result.final_url == server.url("/doc.pdf")
+
+
+def test_a_302_then_301_chain_is_moved_to_the_last_permanent_target(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/chain-302-301.pdf"), "pdf", settings)
+
+    assert result.outcome == "moved"
+    assert result.redirects == (
+        (302, server.url("/old.pdf")),
+        (301, server.url("/doc.pdf")),
+    )
+    assert result.moved_to == server.url("/doc.pdf")
+
+
+def test_a_308_on_a_page_is_moved(server: LinkServer, settings: CheckSettings) -> None:
+    result = check_one(server.url("/old-page"), "webinar", settings)
+
+    assert result.outcome == "moved"
+    assert result.moved_to == server.url("/page")
+
+
+def test_a_redirect_loop_is_broken(server: LinkServer, settings: CheckSettings) -> None:
+    result = check_one(server.url("/loop-a"), "page", settings)
+
+    assert result.outcome == "broken"
+    assert result.error == "redirect loop"
+    assert result.redirects == ((302, server.url("/loop-b")), (302, server.url("/loop-a")))
+    assert result.status == 302
+
+
+def test_redirects_are_followed_up_to_the_limit_and_no_further(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    three = dataclasses.replace(settings, max_redirects=3)
+
+    within = check_one(server.url("/hops/3"), "page", three)
+    beyond = check_one(server.url("/hops/4"), "page", three)
+
+    assert within.outcome == "ok"
+    assert len(within.redirects) == 3
+    assert beyond.outcome == "broken"
+    assert beyond.error == "more than 3 redirects"
+    assert len(beyond.redirects) == 4
+
+
+def test_a_redirect_to_a_file_url_is_broken_and_not_followed(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/to-file"), "pdf", settings)
+
+    assert result.outcome == "broken"
+    assert result.error == "redirected to a non-http URL: file:/etc/passwd"
+    assert result.redirects == ((302, "file:/etc/passwd"),)
+    assert result.final_url is None
+
+
+def test_a_404_is_broken_without_retries(server: LinkServer, settings: CheckSettings) -> None:
+    path = f"/missing?{token()}"
+    result = check_one(server.url(path), "page", settings)
+
+    assert result.outcome == "broken"
+    assert result.status == 404
+    assert result.error == "HTTP 404 Not Found"
+    assert [r.method for r in server.seen(path)] == ["HEAD", "GET"]
+
+
+def test_a_500_then_200_is_retried_and_ok(
+    server: LinkServer, settings: CheckSettings, transport: Transport
+) -> None:
+    path = f"/flaky/{token()}"
+    result = check_one(server.url(path), "pdf", with_transport(settings, transport))
+
+    assert result.outcome == "ok"
+    assert result.status == 200
+    assert len(server.seen(path)) == 2
+
+
+def test_a_lasting_500_is_broken_after_the_retries(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    path = f"/down?{token()}"
+    result = check_one(server.url(path), "pdf", settings)
+
+    assert result.outcome == "broken"
+    assert result.status == 500
+    assert result.error == "HTTP 500 Internal Server Error"
+    assert len(server.seen(path)) == 1 + settings.retry.retries
+
+
+@pytest.mark.parametrize(("path", "refusal"), [("/no-head", 405), ("/no-head-403", 403)])
+def test_a_server_refusing_head_is_asked_again_with_get(
+    server: LinkServer, settings: CheckSettings, path: str, refusal: int
+) -> None:
+    path = f"{path}?{token()}"
+    result = check_one(server.url(path), "webinar", settings)
+
+    assert result.outcome == "ok"
+    assert result.status == 200
+    assert [r.method for r in server.seen(path)] == ["HEAD", "GET"]
+
+
+def test_429_with_retry_after_waits_as_told_then_succeeds(
+    server: LinkServer, settings: CheckSettings, transport: Transport
+) -> None:
+    path = f"/busy/{token()}"
+    started = time.monotonic()
+    result = check_one(server.url(path), "page", with_transport(settings, transport))
+
+    assert result.outcome == "ok"
+    assert time.monotonic() - started >= 0.95
+    assert [r.method for r in server.seen(path)] == ["HEAD", "HEAD"]
+
+
+def test_503_with_an_http_date_retry_after_is_waited_for(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url(f"/busy-date/{token()}"), "page", settings)
+
+    assert result.outcome == "ok"
+
+
+def test_a_retry_after_beyond_the_bound_gives_up_at_once(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    path = f"/busy-long?{token()}"
+    result = check_one(server.url(path), "page", settings)
+
+    assert result.outcome == "broken"
+    assert result.status == 429
+    assert result.error == (
+        "HTTP 429 Too Many Requests (asked to wait 3600 s, more than the 3 s allowed)"
+    )
+    assert len(server.seen(path)) == 1
+
+
+def test_a_server_that_never_answers_is_a_timeout_bounded_by_the_read_timeout(
+    server: LinkServer, transport: Transport
+) -> None:
+    settings = CheckSettings(
+        timeouts=Timeouts(connect=1.0, read=0.3, total=10.0),
+        retry=RetryPolicy(retries=1, backoff=0.05),
+        transport=transport,
+    )
+    started = time.monotonic()
+    result = check_one(server.url("/hang"), "page", settings)
+
+    assert result.outcome == "timeout"
+    assert result.error == "no answer within 0.3 s"
+    assert time.monotonic() - started < 5.0
+
+
+def test_the_whole_link_timeout_bounds_every_attempt_and_wait(server: LinkServer) -> None:
+    settings = CheckSettings(
+        timeouts=Timeouts(connect=1.0, read=30.0, total=0.5), retry=RetryPolicy(retries=5)
+    )
+    started = time.monotonic()
+    result = check_one(server.url("/hang"), "pdf", settings)
+
+    assert result.outcome == "timeout"
+    assert result.error == "no result within 0.5 s"
+    assert time.monotonic() - started < 5.0
+
+
+def test_a_refused_connection_is_broken_after_retries(
+    refused_url: str, settings: CheckSettings, transport: Transport
+) -> None:
+    result = check_one(refused_url, "pdf", with_transport(settings, transport))
+
+    assert result.outcome == "broken"
+    assert result.error == "connection refused"
+    assert result.status is None
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("ftp://127.0.0.1/doc.pdf", "only http and https links are checked, not ftp:"),
+        ("javascript:alert(1)", "only http and https links are checked, not javascript:"),
+        ("file:///etc/passwd", "only http and https links are checked, not file:"),
+        ("/relative/doc.pdf", "only http and https links are checked, not no scheme"),
+        ("http:///doc.pdf", "the URL has no host"),
+    ],
+)
+def test_a_url_that_is_not_http_is_invalid_and_never_requested(
+    settings: CheckSettings, url: str, error: str
+) -> None:
+    result = check_one(url, "pdf", settings)
+
+    assert result.outcome == "invalid"
+    assert result.error == error
+    assert result.status is None
+
+
+def test_results_come_back_in_order_and_each_is_reported_as_it_finishes(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    targets = [
+        LinkTarget("a", server.url("/delayed.pdf"), "pdf"),
+        LinkTarget("b", server.url("/missing"), "page"),
+        LinkTarget("c", "ftp://127.0.0.1/x", "pdf"),
+        LinkTarget("d", server.url("/page"), "page"),
+    ]
+    reported: list[CheckResult] = []
+
+    results = run_checks(targets, settings, reported.append)
+
+    assert [r.entry_id for r in results] == ["a", "b", "c", "d"]
+    assert [r.outcome for r in results] == ["ok", "broken", "invalid", "ok"]
+    assert sorted(r.entry_id for r in reported) == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize(("concurrency", "per_host", "peak"), [(16, 3, 3), (2, 8, 2)])
+def test_requests_in_flight_never_exceed_the_global_and_per_host_limits(
+    server: LinkServer, settings: CheckSettings, concurrency: int, per_host: int, peak: int
+) -> None:
+    limited = dataclasses.replace(settings, concurrency=concurrency, per_host=per_host)
+    route = f"/delayed-page/{token()}"
+    targets = [LinkTarget(f"e{i}", server.url(f"{route}?{i}"), "page") for i in range(12)]
+
+    results = run_checks(targets, limited)
+
+    assert {r.outcome for r in results} == {"ok"}
+    assert server.peak(route) == peak
+
+
+def test_a_big_pdf_is_checked_from_its_first_bytes_and_sized_from_its_headers(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/big.pdf"), "pdf", settings)
+
+    assert result.outcome == "ok"
+    assert result.size == BIG_BYTES + len(b"%PDF-1.4\n")
+
+
+def test_the_proxy_variables_are_honoured(
+    server: LinkServer,
+    settings: CheckSettings,
+    transport: Transport,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A cron job behind a proxy must reach the web through it, on either transport."""
+    monkeypatch.setenv("HTTP_PROXY", server.base)
+    url = f"http://catalog-link.invalid/proxied?{token()}"
+
+    result = check_one(url, "page", with_transport(settings, transport))
+
+    assert result.outcome == "ok"
+    assert [r.method for r in server.requests if r.path == url] == ["HEAD"]

@@ -1,0 +1,170 @@
+"""A link's stored check: failure counting, dates, and fields kept across checks and fetches."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+
+from htcat.links.client import RetryPolicy, Timeouts, describe_failure, interleave, retry_after
+from htcat.links.results import CheckResult, FetchResult, merge_check
+
+STORED_KEYS = {
+    "checked",
+    "outcome",
+    "status",
+    "final_url",
+    "redirects",
+    "moved_to",
+    "content_type",
+    "size",
+    "error",
+    "failures",
+    "failing_since",
+    "last_ok",
+    "sha256",
+    "pages",
+    "fetched",
+    "archive_path",
+}
+
+
+def result(outcome: str, checked: str, **found: object) -> CheckResult:
+    return CheckResult(
+        entry_id="e",
+        url="https://example.org/a.pdf",
+        kind="pdf",
+        outcome=outcome,  # type: ignore[arg-type]
+        checked=checked,
+        **found,  # type: ignore[arg-type]
+    )
+
+
+def test_a_first_check_writes_every_key_even_when_empty() -> None:
+    stored = merge_check(None, result("invalid", "2026-01-01T00:00:00Z", error="bad"))
+
+    assert set(stored) == STORED_KEYS
+    assert stored["redirects"] == []
+    assert stored["sha256"] is None
+
+
+def test_consecutive_failures_count_up_and_remember_when_failing_began() -> None:
+    ok = merge_check(None, result("ok", "2026-01-01T00:00:00Z", status=200))
+    broken = merge_check(ok, result("broken", "2026-01-02T00:00:00Z", status=404))
+    timeout = merge_check(broken, result("timeout", "2026-01-03T00:00:00Z"))
+
+    assert (ok["failures"], ok["failing_since"], ok["last_ok"]) == (
+        0,
+        None,
+        "2026-01-01T00:00:00Z",
+    )
+    assert (broken["failures"], broken["failing_since"]) == (1, "2026-01-02T00:00:00Z")
+    assert (timeout["failures"], timeout["failing_since"]) == (2, "2026-01-02T00:00:00Z")
+    assert timeout["last_ok"] == "2026-01-01T00:00:00Z"
+
+
+def test_a_moved_link_is_a_success_that_ends_a_failing_run() -> None:
+    broken = merge_check(None, result("broken", "2026-01-02T00:00:00Z"))
+    moved = merge_check(
+        broken,
+        result(
+            "moved",
+            "2026-01-03T00:00:00Z",
+            redirects=((301, "https://example.org/b.pdf"),),
+            moved_to="https://example.org/b.pdf",
+        ),
+    )
+
+    assert (moved["failures"], moved["failing_since"]) == (0, None)
+    assert moved["last_ok"] == "2026-01-03T00:00:00Z"
+    assert moved["redirects"] == [[301, "https://example.org/b.pdf"]]
+    assert moved["moved_to"] == "https://example.org/b.pdf"
+
+
+def test_a_check_keeps_the_document_a_fetch_recorded() -> None:
+    fetched = FetchResult(
+        entry_id="e",
+        url="https://example.org/a.pdf",
+        kind="pdf",
+        outcome="ok",
+        checked="2026-01-01T00:00:00Z",
+        sha256="ab" * 32,
+        pages=3,
+        archive_path=f"ab/{'ab' * 32}.pdf",
+    )
+    after_fetch = merge_check(None, fetched)
+    after_check = merge_check(after_fetch, result("ok", "2026-02-01T00:00:00Z"))
+
+    assert after_check["sha256"] == "ab" * 32
+    assert after_check["pages"] == 3
+    assert after_check["fetched"] == "2026-01-01T00:00:00Z"
+    assert after_check["checked"] == "2026-02-01T00:00:00Z"
+
+
+def test_a_hand_edited_failure_count_that_is_not_a_number_restarts_at_one() -> None:
+    stored = merge_check({"failures": "many"}, result("broken", "2026-01-02T00:00:00Z"))
+
+    assert stored["failures"] == 1
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    def answer(value: str) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": value})
+
+    assert retry_after(answer("7")) == 7.0
+    assert retry_after(answer("Wed, 21 Oct 2015 07:28:00 GMT")) == 0.0
+    assert retry_after(answer("soon")) is None
+    assert retry_after(httpx.Response(429)) is None
+
+
+def test_a_dns_failure_is_broken_and_named() -> None:
+    def raised_from(cause: BaseException) -> httpx.ConnectError:
+        try:
+            try:
+                raise cause
+            except OSError as exc:
+                raise httpx.ConnectError("failed") from exc
+        except httpx.ConnectError as error:
+            return error
+
+    failure = describe_failure(
+        raised_from(socket.gaierror(-2, "Name or service not known")), Timeouts()
+    )
+
+    assert failure.outcome == "broken"
+    assert failure.error == "DNS lookup failed: Name or service not known"
+    assert failure.retryable
+
+
+def test_a_refused_connection_the_aiohttp_transport_calls_a_timeout_is_broken() -> None:
+    try:
+        try:
+            raise ConnectionRefusedError(111, "Connect call failed")
+        except OSError as exc:
+            raise httpx.ConnectTimeout("Cannot connect to host") from exc
+    except httpx.ConnectTimeout as error:
+        failure = describe_failure(error, Timeouts())
+
+    assert (failure.outcome, failure.error) == ("broken", "connection refused")
+
+
+def test_links_are_started_round_robin_across_hosts() -> None:
+    links = ["a1", "a2", "a3", "a4", "b1", "c1", "c2"]
+
+    assert interleave(links, lambda link: link[0]) == ["a1", "b1", "c1", "a2", "c2", "a3", "a4"]
+
+
+def test_back_off_doubles_with_jitter_up_to_its_ceiling() -> None:
+    policy = RetryPolicy(backoff=1.0, backoff_max=3.0)
+
+    assert 0.5 <= policy.delay(0) <= 1.0
+    assert 1.0 <= policy.delay(1) <= 2.0
+    assert 1.5 <= policy.delay(5) <= 3.0
+
+
+def test_settings_refuse_limits_below_one() -> None:
+    from htcat.links.check import CheckSettings
+
+    with pytest.raises(ValueError, match="per_host must be at least 1"):
+        CheckSettings(per_host=0)
