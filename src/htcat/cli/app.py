@@ -101,9 +101,9 @@ def _global_options(
 
 
 def _register_commands() -> None:
-    from htcat.cli import doctor, entries, listing, tags, transfer
+    from htcat.cli import doctor, entries, links, listing, tags, transfer
 
-    for module in (entries, tags, listing, transfer, doctor):
+    for module in (entries, tags, listing, transfer, links, doctor):
         module.register(app)
 
 

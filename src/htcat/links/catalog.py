@@ -1,0 +1,140 @@
+"""Which links of a catalog a run works on, and how its results land back in the catalog.
+
+A run reads the catalog without the lock, works on the network for as long as
+it takes, and only then takes the lock to merge: into the current version of
+each entry, and only into links that still have the URL and kind that were
+checked. An analyst's edits made meanwhile are kept; links removed or changed
+meanwhile are skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from htcat.links.results import CheckResult, LinkTarget, merge_check
+from htcat.model import Entry
+from htcat.store import change_catalog
+
+R = TypeVar("R", bound=CheckResult)
+
+
+@dataclass(frozen=True)
+class ChosenLink:
+    """One link of one entry, with its ``check`` as it was when the catalog was read."""
+
+    entry_id: str
+    url: str
+    kind: str
+    previous: Mapping[str, Any] | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.url, self.kind)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What merging results did: links updated, links skipped, URLs rewritten."""
+
+    saved: int
+    skipped: int
+    rewritten: int
+
+
+def link_kind(link: Mapping[str, Any]) -> str:
+    return str(link.get("kind") or "other")
+
+
+def choose_links(
+    entries: Iterable[Entry],
+    *,
+    kinds: Collection[str] | None = None,
+    checked_before: str | None = None,
+) -> list[ChosenLink]:
+    """The links of ``entries``, of ``kinds`` if given, not checked since ``checked_before``.
+
+    ``checked_before`` is a timestamp like ``2026-11-20T00:00:00Z``; a link
+    never checked is always due.
+    """
+    chosen = []
+    for entry in entries:
+        for link in entry.get("links", ()):
+            url = link.get("url")
+            if not isinstance(url, str) or (kinds is not None and link_kind(link) not in kinds):
+                continue
+            check = link.get("check") if isinstance(link.get("check"), dict) else None
+            last = check.get("checked") if check else None
+            if checked_before and isinstance(last, str) and last >= checked_before:
+                continue
+            chosen.append(ChosenLink(entry["id"], url, link_kind(link), check))
+    return chosen
+
+
+def unique_targets(chosen: Iterable[ChosenLink]) -> list[LinkTarget]:
+    """One target per URL and kind: a page linked from ten entries is requested once."""
+    targets: dict[tuple[str, str], LinkTarget] = {}
+    for link in chosen:
+        targets.setdefault(link.key, LinkTarget(link.entry_id, link.url, link.kind))
+    return list(targets.values())
+
+
+def spread(results: Iterable[R], chosen: Sequence[ChosenLink]) -> list[R]:
+    """Each result copied to every chosen link with its URL and kind, in ``chosen`` order."""
+    by_key = {(r.url, r.kind): r for r in results}
+    return [
+        dataclasses.replace(by_key[link.key], entry_id=link.entry_id)
+        for link in chosen
+        if link.key in by_key
+    ]
+
+
+def save_results(
+    path: Path,
+    results: Sequence[CheckResult],
+    *,
+    update_moved: bool = False,
+    lock_timeout: float,
+) -> Saved:
+    """Merge results into the links of the catalog at ``path``, under its lock, in one write.
+
+    Stored check results do not count as an edit (``updated`` stays); a URL
+    rewritten to where it moved (``update_moved``) does.
+    """
+    wanted: dict[str, dict[tuple[str, str], CheckResult]] = {}
+    for result in results:
+        wanted.setdefault(result.entry_id, {})[(result.url, result.kind)] = result
+    merged: set[tuple[str, str, str]] = set()
+    saved = rewritten = 0
+    with change_catalog(path, lock_timeout) as catalog:
+        present = catalog.ids()
+        checked: list[Entry] = []
+        edited: list[Entry] = []
+        for entry_id, found in wanted.items():
+            if entry_id not in present:
+                continue
+            entry = catalog.get(entry_id)
+            links = []
+            moved = False
+            for link in entry.get("links", ()):
+                key = (link.get("url"), link_kind(link))
+                latest = found.get(key)
+                if latest is None:
+                    links.append(link)
+                    continue
+                new = {**link, "check": merge_check(link.get("check"), latest)}
+                if update_moved and latest.outcome == "moved" and latest.moved_to:
+                    new["url"] = latest.moved_to
+                    moved = True
+                    rewritten += 1
+                links.append(new)
+                merged.add((entry_id, *key))
+                saved += 1
+            (edited if moved else checked).append({**entry, "links": links})
+        catalog.replace_many(checked, touch=False, validated=True)
+        catalog.replace_many(edited, validated=True)
+    skipped = sum((r.entry_id, r.url, r.kind) not in merged for r in results)
+    return Saved(saved=saved, skipped=skipped, rewritten=rewritten)

@@ -1,0 +1,402 @@
+"""htcat check and htcat fetch: selection, results on links, reports, exit statuses, cron runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+from conftest import HTCAT, RunCli, entries_in, write_catalog
+from links.server import LinkServer, pdf_bytes
+
+from htcat.store import change_catalog
+
+TIMEOUT = 60
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LinkServer]:
+    running = LinkServer(pdf_bytes(3)).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def _direct(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local server is reached directly, whatever proxy the machine has."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+def script_env(**extra: str) -> dict[str, str]:
+    """The environment of a cron job: no proxy, CI set, no terminal settings."""
+    drop = {*PROXY_VARIABLES, *(n.lower() for n in PROXY_VARIABLES), "HTCAT_DB"}
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, "CI": "true", **extra}
+
+
+def entry(title: str, *links: tuple[str, str], tags: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "title": title,
+        "type": "report",
+        "tags": list(tags),
+        "links": [{"url": url, "kind": kind} for url, kind in links],
+    }
+
+
+def link_check(db: Path, entry_id: str, index: int = 0) -> dict[str, Any] | None:
+    check: dict[str, Any] | None = entries_in(db)[entry_id]["links"][index].get("check")
+    return check
+
+
+@pytest.fixture
+def mixed_db(db: Path, server: LinkServer) -> Path:
+    """Five entries: a good PDF, a soft 404, a moved PDF, a missing page, a good webinar."""
+    return write_catalog(
+        db,
+        [
+            entry("Good report", (server.url("/doc.pdf"), "pdf"), tags=("reports",)),
+            entry("Soft", (server.url("/soft404.pdf"), "pdf"), tags=("reports",)),
+            entry("Moved", (server.url("/old.pdf"), "pdf")),
+            entry("Gone", (server.url("/missing"), "page")),
+            entry("Webinar", (server.url("/page"), "webinar")),
+        ],
+    )
+
+
+def test_check_stores_results_on_links_and_reports_only_the_problems(
+    cli: RunCli, mixed_db: Path, server: LinkServer
+) -> None:
+    result = cli("check")
+
+    assert result.exit_code == 1
+    assert result.stderr == "5 links: 2 ok, 1 moved, 2 broken\n"
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["entry", "kind", "outcome", "status", "url", "detail"]
+    assert {line.split()[0] for line in lines[2:]} == {"soft", "moved", "gone"}
+    assert "expected a PDF, got text/html" in result.stdout
+    good, soft, moved = (link_check(mixed_db, i) for i in ("good-report", "soft", "moved"))
+    assert good is not None and soft is not None and moved is not None
+    assert (good["outcome"], good["status"], good["failures"]) == ("ok", 206, 0)
+    assert good["last_ok"] == good["checked"]
+    assert (soft["outcome"], soft["failures"], soft["failing_since"]) == (
+        "broken",
+        1,
+        soft["checked"],
+    )
+    assert moved["moved_to"] == server.url("/doc.pdf")
+    assert moved["redirects"] == [[301, server.url("/doc.pdf")]]
+
+
+def test_a_check_does_not_count_as_an_edit_of_the_entry(cli: RunCli, mixed_db: Path) -> None:
+    before = entries_in(mixed_db)["good-report"]["updated"]
+
+    cli("check")
+
+    assert entries_in(mixed_db)["good-report"]["updated"] == before
+
+
+def test_consecutive_failures_accumulate_across_runs(cli: RunCli, mixed_db: Path) -> None:
+    cli("check", "soft")
+    first = link_check(mixed_db, "soft")
+    cli("check", "soft")
+    second = link_check(mixed_db, "soft")
+
+    assert first is not None and second is not None
+    assert second["failures"] == 2
+    assert second["failing_since"] == first["failing_since"]
+
+
+def test_json_report_with_all_lists_every_link_with_its_stored_check(
+    cli: RunCli, mixed_db: Path
+) -> None:
+    result = cli("check", "--all", "--format", "json")
+
+    rows = json.loads(result.stdout)
+    assert sorted(r["entry_id"] for r in rows) == [
+        "gone",
+        "good-report",
+        "moved",
+        "soft",
+        "webinar",
+    ]
+    gone = next(r for r in rows if r["entry_id"] == "gone")
+    assert gone["outcome"] == "broken" and gone["status"] == 404
+    assert gone["error"] == "HTTP 404 Not Found"
+    assert gone["failures"] == 1
+
+
+@pytest.mark.parametrize(
+    ("ids", "fail_on", "status"),
+    [
+        (["good-report", "moved"], None, 0),
+        (["good-report", "moved"], "moved", 1),
+        (["soft"], "none", 0),
+        (["soft"], "timeout,invalid", 0),
+        (["soft"], None, 1),
+    ],
+)
+def test_fail_on_names_the_outcomes_that_exit_1(
+    cli: RunCli, mixed_db: Path, ids: list[str], fail_on: str | None, status: int
+) -> None:
+    options = ["--fail-on", fail_on] if fail_on else []
+
+    assert cli("check", *ids, *options).exit_code == status
+
+
+def test_update_moved_rewrites_the_link_and_marks_the_entry_updated(
+    cli: RunCli, mixed_db: Path, server: LinkServer
+) -> None:
+    before = entries_in(mixed_db)["moved"]
+
+    result = cli("check", "moved", "--update-moved")
+
+    after = entries_in(mixed_db)["moved"]
+    assert result.exit_code == 0
+    assert "rewrote 1 moved links" in result.stderr
+    assert after["links"][0]["url"] == server.url("/doc.pdf")
+    assert after["links"][0]["check"]["outcome"] == "moved"
+    assert after["updated"] != before["updated"]
+
+
+def test_ids_and_filters_select_what_is_checked(cli: RunCli, mixed_db: Path) -> None:
+    by_id = cli("check", "gone")
+    by_tag = cli("check", "--tag", "reports")
+
+    assert by_id.stderr == "1 link: 1 broken\n"
+    assert by_tag.stderr == "2 links: 1 ok, 1 broken\n"
+    assert link_check(mixed_db, "webinar") is None
+    assert link_check(mixed_db, "moved") is None
+
+
+def test_a_url_linked_from_several_entries_is_requested_once_and_stored_on_each(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    path = f"/page?{uuid.uuid4().hex}"
+    write_catalog(db, [entry(f"Shared {n}", (server.url(path), "page")) for n in range(3)])
+
+    result = cli("check")
+
+    assert result.stderr == "3 links: 3 ok\n"
+    assert len(server.seen(path)) == 1
+    assert all(link_check(db, f"shared-{n}") is not None for n in range(3))
+
+
+def test_older_than_checks_only_links_not_checked_since(cli: RunCli, mixed_db: Path) -> None:
+    cli("check", "good-report", "soft")
+
+    result = cli("check", "--older-than", "7d")
+
+    assert result.stderr == "3 links: 1 ok, 1 moved, 1 broken\n"
+
+
+def test_the_report_goes_to_a_file_in_the_format_asked(
+    cli: RunCli, mixed_db: Path, tmp_path: Path
+) -> None:
+    csv_report, md_report = tmp_path / "report.csv", tmp_path / "report.md"
+
+    to_csv = cli("check", "--format", "csv", "-o", str(csv_report))
+    cli("check", "--format", "markdown", "-o", str(md_report))
+
+    assert to_csv.stdout == ""
+    csv_lines = csv_report.read_text().splitlines()
+    assert csv_lines[0].startswith("entry_id,url,kind,outcome,status,final_url,moved_to")
+    assert len(csv_lines) == 4
+    markdown = md_report.read_text().splitlines()
+    assert markdown[0] == "| entry | kind | outcome | status | url | detail |"
+    assert len(markdown) == 5
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--fail-on", "borked"],
+        ["--older-than", "7x"],
+        ["--format", "xml"],
+        ["no-such-entry"],
+        ["--concurrency", "0"],
+    ],
+)
+def test_bad_usage_exits_2_and_writes_nothing(
+    cli: RunCli, mixed_db: Path, options: list[str]
+) -> None:
+    before = mixed_db.read_bytes()
+
+    assert cli("check", *options).exit_code == 2
+    assert mixed_db.read_bytes() == before
+
+
+def test_a_catalog_without_links_has_nothing_to_check(cli: RunCli, db: Path) -> None:
+    write_catalog(db, [{"title": "No links", "type": "report"}])
+
+    result = cli("check")
+
+    assert (result.exit_code, result.stderr) == (0, "no links to check\n")
+
+
+def test_fetch_archives_beside_the_catalog_and_reports_a_changed_document(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(db, [entry("Changing", (server.url(f"/changing/{uuid.uuid4().hex}"), "pdf"))])
+
+    first = cli("fetch")
+    stored = link_check(db, "changing")
+    second = cli("fetch", "--all")
+    again = link_check(db, "changing")
+
+    assert first.exit_code == 0 and first.stderr == "1 link: 1 ok\n"
+    assert stored is not None and again is not None
+    assert stored["pages"] == 2 and again["pages"] == 3
+    assert again["outcome"] == "changed" and again["sha256"] != stored["sha256"]
+    assert second.exit_code == 0
+    assert "changed" in second.stdout
+    archive = db.parent / "archive"
+    assert (archive / stored["archive_path"]).exists()
+    assert (archive / again["archive_path"]).exists()
+    assert cli("fetch", "--fail-on", "changed").exit_code == 1
+
+
+def test_fetch_enforces_the_size_limit_and_takes_only_document_kinds_by_default(
+    cli: RunCli, db: Path, server: LinkServer, tmp_path: Path
+) -> None:
+    write_catalog(
+        db,
+        [
+            entry("Big", (server.url("/big.pdf"), "pdf")),
+            entry("Web", (server.url("/page"), "page")),
+        ],
+    )
+
+    result = cli("fetch", "--max-bytes", "1K", "--archive", str(tmp_path / "docs"))
+    pages = cli("fetch", "--kind", "page", "--archive", str(tmp_path / "docs"))
+
+    assert result.exit_code == 1
+    assert result.stderr == "1 link: 1 broken\n"
+    assert "larger than 1024 bytes" in result.stdout
+    assert pages.stderr == "1 link: 1 ok\n"
+    web = link_check(db, "web")
+    assert web is not None and web["archive_path"].endswith(".html")
+
+
+def test_check_from_a_cron_job_shows_no_progress_and_exits_1_on_a_broken_link(
+    mixed_db: Path,
+) -> None:
+    run = subprocess.run(
+        [HTCAT, "--db", mixed_db, "check"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=script_env(),
+    )
+
+    assert run.returncode == 1
+    assert run.stderr == "5 links: 2 ok, 1 moved, 2 broken\n"
+    assert "\r" not in run.stdout + run.stderr
+
+
+def test_check_on_a_terminal_shows_a_progress_bar(mixed_db: Path) -> None:
+    child = pexpect.spawn(
+        str(HTCAT),
+        ["--db", str(mixed_db), "check"],
+        env={**script_env(TERM="xterm"), "CI": ""},
+        encoding="utf-8",
+        timeout=TIMEOUT,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert "checking [" in (child.before or "")
+    assert child.exitstatus == 1
+
+
+def test_sigterm_saves_the_results_gathered_so_far_and_exits_130(
+    db: Path, server: LinkServer
+) -> None:
+    token = uuid.uuid4().hex
+    write_catalog(
+        db,
+        [entry(f"Quick {n}", (server.url(f"/doc.pdf?{token}-{n}"), "pdf")) for n in range(3)]
+        + [entry(f"Stuck {n}", (server.url(f"/hang?{token}-{n}"), "page")) for n in range(3)],
+    )
+    with subprocess.Popen(
+        [HTCAT, "--db", db, "check"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=script_env(),
+    ) as proc:
+        deadline = time.monotonic() + TIMEOUT
+        while sum(token in r.path for r in server.requests) < 6:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=TIMEOUT)
+
+    assert proc.returncode == 130, err
+    assert err == "interrupted: 3 of 6 links done (3 ok); their results are saved\n"
+    entries = entries_in(db)
+    assert all(entries[f"quick-{n}"]["links"][0]["check"]["outcome"] == "ok" for n in range(3))
+    assert all(entries[f"stuck-{n}"]["links"][0].get("check") is None for n in range(3))
+
+
+def test_a_check_of_500_links_keeps_the_edits_another_process_makes_meanwhile(
+    db: Path, server: LinkServer
+) -> None:
+    """The check holds no lock on the network; it merges into the catalog as it is then."""
+    token = uuid.uuid4().hex
+    write_catalog(
+        db,
+        [
+            entry(f"Resource {n}", (server.url(f"/entry/{token}/{n}.pdf"), "pdf"))
+            for n in range(500)
+        ],
+    )
+    seen = lambda: sum(token in r.path for r in server.requests)  # noqa: E731
+    with subprocess.Popen(
+        [HTCAT, "--db", db, "check", "--per-host", "2", "--concurrency", "2"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=script_env(),
+    ) as proc:
+        deadline = time.monotonic() + TIMEOUT
+        while seen() < 20:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.02)
+        for n in range(10):
+            with change_catalog(db) as catalog:
+                tagged = catalog.get(f"resource-{n}")
+                catalog.replace({**tagged, "tags": ["edited"]})
+        with change_catalog(db) as catalog:
+            catalog.remove_many(["resource-10"])
+            relinked = catalog.get("resource-11")
+            catalog.replace({**relinked, "links": [{"url": server.url("/page"), "kind": "page"}]})
+        during = seen()
+        _, err = proc.communicate(timeout=TIMEOUT)
+
+    assert during < 500, "the edits were not made while the check was on the network"
+    assert proc.returncode == 0, err
+    assert err == (
+        "500 links: 500 ok\n"
+        "htcat: warning: 2 results not saved: their links were removed or changed meanwhile\n"
+    )
+    entries = entries_in(db)
+    assert "resource-10" not in entries
+    assert all(entries[f"resource-{n}"]["tags"] == ["edited"] for n in range(10))
+    assert entries["resource-11"]["links"][0].get("check") is None
+    stored = [e["links"][0].get("check") for i, e in entries.items() if i != "resource-11"]
+    assert len(stored) == 498
+    assert all(c is not None and c["outcome"] == "ok" for c in stored)
