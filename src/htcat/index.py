@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from htcat.model import Entry, fold
+from htcat.model import Entry, fold, is_unicode_text
 from htcat.query import Filters, Order, Page, link_statuses, ordered, search_text, select
 from htcat.store import ENTRIES_TABLE, Image, parse_image, read_catalog, resolve_id
 
@@ -236,6 +236,8 @@ def select_entries(path: Path, filters: Filters, order: Order) -> Page:
 
 def get_entry(path: Path, prefix: str) -> Entry:
     """The entry whose id is or begins with ``prefix``."""
+    if not is_unicode_text(prefix):
+        resolve_id(prefix, [])  # no id holds such text: raises "no entry with id"
     conn = open_index(path)
     if conn is None:
         return read_catalog(path).get(prefix)

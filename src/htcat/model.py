@@ -50,7 +50,17 @@ _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _URL_REFUSED_RE = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def is_unicode_text(text: str) -> bool:
+    """False for text with lone surrogates: command-line bytes that were not UTF-8.
+
+    Python keeps such bytes as surrogates; they cannot be written as UTF-8,
+    so they must be refused before they reach the catalog or SQLite.
+    """
+    return not _SURROGATE_RE.search(text)
 
 
 def now_stamp() -> str:
@@ -239,6 +249,8 @@ class _Checker:
             self.fail(field, value, "must be text")
             return ""
         value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if not is_unicode_text(value):
+            self.fail(field, value, "is not valid UTF-8 text")
         if (_CONTROL_RE if multiline else _LINE_CONTROL_RE).search(value):
             self.fail(field, value, "contains control characters")
         if len(value) > MAX_TEXT:

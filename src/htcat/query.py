@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from htcat.errors import InputError
-from htcat.model import Entry, fold, normalize_tag
+from htcat.model import Entry, fold, is_unicode_text, normalize_tag
 
 SORT_KEYS = ("date", "title", "type", "updated")
 LINK_STATUSES = ("ok", "broken", "moved", "changed", "unchecked")
@@ -39,6 +39,12 @@ def parse_keywords(text: str) -> tuple[str, ...]:
     """
     terms = (tokens(phrase or word) for phrase, word in _TERM_RE.findall(text))
     return tuple(term for term in terms if term)
+
+
+def _text(value: str, option: str) -> str:
+    if not is_unicode_text(value):
+        raise InputError(f"{option} {value!r}: not valid UTF-8 text")
+    return value
 
 
 def check_period(value: str, option: str) -> str:
@@ -75,7 +81,7 @@ class Filters:
         return cls(
             keywords=parse_keywords(query),
             types=tuple(types),
-            tags=tuple(normalize_tag(t) for t in tags),
+            tags=tuple(normalize_tag(_text(t, "--tag")) for t in tags),
             since=check_period(since, "--since") if since else "",
             until=check_period(until, "--until") if until else "",
             statuses=tuple(statuses),
