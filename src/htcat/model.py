@@ -44,6 +44,9 @@ EDITABLE_FIELDS = tuple(f for f in KNOWN_FIELDS if f not in ("id", *STAMP_FIELDS
 MAX_TITLE = 500
 MAX_TEXT = 1_000_000
 MAX_SLUG = 80
+MAX_NESTING = 100
+"""Levels of lists and objects one field may hold: far beyond real data, far below the
+depth at which JSON writers give up (orjson at 255 for a whole catalog)."""
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -333,6 +336,21 @@ def _check_strings(c: _Checker, field: str, value: object) -> list[str]:
     return list(seen)
 
 
+def _nested_deeper(value: object, limit: int) -> bool:
+    """Whether ``value`` holds lists or objects more than ``limit`` levels deep."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return True
+
+
 def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     """The entry ``raw`` describes, normalized; raises `InvalidEntry` naming every problem.
 
@@ -340,6 +358,11 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     them is the store's job. Unknown fields are kept as they are.
     """
     c = _Checker()
+    too_deep = [key for key, value in raw.items() if _nested_deeper(value, MAX_NESTING)]
+    for key in too_deep:
+        c.fail(key, type(raw[key]).__name__, f"is nested more than {MAX_NESTING} levels deep")
+    if too_deep:
+        raw = {key: value for key, value in raw.items() if key not in too_deep}
     entry: Entry = dict(raw)
     if raw.get("id") not in (None, ""):
         ident = raw["id"]
