@@ -231,8 +231,11 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "links must be objects with a url"
         if any(type(link.get(key, "")) is not str for key in ("label", "kind")):
             return "links: label and kind must be text"
-        if type(link.get("check") or {}) is not dict:
+        check = link.get("check") or {}
+        if type(check) is not dict:
             return "links: check must be an object"
+        if type(check.get("outcome") or "") is not str:
+            return "links: a check's outcome must be text"
     return None
 
 
@@ -323,6 +326,8 @@ def _check_link(c: _Checker, raw: object) -> dict[str, Any] | None:
     check = raw.get("check")
     if check is not None and not isinstance(check, dict):
         c.fail("links.check", check, "must be an object")
+    elif check is not None and not isinstance(check.get("outcome", ""), str | None):
+        c.fail("links.check.outcome", check["outcome"], "must be text")
     link["check"] = check
     return link
 
