@@ -319,9 +319,11 @@ def test_check_on_a_terminal_shows_a_progress_bar(mixed_db: Path) -> None:
     assert child.exitstatus == 1
 
 
-def test_sigterm_saves_the_results_gathered_so_far_and_exits_130(
-    db: Path, server: LinkServer
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_check_saves_the_results_gathered_so_far_and_exits_130(
+    db: Path, server: LinkServer, stop: signal.Signals
 ) -> None:
+    """SIGTERM from a scheduler's time limit, SIGINT from Ctrl-C."""
     token = uuid.uuid4().hex
     write_catalog(
         db,
@@ -340,8 +342,8 @@ def test_sigterm_saves_the_results_gathered_so_far_and_exits_130(
         while sum(token in r.path for r in server.requests) < 6:
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.05)
-        time.sleep(0.3)
-        proc.send_signal(signal.SIGTERM)
+        time.sleep(1.0)
+        proc.send_signal(stop)
         _, err = proc.communicate(timeout=TIMEOUT)
 
     assert proc.returncode == 130, err
