@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from htcat.cli.app import app
@@ -23,6 +24,10 @@ OLD = "2020-01-01T00:00:00Z"
 """A stamp older than any test run, so a change always moves ``updated``."""
 
 RunCli = Callable[..., Result]
+
+settings.register_profile("htcat", deadline=None, database=None)
+settings.load_profile("htcat")
+"""Property tests judge behaviour, not speed (a busy CI machine is slow), and leave no files."""
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,8 @@ import pexpect
 import pytest
 from conftest import HTCAT, entries_in
 
+from htcat.store import change_catalog
+
 HTLA = "htla-class-6-recommendations-report"
 WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
 DOWN = "\x1b[B"
@@ -109,7 +111,13 @@ def test_add_form_refuses_an_empty_title(empty_db: Path, terminal):
 
 
 def test_edit_form_is_filled_with_the_current_values(seed_db: Path, terminal):
+    with change_catalog(seed_db) as catalog:  # a link checked last night keeps its result
+        entry = catalog.get(WEBINAR)
+        first, *others = entry["links"]
+        entry["links"] = [{**first, "check": {"outcome": "ok", "status": 200}}, *others]
+        catalog.replace_many([entry], touch=False)
     before = entries_in(seed_db)[WEBINAR]
+    assert before["links"][0]["check"] == {"outcome": "ok", "status": 200}
     child = terminal("edit", "labor-trafficking-among")
     expect(child, "Title:")
     expect(child, before["title"])  # offered as the default
@@ -134,6 +142,7 @@ def test_edit_form_is_filled_with_the_current_values(seed_db: Path, terminal):
     unchanged = {k: v for k, v in before.items() if k not in ("title", "updated")}
     assert {k: v for k, v in after.items() if k not in ("title", "updated")} == unchanged
     assert after["updated"] > before["updated"]
+    assert after["links"][0]["check"] == {"outcome": "ok", "status": 200}
 
 
 def test_edit_form_accepted_unchanged_writes_nothing(seed_db: Path, terminal):

@@ -294,3 +294,23 @@ def test_search_and_query_option_add_up(seed_db: Path, cli):
     assert ids_of(result.stdout) == [
         "information-memorandum-federal-cases-involving-forced-labor-of-health"
     ]
+
+
+# --- show and tags read through the same two paths ----------------------------------------------
+
+
+def test_show_by_prefix_and_its_refusals(seed_db: Path, cli):
+    found = cli("show", "htla", "--format", "json")
+    assert json.loads(found.stdout) == entries_in(seed_db)["htla-class-6-recommendations-report"]
+    ambiguous = cli("show", "information-memorandum-")
+    assert ambiguous.exit_code == 2 and "ambiguous" in ambiguous.stderr
+    assert MEMO in ambiguous.stderr
+    assert cli("show", "nope").exit_code == 2
+
+
+def test_tags_count_after_a_change(seed_db: Path, cli):
+    assert cli("tags", "rename", "data", "datasets").exit_code == 0
+    counts = json.loads(cli("tags", "--format", "json").stdout)
+    assert "data" not in counts and counts["datasets"] == 2
+    listed = cli("list", "--tag", "datasets", "--format", "ids").stdout
+    assert len(ids_of(listed)) == 2
