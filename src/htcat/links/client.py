@@ -23,7 +23,6 @@ import httpx
 from htcat.links.results import Hop
 
 Transport = Literal["httpx", "aiohttp"]
-PROJECT_URL = "https://github.com/htcat/htcat"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -35,7 +34,7 @@ T = TypeVar("T")
 def default_user_agent() -> str:
     from htcat import __version__
 
-    return f"htcat/{__version__} (+{PROJECT_URL})"
+    return f"htcat/{__version__} (resource catalog link checker)"
 
 
 @dataclass(frozen=True)
