@@ -8,9 +8,11 @@ each test counts its own hits.
 from __future__ import annotations
 
 import email.utils
+import functools
 import io
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +25,10 @@ HANG_SECONDS = 60.0
 DELAY_SECONDS = 0.1
 ENTRY_SECONDS = 0.01
 BIG_BYTES = 256 * 1024
+DRIP_SECONDS = 1.0
+HUGE_HEADER_BYTES = 1024 * 1024
+GZIP_BOMB_BYTES = 256 * 1024 * 1024
+"""What the gzip bomb routes decode to, from about 1 MB on the wire."""
 
 
 def pdf_bytes(pages: int, title: str = "htcat test document") -> bytes:
@@ -159,6 +165,15 @@ class Handler(BaseHTTPRequestHandler):
             "/loop-a": lambda: self._redirect(302, "/loop-b"),
             "/loop-b": lambda: self._redirect(302, "/loop-a"),
             "/to-file": lambda: self._redirect(302, "file:///etc/passwd"),
+            "/to-ftp": lambda: self._redirect(302, "ftp://127.0.0.1/doc.pdf"),
+            "/to-javascript": lambda: self._redirect(302, "javascript:alert(1)"),
+            "/endless.pdf": self._endless,
+            "/drip.pdf": self._drip,
+            "/gzip-bomb.pdf": lambda: self._gzip_bomb(b"%PDF-1.4\n", "application/pdf"),
+            "/gzip-bomb-page": lambda: self._gzip_bomb(PAGE, "text/html"),
+            "/huge-header": self._huge_header,
+            "/short-length.pdf": lambda: self._wrong_length(+BIG_BYTES),
+            "/long-length.pdf": lambda: self._wrong_length(-100),
             "/missing": lambda: self._send(404, b"<html>Not Found</html>", "text/html"),
             "/down": lambda: self._send(500, b"<html>Internal error</html>", "text/html"),
             "/no-head": lambda: self._refuse_head(405),
@@ -279,6 +294,69 @@ class Handler(BaseHTTPRequestHandler):
     def _delayed(self, body: bytes, content_type: str) -> None:
         time.sleep(DELAY_SECONDS)
         self._send(200, body, content_type, ranged=True)
+
+    def _endless(self) -> None:
+        """A PDF that never ends: no Content-Length, bytes until the client hangs up."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self.command == "GET":
+            self.wfile.write(b"%PDF-1.4\n")
+            chunk = b"%" * 65536
+            while not self.server.stopping.is_set():
+                self.wfile.write(chunk)
+
+    def _drip(self) -> None:
+        """A PDF sent one byte a second, under a Content-Length it would take days to reach."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Content-Length", str(len(BIG)))
+        self.end_headers()
+        self.close_connection = True
+        if self.command == "GET":
+            for byte in BIG:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                if self.server.stopping.wait(DRIP_SECONDS):
+                    return
+
+    def _gzip_bomb(self, start: bytes, content_type: str) -> None:
+        """About 1 MB of gzip that decodes to 256 MiB, whatever range was asked for."""
+        self._send(200, gzip_bomb(start), content_type, {"Content-Encoding": "gzip"})
+
+    def _huge_header(self) -> None:
+        """A page behind a header of 1 MiB."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("X-Padding", "x" * HUGE_HEADER_BYTES)
+        self.send_header("Content-Length", str(len(PAGE)))
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(PAGE)
+
+    def _wrong_length(self, extra: int) -> None:
+        """The test PDF under a Content-Length ``extra`` bytes off; the connection then closes."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Content-Length", str(len(self.server.pdf) + extra))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if self.command == "GET":
+            self.wfile.write(self.server.pdf)
+
+
+@functools.cache
+def gzip_bomb(start: bytes) -> bytes:
+    """``start`` and then zeros up to `GZIP_BOMB_BYTES`, gzipped (made once, quickly)."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    zeros = bytes(1024 * 1024)
+    parts = [compressor.compress(start)]
+    parts += [compressor.compress(zeros) for _ in range(GZIP_BOMB_BYTES // len(zeros))]
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 PAGE = b"<!DOCTYPE html><html><head><title>Resource</title></head><body>A page</body></html>"
