@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePath
 
 from htcat.errors import InputError
-from htcat.formats import csv, json, jsonl, markdown
+from htcat.formats import bibtex, csl, csv, html, json, jsonl, markdown, ris
 from htcat.formats.records import SourceRow
 from htcat.model import Entry
 
@@ -23,6 +23,10 @@ WRITERS: dict[str, Writer] = {
     "jsonl": jsonl.write,
     "csv": csv.write,
     "markdown": markdown.write,
+    "html": html.write,
+    "csl-json": csl.write,
+    "ris": ris.write,
+    "bibtex": bibtex.write,
 }
 IMPORT_FORMATS = tuple(READERS)
 EXPORT_FORMATS = tuple(WRITERS)
@@ -33,6 +37,10 @@ SUFFIXES = {
     ".ndjson": "jsonl",
     ".md": "markdown",
     ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".ris": "ris",
+    ".bib": "bibtex",
 }
 
 __all__ = [

@@ -1,0 +1,405 @@
+"""Citation exports (CSL-JSON, RIS, BibTeX), each read back by an independent reader.
+
+CSL-JSON is checked against the required keys and value types of the
+CSL-JSON schema (written below), RIS is read by rispy and BibTeX by
+bibtexparser; the shipped catalog and hostile text go through all three.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import bibtexparser
+import pytest
+import rispy
+from bibtexparser.middlewares import LatexDecodingMiddleware
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from htcat.formats import SUFFIXES, write_entries
+from htcat.formats.bibtex import bibtex_key, escape
+from htcat.formats.csl import csl_item, csl_name, date_parts, main_link
+from htcat.store import read_catalog
+
+SEED = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
+HOSTILE = "Braces {x} } % & # _ $ ~ \\ \"q\" 's' @misc{y, </script> <img src=x onerror=alert(1)>"
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# The parts of the CSL-JSON schema (citation-style-language/schema, csl-data.json)
+# that an item must satisfy: required id and type, the type from the list, each
+# variable of its kind (names, dates, text), no variable the schema does not know.
+CSL_TYPES = words(
+    "article article-journal article-magazine article-newspaper bill book broadcast chapter "
+    "classic collection dataset document entry entry-dictionary entry-encyclopedia event "
+    "figure graphic hearing interview legal_case legislation manuscript map motion_picture "
+    "musical_score pamphlet paper-conference patent performance periodical "
+    "personal_communication post post-weblog regulation report review review-book software "
+    "song speech standard thesis treaty webpage"
+)
+NAME_VARIABLES = words(
+    "author chair collection-editor compiler composer container-author contributor curator "
+    "director editor editorial-director executive-producer guest host illustrator "
+    "interviewer narrator organizer original-author performer producer recipient "
+    "reviewed-author script-writer series-creator translator"
+)
+DATE_VARIABLES = words("accessed available-date event-date issued original-date submitted")
+TEXT_VARIABLES = words(
+    "abstract annote archive archive-place archive_collection archive_location authority "
+    "call-number chapter-number citation-key citation-label citation-number "
+    "collection-number collection-title container-title container-title-short dimensions "
+    "division DOI edition event event-place event-title genre ISBN ISSN issue jurisdiction "
+    "keyword language locator medium note number number-of-pages number-of-volumes "
+    "original-publisher original-publisher-place original-title page page-first part "
+    "part-title PMCID PMID printing publisher publisher-place references reviewed-genre "
+    "reviewed-title scale section source status supplement title title-short URL version "
+    "volume volume-title volume-title-short year-suffix"
+)
+NAME_PARTS = words(
+    "comma-suffix dropping-particle family given literal non-dropping-particle parse-names "
+    "static-ordering suffix"
+)
+
+
+def csl_problems(items: object) -> list[str]:
+    """Every way ``items`` breaks the CSL-JSON schema; empty when it is valid."""
+    if not isinstance(items, list):
+        return ["not an array"]
+    problems: list[str] = []
+    for n, item in enumerate(items):
+        where = f"item {n}"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: not an object")
+            continue
+        if not isinstance(item.get("id"), str | int) or item.get("id") in ("", None):
+            problems.append(f"{where}: id missing")
+        if item.get("type") not in CSL_TYPES:
+            problems.append(f"{where}: type {item.get('type')!r}")
+        for key, value in item.items():
+            if key in ("id", "type"):
+                continue
+            if key in NAME_VARIABLES:
+                problems += [f"{where}.{key}: {p}" for p in _name_problems(value)]
+            elif key in DATE_VARIABLES:
+                problems += [f"{where}.{key}: {p}" for p in _date_problems(value)]
+            elif key in TEXT_VARIABLES:
+                if not isinstance(value, str | int | float) or isinstance(value, bool):
+                    problems.append(f"{where}.{key}: not text or a number")
+            else:
+                problems.append(f"{where}: unknown variable {key!r}")
+    return problems
+
+
+def _name_problems(value: object) -> list[str]:
+    if not isinstance(value, list) or not value:
+        return ["not a non-empty array of names"]
+    problems = []
+    for name in value:
+        if not isinstance(name, dict) or not set(name) <= NAME_PARTS:
+            problems.append(f"bad name {name!r}")
+        elif not (name.get("family") or name.get("literal")):
+            problems.append(f"name without family or literal: {name!r}")
+        elif not all(isinstance(v, str) and v for v in name.values()):
+            problems.append(f"empty or non-text name part: {name!r}")
+    return problems
+
+
+def _date_problems(value: object) -> list[str]:
+    if not isinstance(value, dict) or not set(value) <= {
+        "date-parts",
+        "season",
+        "circa",
+        "literal",
+        "raw",
+    }:
+        return ["not a date object"]
+    parts = value.get("date-parts")
+    if not isinstance(parts, list) or not 1 <= len(parts) <= 2:
+        return ["date-parts must hold one or two dates"]
+    for date in parts:
+        if not isinstance(date, list) or not 1 <= len(date) <= 3:
+            return ["each date has one to three parts"]
+        if not all(isinstance(p, int) and not isinstance(p, bool) for p in date):
+            return ["date parts are integers"]
+    return []
+
+
+def seed_entries() -> list[dict[str, Any]]:
+    return list(read_catalog(SEED).entries())
+
+
+def by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {item["id"]: item for item in items}
+
+
+def hostile_entry(**fields: Any) -> dict[str, Any]:
+    return {
+        "id": "hostile-1",
+        "title": HOSTILE + "\nsecond line",
+        "type": "report",
+        "summary": HOSTILE + "\n\nTY  - JOUR\nER  - \n@misc{injected,\n}",
+        "publisher": "A & B, {Inc.} 100%",
+        "date": "2021-02-03",
+        "people": [{"name": HOSTILE, "role": "author"}, {"name": "Ann O'Neil", "role": "author"}],
+        "tags": ["a,b", "c}", "d%"],
+        "links": [{"url": "https://x.example/a%20b?q={x}&r=1", "kind": "page", "label": HOSTILE}],
+        "notes": "secret plan",
+        **fields,
+    }
+
+
+def parse_bibtex(text: str) -> bibtexparser.Library:
+    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    assert not library.failed_blocks, [b.error for b in library.failed_blocks]
+    return library
+
+
+def bib_fields(entry: Any) -> dict[str, str]:
+    return {field.key: field.value for field in entry.fields}
+
+
+# --- CSL-JSON ---------------------------------------------------------------
+
+
+def test_the_shipped_catalog_is_valid_csl_json_with_mapped_types() -> None:
+    items = json.loads(write_entries(seed_entries(), "csl-json"))
+    assert csl_problems(items) == []
+    found = by_id(items)
+    memo = found["information-memorandum-federal-cases-involving-forced-labor-of-health"]
+    assert (memo["type"], memo["genre"]) == ("report", "Information memorandum")
+    assert memo["issued"] == {"date-parts": [[2023, 2]]}
+    assert memo["author"] == [{"literal": "HHS Office on Trafficking in Persons"}]
+    assert memo["publisher"] == "HHS Office on Trafficking in Persons"
+    assert memo["URL"].endswith(
+        "/information-memorandum-federal-cases-involving-forced-labor-health"
+    )
+    report = found["htla-class-6-recommendations-report"]
+    assert report["type"] == "report" and "genre" not in report
+    assert report["issued"] == {"date-parts": [[2021, 2, 26]]}
+    assert report["abstract"].startswith("These recommendations were developed")
+
+
+def test_a_webinar_is_a_speech_with_its_speakers_as_authors() -> None:
+    webinar = csl_item(next(e for e in seed_entries() if e["type"] == "webinar"))
+    assert (webinar["type"], webinar["genre"]) == ("speech", "Webinar")
+    assert webinar["author"][0] == {"family": "de Vedia", "given": "Gonzalo Martinez"}
+    assert {"family": "Ponce", "given": "Julissa"} in webinar["author"]
+    assert webinar["contributor"] == [{"family": "Novak", "given": "Jenna"}]
+    assert webinar["issued"] == {"date-parts": [[2019]]}
+    assert webinar["URL"].endswith("webinar-labor-trafficking-foreign-nationals-migrant-workers")
+
+
+@pytest.mark.parametrize(
+    ("kind", "csl_type", "genre"),
+    [
+        ("guidance", "report", "Guidance"),
+        ("fact-sheet", "report", "Fact sheet"),
+        ("data", "dataset", None),
+        ("training", "document", "Training"),
+        ("other", "document", None),
+    ],
+)
+def test_types_map_to_csl(kind: str, csl_type: str, genre: str | None) -> None:
+    item = csl_item({"id": "x", "title": "T", "type": kind})
+    assert (item["type"], item.get("genre")) == (csl_type, genre)
+    assert csl_problems([item]) == []
+
+
+def test_authors_are_people_with_the_author_role_and_editors_stay_editors() -> None:
+    item = csl_item(
+        {
+            "id": "x",
+            "title": "T",
+            "type": "report",
+            "publisher": "Agency",
+            "people": [
+                {"name": "Doe, Jane", "role": "author"},
+                {"name": "Speaker Person", "role": "speaker"},
+                {"name": "Ed Itor", "role": "editor"},
+            ],
+        }
+    )
+    assert item["author"] == [{"family": "Doe", "given": "Jane"}]
+    assert item["editor"] == [{"family": "Itor", "given": "Ed"}]
+    assert item["contributor"] == [{"family": "Person", "given": "Speaker"}]
+
+
+def test_names_dates_and_the_main_link() -> None:
+    assert csl_name("Madonna") == {"literal": "Madonna"}
+    assert csl_name("  Ludwig  van Beethoven ") == {"family": "van Beethoven", "given": "Ludwig"}
+    assert date_parts("2021") == [2021]
+    assert date_parts("2021-13") == [2021]
+    assert date_parts("") is None
+    links = [
+        {"url": "https://x.example/a.pdf", "kind": "pdf"},
+        {"url": "https://x.example/w", "kind": "webinar"},
+        {"url": "https://x.example/", "kind": "page"},
+    ]
+    assert main_link(links) == links[2]
+    assert main_link(links[:2]) == links[1]
+    assert main_link(links[:1]) == links[0]
+    assert main_link([]) is None
+
+
+def test_hostile_text_survives_csl_json_unchanged_and_notes_stay_out() -> None:
+    text = write_entries([hostile_entry()], "csl-json", include_internal=True)
+    assert b"secret plan" not in text
+    items = json.loads(text)
+    assert csl_problems(items) == []
+    assert items[0]["title"] == HOSTILE + "\nsecond line"
+    assert items[0]["URL"] == "https://x.example/a%20b?q={x}&r=1"
+
+
+def test_an_entry_without_date_people_publisher_or_links_is_still_a_valid_item() -> None:
+    items = json.loads(
+        write_entries([{"id": "bare", "title": "Bare", "type": "other"}], "csl-json")
+    )
+    assert items == [{"id": "bare", "type": "document", "title": "Bare"}]
+    assert csl_problems(items) == []
+
+
+def test_the_schema_check_itself_finds_broken_items() -> None:
+    bad = [
+        {"type": "report"},
+        {"id": "x", "type": "webinar"},
+        {
+            "id": "x",
+            "type": "report",
+            "author": [{"given": "Only"}],
+            "issued": {"date-parts": [["x"]]},
+        },
+        {"id": "x", "type": "report", "colour": "red"},
+    ]
+    assert len(csl_problems(bad)) == 5
+
+
+# --- RIS --------------------------------------------------------------------
+
+
+def test_the_shipped_catalog_reads_back_with_rispy() -> None:
+    entries = seed_entries()
+    records = rispy.loads(write_entries(entries, "ris").decode())
+    assert len(records) == 5
+    found = {r["id"]: r for r in records}
+    for entry in entries:
+        record = found[entry["id"]]
+        assert record["title"] == entry["title"]
+        assert record["urls"] == [main_link(entry["links"])["url"]]  # type: ignore[index]
+        assert record["keywords"] == entry["tags"]
+    memo = found["information-memorandum-federal-cases-involving-forced-labor-of-health"]
+    assert memo["type_of_reference"] == "RPRT"
+    assert memo["authors"] == ["HHS Office on Trafficking in Persons"]
+    assert (memo["year"], memo["date"]) == ("2023", "2023/02")
+    assert memo["type_of_work"] == "Information memorandum"
+    assert memo["publisher"] == "HHS Office on Trafficking in Persons"
+    webinar = found["labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"]
+    assert webinar["type_of_reference"] == "SLIDE"
+    assert webinar["authors"][0] == "de Vedia, Gonzalo Martinez"
+
+
+def test_ris_lines_cannot_be_injected_by_line_breaks() -> None:
+    text = write_entries([hostile_entry()], "ris").decode()
+    assert "secret plan" not in text
+    records = rispy.loads(text)
+    assert len(records) == 1
+    record = records[0]
+    assert record["title"] == HOSTILE + " second line"
+    assert record["abstract"].endswith("TY - JOUR ER - @misc{injected, }")
+    assert record["type_of_reference"] == "RPRT"
+    assert record["keywords"] == ["a,b", "c}", "d%"]
+    assert all(line[:2].isupper() and line[2:6] == "  - " for line in text.splitlines() if line)
+
+
+def test_ris_records_end_with_er_and_crlf() -> None:
+    text = write_entries([{"id": "a", "title": "A"}, {"id": "b", "title": "B"}], "ris")
+    assert text.count(b"ER  - \r\n") == 2
+    assert text.startswith(b"TY  - GEN\r\n")
+
+
+# --- BibTeX -----------------------------------------------------------------
+
+
+def test_the_shipped_catalog_reads_back_with_bibtexparser() -> None:
+    entries = seed_entries()
+    library = parse_bibtex(write_entries(entries, "bibtex").decode())
+    assert [e.key for e in library.entries] == [e["id"] for e in entries]
+    found = {e.key: e for e in library.entries}
+    memo = found["information-memorandum-federal-cases-involving-forced-labor-of-health"]
+    fields = bib_fields(memo)
+    assert memo.entry_type == "techreport"
+    assert (
+        fields["title"]
+        == "Information Memorandum: Federal Cases Involving Forced Labor of Health Professionals"
+    )
+    assert fields["institution"] == fields["author"] == "HHS Office on Trafficking in Persons"
+    assert (fields["type"], fields["year"], fields["month"]) == (
+        "Information memorandum",
+        "2023",
+        "feb",
+    )
+    webinar = found["labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"]
+    fields = bib_fields(webinar)
+    assert webinar.entry_type == "misc"
+    assert fields["howpublished"] == "Webinar"
+    assert fields["author"].startswith("de Vedia, Gonzalo Martinez and Chisolm-Straker, Makini")
+
+
+def test_bibtex_escapes_every_special_character_and_reads_back_the_same() -> None:
+    text = write_entries([hostile_entry()], "bibtex", include_internal=True).decode()
+    assert "secret plan" not in text
+    library = parse_bibtex(text)
+    assert [e.key for e in library.entries] == ["hostile-1"], "no text can open another record"
+    fields = bib_fields(library.entries[0])
+    assert fields["title"] == HOSTILE + " second line"
+    assert fields["institution"] == "A & B, {Inc.} 100%"
+    assert fields["abstract"].startswith(HOSTILE + "\n\nTY - JOUR")
+    assert fields["keywords"] == "a,b, c}, d%"
+    raw = bibtexparser.parse_string(text).entries[0]
+    assert bib_fields(raw)["url"] == "https://x.example/a%20b?q=%7Bx%7D&r=1"
+
+
+def test_escape_covers_latex_specials() -> None:
+    assert escape("100% & $5 #1 a_b {x} ~ ^ \\") == (
+        r"100\% \& \$5 \#1 a\_b \{x\} \textasciitilde{} \textasciicircum{} \textbackslash{}"
+    )
+    assert bibtex_key("a b/c{d}") == "a-b-c-d"
+    assert bibtex_key("") == "entry"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(min_size=1, max_size=80).filter(lambda t: t.strip()))
+def test_any_title_stays_one_field_in_every_format(title: str) -> None:
+    entry = {"id": "t", "title": title, "type": "report", "summary": title, "publisher": title}
+    items = json.loads(write_entries([entry], "csl-json"))
+    assert items[0]["title"] == title and csl_problems(items) == []
+    records = rispy.loads(write_entries([entry], "ris").decode())
+    assert len(records) == 1 and records[0]["title"] == " ".join(title.split())
+    library = bibtexparser.parse_string(write_entries([entry], "bibtex").decode())
+    assert not library.failed_blocks
+    assert [e.key for e in library.entries] == ["t"]
+    assert {"title", "institution", "abstract", "author"} <= set(bib_fields(library.entries[0]))
+
+
+# --- Registry and command ---------------------------------------------------
+
+
+def test_the_formats_are_registered_with_their_suffixes() -> None:
+    assert SUFFIXES[".ris"] == "ris" and SUFFIXES[".bib"] == "bibtex"
+    for fmt in ("csl-json", "ris", "bibtex"):
+        assert write_entries([], fmt) in (b"[]\n", b"")
+
+
+def test_htcat_export_writes_citations(seed_db: Path, cli: Any, tmp_path: Path) -> None:
+    result = cli("export", "--format", "csl-json", "--type", "report")
+    assert result.exit_code == 0, result.stderr
+    items: list[Mapping[str, Any]] = json.loads(result.stdout)
+    assert [i["id"] for i in items] == ["htla-class-6-recommendations-report"]
+    out = tmp_path / "library.bib"
+    assert cli("export", "-o", str(out)).exit_code == 0
+    assert len(parse_bibtex(out.read_text("utf-8")).entries) == 5
