@@ -55,6 +55,13 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _URL_REFUSED_RE = re.compile(r"[\s\x00-\x1f\x7f]")
+_SUSPECT_RE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+"""Any character a text check may refuse: most text has none and needs no closer look."""
+_PLAIN_URL_RE = re.compile(
+    r"(?i)(https?)://([a-z0-9.-]+)(?::(\d{1,5}))?(/[^\s#?]*)?(\?[^\s#]*)?(#\S*)?"
+)
+"""The common URL shape, handled without `urlsplit`; anything else takes the slow path."""
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 def is_unicode_text(text: str) -> bool:
@@ -73,6 +80,8 @@ def now_stamp() -> str:
 
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents, for matching and sorting."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -111,6 +120,12 @@ def normalize_url(url: str) -> str:
     Scheme and host lower-cased, default port, fragment and a trailing slash
     dropped. A URL too broken to split is compared as written.
     """
+    plain = _PLAIN_URL_RE.fullmatch(url.strip())
+    if plain:
+        scheme, host, port, path, query, _ = plain.groups()
+        scheme = scheme.lower()
+        netloc = host.lower() + (f":{port}" if port and port != _DEFAULT_PORTS[scheme] else "")
+        return f"{scheme}://{netloc}{(path or '').rstrip('/')}{query or ''}"
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -130,6 +145,9 @@ def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a link, or None when it can."""
     if not url:
         return "is empty"
+    plain = _PLAIN_URL_RE.fullmatch(url)
+    if plain and "." in plain[2] and int(plain[3] or 0) <= 65535:
+        return None
     if _URL_REFUSED_RE.search(url):
         return "contains white space or control characters"
     try:
@@ -254,11 +272,13 @@ class _Checker:
         if not isinstance(value, str):
             self.fail(field, value, "must be text")
             return ""
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
-        if not is_unicode_text(value):
-            self.fail(field, value, "is not valid UTF-8 text")
-        if (_CONTROL_RE if multiline else _LINE_CONTROL_RE).search(value):
-            self.fail(field, value, "contains control characters")
+        if "\r" in value:
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        if _SUSPECT_RE.search(value):
+            if not is_unicode_text(value):
+                self.fail(field, value, "is not valid UTF-8 text")
+            if (_CONTROL_RE if multiline else _LINE_CONTROL_RE).search(value):
+                self.fail(field, value, "contains control characters")
         if len(value) > MAX_TEXT:
             self.fail(field, value[:40], f"is longer than {MAX_TEXT:,} characters")
         return value if multiline else value.strip()
@@ -363,7 +383,11 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     them is the store's job. Unknown fields are kept as they are.
     """
     c = _Checker()
-    too_deep = [key for key, value in raw.items() if _nested_deeper(value, MAX_NESTING)]
+    too_deep = [
+        key
+        for key, value in raw.items()
+        if isinstance(value, dict | list) and _nested_deeper(value, MAX_NESTING)
+    ]
     for key in too_deep:
         c.fail(key, type(raw[key]).__name__, f"is nested more than {MAX_NESTING} levels deep")
     if too_deep:
