@@ -342,7 +342,8 @@ def _check_link(c: _Checker, raw: object) -> dict[str, Any] | None:
         c.fail("links.url", raw.get("url"), problem)
     link["url"] = url
     link["label"] = c.text("links.label", raw.get("label"), multiline=False)
-    link["kind"] = c.choice("links.kind", raw.get("kind"), LINK_KINDS, guess_kind(url))
+    kind = raw.get("kind") or guess_kind(url)
+    link["kind"] = c.choice("links.kind", kind, LINK_KINDS, "page")
     check = raw.get("check")
     if check is not None and not isinstance(check, dict):
         c.fail("links.check", check, "must be an object")
