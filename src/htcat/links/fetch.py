@@ -10,6 +10,7 @@ archive; an older version stays when a document changes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -55,6 +56,8 @@ from htcat.links.sniff import (
 
 OnFetched = Callable[[FetchResult], None]
 MiB = 1024 * 1024
+PART_PREFIX = ".fetch-"
+"""Partial downloads are ``.fetch-<pid>-<random>.part`` in the archive folder."""
 
 # pypdf logs what it finds wrong in a file; with no handler anywhere Python
 # would print that to stderr, and the library prints nothing. An application
@@ -112,6 +115,7 @@ async def fetch_links(
     """Fetch every target into the archive; results come back in the targets' order."""
     todo = list(targets)
     settings.archive.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(settings.archive)
     found: dict[int, FetchResult] = {}
     limiter = Limiter(settings.concurrency, settings.per_host)
     async with build_client(settings) as client:
@@ -196,7 +200,8 @@ async def _receive(followed: Followed, settings: FetchSettings) -> Download:
 
     The file is removed if anything goes wrong, including cancellation.
     """
-    handle, name = tempfile.mkstemp(dir=settings.archive, prefix=".fetch-", suffix=".part")
+    prefix = f"{PART_PREFIX}{os.getpid()}-"
+    handle, name = tempfile.mkstemp(dir=settings.archive, prefix=prefix, suffix=".part")
     temp = Path(name)
     digest = hashlib.sha256()
     head = bytearray()
@@ -249,6 +254,29 @@ async def _archive(target: FetchTarget, got: Download, settings: FetchSettings) 
         pages=pages,
         archive_path=relative.as_posix(),
     )
+
+
+def remove_stale_parts(archive: Path) -> None:
+    """Delete the partial downloads of fetches that died (killed, or the machine went down).
+
+    A part file names the process writing it; one whose process is gone is
+    stale. Parts of fetches still running, here or beside us, are left alone.
+    """
+    for part in archive.glob(f"{PART_PREFIX}*.part"):
+        pid = part.name.removeprefix(PART_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                part.unlink()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def pdf_pages(path: Path) -> int | None:
