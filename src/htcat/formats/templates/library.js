@@ -55,11 +55,27 @@
   var cards = document.getElementById("entries").textContent;
   var MARK = '<article class="entry"';
   var at = cards.indexOf(MARK);
+  // Types, years and tags become the positions of their controls, so an
+  // update counts into arrays instead of looking names up.
+  function positions(values) {
+    var found = Object.create(null);
+    for (var i = 0; i < values.length; i++) found[values[i]] = i;
+    return found;
+  }
+  var typeAt = positions(typeBoxes.map(function (box) { return box.value; }));
+  var yearAt = positions(yearOptions.map(function (option) { return option.value; }));
+  var tagAt = positions(tagBoxes.map(function (box) { return box.value; }));
+  var typeCount = typeBoxes.map(function (box) { return box.parentNode.querySelector(".count"); });
+  var tagCount = tagBoxes.map(function (box) { return box.parentNode.querySelector(".count"); });
   for (var i = 0; i < entries.length; i++) {
     if (at === -1) throw new Error("the page lists fewer entries than its data");
+    var e = entries[i];
     var end = cards.indexOf("</article>", at) + "</article>".length;
-    entries[i].card = [at, end];
+    e.card = [at, end];
     at = cards.indexOf(MARK, end);
+    e.typeAt = e.type in typeAt ? typeAt[e.type] : -1;
+    e.yearAt = e.year in yearAt ? yearAt[e.year] : -1;
+    e.tagsAt = new Int32Array(e.tags.map(function (tag) { return tag in tagAt ? tagAt[tag] : -1; }));
   }
 
   // Which entries match the keyword, kept while it does not change. Typing on
@@ -93,10 +109,10 @@
     return hits;
   }
 
-  function checked(boxes) {
-    var values = [];
-    for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) values.push(boxes[i].value);
-    return values;
+  function checkedPositions(boxes) {
+    var found = [];
+    for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) found.push(i);
+    return found;
   }
 
   function setText(node, text) {
@@ -105,30 +121,37 @@
 
   function update(options) {
     var hits = matchKeyword(keyword.value);
-    var types = checked(typeBoxes);
-    var tags = checked(tagBoxes);
-    var wantYear = year ? year.value : "";
+    var types = new Uint8Array(typeBoxes.length);
+    var anyType = false;
+    for (var k = 0; k < typeBoxes.length; k++) {
+      if (typeBoxes[k].checked) {
+        types[k] = 1;
+        anyType = true;
+      }
+    }
+    var tags = checkedPositions(tagBoxes);
+    var wantYear = year && year.value ? yearAt[year.value] : -1;
     var parts = sort.value.split("-");
     var order = data.order[parts[0]];
     var backwards = parts[1] === (parts[0] === "date" ? "asc" : "desc");
     var shown = [];
-    var typeCounts = {};
-    var yearCounts = {};
-    var tagCounts = {};
+    var typeCounts = new Int32Array(typeBoxes.length);
+    var yearCounts = new Int32Array(yearOptions.length);
+    var tagCounts = new Int32Array(tagBoxes.length);
     for (var n = 0; n < order.length; n++) {
       var index = order[backwards ? order.length - 1 - n : n];
       if (hits && !hits[index]) continue;
       var e = entries[index];
-      var typeOk = !types.length || types.indexOf(e.type) !== -1;
-      var yearOk = !wantYear || e.year === wantYear;
+      var typeOk = !anyType || (e.typeAt >= 0 && types[e.typeAt] === 1);
+      var yearOk = wantYear < 0 || e.yearAt === wantYear;
       var tagsOk = true;
-      for (var t = 0; t < tags.length && tagsOk; t++) tagsOk = e.tags.indexOf(tags[t]) !== -1;
+      for (var t = 0; t < tags.length && tagsOk; t++) tagsOk = e.tagsAt.indexOf(tags[t]) !== -1;
       // A facet counts what choosing it would show, given the other filters.
-      if (tagsOk && yearOk) typeCounts[e.type] = (typeCounts[e.type] || 0) + 1;
-      if (tagsOk && typeOk) yearCounts[e.year] = (yearCounts[e.year] || 0) + 1;
+      if (tagsOk && yearOk && e.typeAt >= 0) typeCounts[e.typeAt]++;
+      if (tagsOk && typeOk && e.yearAt >= 0) yearCounts[e.yearAt]++;
       if (!(typeOk && yearOk && tagsOk)) continue;
       shown.push(index);
-      for (var g = 0; g < e.tags.length; g++) tagCounts[e.tags[g]] = (tagCounts[e.tags[g]] || 0) + 1;
+      for (var g = 0; g < e.tagsAt.length; g++) if (e.tagsAt[g] >= 0) tagCounts[e.tagsAt[g]]++;
     }
     showCounts(typeCounts, yearCounts, tagCounts);
 
@@ -150,12 +173,9 @@
   }
 
   function showCounts(typeCounts, yearCounts, tagCounts) {
-    for (var i = 0; i < typeBoxes.length; i++) {
-      setText(typeBoxes[i].parentNode.querySelector(".count"), "(" + (typeCounts[typeBoxes[i].value] || 0) + ")");
-    }
+    for (var i = 0; i < typeBoxes.length; i++) setText(typeCount[i], "(" + typeCounts[i] + ")");
     for (var y = 0; y < yearOptions.length; y++) {
-      var option = yearOptions[y];
-      setText(option, option.value + " (" + (yearCounts[option.value] || 0) + ")");
+      setText(yearOptions[y], yearOptions[y].value + " (" + yearCounts[y] + ")");
     }
     // Tags keep their order (most used first); those with nothing to add hide,
     // and only the first few show until the reader asks for all.
@@ -163,13 +183,13 @@
     var hiddenSome = false;
     for (var t = 0; t < tagBoxes.length; t++) {
       var box = tagBoxes[t];
-      var count = tagCounts[box.value] || 0;
+      var count = tagCounts[t];
       var show = box.checked || (count > 0 && (state.allTags || visible < TAGS_SHOWN));
       if (count > 0 && !show) hiddenSome = true;
       if (show && !box.checked) visible++;
       var item = box.parentNode.parentNode;
       if (item.hidden === show) item.hidden = !show;
-      if (show) setText(box.parentNode.querySelector(".count"), "(" + count + ")");
+      if (show) setText(tagCount[t], "(" + count + ")");
     }
     if (moreTags) {
       moreTags.hidden = !hiddenSome && !state.allTags;
