@@ -432,7 +432,7 @@ raw_entries = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(raw_entries)
 def test_validate_entry_raises_nothing_but_invalid_entry(raw):
     try:

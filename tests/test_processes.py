@@ -194,26 +194,23 @@ def interrupted_while_waiting(seed_db: Path) -> subprocess.CompletedProcess[str]
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_writes_nothing(seed_db: Path, lock_held):
-    before = seed_db.read_bytes()
-    result = interrupted_while_waiting(seed_db)
-    assert result.returncode == 130
-    assert result.stderr == "htcat: error: interrupted; nothing was written\n"
-    assert seed_db.read_bytes() == before
-
-
 def test_every_documented_exit_status_is_produced(seed_db: Path, lock_held):
+    """0, 1, 2, 3 and 130 (Ctrl-C while blocked on a lock another process holds)."""
     documented = htcat_run("--help").stdout
     statuses = {
         int(s) for s in re.findall(r"(\d+) (?:done|bad|the catalog|interrupted)", documented)
     }
     assert statuses == {0, 1, 2, 3, 130}
 
+    before = seed_db.read_bytes()
+    interrupted = interrupted_while_waiting(seed_db)
+    assert interrupted.stderr == "htcat: error: interrupted; nothing was written\n"
+    assert seed_db.read_bytes() == before
     produced = {
         htcat_run("--db", seed_db, "list").returncode,
         htcat_run("--db", seed_db, "show", "no-such-id").returncode,
         htcat_run("--db", seed_db, "--lock-timeout", "0.1", "tag", "htla", "--add", "x").returncode,
-        interrupted_while_waiting(seed_db).returncode,
+        interrupted.returncode,
     }
     hand_edited = seed_db.with_name("hand-edited.json")
     data = json.loads(seed_db.read_text())
@@ -325,7 +322,8 @@ def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(big_
         assert exit.code in (0, None)
     one_write = time.monotonic() - started
     rng = random.Random(20260131)
-    done, deadline = 0, time.monotonic() + 60
+    longest, stuck = 3 * one_write, 0
+    done, deadline = 0, time.monotonic() + 90
     for _ in range(60):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns
@@ -333,13 +331,16 @@ def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(big_
                 writer_child(big_db, htcat)
             finally:
                 os._exit(0)
-        time.sleep(rng.uniform(0.0, 3 * one_write))
+        time.sleep(rng.uniform(0.0, longest))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
 
         tags = kill_tags(big_db)  # must load: never a broken file
         assert tags == [f"k{n:05d}" for n in range(1, len(tags) + 1)], "a change half made"
         assert len(tags) >= done, "a change that was made went missing"
+        stuck = stuck + 1 if len(tags) == done else 0
+        if stuck >= 8:  # the machine got slower: let some writers finish
+            longest, stuck = min(2 * longest, 1.0), 0
         done = len(tags)
         assert len(temp_files(big_db.parent)) <= 1, "temporary files pile up"
         assert time.monotonic() < deadline, "kill loop took too long"
