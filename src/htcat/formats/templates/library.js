@@ -50,11 +50,6 @@
   // tables; do it now rather than on the reader's first keystroke.
   terms("Café 1");
 
-  // With scripting on, <noscript> holds its markup as plain text: each entry's
-  // card is cut out of it when its page is shown.
-  var cards = document.getElementById("entries").textContent;
-  var MARK = '<article class="entry"';
-  var at = cards.indexOf(MARK);
   // Types, years and tags become the positions of their controls, so an
   // update counts into arrays instead of looking names up.
   function positions(values) {
@@ -67,6 +62,12 @@
   var tagAt = positions(tagBoxes.map(function (box) { return box.value; }));
   var typeCount = typeBoxes.map(function (box) { return box.parentNode.querySelector(".count"); });
   var tagCount = tagBoxes.map(function (box) { return box.parentNode.querySelector(".count"); });
+
+  // With scripting on, <noscript> holds its markup as plain text: each entry's
+  // card is cut out of it when its page is shown.
+  var cards = document.getElementById("entries").textContent;
+  var MARK = '<article class="entry"';
+  var at = cards.indexOf(MARK);
   for (var i = 0; i < entries.length; i++) {
     if (at === -1) throw new Error("the page lists fewer entries than its data");
     var e = entries[i];
