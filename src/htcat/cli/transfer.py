@@ -182,13 +182,17 @@ def export(
 
     json holds whole entries with link check results; jsonl one entry per
     line; csv the columns import reads, with spreadsheet formulas made inert;
-    markdown a readable list grouped by type. Internal notes are left out
-    unless --include-internal. Entries are sorted as list sorts them.
+    markdown a readable list grouped by type; html a self-contained resource
+    library page with a keyword box, filters, sorting and paging; csl-json,
+    ris and bibtex citations for reference managers. Internal notes are left
+    out unless --include-internal. Entries are sorted as list sorts them.
 
     Example:
 
     \b
         htcat export -o catalog.csv
+        htcat export --status published -o library.html
+        htcat export --type report --format ris > reports.ris
         htcat export --format markdown --type webinar --since 2021 > webinars.md
         htcat export --format jsonl --link-status broken | jq -r .id
     """
