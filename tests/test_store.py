@@ -58,6 +58,16 @@ def test_writing_an_unchanged_catalog_gives_identical_bytes(seed_db: Path):
     assert seed_db.read_bytes() == before
 
 
+def test_get_hands_out_a_copy_that_cannot_change_the_catalog(seed_db: Path):
+    before = seed_db.read_bytes()
+    with change_catalog(seed_db) as catalog:
+        entry = catalog.get("htla")
+        entry["tags"].append("sneaked-in")
+        entry["links"][0]["url"] = "https://changed.example/"
+        assert "sneaked-in" not in catalog.get("htla")["tags"]
+    assert seed_db.read_bytes() == before
+
+
 def test_a_change_and_its_undo_give_identical_bytes(seed_db: Path, cli):
     before = seed_db.read_bytes()
     assert cli("tag", "htla", "--add", "temporary").exit_code == 0

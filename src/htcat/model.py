@@ -73,6 +73,19 @@ def is_unicode_text(text: str) -> bool:
     return not _SURROGATE_RE.search(text)
 
 
+def is_calendar_date(date: str) -> bool:
+    """Whether a ``YYYY[-MM[-DD]]`` string names a real year, month or day."""
+    match = _DATE_RE.match(date)
+    if not match:
+        return False
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def now_stamp() -> str:
     """The UTC timestamp htcat writes into ``created`` and ``updated``."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -306,10 +319,7 @@ def _check_date(c: _Checker, value: object) -> str:
     if not match:
         c.fail("date", value, "must be YYYY, YYYY-MM or YYYY-MM-DD")
         return date
-    year, month, day = (int(g) if g else 1 for g in match.groups())
-    try:
-        dt.date(year, month, day)
-    except ValueError:
+    if not is_calendar_date(date):
         c.fail("date", value, "is not a calendar date")
     return date
 

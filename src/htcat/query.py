@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from htcat.errors import InputError
-from htcat.model import Entry, fold, is_unicode_text, normalize_tag
+from htcat.model import Entry, fold, is_calendar_date, is_unicode_text, normalize_tag
 
 SORT_KEYS = ("date", "title", "type", "updated")
 LINK_STATUSES = ("ok", "broken", "moved", "changed", "unchecked")
@@ -49,8 +49,8 @@ def _text(value: str, option: str) -> str:
 
 def check_period(value: str, option: str) -> str:
     """Refuse a ``--since``/``--until`` value that is not YYYY, YYYY-MM or YYYY-MM-DD."""
-    if not _PERIOD_RE.match(value):
-        raise InputError(f"{option} {value!r}: expected YYYY, YYYY-MM or YYYY-MM-DD")
+    if not _PERIOD_RE.match(value) or not is_calendar_date(value):
+        raise InputError(f"{option} {value!r}: expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
     return value
 
 

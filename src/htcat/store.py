@@ -9,6 +9,7 @@ that is not a valid catalog is never overwritten.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, MutableMapping
@@ -209,9 +210,9 @@ class Catalog:
         return resolve_id(prefix, sorted(i for i in ids if prefix and i.startswith(prefix)))
 
     def get(self, prefix: str) -> Entry:
-        """The entry whose id is or begins with ``prefix``."""
+        """A copy of the entry whose id is or begins with ``prefix``, free to change."""
         ident = self.resolve(prefix)
-        return dict(self.image[ENTRIES_TABLE][str(self._ids()[ident])])
+        return copy.deepcopy(self.image[ENTRIES_TABLE][str(self._ids()[ident])])
 
     def add_many(
         self, raws: Iterable[Entry], *, keep_stamps: bool = False, validated: bool = False
@@ -320,7 +321,7 @@ def catalog_lock(path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[
 
     lock = FileLock(f"{path}.lock", timeout=timeout)
     try:
-        lock.acquire()
+        lock.acquire(poll_interval=0.01)
     except Timeout:
         raise CatalogError(
             f"catalog {path} is locked by another htcat; gave up after {timeout:g} s"

@@ -194,6 +194,8 @@ def test_sort_by_type_and_updated(seed_db: Path, cli):
         (["--link-status", "fine"], "--link-status 'fine'"),
         (["--since", "21"], "--since '21'"),
         (["--until", "2021/02"], "--until '2021/02'"),
+        (["--since", "2021-13"], "--since '2021-13'"),
+        (["--until", "2021-02-30"], "--until '2021-02-30'"),
         (["--limit", "-1"], "--limit"),
         (["--offset", "-3"], "--offset"),
         (["--limit", "many"], "--limit"),
@@ -265,6 +267,8 @@ def test_search_quoted_phrase_and_all_words(seed_db: Path, cli):
         "htla-class-6-recommendations-report",
         "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and",
     ]
+    unquoted_words = cli("search", "migrant", "labor", "--format", "ids").stdout
+    assert ids_of(unquoted_words) == ids_of(both)
 
 
 def test_search_finds_people_and_combines_with_filters(seed_db: Path, cli):

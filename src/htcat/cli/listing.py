@@ -53,7 +53,7 @@ def list_(
 @selection_options(default_limit=TABLE_PAGE)
 def search(
     ctx: typer.Context,
-    text: Annotated[str, typer.Argument(help='Words that must all match; "quoted phrases".')],
+    text: Annotated[list[str], typer.Argument(help='Words that must all match; "quoted phrases".')],
     selection: Selection,
     format_: Format = "table",
     tablefmt: TableFormat = "simple",
@@ -66,9 +66,10 @@ def search(
 
     \b
         htcat search '"supply chains" forced' --since 2021
+        htcat search forced labor --type webinar
     """
     filters = selection.filters
-    keywords = filters.keywords + parse_keywords(text)
+    keywords = filters.keywords + parse_keywords(" ".join(text))
     combined = Filters(
         keywords,
         filters.types,
