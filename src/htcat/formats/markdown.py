@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from htcat.model import TYPES, Entry
+from htcat.model import TYPES, Entry, url_problem
 
 TYPE_HEADINGS = {
     "information-memorandum": "Information memoranda",
@@ -82,11 +82,19 @@ def _person(person: Any) -> str:
 
 
 def _link(link: Any) -> str:
+    """A Markdown link, or plain text for a URL that is not http(s) (javascript:, data:…).
+
+    Validation never lets such a URL in, but a hand-edited catalog can hold one,
+    and many Markdown renderers would turn it into a link a reader could click.
+    """
     if not isinstance(link, Mapping) or not link.get("url"):
         return escape_inline(str(link))
     url = str(link["url"])
     label = escape_inline(str(link.get("label") or url))
     kind = f" ({escape_inline(str(link['kind']))})" if link.get("kind") else ""
+    if url_problem(url):
+        shown = f"{label}: {escape_inline(url)}" if link.get("label") else label
+        return f"{shown} (not a web link){kind}"
     return f"[{label}]({link_target(url)}){kind}"
 
 
