@@ -48,7 +48,7 @@ def test_pdf_link_serving_a_pdf_is_ok_and_only_its_first_kilobyte_is_asked_for(
     [request] = [r for r in server.requests if r.path == path]
     assert request.method == "GET"
     assert request.headers["range"] == "bytes=0-1023"
-    assert request.headers["user-agent"].startswith(f"htcat/{__version__} (+https://")
+    assert request.headers["user-agent"].startswith(f"htcat/{__version__} ")
 
 
 def test_pdf_link_on_a_server_ignoring_range_reads_only_the_first_bytes(
