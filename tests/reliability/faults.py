@@ -129,7 +129,16 @@ def shared_folder() -> Iterator[Path]:
 
 
 def choose_confinement(folder: Path) -> Confinement:
-    """The first way of making things read-only that actually stops htcat here."""
+    """The first way of making things read-only that actually stops htcat here.
+
+    ``RELIABILITY_CONFINEMENT`` (``unprivileged user`` or ``immutable flag``)
+    forces one, to exercise a fallback on a machine where an earlier one works.
+    """
+    forced = os.environ.get("RELIABILITY_CONFINEMENT")
+    if forced == "unprivileged user":
+        return Confinement(forced, SETPRIV, NOBODY)
+    if forced:
+        return Confinement(forced)
     if os.geteuid() != 0:
         return Confinement("permission bits")
     if shutil.which("setpriv") and _htcat_runs_as_nobody(folder):
@@ -143,7 +152,12 @@ def choose_confinement(folder: Path) -> Confinement:
 
 
 def can_mount_tmpfs(folder: Path) -> bool:
-    """Whether this process may mount a small tmpfs (root with CAP_SYS_ADMIN)."""
+    """Whether this process may mount a small tmpfs (root with CAP_SYS_ADMIN).
+
+    ``RELIABILITY_FULL_DISK=injected`` forces the in-process ENOSPC instead.
+    """
+    if os.environ.get("RELIABILITY_FULL_DISK") == "injected":
+        return False
     if os.geteuid() != 0 or not shutil.which("mount"):
         return False
     target = folder / "mount-probe"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from links.server import LinkServer
 
 from .harness import entries_of, make_catalog, run, synthetic_entries, temp_files
 
@@ -29,6 +30,7 @@ WRITERS = {
     "tag": ("tag", "--all", "--add", "blocked"),
     "remove": ("remove", "entry-2", "--yes"),
     "tags rename": ("tags", "rename", "labor", "work"),
+    "import": ("import", "{folder}/rows.jsonl"),
 }
 
 
@@ -38,7 +40,12 @@ def db(tmp_path: Path) -> Path:
 
     entries = synthetic_entries(20, random.Random(3))
     entries[0]["tags"] = ["labor"]
+    (tmp_path / "rows.jsonl").write_text('{"title": "Imported while locked"}\n')
     return make_catalog(tmp_path / "catalog.json", entries)
+
+
+def args_for(name: str, db: Path) -> list[str]:
+    return [a.replace("{folder}", str(db.parent)) for a in WRITERS[name]]
 
 
 def hold_lock(db: Path, seconds: float) -> subprocess.Popen[bytes]:
@@ -65,7 +72,7 @@ def test_a_lock_held_too_long_gives_exit_3_after_the_timeout(
 ) -> None:
     before = db.read_bytes()
 
-    ran = run(db, "--lock-timeout", "1", *WRITERS[name], timeout=30)
+    ran = run(db, "--lock-timeout", "1", *args_for(name, db), timeout=30)
 
     assert ran.code == 3, ran
     assert f"catalog {db} is locked by another htcat; gave up after 1 s" in ran.err
@@ -73,6 +80,21 @@ def test_a_lock_held_too_long_gives_exit_3_after_the_timeout(
     assert 1.0 <= ran.seconds < 10, ran.seconds
     assert db.read_bytes() == before
     assert stuck_writer.poll() is None
+
+
+def test_a_check_waits_out_a_short_lock_and_keeps_its_results(
+    db: Path, link_server: LinkServer
+) -> None:
+    """Results took network time to gather: a check waits for the lock (at least 60 s)."""
+    make_catalog(
+        db, [{"id": "linked", "title": "Linked", "links": [{"url": link_server.url("/doc.pdf")}]}]
+    )
+    holder = hold_lock(db, 2.0)
+    ran = run(db, "--lock-timeout", "1", "check", "--timeout", "5", timeout=60)
+    holder.wait()
+
+    assert ran.code == 0, ran
+    assert entries_of(db)["linked"]["links"][0]["check"]["outcome"] == "ok"
 
 
 def test_readers_do_not_wait_for_a_stuck_writer(
