@@ -33,6 +33,17 @@ _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_N
 Image = dict[str, dict[str, Any]]
 """The whole file as TinyDB sees it: table name → document id → document."""
 
+_written: list[Path] = []
+
+
+def files_written() -> tuple[Path, ...]:
+    """The files this process has replaced so far, oldest first.
+
+    An interrupt (Ctrl-C) that lands after a write, while the index is brought
+    along or the result printed, must not be reported as "nothing was written".
+    """
+    return tuple(_written)
+
 
 def catalog_path(db: str | os.PathLike[str] | None = None) -> Path:
     """Where the catalog is: ``--db``, else ``HTCAT_DB``, else ``data/catalog.json``."""
@@ -76,6 +87,7 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
         if tmp_name:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
+    _written.append(path)
     # The new file is in place: a folder that cannot be opened or synced must not turn
     # that into a "not changed" error (a script would then add the same entry again).
     with contextlib.suppress(OSError):

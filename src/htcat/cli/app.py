@@ -15,7 +15,7 @@ from htcat import __version__
 from htcat.cli.output import error
 from htcat.cli.state import State
 from htcat.errors import HtcatError
-from htcat.store import DEFAULT_LOCK_TIMEOUT
+from htcat.store import DEFAULT_LOCK_TIMEOUT, files_written
 
 
 class _HtcatGroup(TyperGroup):
@@ -28,7 +28,11 @@ class _HtcatGroup(TyperGroup):
             error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            error("interrupted; nothing was written")
+            written = files_written()
+            if written:
+                error(f"interrupted, but only after {written[-1]} was written in full")
+            else:
+                error("interrupted; nothing was written")
             raise typer.Exit(130) from None
         except BrokenPipeError:
             # The reader went away (`htcat list | head -1`). Click would exit 1, which
