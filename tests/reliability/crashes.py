@@ -27,6 +27,7 @@ import os
 import random
 import signal
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -82,12 +83,16 @@ class KillReport:
     max_leftovers: int = 1
     temp_files_after_next_writer: int = 0
     index_mismatches: int = 0
+    interrupted_at_start: int = 0
+    interrupted: int = 0
+    interrupted_after_write: int = 0
     problems: list[str] = field(default_factory=list)
 
     def merge(self, other: KillReport) -> None:
         for name in (
             "runs", "killed", "finished", "old", "new", "partial", "corrupt", "lost",
             "mid_write", "temp_files_after_next_writer", "index_mismatches",
+            "interrupted_at_start", "interrupted", "interrupted_after_write",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.max_temp_files = max(self.max_temp_files, other.max_temp_files)
@@ -430,7 +435,7 @@ def _measure(scenario: Scenario) -> float:
     return ran.seconds
 
 
-def _kill_lane(scenario: Scenario, runs: int) -> KillReport:
+def _kill_lane(scenario: Scenario, runs: int, sig: signal.Signals) -> KillReport:
     report = KillReport(scenario.name, max_leftovers=scenario.max_leftovers)
     scenario.prepare()
     durations = [_measure(scenario)]
@@ -455,8 +460,14 @@ def _kill_lane(scenario: Scenario, runs: int) -> KillReport:
         while proc.poll() is None and time.monotonic() < started + delay:
             time.sleep(0.002)
         if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
+            proc.send_signal(sig)
             report.killed += 1
+            if sig != signal.SIGKILL:
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    report.problems.append(f"{sig.name} did not stop {step.args[:3]}")
         else:
             report.finished += 1
             durations.append(time.monotonic() - started)
@@ -479,8 +490,18 @@ def _kill_lane(scenario: Scenario, runs: int) -> KillReport:
             report.problems.append(f"{' '.join(step.args[:3])}: {verdict}")
         if code == 0 and verdict != "new":
             report.lost += 1
-        if code not in (0, 1, -signal.SIGKILL):
-            report.problems.append(f"exit {code}: {err.decode(errors='replace')[-300:]}")
+        said = err.decode(errors="replace")
+        if code not in (0, 1, 130, -sig):
+            report.problems.append(f"exit {code}: {said[-300:]}")
+        if code == 130 and ("nothing was written" in said) != (verdict == "old"):
+            report.problems.append(f"exit 130 said {said.strip()!r}, yet the state is {verdict}")
+        if code == 130 and "Traceback" in said:
+            report.problems.append(f"a traceback on Ctrl-C: {said[-300:]}")
+        if code == -signal.SIGINT:
+            report.interrupted_at_start += 1
+        if code == 130:
+            report.interrupted += 1
+            report.interrupted_after_write += verdict == "new"
         if not _index_agrees(scenario.db, after):
             report.index_mismatches += 1
         report.problems += scenario.audit()
@@ -492,9 +513,20 @@ def _kill_lane(scenario: Scenario, runs: int) -> KillReport:
 
 
 def kill_runs(
-    name: str, folder: Path, runs: int, *, seed: int = 1, lanes: int = 2, link_base: str = ""
+    name: str,
+    folder: Path,
+    runs: int,
+    *,
+    seed: int = 1,
+    lanes: int = 2,
+    link_base: str = "",
+    sig: signal.Signals = signal.SIGKILL,
 ) -> KillReport:
-    """Kill scenario ``name`` ``runs`` times, on ``lanes`` catalogs side by side."""
+    """Kill scenario ``name`` ``runs`` times with ``sig``, on ``lanes`` catalogs side by side.
+
+    With SIGINT (Ctrl-C) a run may also exit 130, which must mean nothing was
+    written; one interrupted while Python is still starting dies of the signal.
+    """
     kind = SCENARIOS[name]
     shares = [runs // lanes + (1 if n < runs % lanes else 0) for n in range(lanes)]
     scenarios = []
@@ -504,6 +536,6 @@ def kill_runs(
         scenarios.append(kind(lane, random.Random(seed * 1000 + n), link_base))
     total = KillReport(name)
     with _index_everywhere(), ThreadPoolExecutor(lanes) as pool:
-        for report in pool.map(_kill_lane, scenarios, shares):
+        for report in pool.map(_kill_lane, scenarios, shares, [sig] * lanes):
             total.merge(report)
     return total
