@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -37,6 +38,8 @@ KILLS = {
     "check (merging results)": 150,
     "fetch": 200,
 }
+INTERRUPTS = {"add": 100, "tag --all": 100, "import 5,000 rows": 100}
+"""SIGINT (Ctrl-C) runs: exit 130 must say truly whether the change was saved."""
 WRITER_ROUNDS = 3
 WRITER_SECONDS = 60.0
 
@@ -46,25 +49,41 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every count")
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--part",
+        choices=("all", "kill", "interrupt", "writers"),
+        default="all",
+        help="run one part",
+    )
     options = parser.parse_args()
 
     server = LinkServer(pdf_bytes(3)).start()
-    kills: list[KillReport] = []
+    kills: list[tuple[signal.Signals, KillReport]] = []
     writers: list[ConcurrencyReport] = []
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="htcat-soak-") as tmp:
             folder = Path(tmp)
-            for n, (name, runs) in enumerate(KILLS.items()):
+            plan = [(name, runs, signal.SIGKILL) for name, runs in KILLS.items()]
+            plan += [(name, runs, signal.SIGINT) for name, runs in INTERRUPTS.items()]
+            for n, (name, runs, sig) in enumerate(plan):
+                if options.part not in ("all", "kill" if sig == signal.SIGKILL else "interrupt"):
+                    continue
                 count = max(4, round(runs * options.scale))
                 t0 = time.monotonic()
                 report = kill_runs(
-                    name, folder / f"kill-{n}", count, seed=options.seed + n, link_base=server.base
+                    name,
+                    folder / f"kill-{n}",
+                    count,
+                    seed=options.seed + n,
+                    link_base=server.base,
+                    sig=sig,
                 )
                 print(f"{report.summary()} [{time.monotonic() - t0:.0f} s]", file=sys.stderr)
-                kills.append(report)
+                kills.append((sig, report))
             seconds = max(10.0, WRITER_SECONDS * min(options.scale, 1.0))
-            for n in range(max(1, round(WRITER_ROUNDS * options.scale))):
+            rounds = max(1, round(WRITER_ROUNDS * options.scale))
+            for n in range(rounds if options.part in ("all", "writers") else 0):
                 round_ = run_concurrency(
                     folder / f"writers-{n}",
                     seconds=seconds,
@@ -83,20 +102,30 @@ def main() -> int:
         server.stop()
     elapsed = time.monotonic() - started
     print("| scenario | runs | result |\n| --- | --- | --- |")
-    print("\n".join([*(_kill_row(r) for r in kills), _writers_row(writers, seconds)]))
+    rows = [_kill_row(sig, r) for sig, r in kills]
+    if writers:
+        rows.append(_writers_row(writers, seconds))
+    print("\n".join(rows))
     print(f"\nsoak took {elapsed:.0f} s", file=sys.stderr)
     if options.json:
         figures: dict[str, Any] = {
             "seed": options.seed,
             "seconds": elapsed,
-            "kills": [asdict(r) for r in kills],
+            "kills": [{"signal": sig.name, **asdict(r)} for sig, r in kills],
             "writers": [{**asdict(w), "counts": dict(w.counts)} for w in writers],
         }
         options.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0 if all(r.clean for r in kills) and all(w.clean for w in writers) else 1
+    return 0 if all(r.clean for _, r in kills) and all(w.clean for w in writers) else 1
 
 
-def _kill_row(r: KillReport) -> str:
+def _kill_row(sig: signal.Signals, r: KillReport) -> str:
+    if sig == signal.SIGINT:
+        return (
+            f"| Ctrl-C (SIGINT) during {r.scenario} | {r.runs} runs, {r.killed} interrupted "
+            f"({r.interrupted} exit 130, {r.interrupted_after_write} of them after the write) | "
+            f"{r.corrupt} corrupt catalogs, {len(r.problems)} untrue exit messages, "
+            f"{r.lost} lost acknowledged writes |"
+        )
     return (
         f"| SIGKILL during {r.scenario} | {r.runs} runs, {r.killed} killed "
         f"({r.mid_write} mid-write) | {r.corrupt} corrupt catalogs, {r.lost} lost acknowledged "
