@@ -127,8 +127,9 @@ def _kill_row(sig: signal.Signals, r: KillReport) -> str:
             f"{r.lost} lost acknowledged writes |"
         )
     return (
-        f"| SIGKILL during {r.scenario} | {r.runs} runs, {r.killed} killed "
-        f"({r.mid_write} mid-write) | {r.corrupt} corrupt catalogs, {r.lost} lost acknowledged "
+        f"| SIGKILL during {r.scenario} | {r.runs} runs, {r.killed} killed ({r.mid_write} "
+        f"mid-write, {r.killed_after_write} after it) | {r.corrupt} corrupt catalogs, "
+        f"{r.lost} lost acknowledged "
         f"writes; states old/new/partial {r.old}/{r.new}/{r.partial}; "
         f"{r.index_mismatches} index mismatches; at most {r.max_temp_files} temporary files, "
         f"{r.temp_files_after_next_writer} after the next run |"

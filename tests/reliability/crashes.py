@@ -83,6 +83,7 @@ class KillReport:
     max_leftovers: int = 1
     temp_files_after_next_writer: int = 0
     index_mismatches: int = 0
+    killed_after_write: int = 0
     interrupted_at_start: int = 0
     interrupted: int = 0
     interrupted_after_write: int = 0
@@ -92,7 +93,7 @@ class KillReport:
         for name in (
             "runs", "killed", "finished", "old", "new", "partial", "corrupt", "lost",
             "mid_write", "temp_files_after_next_writer", "index_mismatches",
-            "interrupted_at_start", "interrupted", "interrupted_after_write",
+            "killed_after_write", "interrupted_at_start", "interrupted", "interrupted_after_write",
         ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.max_temp_files = max(self.max_temp_files, other.max_temp_files)
@@ -112,8 +113,9 @@ class KillReport:
 
     def summary(self) -> str:
         return (
-            f"{self.scenario}: {self.runs} runs, {self.killed} killed "
-            f"({self.mid_write} mid-write), {self.finished} finished; states: {self.old} old, "
+            f"{self.scenario}: {self.runs} runs, {self.killed} killed ({self.mid_write} mid-write, "
+            f"{self.killed_after_write} after the write), {self.finished} finished; "
+            f"states: {self.old} old, "
             f"{self.new} new, {self.partial} partial; {self.corrupt} corrupt, {self.lost} lost "
             f"acknowledged writes, {self.index_mismatches} index mismatches, "
             f"{len(self.problems)} other problems"
@@ -497,6 +499,7 @@ def _kill_lane(scenario: Scenario, runs: int, sig: signal.Signals) -> KillReport
             report.problems.append(f"exit 130 said {said.strip()!r}, yet the state is {verdict}")
         if code == 130 and "Traceback" in said:
             report.problems.append(f"a traceback on Ctrl-C: {said[-300:]}")
+        report.killed_after_write += code == -sig and verdict == "new"
         if code == -signal.SIGINT:
             report.interrupted_at_start += 1
         if code == 130:
