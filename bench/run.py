@@ -231,7 +231,8 @@ class Bench:
         rows = [self.row(f"start-up: {name}", "shipped", baseline) for name, _ in cases]
         jobs = [Job(self.command(python_only, cwd=ROOT))]
         jobs += [Job(self.command([*self.htcat.argv, *args], cwd=ROOT)) for _, args in cases]
-        found = self.together(rows[0], jobs, self.runs * 3)
+        runs = self.runs if self.args.quick else self.runs * 3
+        found = self.together(rows[0], jobs, runs)
         for row, figures in zip(rows, found[1:], strict=True):
             row.htcat, row.reference, row.note = figures, found[0], rows[0].note
             if row.ratio is not None:
