@@ -112,14 +112,19 @@ class Page:
     offset: int = 0
 
 
-def search_text(entry: Entry) -> str:
-    """The `tokens` a keyword query looks in: title, summary, tags, people, publisher."""
+def searched_text(entry: Entry) -> str:
+    """The text a keyword query looks in: title, summary, tags, people, publisher."""
     people = " ".join(
         f"{p.get('name', '')} {p.get('affiliation', '')}" for p in entry.get("people", ())
     )
     tags = " ".join(entry.get("tags", ()))
     parts = (entry.get("title", ""), entry.get("summary", ""), tags, people)
-    return tokens(" ".join((*parts, entry.get("publisher", ""))))
+    return " ".join((*parts, entry.get("publisher", "")))
+
+
+def search_text(entry: Entry) -> str:
+    """`searched_text` as `tokens`, the form terms are matched in."""
+    return tokens(searched_text(entry))
 
 
 def link_statuses(entry: Entry) -> set[str]:
