@@ -8,12 +8,10 @@ and the exit status is 130. httpx, aiohttp and pypdf load only here.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
 import re
-import signal
 import sys
 import time
 from collections import Counter
@@ -275,6 +273,9 @@ def _run(
 
     Returns the results in the order they came and whether the run was interrupted.
     """
+    import asyncio
+    import signal
+
     found: list[R] = []
     progress = _Progress(total, doing) if sys.stderr.isatty() else None
 
