@@ -15,20 +15,20 @@ from dataclasses import dataclass
 import httpx
 
 from htcat.links.client import (
+    Address,
     Followed,
     Limiter,
     NetworkSettings,
     RedirectRefused,
     Retry,
+    address_of,
     build_client,
     describe_failure,
-    host_of,
     open_following,
     read_head,
     retrying,
     run_all,
     status_retry,
-    url_problem,
 )
 from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
 from htcat.links.sniff import SNIFF_BYTES, describe_body, is_pdf, needs_document
@@ -67,18 +67,19 @@ async def check_links(
     what was found if the run is interrupted).
     """
     todo = list(targets)
+    addresses = [address_of(target.url) for target in todo]
     found: dict[int, CheckResult] = {}
     limiter = Limiter(settings.concurrency, settings.per_host)
     async with build_client(settings) as client:
 
         async def check(index: int) -> None:
-            result = await check_link(client, limiter, todo[index], settings)
+            result = await check_link(client, limiter, todo[index], settings, addresses[index])
             found[index] = result
             if on_result is not None:
                 on_result(result)
 
         await run_all(
-            range(len(todo)), lambda i: host_of(todo[i].url), check, settings.concurrency * 4
+            range(len(todo)), lambda i: addresses[i].host, check, settings.concurrency * 4
         )
     return [found[i] for i in range(len(todo))]
 
@@ -93,17 +94,26 @@ def run_checks(
 
 
 async def check_link(
-    client: httpx.AsyncClient, limiter: Limiter, target: LinkTarget, settings: CheckSettings
+    client: httpx.AsyncClient,
+    limiter: Limiter,
+    target: LinkTarget,
+    settings: CheckSettings,
+    address: Address | None = None,
 ) -> CheckResult:
-    """Check one link within its host's and the global limits and its time budget."""
-    if problem := url_problem(target.url):
-        return unanswered(target, "invalid", problem)
-    async with limiter.slot(host_of(target.url)):
+    """Check one link within its host's and the global limits and its time budget.
+
+    ``address`` is ``target.url`` already parsed, when the caller has it.
+    """
+    address = address or address_of(target.url)
+    if address.problem or address.url is None:
+        return unanswered(target, "invalid", address.problem or "not a valid URL")
+    url = address.url
+    async with limiter.slot(address.host):
         deadline = asyncio.get_running_loop().time() + settings.timeouts.total
         try:
             async with asyncio.timeout_at(deadline):
                 return await retrying(
-                    lambda: _probe(client, target, settings), settings.retry, deadline
+                    lambda: _probe(client, target, url, settings), settings.retry, deadline
                 )
         except TimeoutError:
             total = settings.timeouts.total
@@ -111,20 +121,20 @@ async def check_link(
 
 
 async def _probe(
-    client: httpx.AsyncClient, target: LinkTarget, settings: CheckSettings
+    client: httpx.AsyncClient, target: LinkTarget, url: httpx.URL, settings: CheckSettings
 ) -> tuple[CheckResult, Retry | None]:
     """One attempt at a link: the result, and whether it deserves another try."""
     try:
         if needs_document(target.kind):
             first_bytes = {"Range": f"bytes=0-{SNIFF_BYTES - 1}"}
-            seen = await _look(client, "GET", target.url, settings, SNIFF_BYTES, first_bytes)
+            seen = await _look(client, "GET", url, settings, SNIFF_BYTES, first_bytes)
             if seen.response.status_code == 416:
-                seen = await _look(client, "GET", target.url, settings, SNIFF_BYTES)
+                seen = await _look(client, "GET", url, settings, SNIFF_BYTES)
         else:
-            seen = await _look(client, "HEAD", target.url, settings, 0)
+            seen = await _look(client, "HEAD", url, settings, 0)
             status = seen.response.status_code
             if not seen.response.is_success and status not in BUSY_STATUSES:
-                seen = await _look(client, "GET", target.url, settings, 0)
+                seen = await _look(client, "GET", url, settings, 0)
     except RedirectRefused as refused:
         return unanswered(target, "broken", str(refused), redirects=refused.hops), None
     except Exception as exc:
@@ -137,7 +147,7 @@ async def _probe(
 async def _look(
     client: httpx.AsyncClient,
     method: str,
-    url: str,
+    url: httpx.URL,
     settings: CheckSettings,
     read: int,
     headers: dict[str, str] | None = None,

@@ -159,27 +159,43 @@ class Limiter:
             yield
 
 
-def host_of(url: str) -> str:
-    """``example.org:443``: the key per-host limits are counted by ("" for a bad URL)."""
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A link's URL parsed once: where requests go, the host it counts against, or its problem.
+
+    ``url`` is None exactly when ``problem`` says why the link cannot be requested.
+    Parsing a URL is among the costliest steps of a check, so a run parses each
+    link once and hands the parsed URL on to the request.
+    """
+
+    url: httpx.URL | None
+    host: str
+    problem: str | None
+
+
+def address_of(url: str) -> Address:
+    """``url`` parsed: see Address."""
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return ""
-    return f"{parsed.host}:{parsed.port or (443 if parsed.scheme == 'https' else 80)}"
+    except (httpx.InvalidURL, TypeError) as exc:
+        return Address(None, "", f"not a valid URL: {exc}")
+    host = f"{parsed.host}:{parsed.port or (443 if parsed.scheme == 'https' else 80)}"
+    if parsed.scheme not in ("http", "https"):
+        scheme = f"{parsed.scheme}:" if parsed.scheme else "no scheme"
+        return Address(None, host, f"only http and https links are checked, not {scheme}")
+    if not parsed.host:
+        return Address(None, host, "the URL has no host")
+    return Address(parsed, host, None)
+
+
+def host_of(url: str) -> str:
+    """``example.org:443``: the key per-host limits are counted by ("" for a bad URL)."""
+    return address_of(url).host
 
 
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be requested at all, or None when it can."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        return f"not a valid URL: {exc}"
-    if parsed.scheme not in ("http", "https"):
-        scheme = f"{parsed.scheme}:" if parsed.scheme else "no scheme"
-        return f"only http and https links are checked, not {scheme}"
-    if not parsed.host:
-        return "the URL has no host"
-    return None
+    return address_of(url).problem
 
 
 class RedirectRefused(Exception):
@@ -208,7 +224,7 @@ class Followed:
 async def open_following(
     client: httpx.AsyncClient,
     method: str,
-    url: str,
+    url: str | httpx.URL,
     *,
     max_redirects: int,
     headers: dict[str, str] | None = None,
@@ -219,8 +235,8 @@ async def open_following(
     or a redirect to anything but http(s) (``file:``, ``ftp:``...).
     """
     hops: list[Hop] = []
-    seen = {url}
-    current = url
+    seen = {str(url)}
+    current: str | httpx.URL = url
     while True:
         response = await client.send(
             client.build_request(method, current, headers=headers), stream=True
