@@ -21,10 +21,19 @@ from typing import Any
 import orjson
 
 from htcat.model import Entry, fold, is_unicode_text
-from htcat.query import Filters, Order, Page, link_statuses, ordered, searched_text, select
+from htcat.query import (
+    Filters,
+    Order,
+    Page,
+    link_statuses,
+    ordered,
+    searched_text,
+    select,
+    tokens,
+)
 from htcat.store import ENTRIES_TABLE, Image, parse_image, read_catalog, resolve_id
 
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 DEFAULT_MIN_BYTES = 2_000_000
 """Catalogs smaller than this (about 1,000 entries) are read whole instead."""
 SQLITE_MAX_INT = 2**63 - 1
@@ -74,8 +83,14 @@ def _rows(doc_id: int, entry: Entry) -> tuple[tuple[Any, ...], list[tuple[str, i
         " " + " ".join(sorted(link_statuses(entry))) + " ",
         orjson.dumps(entry),
     )
-    # FTS5 folds case and accents itself, in C: far faster than folding here.
-    return row, [(tag, doc_id) for tag in entry.get("tags", ())], searched_text(entry)
+    # FTS5 folds ASCII text exactly as `tokens` does, in C: far faster than folding here.
+    # Other text is folded here: unicode61 leaves ß, ligatures, ², Greek accents as they are.
+    text = searched_text(entry)
+    return (
+        row,
+        [(tag, doc_id) for tag in entry.get("tags", ())],
+        (text if text.isascii() else tokens(text)),
+    )
 
 
 def _insert(conn: sqlite3.Connection, docs: Iterable[tuple[int, Entry]]) -> None:
