@@ -1,7 +1,7 @@
 """SIGKILL at random instants never leaves a broken catalog, a lost write or a pile of temp files;
 Ctrl-C (SIGINT) gives exit 130 with a message that says truly whether the change was saved.
 
-The counts here are CI's share (150 SIGKILL runs, 24 SIGINT runs); ``bench/soak.py``
+The counts here are CI's share (120 SIGKILL runs, 16 SIGINT runs); ``bench/soak.py``
 runs the same scenarios many more times.
 """
 
@@ -16,15 +16,15 @@ from links.server import LinkServer
 from .crashes import KillReport, kill_runs
 
 SIGKILL_RUNS = {
-    "add": 30,
-    "edit": 20,
-    "remove": 14,
-    "tag --all": 16,
-    "import 5,000 rows": 20,
-    "check (merging results)": 20,
-    "fetch": 30,
+    "add": 24,
+    "edit": 16,
+    "remove": 12,
+    "tag --all": 14,
+    "import 5,000 rows": 14,
+    "check (merging results)": 16,
+    "fetch": 24,
 }
-SIGINT_RUNS = {"import 5,000 rows": 12, "tag --all": 12}
+SIGINT_RUNS = {"import 5,000 rows": 8, "tag --all": 8}
 
 
 def assert_clean(report: KillReport, runs: int) -> None:

@@ -1,7 +1,7 @@
 """The hostile corpus: a clear exit 2 (or 3), or the right result; never a traceback.
 
 Every case runs in-process through the Typer app; the cases marked ``real``
-(all but some index and stdin twins) also run through the installed
+(every kind of input once: about 110 of 260) also run through the installed
 ``htcat`` script, which is what the no-traceback test checks.
 """
 
@@ -46,4 +46,4 @@ def test_no_traceback_reaches_a_user_across_the_corpus(
 ) -> None:
     crashed = [name for name, o in real_outcomes.items() if "Traceback" in o.ran.err]
     assert not crashed
-    assert len(real_outcomes) == len(REAL) > 150
+    assert len(real_outcomes) == len(REAL) > 100

@@ -26,7 +26,7 @@ from htcat.links.results import LinkTarget
 
 from .harness import command, htcat_env, make_catalog
 
-TIMEOUT = 5.0
+TIMEOUT = 3.0
 """--timeout for each run: the bound on one link, retries and waits included."""
 SLACK = 8.0
 """Start-up, the merge and a loaded CI machine, on top of TIMEOUT."""
