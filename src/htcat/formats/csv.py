@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
 from htcat.errors import FieldProblem, InputError
-from htcat.formats.records import SourceRow, decode_text, exported
+from htcat.formats.records import SourceRow, decode_text
 from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry
 
 ITEM_SEPARATOR = ";"
 PART_SEPARATOR = "|"
 ESCAPE = "\\"
 FORMULA_STARTS = frozenset("=+-@\t\r")
-_SPECIAL = frozenset((ITEM_SEPARATOR, PART_SEPARATOR, ESCAPE))
+_RISKY_STARTS = "=+-@\t\r'"
+"""First characters of the cells `neutralize_formula` may have to change."""
 _PLAIN_LISTS = ("audiences", "tags")
 _SPECIAL_ORDER = (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR)
 _ESCAPED_PAIRS = tuple(ESCAPE + char for char in _SPECIAL_ORDER)
@@ -37,6 +39,8 @@ _ESCAPED_PAIRS = tuple(ESCAPE + char for char in _SPECIAL_ORDER)
 
 def neutralize_formula(cell: str) -> str:
     """``cell`` made inert for a spreadsheet: a leading ``'`` when it could run as a formula."""
+    if not cell or cell[0] not in _RISKY_STARTS:
+        return cell  # the common case, decided by one character
     if cell.lstrip("'")[:1] in FORMULA_STARTS and cell.lstrip("'"):
         return "'" + cell
     return cell
@@ -51,7 +55,7 @@ def restore_formula(cell: str) -> str:
 
 def escape_part(text: str) -> str:
     """``text`` with ``\\``, ``;`` and ``|`` escaped, to stand inside a list cell."""
-    if not _SPECIAL.intersection(text):
+    if ESCAPE not in text and ITEM_SEPARATOR not in text and PART_SEPARATOR not in text:
         return text
     return (
         text.replace(ESCAPE, ESCAPE * 2)
@@ -62,8 +66,20 @@ def escape_part(text: str) -> str:
 
 def join_items(items: Iterable[Iterable[str]]) -> str:
     """A list cell: items separated by ``;``, each item's parts by ``|``, all escaped."""
+    listed = [parts if isinstance(parts, list) else list(parts) for parts in items]
+    if not listed:
+        return ""
+    plain = ITEM_SEPARATOR.join(PART_SEPARATOR.join(parts) for parts in listed)
+    # Joined as they are, the parts hold no separator or escape of their own exactly when
+    # the cell holds only the separators the join put there: nothing to escape.
+    if (
+        ESCAPE not in plain
+        and plain.count(ITEM_SEPARATOR) == len(listed) - 1
+        and plain.count(PART_SEPARATOR) == sum(len(parts) for parts in listed) - len(listed)
+    ):
+        return plain
     return ITEM_SEPARATOR.join(
-        PART_SEPARATOR.join(escape_part(part) for part in parts) for parts in items
+        PART_SEPARATOR.join(escape_part(part) for part in parts) for parts in listed
     )
 
 
@@ -133,25 +149,76 @@ def cell_text(field: str, value: Any) -> str:
 def columns_for(entries: Iterable[Entry], *, include_internal: bool) -> list[str]:
     """The header: the known fields in order, then any other field the entries hold, sorted."""
     known = [f for f in KNOWN_FIELDS if include_internal or f != "notes"]
-    others = sorted({k for entry in entries for k in entry if k not in KNOWN_FIELDS})
+    others = sorted(set(itertools.chain.from_iterable(entries)).difference(KNOWN_FIELDS))
     return known + others
 
 
 def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
     """The entries as UTF-8 CSV (no byte-order mark, ``\\n`` line ends)."""
-    return write_csv(entries, include_internal=include_internal).encode("utf-8")
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
+    write_to(text, entries, include_internal=include_internal)
+    text.flush()
+    text.detach()
+    return out.getvalue()
 
 
 def write_csv(entries: Iterable[Entry], *, include_internal: bool = False) -> str:
     """The entries as CSV text: a header row, then one row per entry."""
-    rows = [exported(entry, include_internal=include_internal) for entry in entries]
-    columns = columns_for(rows, include_internal=include_internal)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([neutralize_formula(cell_text(c, row.get(c))) for c in columns])
+    write_to(out, entries, include_internal=include_internal)
     return out.getvalue()
+
+
+def write_to(out: TextIO, entries: Iterable[Entry], *, include_internal: bool = False) -> None:
+    """Write the entries to ``out`` as CSV: a header row, then one row per entry.
+
+    Rows go to ``out`` a batch at a time: no copy of the entries, no list of rows.
+    """
+    entries = entries if isinstance(entries, list) else list(entries)
+    columns = columns_for(entries, include_internal=include_internal)
+    out.write(csv_line(columns))
+    for start in range(0, len(entries), _BATCH):
+        out.write("".join(_lines(entries[start : start + _BATCH], columns)))
+
+
+_BATCH = 1_000
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV record with its ``\\n``, quoted as the ``csv`` module quotes (RFC 4180).
+
+    A cell is quoted when it holds a comma, a quote or a line break (``\\r`` too, which
+    the ``csv`` module leaves bare when the line end is ``\\n``); a quote is doubled.
+    """
+    return ",".join([_quoted(cell) for cell in cells]) + "\n"
+
+
+def _quoted(cell: str) -> str:
+    if '"' in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    if "," in cell or "\n" in cell or "\r" in cell:
+        return '"' + cell + '"'
+    return cell
+
+
+def _lines(entries: Iterable[Entry], columns: list[str]) -> Iterator[str]:
+    """Each entry as one CSV record: list cells joined, formulas made inert, cells quoted."""
+    risky = _RISKY_STARTS
+    for entry in entries:
+        cells = []
+        for column in columns:
+            value = entry.get(column)
+            text = value if value.__class__ is str else cell_text(column, value)
+            if text:
+                if text[0] in risky:
+                    text = neutralize_formula(text)
+                if '"' in text:
+                    text = '"' + text.replace('"', '""') + '"'
+                elif "," in text or "\n" in text or "\r" in text:
+                    text = '"' + text + '"'
+            cells.append(text)
+        yield ",".join(cells) + "\n"
 
 
 def _header_fields(header: list[str], source: str, *, keep_unknown: bool) -> list[str]:

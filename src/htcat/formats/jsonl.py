@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 
 import orjson
@@ -13,10 +14,15 @@ from htcat.model import Entry
 
 def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
     """One entry per line, each line a JSON object, UTF-8."""
-    return b"".join(
-        orjson.dumps(exported(entry, include_internal=include_internal)) + b"\n"
-        for entry in entries
-    )
+    out = io.BytesIO()  # its getvalue() hands over its buffer: one copy of the output at most
+    for entry in entries:
+        out.write(
+            orjson.dumps(
+                exported(entry, include_internal=include_internal),
+                option=orjson.OPT_APPEND_NEWLINE,
+            )
+        )
+    return out.getvalue()
 
 
 def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
