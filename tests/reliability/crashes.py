@@ -437,6 +437,12 @@ def _measure(scenario: Scenario) -> float:
     return ran.seconds
 
 
+def _state_claimed(said: str) -> str:
+    """The state an exit 130 claims: htcat names a file written in full, or says nothing was
+    written; with no message (Ctrl-C while the arguments were parsed) nothing can be."""
+    return "new" if "was written in full" in said else "old"
+
+
 def _kill_lane(scenario: Scenario, runs: int, sig: signal.Signals) -> KillReport:
     report = KillReport(scenario.name, max_leftovers=scenario.max_leftovers)
     scenario.prepare()
@@ -495,7 +501,7 @@ def _kill_lane(scenario: Scenario, runs: int, sig: signal.Signals) -> KillReport
         said = err.decode(errors="replace")
         if code not in (0, 1, 130, -sig):
             report.problems.append(f"exit {code}: {said[-300:]}")
-        if code == 130 and ("nothing was written" in said) != (verdict == "old"):
+        if code == 130 and verdict != _state_claimed(said):
             report.problems.append(f"exit 130 said {said.strip()!r}, yet the state is {verdict}")
         if code == 130 and "Traceback" in said:
             report.problems.append(f"a traceback on Ctrl-C: {said[-300:]}")
@@ -538,7 +544,24 @@ def kill_runs(
         lane.mkdir(parents=True)
         scenarios.append(kind(lane, random.Random(seed * 1000 + n), link_base))
     total = KillReport(name)
-    with _index_everywhere(), ThreadPoolExecutor(lanes) as pool:
+    with _index_everywhere(), _interruptible(), ThreadPoolExecutor(lanes) as pool:
         for report in pool.map(_kill_lane, scenarios, shares, [sig] * lanes):
             total.merge(report)
     return total
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Let the htcat processes started here feel SIGINT.
+
+    A process started in the background by a shell ignores SIGINT, and its
+    children inherit that; a handler of our own is reset to the default at exec.
+    """
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
