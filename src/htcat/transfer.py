@@ -10,13 +10,14 @@ catalog, under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from htcat.errors import InputError, InvalidEntry
-from htcat.formats import SourceRow, read_rows, write_entries
+from htcat.formats import read_rows, write_entries
+from htcat.formats.records import SourceRow
 from htcat.index import select_entries
 from htcat.model import Entry, normalize_url, parse_link_text, slugify, unique_id, validate_entry
 from htcat.query import Filters, Order
@@ -284,28 +285,43 @@ class _Planner:
 
 def plan_import(
     existing: Iterable[Entry],
-    rows: Sequence[SourceRow],
+    rows: Iterable[SourceRow],
     *,
     on_conflict: OnConflict = "fail",
     source: str = "input",
     progress: Progress | None = None,
+    total: int | None = None,
 ) -> ImportPlan:
     """What importing ``rows`` into a catalog holding ``existing`` would do.
 
     Raises `ImportRefused` listing every problem of every row when any row is
-    bad, or conflicts with the catalog under ``on_conflict="fail"``.
+    bad, or conflicts with the catalog under ``on_conflict="fail"``. ``total``
+    is the number of rows progress reports, when ``rows`` has no length.
     """
     planner = _Planner(existing, on_conflict)
+    if total is None:
+        total = len(rows) if isinstance(rows, Sized) else 0
     planned = []
     for done, row in enumerate(rows, 1):
         result = planner.plan_row(row)
         if result is not None:
             planned.append(result)
-        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(rows)):
-            progress(done, len(rows))
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+            progress(done, max(done, total))
     if planner.problems:
         raise ImportRefused(source, planner.problems)
     return ImportPlan(tuple(planner.name_new_entries(planned)))
+
+
+def _taken(rows: list[SourceRow]) -> Iterator[SourceRow]:
+    """The rows in order, each dropped from ``rows`` as it is handed out.
+
+    A row's data is then freed once the row is planned: an import never holds
+    every row as read beside every entry as validated.
+    """
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 def apply_plan(catalog: Catalog, plan: ImportPlan) -> None:
@@ -337,14 +353,52 @@ def import_data(
     makes the plan and writes nothing.
     """
     rows = read_rows(data, fmt, source=source, keep_unknown=keep_unknown)
+    return import_rows(
+        path,
+        rows,
+        source=source,
+        on_conflict=on_conflict,
+        dry_run=dry_run,
+        lock_timeout=lock_timeout,
+        progress=progress,
+    )
+
+
+def import_rows(
+    path: Path,
+    rows: list[SourceRow],
+    *,
+    source: str = "input",
+    on_conflict: OnConflict = "fail",
+    dry_run: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Import rows already read (`read_rows`) as `import_data` does; ``rows`` is emptied.
+
+    Each row is let go as soon as it is planned, so that a large import holds
+    the rows as read and the entries as validated only in part at any time;
+    the caller should hold no other reference to the rows or to the input bytes.
+    """
+    total = len(rows)
     if dry_run:
         existing = read_catalog(path).entries()
         return plan_import(
-            existing, rows, on_conflict=on_conflict, source=source, progress=progress
+            existing,
+            _taken(rows),
+            on_conflict=on_conflict,
+            source=source,
+            progress=progress,
+            total=total,
         )
     with change_catalog(path, lock_timeout) as catalog:
         plan = plan_import(
-            catalog.entries(), rows, on_conflict=on_conflict, source=source, progress=progress
+            catalog.entries(),
+            _taken(rows),
+            on_conflict=on_conflict,
+            source=source,
+            progress=progress,
+            total=total,
         )
         apply_plan(catalog, plan)
     return plan

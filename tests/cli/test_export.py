@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +97,7 @@ def test_output_file_is_written_atomically_with_format_from_its_name(
         written.append((path, kwargs.get("what", "")))
         real(path, data, **kwargs)
 
-    monkeypatch.setattr("htcat.cli.transfer.write_file_atomically", recording)
+    monkeypatch.setattr("htcat.store.write_file_atomically", recording)
     target = tmp_path / "out.csv"
     result = cli("export", "-o", str(target))
     assert result.exit_code == 0, result.stderr
@@ -195,3 +197,25 @@ def test_the_varied_catalog_has_what_it_claims(varied_db: Path):
     assert any(link["check"] for e in entries for link in e["links"])
     assert any("source_system" in e for e in entries)
     assert any(any(ord(c) > 0xFFFF for c in t) for t in titles)
+
+
+def test_the_commands_name_the_formats_and_choices_the_code_has():
+    # cli/transfer.py spells them out so as not to import every format at start-up.
+    from htcat import formats, transfer
+    from htcat.cli import transfer as cli_transfer
+
+    assert cli_transfer.IMPORT_FORMATS == formats.IMPORT_FORMATS
+    assert cli_transfer.EXPORT_FORMATS == formats.EXPORT_FORMATS
+    assert cli_transfer.ON_CONFLICT == transfer.ON_CONFLICT
+
+
+def test_start_up_imports_no_format_module():
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from htcat.cli.app import app\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('htcat.formats', 'htcat.transfer'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -21,15 +21,15 @@ from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, shorten, table
 from htcat.cli.state import state_of
 from htcat.errors import InputError
-from htcat.formats import EXPORT_FORMATS, IMPORT_FORMATS, format_for_path
-from htcat.store import write_file_atomically
-from htcat.transfer import (
-    ON_CONFLICT,
-    ImportPlan,
-    ImportRefused,
-    export_data,
-    import_data,
-)
+
+if TYPE_CHECKING:
+    from htcat.transfer import ImportPlan, OnConflict
+
+# Only the format names are needed to build the commands; the formats themselves, the
+# transfer planner and the store are imported by the command that runs (see `_formats`).
+IMPORT_FORMATS = ("csv", "json", "jsonl")
+EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown", "html", "csl-json", "ris", "bibtex")
+ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
 
 PROGRESS_FROM_ROWS = 2_000
 """Imports of fewer rows finish too fast for a progress line to help."""
@@ -127,6 +127,9 @@ def import_(
         htcat import resources.csv --on-conflict update
         curl -s https://example.org/feed.jsonl | htcat import - --format jsonl
     """
+    from htcat.formats import format_for_path, read_rows
+    from htcat.transfer import ImportRefused, import_rows
+
     state = state_of(ctx)
     fmt = format_for_path(file, format_, IMPORT_FORMATS)
     if on_conflict not in ON_CONFLICT:
@@ -135,14 +138,14 @@ def import_(
     if shown not in REPORTS:
         raise InputError(f"--report {shown!r}: expected one of {', '.join(REPORTS)}")
     data, source = _read_input(file)
+    rows = read_rows(data, fmt, source=source, keep_unknown=keep_unknown)
+    del data  # the input's bytes are not needed once read: free them before the catalog is
     try:
-        plan = import_data(
+        plan = import_rows(
             state.path,
-            data,
-            fmt,
+            rows,
             source=source,
             on_conflict=on_conflict,
-            keep_unknown=keep_unknown,
             dry_run=dry_run,
             lock_timeout=state.lock_timeout,
             progress=_progress_line(),
@@ -196,6 +199,10 @@ def export(
         htcat export --format markdown --type webinar --since 2021 > webinars.md
         htcat export --format jsonl --link-status broken | jq -r .id
     """
+    from htcat.formats import format_for_path
+    from htcat.store import write_file_atomically
+    from htcat.transfer import export_data
+
     state = state_of(ctx)
     if format_ is None and output == "-":
         format_ = "json"

@@ -6,27 +6,32 @@ the input; writers take entries and return bytes. Neither touches the catalog.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
 
 from htcat.errors import InputError
-from htcat.formats import bibtex, csl, csv, html, json, jsonl, markdown, ris
-from htcat.formats.records import SourceRow
-from htcat.model import Entry
 
-Reader = Callable[..., list[SourceRow]]
+if TYPE_CHECKING:
+    from htcat.formats.records import SourceRow
+    from htcat.model import Entry
+
+Reader = Callable[..., "list[SourceRow]"]
 Writer = Callable[..., bytes]
 
-READERS: dict[str, Reader] = {"csv": csv.read, "json": json.read, "jsonl": jsonl.read}
-WRITERS: dict[str, Writer] = {
-    "json": json.write,
-    "jsonl": jsonl.write,
-    "csv": csv.write,
-    "markdown": markdown.write,
-    "html": html.write,
-    "csl-json": csl.write,
-    "ris": ris.write,
-    "bibtex": bibtex.write,
+# Format name → module: a module is imported only when its format is used, so that the
+# commands that read or write no file (and --help) do not pay for all of them.
+READERS: dict[str, str] = {"csv": "csv", "json": "json", "jsonl": "jsonl"}
+WRITERS: dict[str, str] = {
+    "json": "json",
+    "jsonl": "jsonl",
+    "csv": "csv",
+    "markdown": "markdown",
+    "html": "html",
+    "csl-json": "csl",
+    "ris": "ris",
+    "bibtex": "bibtex",
 }
 IMPORT_FORMATS = tuple(READERS)
 EXPORT_FORMATS = tuple(WRITERS)
@@ -74,13 +79,37 @@ def read_rows(
     data: bytes, fmt: str, *, source: str = "input", keep_unknown: bool = False
 ) -> list[SourceRow]:
     """The rows of ``data`` read as ``fmt``; unknown fields refused unless ``keep_unknown``."""
+    return reader(fmt)(data, source, keep_unknown=keep_unknown)
+
+
+def reader(fmt: str) -> Reader:
+    """The ``read`` function of the import format ``fmt``."""
     if fmt not in READERS:
         raise InputError(f"cannot import {fmt!r}: expected one of {', '.join(IMPORT_FORMATS)}")
-    return READERS[fmt](data, source, keep_unknown=keep_unknown)
+    read: Reader = _module(READERS[fmt]).read
+    return read
 
 
 def write_entries(entries: Iterable[Entry], fmt: str, *, include_internal: bool = False) -> bytes:
     """``entries`` in ``fmt``; internal ``notes`` only with ``include_internal``."""
+    return writer(fmt)(entries, include_internal=include_internal)
+
+
+def writer(fmt: str) -> Writer:
+    """The ``write`` function of the export format ``fmt``."""
     if fmt not in WRITERS:
         raise InputError(f"cannot export {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}")
-    return WRITERS[fmt](entries, include_internal=include_internal)
+    write: Writer = _module(WRITERS[fmt]).write
+    return write
+
+
+def _module(name: str) -> Any:
+    return importlib.import_module(f"htcat.formats.{name}")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SourceRow":  # kept importable from here without importing it at start-up
+        from htcat.formats.records import SourceRow
+
+        return SourceRow
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
