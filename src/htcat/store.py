@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import signal
 import tempfile
 from collections.abc import Iterable, Iterator, MutableMapping
 from pathlib import Path
@@ -78,8 +79,10 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
             tmp.flush()
             os.fsync(tmp.fileno())
         os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
-        tmp_name = ""
+        with _interrupts_held():
+            os.replace(tmp_name, path)
+            tmp_name = ""
+            _written.append(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise CatalogError(f"cannot write {what} {path}: {reason} — not changed") from exc
@@ -87,11 +90,23 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
         if tmp_name:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
-    _written.append(path)
     # The new file is in place: a folder that cannot be opened or synced must not turn
     # that into a "not changed" error (a script would then add the same entry again).
     with contextlib.suppress(OSError):
         _fsync_folder(folder)
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C back for a few instructions, so that a rename and its record go together."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _fsync_folder(folder: Path) -> None:
