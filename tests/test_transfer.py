@@ -16,6 +16,7 @@ from htcat.transfer import (
     ImportRefused,
     export_data,
     import_data,
+    import_rows,
     plan_import,
 )
 
@@ -169,6 +170,24 @@ def test_progress_is_reported_while_planning():
     rows = [SourceRow(f"line {n}", {"title": f"T{n}"}) for n in range(1200)]
     plan_import([], rows, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(500, 1200), (1000, 1200), (1200, 1200)]
+
+
+def test_import_rows_lets_each_row_go_once_planned(empty_db: Path):
+    rows = [SourceRow(f"line {n}", {"title": f"T{n}"}) for n in range(1, 1201)]
+    seen: list[tuple[int, int]] = []
+    progress = lambda done, total: seen.append((done, total))  # noqa: E731
+    plan = import_rows(empty_db, rows, progress=progress)
+    assert rows == []
+    assert [r.where for r in plan.rows][:2] == ["line 1", "line 2"]
+    assert seen == [(500, 1200), (1000, 1200), (1200, 1200)]
+    assert len(entries_in(empty_db)) == 1200
+
+
+def test_progress_counts_rows_given_as_an_iterator_with_their_total():
+    seen: list[tuple[int, int]] = []
+    rows = (SourceRow(f"line {n}", {"title": f"T{n}"}) for n in range(600))
+    plan_import([], rows, progress=lambda done, total: seen.append((done, total)), total=600)
+    assert seen == [(500, 600), (600, 600)]
 
 
 # --- conflicts --------------------------------------------------------------------------------
