@@ -16,6 +16,10 @@ def test_four_writers_and_a_checker_lose_no_acknowledged_change(
         tmp_path, writers=4, seconds=10, link_url=link_server.url, with_check=True
     )
 
+    print(
+        f"{report.acknowledged} acknowledged ({dict(report.counts)}), {len(report.checks)} checks "
+        f"{report.checks}, {len(report.lost)} lost, {len(report.unexpected)} unexpected"
+    )
     assert not report.problems, report.problems[:5]
     assert not report.lost, report.lost[:5]
     assert not report.unexpected, report.unexpected[:5]
