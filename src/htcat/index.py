@@ -13,10 +13,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -32,6 +31,9 @@ from htcat.query import (
     tokens,
 )
 from htcat.store import ENTRIES_TABLE, Image, parse_image, read_catalog, resolve_id
+
+if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
+    import sqlite3
 
 INDEX_VERSION = "2"
 DEFAULT_MIN_BYTES = 2_000_000
@@ -114,6 +116,8 @@ def _delete(conn: sqlite3.Connection, doc_ids: list[int]) -> None:
 
 
 def _stored_fingerprint(conn: sqlite3.Connection) -> str | None:
+    import sqlite3
+
     try:
         found = dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.DatabaseError:
@@ -122,6 +126,8 @@ def _stored_fingerprint(conn: sqlite3.Connection) -> str | None:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    import sqlite3
+
     return sqlite3.connect(index_path(path), timeout=30, isolation_level=None)
 
 
@@ -144,6 +150,8 @@ def _rebuild(path: Path) -> None:
     it several times faster; a crash leaves only a temporary file. The stored
     fingerprint is that of the bytes actually read.
     """
+    import sqlite3
+
     with open(path, "rb") as file:
         stamp = fingerprint(os.fstat(file.fileno()))
         image = parse_image(file.read(), path)
@@ -185,6 +193,8 @@ def open_index(path: Path) -> sqlite3.Connection | None:
         return None
     if stat.st_size < _min_bytes():
         return None
+    import sqlite3
+
     try:
         with contextlib.closing(_connect(path)) as conn:
             fresh = _stored_fingerprint(conn) == fingerprint(stat)
@@ -201,6 +211,8 @@ def update_index(path: Path, before: str, image: Image, changed: set[int]) -> No
     Called under the catalog lock right after the file was replaced. An index
     that was already stale stays stale and is rebuilt by the next reader.
     """
+    import sqlite3
+
     if not index_path(path).exists():
         return
     with contextlib.suppress(sqlite3.Error, OSError), contextlib.closing(_connect(path)) as conn:

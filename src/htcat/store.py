@@ -348,7 +348,7 @@ def catalog_lock(path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[
 
     lock = FileLock(f"{path}.lock", timeout=timeout)
     try:
-        lock.acquire(poll_interval=0.01)
+        lock.acquire()
     except Timeout:
         raise CatalogError(
             f"catalog {path} is locked by another htcat; gave up after {timeout:g} s"

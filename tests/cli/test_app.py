@@ -202,3 +202,19 @@ def test_the_start_up_check_would_see_a_heavy_import(seed_db: Path):
     """The check above is live: a process that did import questionary is caught."""
     report = run_main(seed_db, [["list"]], prelude="import questionary\n")
     assert "questionary" in report[0]["loaded"]
+
+
+def test_every_command_is_mapped_to_its_module_and_built_alone():
+    from typer.main import get_command
+
+    from htcat.cli.app import COMMAND_MODULES, build_app, command_named
+
+    whole = get_command(build_app())
+    assert sorted(whole.commands) == sorted(COMMAND_MODULES)  # type: ignore[attr-defined]
+    for name in COMMAND_MODULES:
+        alone = get_command(build_app(name))
+        assert name in alone.commands  # type: ignore[attr-defined]
+    assert command_named(["--db", "x.json", "--no-input", "list", "--tag", "t"]) == "list"
+    assert command_named(["--lock-timeout", "3", "tags", "rename", "a", "b"]) == "tags"
+    assert command_named(["--help", "list"]) is None
+    assert command_named([]) is None

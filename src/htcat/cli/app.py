@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import sys
@@ -41,13 +42,14 @@ class _HtcatGroup(TyperGroup):
             raise typer.Exit(141) from None
 
 
-app = typer.Typer(
-    cls=_HtcatGroup,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+COMMAND_MODULES = {
+    "init": "entries", "add": "entries", "show": "entries", "edit": "entries",
+    "remove": "entries", "tag": "tags", "tags": "tags", "list": "listing",
+    "search": "listing", "import": "transfer", "export": "transfer", "check": "links",
+    "fetch": "links", "doctor": "doctor",
+}  # fmt: skip
+"""Which module of htcat.cli defines each command."""
+_VALUED_GLOBALS = ("--db", "--lock-timeout")
 
 
 def _finite_wait(value: float) -> float:
@@ -63,7 +65,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _global_options(
     ctx: typer.Context,
     db: Annotated[
@@ -104,20 +105,49 @@ def _global_options(
     ctx.obj = State(db=db, no_input=no_input, lock_timeout=lock_timeout)
 
 
-def _register_commands() -> None:
-    from htcat.cli import doctor, entries, links, listing, tags, transfer
+def build_app(command: str | None = None) -> typer.Typer:
+    """The app with every command, or with only ``command``'s module when it is known.
 
-    for module in (entries, tags, listing, transfer, links, doctor):
-        module.register(app)
+    Building Typer's commands and importing their modules is most of htcat's
+    start-up beyond Typer itself, so a run of one command builds only that one.
+    """
+    app = typer.Typer(
+        cls=_HtcatGroup,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_global_options)
+    module = COMMAND_MODULES.get(command or "")
+    names = [module] if module else list(dict.fromkeys(COMMAND_MODULES.values()))
+    for name in names:
+        importlib.import_module(f"htcat.cli.{name}").register(app)
+    return app
 
 
-_register_commands()
+def command_named(args: list[str]) -> str | None:
+    """The command a command line runs, after the global options; None for none or help."""
+    words = iter(args)
+    for word in words:
+        if word in _VALUED_GLOBALS:
+            next(words, None)
+        elif word in ("-h", "--help") or not word.startswith("-"):
+            return None if word.startswith("-") else word
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    """``htcat.cli.app.app``: the whole app, for tests and tools that import it."""
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
 def main() -> None:
     """The console script: run the app, and leave quietly when the reader goes away."""
     try:
-        app()
+        build_app(command_named(sys.argv[1:]))()
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(141)

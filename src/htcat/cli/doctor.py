@@ -11,7 +11,6 @@ import typer
 
 from htcat.cli.output import info, table
 from htcat.cli.state import state_of
-from htcat.doctor import diagnose
 from htcat.errors import InputError
 
 
@@ -30,6 +29,8 @@ def doctor(
     """
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
+    from htcat.doctor import diagnose
+
     findings = diagnose(state_of(ctx).read().entries())
     if format_ == "json":
         rows = [dataclasses.asdict(f) for f in findings]

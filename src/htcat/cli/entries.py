@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -180,6 +176,11 @@ def _fields(entry: Entry) -> Entry:
 
 def _edit_in_editor(entry: Entry) -> Entry:
     """The entry as the person saved it from $EDITOR, validated; its id cannot change."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     text = orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
     with tempfile.TemporaryDirectory() as folder:
