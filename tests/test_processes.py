@@ -324,7 +324,7 @@ def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(big_
     rng = random.Random(20260131)
     longest, stuck = 3 * one_write, 0
     done, deadline = 0, time.monotonic() + 90
-    for _ in range(60):
+    for _ in range(40):
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child never returns
             try:

@@ -16,13 +16,13 @@ from links.server import LinkServer
 from .crashes import KillReport, kill_runs
 
 SIGKILL_RUNS = {
-    "add": 24,
+    "add": 16,
     "edit": 16,
     "remove": 12,
     "tag --all": 14,
     "import 5,000 rows": 14,
-    "check (merging results)": 16,
-    "fetch": 24,
+    "check (merging results)": 10,
+    "fetch": 12,
 }
 SIGINT_RUNS = {"import 5,000 rows": 8, "tag --all": 8}
 
