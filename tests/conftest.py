@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping
+import textwrap
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +92,32 @@ def cli(db: Path) -> RunCli:
         return runner.invoke(app, [*prefix, *args], prog_name="htcat", **kwargs)
 
     return run
+
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys
+    from filelock import FileLock
+    lock = FileLock(sys.argv[1] + ".lock")
+    lock.acquire()
+    print("locked", flush=True)
+    sys.stdin.read()
+    """
+)
+"""A program that holds a catalog's lock until its standard input closes."""
+
+
+@pytest.fixture
+def lock_held(seed_db: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holds the catalog's lock until the test ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(seed_db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    yield holder
+    assert holder.stdin is not None
+    holder.stdin.close()
+    holder.wait(timeout=30)

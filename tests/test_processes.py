@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -150,33 +149,6 @@ def wait_until_idle(proc: subprocess.Popen[str]) -> None:
             return
         time.sleep(0.05)
     pytest.fail("never settled down to wait for the lock")
-
-
-HOLD_LOCK = textwrap.dedent(
-    """
-    import sys
-    from filelock import FileLock
-    lock = FileLock(sys.argv[1] + ".lock")
-    lock.acquire()
-    print("locked", flush=True)
-    sys.stdin.read()
-    """
-)
-
-
-@pytest.fixture
-def lock_held(seed_db: Path) -> Iterator[None]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(seed_db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-    yield
-    assert holder.stdin is not None
-    holder.stdin.close()
-    holder.wait(timeout=TIMEOUT)
 
 
 def interrupted_while_waiting(seed_db: Path) -> subprocess.CompletedProcess[str]:

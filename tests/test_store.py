@@ -10,11 +10,10 @@ import resource
 import signal
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import HTCAT, OLD, entries_in, write_catalog
+from conftest import HOLD_LOCK, HTCAT, OLD, entries_in, write_catalog
 
 from htcat import store
 from htcat.errors import CatalogError, InputError, InvalidEntry
@@ -358,33 +357,6 @@ def test_a_failed_write_leaves_the_old_bytes_and_no_temp_file(seed_db: Path):
 
 
 # --- the lock ---------------------------------------------------------------------------------
-
-HOLD_LOCK = textwrap.dedent(
-    """
-    import sys
-    from filelock import FileLock
-    lock = FileLock(sys.argv[1] + ".lock")
-    lock.acquire()
-    print("locked", flush=True)
-    sys.stdin.read()
-    """
-)
-
-
-@pytest.fixture
-def lock_held(seed_db: Path):
-    """Another process holds the catalog's lock until the test ends."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(seed_db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
-    yield holder
-    assert holder.stdin is not None
-    holder.stdin.close()
-    holder.wait(timeout=10)
 
 
 def test_lock_timeout_gives_catalog_error(seed_db: Path, lock_held):
