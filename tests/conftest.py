@@ -14,6 +14,7 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner, Result
 
+from htcat import store
 from htcat.cli.app import app
 from htcat.store import change_catalog, init_catalog, read_catalog
 
@@ -121,3 +122,17 @@ def lock_held(seed_db: Path) -> Iterator[subprocess.Popen[str]]:
     assert holder.stdin is not None
     holder.stdin.close()
     holder.wait(timeout=30)
+
+
+@pytest.fixture
+def count_writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every catalog write, counted at the one function that writes files."""
+    written: list[Path] = []
+    real = store.write_file_atomically
+
+    def counting(path: Path, data: bytes, **kwargs: Any) -> None:
+        written.append(path)
+        real(path, data, **kwargs)
+
+    monkeypatch.setattr(store, "write_file_atomically", counting)
+    return written

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -48,20 +47,6 @@ def one_entry_db(empty_db: Path) -> Path:
             }
         ],
     )
-
-
-@pytest.fixture
-def count_writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every catalog write, counted at the one function that writes files."""
-    written: list[Path] = []
-    real = store.write_file_atomically
-
-    def counting(path: Path, data: bytes, **kwargs: Any) -> None:
-        written.append(path)
-        real(path, data, **kwargs)
-
-    monkeypatch.setattr(store, "write_file_atomically", counting)
-    return written
 
 
 # --- adding -----------------------------------------------------------------------------------

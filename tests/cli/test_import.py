@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import entries_in, write_catalog
@@ -21,20 +20,6 @@ SPREADSHEET_CSV = (
     "Labor Trafficking;Outreach,Jenna Novak|moderator|NHTTAC\r\n"
     "Fact sheet,fact-sheet,,https://example.org/fs.pdf,,\r\n"
 ).encode()
-
-
-@pytest.fixture
-def count_writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every catalog write, counted at the one function that writes files."""
-    written: list[Path] = []
-    real = store.write_file_atomically
-
-    def counting(path: Path, data: bytes, **kwargs: Any) -> None:
-        written.append(path)
-        real(path, data, **kwargs)
-
-    monkeypatch.setattr(store, "write_file_atomically", counting)
-    return written
 
 
 def put(folder: Path, name: str, data: bytes | str) -> Path:
