@@ -254,27 +254,30 @@ def _plain_list(cell: str, problems: list[FieldProblem]) -> list[str]:
     return [item[0] for item in split_items(cell, parts=False)]
 
 
-def _links(cell: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
-    links = []
-    for parts in split_items(cell):
-        if len(parts) > 3:
-            reason = "expected URL or LABEL|URL|KIND (write \\| for a |)"
-            problems.append(FieldProblem("links", cell, reason))
-            continue
-        keys = ("url",) if len(parts) == 1 else ("label", "url", "kind")
-        links.append(dict(zip(keys, parts, strict=False)))
-    return links
+def _parts_reader(
+    field: str, shape: str, keys_for: Callable[[int], tuple[str, ...]]
+) -> Callable[[str, list[FieldProblem]], list[dict[str, str]]]:
+    """A reader of ``a|b|c`` items (links, people): at most three parts, named by count."""
+
+    def read(cell: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
+        items = []
+        for parts in split_items(cell):
+            if len(parts) > 3:
+                reason = f"expected {shape} (write \\| for a |)"
+                problems.append(FieldProblem(field, cell, reason))
+                continue
+            items.append(dict(zip(keys_for(len(parts)), parts, strict=False)))
+        return items
+
+    return read
 
 
-def _people(cell: str, problems: list[FieldProblem]) -> list[dict[str, str]]:
-    people = []
-    for parts in split_items(cell):
-        if len(parts) > 3:
-            reason = "expected NAME|ROLE|AFFILIATION (write \\| for a |)"
-            problems.append(FieldProblem("people", cell, reason))
-            continue
-        people.append(dict(zip(("name", "role", "affiliation"), parts, strict=False)))
-    return people
+_links = _parts_reader(
+    "links", "URL or LABEL|URL|KIND", lambda n: ("url",) if n == 1 else ("label", "url", "kind")
+)
+_people = _parts_reader(
+    "people", "NAME|ROLE|AFFILIATION", lambda n: ("name", "role", "affiliation")
+)
 
 
 _LIST_READERS: dict[str, Callable[[str, list[FieldProblem]], list[Any]]] = {
