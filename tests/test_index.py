@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import write_catalog
 
+from htcat.fulltext import WordsBuilder
 from htcat.index import get_entry, index_path, select_entries, tag_counts
 from htcat.query import Filters, Order
 from htcat.store import change_catalog
@@ -49,10 +53,14 @@ def test_a_damaged_index_is_rebuilt_and_abandoned_builds_are_removed(db: Path):
     write_catalog(db, [{"title": "Médicaid outreach"}])
     titles(db)
     index_path(db).write_bytes(b"not a database at all" * 100)
-    abandoned = index_path(db).with_name(f"{index_path(db).name}.999999999.tmp")
-    abandoned.write_bytes(b"half built")
+    abandoned = [
+        index_path(db).with_name(f"{index_path(db).name}.999999999.{part}")
+        for part in ("build", "words")
+    ]
+    for leftover in abandoned:
+        leftover.write_bytes(b"half built")
     assert titles(db, query="medicaid") == ["Médicaid outreach"]
-    assert not abandoned.exists()
+    assert not any(leftover.exists() for leftover in abandoned)
 
 
 def test_deleting_the_index_is_safe(db: Path):
@@ -60,3 +68,45 @@ def test_deleting_the_index_is_safe(db: Path):
     titles(db)
     os.unlink(index_path(db))
     assert titles(db, query="delete") == ["Safe to delete"]
+
+
+def test_an_edited_entrys_old_words_leave_the_index(db: Path):
+    write_catalog(db, [{"title": "Outreach", "summary": "Shelters in Zürich"}, {"title": "Other"}])
+    assert titles(db, query="zurich") == ["Outreach"]
+    with change_catalog(db) as catalog:
+        catalog.replace({**catalog.get("outreach"), "summary": "Clinics in Genève"})
+    assert titles(db, query="zurich") == []
+    assert titles(db, query="geneve") == ["Outreach"]
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn:
+        conn.execute("INSERT INTO words(words) VALUES ('integrity-check')")
+
+
+def test_a_failed_full_text_build_falls_back_to_the_file(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_catalog(db, [{"title": "Labor trafficking in Québec"}])
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    assert titles(db, query="quebec") == ["Labor trafficking in Québec"]
+    assert [p.name for p in db.parent.iterdir() if p.name.endswith((".build", ".words"))] == []
+    assert index_path(db).stat().st_size == 0  # opened to be read, never built
+
+
+def test_the_full_text_builder_reports_its_failure(tmp_path: Path):
+    builder = WordsBuilder(tmp_path / "no-such-folder" / "words.tmp")
+    with pytest.raises(OSError, match=r"(full-text index failed: .*unable to open)|Broken pipe"):
+        builder.put([(1, "words")])
+        builder.finish()
+    builder.abandon()
+
+
+def test_a_writer_leaves_a_running_index_build_alone(db: Path):
+    write_catalog(db, [{"title": "Being indexed"}])
+    building = [
+        index_path(db).with_name(f"{index_path(db).name}.{os.getpid()}.{part}")
+        for part in ("build", "words")
+    ]
+    for file in building:
+        file.write_bytes(b"in progress")
+    with change_catalog(db) as catalog:  # removes the temp files of killed writers
+        catalog.add({"title": "Added meanwhile"})
+    assert all(file.exists() for file in building)

@@ -267,7 +267,10 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
     for person in people:
         if type(person) is not dict or type(person.get("name")) is not str:
             return "people must be objects with a name"
-        if any(type(person.get(key, "")) is not str for key in ("role", "affiliation")):
+        if (
+            type(person.get("role", "")) is not str
+            or type(person.get("affiliation", "")) is not str
+        ):
             return "people: role and affiliation must be text"
     links = doc.get("links", [])
     if type(links) is not list:
@@ -275,7 +278,7 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
     for link in links:
         if type(link) is not dict or type(link.get("url")) is not str:
             return "links must be objects with a url"
-        if any(type(link.get(key, "")) is not str for key in ("label", "kind")):
+        if type(link.get("label", "")) is not str or type(link.get("kind", "")) is not str:
             return "links: label and kind must be text"
         check = link.get("check") or {}
         if type(check) is not dict:

@@ -1,0 +1,167 @@
+"""The index's full-text table: the text it holds, and a process that builds it.
+
+Tokenizing a catalog's text is the largest part of rebuilding the index, so a
+rebuild hands the text to a second process (``python -m htcat.fulltext FILE``)
+that fills the table in a file of its own, on another core, while the first
+prepares every other row; the table is then copied in whole. A thread would
+not do: each row it inserts must take the GIL back from the busy main thread.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import orjson
+
+from htcat.model import Entry, fold
+from htcat.query import searched_text
+
+if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
+    import sqlite3
+
+WORDS_TABLE = """CREATE VIRTUAL TABLE words USING fts5(
+    text, content = '', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2')"""
+"""Contentless: the text is in the entry's body already, and storing it again made
+the rebuild slower and the file five times larger. A row is removed with FTS5's
+'delete' command, which needs the text it was indexed with (`unindex_words`)."""
+INSERT_WORDS = "INSERT INTO words(rowid, text) VALUES (?, ?)"
+UNINDEX_WORDS = "INSERT INTO words(words, rowid, text) VALUES ('delete', ?, ?)"
+
+_NOT_IN_WORDS = re.compile(r"[\W_]+")
+_FOLDED_RUNS: dict[str, bytes] = {}
+"""Short runs of non-ASCII characters (an accent, a curly quote) met, already folded."""
+
+
+def _fold_run(error: UnicodeError) -> tuple[bytes, int]:
+    """An encoding error handler: a run of non-ASCII characters, folded as `tokens` folds it."""
+    assert isinstance(error, UnicodeEncodeError)
+    run = error.object[error.start : error.end]
+    folded = _FOLDED_RUNS.get(run)
+    if folded is None:
+        folded = _NOT_IN_WORDS.sub(" ", fold(run)).encode()
+        if len(run) < 8:
+            _FOLDED_RUNS[run] = folded
+    return folded, error.end
+
+
+codecs.register_error("htcat-fold-foreign", _fold_run)
+
+
+def fts_form(text: str) -> str:
+    """Searched text (`searched_text`) as FTS5 must see it to find the words `tokens` finds.
+
+    FTS5's unicode61 tokenizer folds ASCII exactly as `tokens` does, in C. It
+    leaves ß, ligatures, ² and Greek accents as they are, so runs of non-ASCII
+    characters are folded here (folding goes character by character), and
+    what `tokens` does not count as part of a word becomes a space. The ASCII
+    between them, most of any text, is copied by the encoder in C.
+    """
+    if text.isascii():
+        return text
+    return text.encode("ascii", "htcat-fold-foreign").decode()
+
+
+def insert_words(conn: sqlite3.Connection, words: Iterable[tuple[int, str]]) -> None:
+    """Index each (rowid, searched text)."""
+    conn.executemany(INSERT_WORDS, [(rowid, fts_form(text)) for rowid, text in words])
+
+
+def unindex_words(conn: sqlite3.Connection, rowid: int, entry: Entry) -> None:
+    """Take an entry's words out of the index, as they were put in."""
+    conn.execute(UNINDEX_WORDS, (rowid, fts_form(searched_text(entry))))
+
+
+def scratch_database(path: Path) -> sqlite3.Connection:
+    """A new SQLite file with no journal and no syncs: several times faster to fill."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")
+    conn.execute("PRAGMA synchronous = OFF")
+    return conn
+
+
+class WordsBuilder:
+    """The parent's end of the builder process: batches of (rowid, searched text) go in.
+
+    It is started before the catalog is parsed, so that its start-up costs
+    nothing. Every other batch is folded here and the rest by the builder,
+    which shares the work out about evenly between the two processes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._batches = 0
+        command = [sys.executable, "-P", "-m", "htcat.fulltext", str(path)]
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+    @property
+    def _stdin(self) -> IO[bytes]:
+        assert self._process.stdin is not None
+        return self._process.stdin
+
+    def put(self, words: list[tuple[int, str]]) -> None:
+        self._batches += 1
+        if self._batches % 2:  # `fts_form` leaves folded text as it is
+            words = [(rowid, fts_form(text)) for rowid, text in words]
+        self._stdin.write(orjson.dumps(words) + b"\n")
+
+    def finish(self) -> None:
+        """Wait for the table to be complete; raises OSError if the builder failed."""
+        self._stdin.close()
+        assert self._process.stderr is not None
+        errors = self._process.stderr.read()
+        if self._process.wait() != 0:
+            last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+            raise OSError(f"building the full-text index failed: {last[0]}")
+
+    def abandon(self) -> None:
+        """Stop the builder after a failure on this side."""
+        self._process.kill()
+        with contextlib.suppress(OSError):
+            self._stdin.close()
+        self._process.wait()
+
+
+def copy_words(conn: sqlite3.Connection, built: Path) -> None:
+    """Put the full-text table built in ``built`` into ``conn``'s database, storage and all.
+
+    FTS5 keeps a table in ordinary "shadow" tables; copying them row for row
+    copies the index exactly, without tokenizing anything again.
+    """
+    conn.execute("ATTACH DATABASE ? AS built", (str(built),))
+    conn.execute("BEGIN")
+    conn.execute(WORDS_TABLE)
+    shadows = conn.execute(
+        "SELECT name FROM built.sqlite_master WHERE type = 'table' AND name GLOB 'words_*'"
+    ).fetchall()
+    if not shadows:
+        raise OSError(f"the full-text table built in {built} is gone")
+    for (name,) in shadows:
+        conn.execute(f"DELETE FROM main.{name}")
+        conn.execute(f"INSERT INTO main.{name} SELECT * FROM built.{name}")
+    conn.execute("COMMIT")
+    conn.execute("DETACH DATABASE built")
+
+
+def _build(path: Path, batches: IO[bytes]) -> None:
+    """The builder process: one batch per line of JSON until end of input, then commit."""
+    with contextlib.closing(scratch_database(path)) as conn:
+        conn.execute("BEGIN")
+        conn.execute(WORDS_TABLE)
+        for line in batches:
+            insert_words(conn, orjson.loads(line))
+        conn.execute("COMMIT")
+
+
+if __name__ == "__main__":
+    _build(Path(sys.argv[1]), sys.stdin.buffer)
