@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import write_catalog
 
+from htcat import store
+from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder
 from htcat.index import get_entry, index_path, select_entries, tag_counts
 from htcat.query import Filters, Order
-from htcat.store import change_catalog
+from htcat.store import change_catalog, read_catalog
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +112,28 @@ def test_a_writer_leaves_a_running_index_build_alone(db: Path):
     with change_catalog(db) as catalog:  # removes the temp files of killed writers
         catalog.add({"title": "Added meanwhile"})
     assert all(file.exists() for file in building)
+
+
+def test_a_fresh_index_spares_checking_every_entry_again(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_catalog(db, [{"title": "Checked once"}])
+    titles(db)  # builds the index, checking every entry
+
+    def not_again(doc: object) -> str:
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(store, "shape_problem", not_again)
+    with change_catalog(db) as catalog:
+        catalog.add({"title": "Added later"})
+    assert len(read_catalog(db).entries()) == 2
+
+
+def test_a_hand_edit_is_checked_again_though_an_index_exists(db: Path):
+    write_catalog(db, [{"title": "Shaped well", "tags": ["fine"]}])
+    titles(db)
+    db.write_text(db.read_text().replace('"fine"', '{"not": "text"}'))
+    with pytest.raises(CatalogError, match="tags must be a list of text"):
+        read_catalog(db)
+    with pytest.raises(CatalogError, match="tags must be a list of text"), change_catalog(db):
+        pass

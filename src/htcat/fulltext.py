@@ -12,7 +12,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import re
-import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -97,6 +96,8 @@ class WordsBuilder:
     """
 
     def __init__(self, path: Path) -> None:
+        import subprocess
+
         self.path = path
         self._batches = 0
         command = [sys.executable, "-P", "-m", "htcat.fulltext", str(path)]
