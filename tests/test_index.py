@@ -6,17 +6,20 @@ import contextlib
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 from conftest import write_catalog
 
-from htcat import store
+from htcat import index, store
 from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder
 from htcat.index import get_entry, index_path, select_entries, tag_counts
 from htcat.query import Filters, Order
-from htcat.store import change_catalog, read_catalog
+from htcat.store import change_catalog, dump_json, read_catalog
 
 
 @pytest.fixture(autouse=True)
@@ -137,3 +140,59 @@ def test_a_hand_edit_is_checked_again_though_an_index_exists(db: Path):
         read_catalog(db)
     with pytest.raises(CatalogError, match="tags must be a list of text"), change_catalog(db):
         pass
+
+
+def _rewrite(db: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change the file as another tool would: read it, change the entries, write it whole."""
+    image = orjson.loads(db.read_bytes())
+    change(image["entries"])
+    db.write_bytes(dump_json(image))
+
+
+def test_an_outside_change_is_caught_up_entry_by_entry(db: Path):
+    write_catalog(db, [{"title": f"Report {n}", "summary": "Shelters in Zürich"} for n in range(8)])
+    assert len(titles(db, query="zurich")) == 8
+    inode = index_path(db).stat().st_ino
+
+    def change(entries: dict[str, Any]) -> None:
+        entries["1"]["summary"] = "Clinics in Genève"
+        del entries["2"]
+        entries["99"] = {**entries["3"], "id": "added-by-hand", "title": "Added by hand"}
+
+    _rewrite(db, change)
+    assert titles(db, query="geneve") == ["Report 0"]
+    assert len(titles(db, query="zurich")) == 7
+    assert "Report 1" not in titles(db, query="zurich")
+    assert titles(db, query="added") == ["Added by hand"]
+    assert index_path(db).stat().st_ino == inode  # caught up in place, not built again
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn:
+        conn.execute("INSERT INTO words(words) VALUES ('integrity-check')")
+
+
+def test_a_large_outside_change_builds_the_index_afresh(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index, "_CATCH_UP_ALWAYS", 2)
+    write_catalog(db, [{"title": f"Report {n}"} for n in range(8)])
+    titles(db)
+    inode = index_path(db).stat().st_ino
+
+    def change(entries: dict[str, Any]) -> None:
+        for entry in entries.values():
+            entry["summary"] = "Rewritten by a script"
+
+    _rewrite(db, change)
+    assert len(titles(db, query="rewritten")) == 8
+    assert index_path(db).stat().st_ino != inode
+
+
+def test_an_index_of_another_version_is_built_afresh(db: Path):
+    write_catalog(db, [{"title": "Versioned"}])
+    titles(db)
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn:
+        conn.execute("UPDATE meta SET value = 'older' WHERE key = 'version'")
+        conn.commit()
+    inode = index_path(db).stat().st_ino
+    os.utime(db)
+    assert titles(db, query="versioned") == ["Versioned"]
+    assert index_path(db).stat().st_ino != inode

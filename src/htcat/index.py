@@ -127,14 +127,19 @@ def _delete(conn: sqlite3.Connection, doc_ids: list[int]) -> None:
         conn.executemany(f"DELETE FROM {table} WHERE doc_id = ?", [(d,) for d in doc_ids])
 
 
-def _stored_fingerprint(conn: sqlite3.Connection) -> str | None:
+def _meta(conn: sqlite3.Connection) -> dict[str, str]:
+    """The index's version and the fingerprint of the file it holds (empty if it is no index)."""
     import sqlite3
 
     try:
-        found = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return dict(conn.execute("SELECT key, value FROM meta").fetchall())
     except sqlite3.DatabaseError:
-        return None
-    return found.get("fingerprint") if found.get("version") == INDEX_VERSION else None
+        return {}
+
+
+def _stored_fingerprint(conn: sqlite3.Connection) -> str | None:
+    meta = _meta(conn)
+    return meta.get("fingerprint") if meta.get("version") == INDEX_VERSION else None
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -166,13 +171,73 @@ def _remove_abandoned_builds(target: Path) -> None:
                 pass
 
 
-def _rebuild(path: Path) -> None:
-    """Build the index afresh from the file, then put it in place with a rename.
+def _refresh(path: Path) -> None:
+    """Bring the index up to date with the file: entry by entry when it can, else afresh.
+
+    The stored fingerprint is that of the bytes actually read.
+    """
+    with open(path, "rb") as file:
+        stamp = fingerprint(os.fstat(file.fileno()))
+        entries = parse_image(file.read(), path)[ENTRIES_TABLE]
+    if not _catch_up(path, stamp, entries):
+        _rebuild(path, stamp, entries)
+
+
+_CATCH_UP_SHARE = 4
+"""Catch up when at most one entry in this many changed; beyond, building afresh is faster."""
+_CATCH_UP_ALWAYS = 2000
+"""Up to this many changed entries, catching up is quick whatever the catalog's size."""
+
+
+def _catch_up(path: Path, stamp: str, entries: dict[str, Entry]) -> bool:
+    """Carry an outside change into the existing index, entry by entry; False if it cannot.
+
+    A ``git pull`` or a hand edit changes a few entries of many. Each entry is
+    compared with the body the index holds for it, as orjson writes both, and
+    only those that differ are indexed again: at 100,000 entries, seconds
+    instead of a rebuild's quarter of a minute. One transaction: a reader sees
+    the index before or after, and a killed catch-up leaves it as it was.
+    """
+    import sqlite3
+
+    if not index_path(path).exists():
+        return False
+    limit = max(_CATCH_UP_ALWAYS, len(entries) // _CATCH_UP_SHARE)
+    try:
+        with contextlib.closing(_connect(path)) as conn:
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("BEGIN IMMEDIATE")
+            meta = _meta(conn)
+            if meta.get("version") != INDEX_VERSION or meta.get("fingerprint") == stamp:
+                conn.execute("ROLLBACK")
+                return meta.get("version") == INDEX_VERSION  # caught up meanwhile by another
+            stale: list[int] = []
+            same: set[int] = set()
+            for doc_id, body in conn.execute("SELECT doc_id, body FROM entries"):
+                entry = entries.get(str(doc_id))
+                if entry is not None and orjson.dumps(entry) == body:
+                    same.add(doc_id)
+                else:
+                    stale.append(doc_id)
+            changed = [int(key) for key in entries if int(key) not in same]
+            if len(stale) > limit or len(changed) > limit:
+                conn.execute("ROLLBACK")
+                return False
+            _delete(conn, stale)
+            _insert(conn, ((doc_id, entries[str(doc_id)]) for doc_id in changed))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (stamp,))
+            conn.execute("COMMIT")
+            return True
+    except sqlite3.Error:
+        return False
+
+
+def _rebuild(path: Path, stamp: str, entries: dict[str, Entry]) -> None:
+    """Build the index afresh from the file's entries, then put it in place with a rename.
 
     It is built in files of its own with no journal, which makes it several
     times faster, and its full-text table in a second process (see
-    `htcat.fulltext`); a crash leaves only temporary files. The stored
-    fingerprint is that of the bytes actually read.
+    `htcat.fulltext`); a crash leaves only temporary files.
     """
     target = index_path(path)
     _remove_abandoned_builds(target)
@@ -181,9 +246,6 @@ def _rebuild(path: Path) -> None:
         leftover.unlink(missing_ok=True)
     words = WordsBuilder(side)
     try:
-        with open(path, "rb") as file:
-            stamp = fingerprint(os.fstat(file.fileno()))
-            entries = parse_image(file.read(), path)[ENTRIES_TABLE]
         with contextlib.closing(scratch_database(building)) as conn:
             conn.execute("BEGIN")
             for statement in _SCHEMA.split(";"):
@@ -191,7 +253,6 @@ def _rebuild(path: Path) -> None:
                     conn.execute(statement)
             _insert(conn, ((int(k), doc) for k, doc in entries.items()), words.put)
             conn.execute("COMMIT")
-            del entries
             words.finish()
             copy_words(conn, side)
             conn.executemany(
@@ -230,7 +291,7 @@ def open_index(path: Path) -> sqlite3.Connection | None:
         with contextlib.closing(_connect(path)) as conn:
             fresh = _stored_fingerprint(conn) == fingerprint(stat)
         if not fresh:
-            _rebuild(path)
+            _refresh(path)
         return _connect(path)
     except (sqlite3.Error, OSError):
         return None
