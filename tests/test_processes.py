@@ -321,3 +321,35 @@ def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(big_
     result = htcat_run("--db", big_db, "tag", "resource-2", "--add", "after")
     assert result.returncode == 0
     assert temp_files(big_db.parent) == [], "the next change removes what a killed writer left"
+
+
+def test_readers_and_a_writer_racing_after_an_outside_change_agree_with_the_file(big_db: Path):
+    """Right after a hand edit, four readers and a writer start at once on a stale index.
+
+    Each reader brings the index up to date or waits for the one that does;
+    all see the hand edit, the writer's tag lands, and the index ends in
+    agreement with the file.
+    """
+    indexed = {**os.environ, "HTCAT_INDEX_MIN_BYTES": "0"}
+    assert htcat_run("--db", big_db, "list", "--limit", "1", env=indexed).returncode == 0
+    big_db.write_text(big_db.read_text().replace("Resource 7", "Resource seven, edited by hand"))
+    commands = [["search", "seven edited"]] * 4 + [["tag", "resource-8", "--add", "raced"]]
+    running = [
+        subprocess.Popen(
+            [HTCAT, "--db", str(big_db), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=indexed,
+        )
+        for args in commands
+    ]
+    outputs = [process.communicate(timeout=TIMEOUT) for process in running]
+    assert [process.returncode for process in running] == [0] * 5, outputs
+    assert all("resource-7" in out and "1 of 1" in out for out, _ in outputs[:4]), outputs
+    found = htcat_run("--db", big_db, "list", "--tag", "raced", "--format", "json", env=indexed)
+    assert [e["id"] for e in json.loads(found.stdout)] == ["resource-8"]
+    from_file = htcat_run("--db", big_db, "search", "seven", "--format", "json")
+    through_index = htcat_run("--db", big_db, "search", "seven", "--format", "json", env=indexed)
+    assert json.loads(through_index.stdout) == json.loads(from_file.stdout) != []
