@@ -30,6 +30,7 @@ from htcat.links.client import (
     Timeouts,
     build_client,
     describe_failure,
+    host_key,
     host_of,
     open_following,
     retrying,
@@ -127,7 +128,7 @@ async def fetch_links(
                 on_result(result)
 
         await run_all(
-            range(len(todo)), lambda i: host_of(todo[i].url), fetch, settings.concurrency * 4
+            range(len(todo)), lambda i: host_key(todo[i].url), fetch, settings.concurrency * 4
         )
     return [found[i] for i in range(len(todo))]
 
