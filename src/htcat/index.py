@@ -1,9 +1,10 @@
 """A derived SQLite index beside a large catalog, so that selecting is fast at any size.
 
 The JSON file stays the one source of truth. The index records the file's
-fingerprint (size, modification time, inode) and is rebuilt from the file
-whenever that does not match — after a ``git pull`` or a hand edit; htcat's
-own writes update it in place. Deleting it is always safe, and any trouble
+fingerprint (size, modification time, inode) and is brought up to date from
+the file whenever that does not match — after a ``git pull`` or a hand edit,
+entry by entry, or afresh when much changed; htcat's own writes update it in
+place. Deleting it is always safe, and any trouble
 with it (a read-only folder, a damaged file) falls back to reading the JSON.
 Small catalogs never get one: reading them whole is faster than opening SQLite.
 """
