@@ -108,16 +108,22 @@ HOLD_LOCK = textwrap.dedent(
 """A program that holds a catalog's lock until its standard input closes."""
 
 
-@pytest.fixture
-def lock_held(seed_db: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process holds the catalog's lock until the test ends."""
+def hold_lock(catalog: Path) -> subprocess.Popen[str]:
+    """Start a process that holds the catalog's lock until its standard input closes."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(seed_db)],
+        [sys.executable, "-c", HOLD_LOCK, str(catalog)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    return holder
+
+
+@pytest.fixture
+def lock_held(seed_db: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holds the catalog's lock until the test ends."""
+    holder = hold_lock(seed_db)
     yield holder
     assert holder.stdin is not None
     holder.stdin.close()

@@ -27,6 +27,13 @@ def always_indexed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
 
 
+def build_files(db: Path, pid: int) -> list[Path]:
+    """The files a builder with this pid works in beside the index."""
+    return [
+        index_path(db).with_name(f"{index_path(db).name}.{pid}.{p}") for p in ("build", "words")
+    ]
+
+
 def titles(db: Path, **filters: object) -> list[str]:
     page = select_entries(db, Filters.build(**filters), Order(sort="title"))  # type: ignore[arg-type]
     return [e["title"] for e in page.entries]
@@ -58,10 +65,7 @@ def test_a_damaged_index_is_rebuilt_and_abandoned_builds_are_removed(db: Path):
     write_catalog(db, [{"title": "Médicaid outreach"}])
     titles(db)
     index_path(db).write_bytes(b"not a database at all" * 100)
-    abandoned = [
-        index_path(db).with_name(f"{index_path(db).name}.999999999.{part}")
-        for part in ("build", "words")
-    ]
+    abandoned = build_files(db, 999999999)
     for leftover in abandoned:
         leftover.write_bytes(b"half built")
     assert titles(db, query="medicaid") == ["Médicaid outreach"]
@@ -106,10 +110,7 @@ def test_the_full_text_builder_reports_its_failure(tmp_path: Path):
 
 def test_a_writer_leaves_a_running_index_build_alone(db: Path):
     write_catalog(db, [{"title": "Being indexed"}])
-    building = [
-        index_path(db).with_name(f"{index_path(db).name}.{os.getpid()}.{part}")
-        for part in ("build", "words")
-    ]
+    building = build_files(db, os.getpid())
     for file in building:
         file.write_bytes(b"in progress")
     with change_catalog(db) as catalog:  # removes the temp files of killed writers

@@ -9,11 +9,10 @@ import re
 import resource
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import HOLD_LOCK, HTCAT, OLD, entries_in, write_catalog
+from conftest import HTCAT, OLD, entries_in, hold_lock, write_catalog
 
 from htcat import store
 from htcat.errors import CatalogError, InputError, InvalidEntry
@@ -380,13 +379,7 @@ def test_reading_needs_no_lock(seed_db: Path, cli, lock_held):
 
 
 def test_lock_is_free_again_after_its_holder_is_killed(seed_db: Path, cli):
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(seed_db)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    holder = hold_lock(seed_db)
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait(timeout=10)
     result = cli("--lock-timeout", "2", "tag", "htla", "--add", "after-kill")

@@ -104,7 +104,6 @@ class WordsBuilder:
     def __init__(self, path: Path) -> None:
         import subprocess
 
-        self.path = path
         self._batches = 0
         command = [sys.executable, "-P", "-m", "htcat.fulltext", str(path)]
         self._process = subprocess.Popen(

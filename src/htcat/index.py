@@ -118,6 +118,33 @@ def _insert(
         conn.executemany("INSERT INTO tags VALUES (?,?)", tags)
 
 
+@contextlib.contextmanager
+def _updating(path: Path) -> Iterator[sqlite3.Connection]:
+    """The index, in a write transaction; rolled back unless `_reindex` commits it."""
+    with contextlib.closing(_connect(path)) as conn:
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+
+
+def _reindex(
+    conn: sqlite3.Connection,
+    stale: list[int],
+    entries: dict[str, Entry],
+    fresh: list[int],
+    stamp: str,
+) -> None:
+    """Drop the ``stale`` entries' rows, add the ``fresh`` ones', record the file's ``stamp``."""
+    _delete(conn, stale)
+    _insert(conn, ((doc_id, entries[str(doc_id)]) for doc_id in fresh))
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (stamp,))
+    conn.execute("COMMIT")
+
+
 def _delete(conn: sqlite3.Connection, doc_ids: list[int]) -> None:
     """Remove entries' rows; their words are unindexed with the text they were indexed with."""
     for doc_id in doc_ids:
@@ -205,12 +232,9 @@ def _catch_up(path: Path, stamp: str, entries: dict[str, Entry]) -> bool:
         return False
     limit = max(_CATCH_UP_ALWAYS, len(entries) // _CATCH_UP_SHARE)
     try:
-        with contextlib.closing(_connect(path)) as conn:
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("BEGIN IMMEDIATE")
+        with _updating(path) as conn:
             meta = _meta(conn)
             if meta.get("version") != INDEX_VERSION or meta.get("fingerprint") == stamp:
-                conn.execute("ROLLBACK")
                 return meta.get("version") == INDEX_VERSION  # caught up meanwhile by another
             stale: list[int] = []
             same: set[int] = set()
@@ -222,12 +246,8 @@ def _catch_up(path: Path, stamp: str, entries: dict[str, Entry]) -> bool:
                     stale.append(doc_id)
             changed = [int(key) for key in entries if int(key) not in same]
             if len(stale) > limit or len(changed) > limit:
-                conn.execute("ROLLBACK")
                 return False
-            _delete(conn, stale)
-            _insert(conn, ((doc_id, entries[str(doc_id)]) for doc_id in changed))
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (stamp,))
-            conn.execute("COMMIT")
+            _reindex(conn, stale, entries, changed, stamp)
             return True
     except sqlite3.Error:
         return False
@@ -321,26 +341,19 @@ def update_index(path: Path, before: str, image: Image, changed: set[int]) -> No
     """Carry htcat's own write into the index, if it was fresh before the write.
 
     Called under the catalog lock right after the file was replaced. An index
-    that was already stale stays stale and is rebuilt by the next reader.
+    that was already stale stays stale and is brought up to date by the next reader.
     """
     import sqlite3
 
     if not index_path(path).exists():
         return
-    with contextlib.suppress(sqlite3.Error, OSError), contextlib.closing(_connect(path)) as conn:
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("BEGIN IMMEDIATE")
+    with contextlib.suppress(sqlite3.Error, OSError), _updating(path) as conn:
         if _stored_fingerprint(conn) != before:
-            conn.execute("ROLLBACK")
             return
         ids = sorted(changed)
-        _delete(conn, ids)
         raw = image[ENTRIES_TABLE]
-        _insert(conn, ((d, raw[str(d)]) for d in ids if str(d) in raw))
-        conn.execute(
-            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (fingerprint(path.stat()),)
-        )
-        conn.execute("COMMIT")
+        kept = [d for d in ids if str(d) in raw]
+        _reindex(conn, ids, raw, kept, fingerprint(path.stat()))
 
 
 def _where(filters: Filters) -> tuple[str, list[Any]]:
