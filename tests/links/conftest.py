@@ -44,7 +44,7 @@ QUICK_TIMEOUTS = Timeouts(connect=1.0, read=1.0, total=5.0)
 QUICK_RETRIES = RetryPolicy(retries=2, backoff=0.05, backoff_max=0.2, max_retry_after=3.0)
 
 
-@pytest.fixture(params=["httpx", "aiohttp"])
+@pytest.fixture(params=["httpx", "streams"])
 def transport(request: pytest.FixtureRequest) -> Transport:
     """Both transports the client factory offers; behaviour must not depend on the choice."""
     return cast(Transport, request.param)

@@ -20,7 +20,7 @@ from .server import LinkServer, pdf_bytes
 
 LINKS = 200
 ROUNDS = 5
-TRANSPORTS: tuple[Transport, ...] = ("httpx", "aiohttp")
+TRANSPORTS: tuple[Transport, ...] = ("httpx", "streams")
 LIMITS = ((32, 4), (32, 32), (100, 100))
 """(concurrency, per_host): the defaults, then limits that leave the client the bottleneck."""
 

@@ -189,6 +189,7 @@ class Handler(BaseHTTPRequestHandler):
                 200, self.server.pdf[: len(self.server.pdf) // 2], "application/pdf"
             ),
             "/delayed.pdf": lambda: self._delayed(self.server.pdf, "application/pdf"),
+            "/cookie-gate": self._cookie_gate,
         }
         if path in fixed:
             return fixed[path]
@@ -245,6 +246,16 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, b"", "text/html")
         else:
             self._page()
+
+    def _cookie_gate(self) -> None:
+        """Sets a cookie and redirects to the page behind the gate, which wants it back."""
+        if "gate=open" in self.headers.get("Cookie", ""):
+            self._page()
+        elif "checked" in self.path:
+            self._redirect(302, "/cookie-gate")
+        else:
+            headers = {"Location": "/cookie-gate?checked", "Set-Cookie": "gate=open; Path=/"}
+            self._send(302, b"", "text/html", headers)
 
     def _flaky(self) -> None:
         if self.server.hit(self.path) == 1:

@@ -390,3 +390,29 @@ def test_the_proxy_variables_are_honoured(
 
     assert result.outcome == "ok"
     assert [r.method for r in server.requests if r.path == url] == ["HEAD"]
+
+
+def test_a_cookie_set_along_a_redirect_chain_is_sent_back_on_it(
+    server: LinkServer, settings: CheckSettings, transport: Transport
+) -> None:
+    result = check_one(server.url("/cookie-gate"), "page", with_transport(settings, transport))
+
+    assert (result.outcome, result.redirects) == (
+        "ok",
+        ((302, server.url("/cookie-gate?checked")),),
+    )
+
+
+def test_no_cookie_is_carried_from_one_link_to_the_next(
+    server: LinkServer, settings: CheckSettings, transport: Transport
+) -> None:
+    """One server's cookie is not sent with another link's request, even to the same host."""
+    after = f"/page?after-the-gate-{token()}"
+    targets = [LinkTarget("e1", server.url("/cookie-gate"), "page")]
+    targets.append(LinkTarget("e2", server.url(after), "page"))
+    one_at_a_time = dataclasses.replace(settings, concurrency=1, transport=transport)
+
+    results = run_checks(targets, one_at_a_time)
+
+    assert [r.outcome for r in results] == ["ok", "ok"]
+    assert [r.headers.get("cookie") for r in server.requests if r.path == after] == [None]

@@ -137,7 +137,7 @@ def test_a_dns_failure_is_broken_and_named() -> None:
     assert failure.retryable
 
 
-def test_a_refused_connection_the_aiohttp_transport_calls_a_timeout_is_broken() -> None:
+def test_a_refused_connection_a_transport_calls_a_timeout_is_broken() -> None:
     try:
         try:
             raise ConnectionRefusedError(111, "Connect call failed")

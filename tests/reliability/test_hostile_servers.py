@@ -3,7 +3,7 @@ with the right outcome, and writes nothing outside the archive folder.
 
 Each case runs the installed ``htcat`` on one link of the local test server
 (tests/links/server.py) and measures the process's peak RSS with wait4.
-The library's httpx transport (the CLI uses aiohttp) gets the same routes.
+httpx's own transport (used behind a proxy) gets the same routes through the library.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Both read the catalog without its lock, do the network work, then merge what
 they found under the lock, so edits made meanwhile are kept. Ctrl-C or
 SIGTERM stops the run; the results gathered so far are saved and reported,
-and the exit status is 130. httpx, aiohttp and pypdf load only here.
+and the exit status is 130. httpx and pypdf load only here.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import httpx
 
 from htcat.links.results import Hop
 
-Transport = Literal["httpx", "aiohttp"]
+Transport = Literal["httpx", "streams"]
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -80,9 +80,10 @@ class NetworkSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_redirects: int = 10
     user_agent: str = field(default_factory=default_user_agent)
-    transport: Transport = "aiohttp"
-    """aiohttp's pool measured faster than httpx's own once more than a few requests
-    are in flight (httpx issue 3215); see tests/links/measure_transport.py."""
+    transport: Transport = "streams"
+    """htcat's own transport (htcat.links.transport) measured faster than httpx's pool
+    once more than a few requests are in flight (httpx issue 3215); see
+    tests/links/measure_transport.py and docs/performance.md."""
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "per_host"):
@@ -93,14 +94,24 @@ class NetworkSettings:
 
 
 def build_client(settings: NetworkSettings) -> httpx.AsyncClient:
-    """The one client a run uses, sized so that the pool never makes a request wait."""
+    """The one client a run uses, sized so that the pool never makes a request wait.
+
+    Behind a proxy (``HTTPS_PROXY``, ``NO_PROXY``...), httpx's own transport,
+    which speaks to proxies; otherwise the one ``settings.transport`` names.
+    """
+    import urllib.request
+
     t = settings.timeouts
     timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect)
     limits = httpx.Limits(
         max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
     )
-    transport = _aiohttp_transport(settings) if settings.transport == "aiohttp" else None
-    return httpx.AsyncClient(
+    transport = None
+    if settings.transport == "streams" and not urllib.request.getproxies():
+        from htcat.links.transport import StreamsTransport
+
+        transport = StreamsTransport()
+    return _LinkClient(
         transport=transport,
         limits=limits,
         timeout=timeout,
@@ -109,33 +120,32 @@ def build_client(settings: NetworkSettings) -> httpx.AsyncClient:
     )
 
 
-def _aiohttp_transport(settings: NetworkSettings) -> httpx.AsyncBaseTransport:
-    """httpx's interface over aiohttp's connection pool, which keeps up under concurrency.
+class _NoCookies(httpx.Cookies):
+    """A jar that keeps nothing: each link's redirect chain keeps its own (`open_following`)."""
 
-    The session is built here rather than by httpx-aiohttp so that it honours
-    the proxy variables (``HTTPS_PROXY``, ``NO_PROXY``) as httpx does and trusts
-    the same certificates.
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Nothing kept, and nothing spent: httpx's jar parses every response for cookies."""
 
-    aiohttp's ``trust_env`` costs two trips through a thread pool on every
-    request (a ``.netrc`` lookup and a proxy lookup); it is turned on only when
-    a proxy variable is set, which made a 1,000-link check about a second
-    faster on a busy machine. The certificates are loaded once, for both the
-    session and the transport (which otherwise loads its own copy, unused).
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        """Nothing to send."""
+
+
+class _LinkClient(httpx.AsyncClient):
+    """httpx's client, with no cookies carried from one link to another.
+
+    A cookie one link's server sets is no business of the next link's request;
+    a run of 10,000 links would also keep every cookie it was given.
     """
-    import urllib.request
 
-    import aiohttp
-    from httpx_aiohttp import AiohttpTransport
+    _jar = _NoCookies()
 
-    certificates = httpx.create_ssl_context()
-    proxied = bool(urllib.request.getproxies())
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._jar
 
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=settings.concurrency, ssl=certificates)
-        return aiohttp.ClientSession(connector=connector, trust_env=proxied)
-
-    transport: httpx.AsyncBaseTransport = AiohttpTransport(verify=certificates, client=session)
-    return transport
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        raise TypeError("a link client keeps no cookies")
 
 
 class Limiter:
@@ -240,19 +250,27 @@ async def open_following(
 ) -> AsyncIterator[Followed]:
     """Send ``method`` to ``url`` and follow redirects by hand, recording each hop.
 
+    Cookies set along the way are sent on the later hops of this chain only.
+
     Raises RedirectRefused for a loop, a chain longer than ``max_redirects``,
     or a redirect to anything but http(s) (``file:``, ``ftp:``...).
     """
     hops: list[Hop] = []
     seen = {str(url)}
     current: str | httpx.URL = url
+    cookies: httpx.Cookies | None = None
     while True:
-        response = await client.send(
-            client.build_request(method, current, headers=headers), stream=True
-        )
+        request = client.build_request(method, current, headers=headers)
+        if cookies:
+            cookies.set_cookie_header(request)
+        response = await client.send(request, stream=True)
         if not response.has_redirect_location:
             break
         await response.aclose()
+        if "set-cookie" in response.headers:
+            # A server that sets a cookie and redirects may expect it back.
+            cookies = cookies or httpx.Cookies()
+            cookies.extract_cookies(response)
         location = response.headers["location"]
         try:
             joined = response.url.join(location)
@@ -312,9 +330,9 @@ def describe_failure(exc: Exception, timeouts: Timeouts) -> NetworkFailure:
 
     Timeouts and transport errors (refused, reset, DNS, TLS) are worth
     retrying; anything else a malformed answer raised is reported, not retried.
-    The exception's causes are searched first, because the aiohttp transport
-    reports a refused connection or a failed DNS lookup as a connect *timeout*
-    and only the underlying OSError tells the truth.
+    The exception's causes are searched first: a transport may report a refused
+    connection or a failed DNS lookup as a connect *timeout*, or a TLS failure
+    as a plain connect error, and only the underlying OSError tells the truth.
     """
     retryable = isinstance(exc, httpx.TransportError)
     for cause in _causes(exc):
