@@ -239,8 +239,12 @@ class Catalog:
 
     def get(self, prefix: str) -> Entry:
         """A copy of the entry whose id is or begins with ``prefix``, free to change."""
-        ident = self.resolve(prefix)
-        return copy.deepcopy(self.image[ENTRIES_TABLE][str(self._ids()[ident])])
+        return copy.deepcopy(self.stored(self.resolve(prefix)))
+
+    def stored(self, ident: str) -> Entry:
+        """The stored entry with this full id itself, not a copy: never change it."""
+        entry: Entry = self.image[ENTRIES_TABLE][str(self._ids()[ident])]
+        return entry
 
     def add_many(
         self, raws: Iterable[Entry], *, keep_stamps: bool = False, validated: bool = False

@@ -116,7 +116,7 @@ def save_results(
         for entry_id, found in wanted.items():
             if entry_id not in present:
                 continue
-            entry = catalog.get(entry_id)
+            entry = catalog.stored(entry_id)
             links = []
             moved = False
             for link in entry.get("links", ()):
