@@ -97,10 +97,9 @@ def cli(db: Path) -> RunCli:
 
 HOLD_LOCK = textwrap.dedent(
     """
-    import sys
-    from filelock import FileLock
-    lock = FileLock(sys.argv[1] + ".lock")
-    lock.acquire()
+    import fcntl, sys
+    lock = open(sys.argv[1] + ".lock", "a")
+    fcntl.flock(lock, fcntl.LOCK_EX)
     print("locked", flush=True)
     sys.stdin.read()
     """

@@ -29,6 +29,8 @@ META_TABLE = "_meta"
 ENTRIES_TABLE = "entries"
 DEFAULT_PATH = Path("data/catalog.json")
 DEFAULT_LOCK_TIMEOUT = 10.0
+LOCK_POLL = 0.05
+"""Seconds between tries for a catalog lock another process holds."""
 _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
 Image = dict[str, dict[str, Any]]
@@ -355,23 +357,34 @@ def _checked_before(path: Path, stat: os.stat_result) -> bool:
 def catalog_lock(path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the exclusive lock that serializes every change to the catalog at ``path``.
 
-    The OS releases it when its holder dies, so a killed process leaves no stale lock.
+    An flock on ``PATH.lock``: the OS releases it when its holder dies, so a
+    killed process leaves no stale lock. (The filelock package did the same
+    in 35 ms of imports per write; htcat needs its POSIX case only.)
     """
-    from filelock import FileLock, Timeout
+    import fcntl
+    import time
 
-    lock = FileLock(f"{path}.lock", timeout=timeout)
     try:
-        lock.acquire()
-    except Timeout:
-        raise CatalogError(
-            f"catalog {path} is locked by another htcat; gave up after {timeout:g} s"
-        ) from None
+        fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise CatalogError(f"cannot lock catalog {path}: {exc.strerror}") from exc
     try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CatalogError(
+                        f"catalog {path} is locked by another htcat; gave up after {timeout:g} s"
+                    ) from None
+                time.sleep(LOCK_POLL)
+            except OSError as exc:
+                raise CatalogError(f"cannot lock catalog {path}: {exc.strerror}") from exc
         yield
     finally:
-        lock.release()
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -16,10 +16,9 @@ from links.server import LinkServer
 from .harness import entries_of, make_catalog, run, synthetic_entries, temp_files
 
 HOLD_LOCK = """
-import sys, time
-from filelock import FileLock
-lock = FileLock(sys.argv[1])
-lock.acquire()
+import fcntl, sys, time
+lock = open(sys.argv[1], "a")
+fcntl.flock(lock, fcntl.LOCK_EX)
 print("held", flush=True)
 time.sleep(float(sys.argv[2]))
 """
