@@ -148,7 +148,11 @@ def __getattr__(name: str) -> Any:
 def main() -> None:
     """The console script: run the app, and leave quietly when the reader goes away."""
     try:
-        build_app(command_named(sys.argv[1:]))()
+        app = build_app(command_named(sys.argv[1:]))
+        # What start-up made (modules, the app) lives as long as the process:
+        # the garbage collector need not walk it again each time it runs.
+        gc.freeze()
+        app()
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(141)
