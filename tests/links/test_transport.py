@@ -168,6 +168,32 @@ def test_a_kept_alive_connection_the_server_dropped_is_replaced_for_a_get() -> N
     run(scenario)
 
 
+def test_past_max_idle_the_oldest_idle_connection_is_closed() -> None:
+    """A run over thousands of hosts keeps a bounded number of sockets open."""
+
+    async def scenario() -> None:
+        ended = asyncio.Event()
+
+        async def first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await answering(OK)(reader, writer)
+            ended.set()
+
+        async with (
+            scripted(first) as one,
+            scripted(answering(OK)) as two,
+            scripted(answering(OK)) as three,
+            client(StreamsTransport(max_idle=2)) as http,
+        ):
+            for server in (one, two, three):
+                await http.get(server.url)
+            await asyncio.wait_for(ended.wait(), 5)
+            for server in (two, three, one):
+                await http.get(server.url)
+            assert (one.connections, two.connections, three.connections) == (2, 1, 1)
+
+    run(scenario)
+
+
 def test_closing_the_transport_closes_its_idle_connections() -> None:
     async def scenario() -> None:
         ended = asyncio.Event()

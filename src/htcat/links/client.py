@@ -110,7 +110,7 @@ def build_client(settings: NetworkSettings) -> httpx.AsyncClient:
     if settings.transport == "streams" and not urllib.request.getproxies():
         from htcat.links.transport import StreamsTransport
 
-        transport = StreamsTransport()
+        transport = StreamsTransport(max_idle=settings.concurrency)
     return _LinkClient(
         transport=transport,
         limits=limits,

@@ -6,7 +6,8 @@ aiohttp under httpx keeps up but costs a quarter of a second to import and
 about a millisecond of CPU per request. This transport does only what a
 check needs: one pool of kept-alive connections per origin, opened by asyncio
 and framed by h11 (the parser httpx's own transport uses), with no lock,
-queue or limit of its own: the caller's `Limiter` bounds what is in flight.
+queue or limit on requests of its own: the caller's `Limiter` bounds what is
+in flight. Only the idle connections kept are capped.
 Figures in docs/performance.md.
 
 It speaks HTTP/1.1 only and goes straight to the origin; `build_client` uses
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -133,9 +135,13 @@ class _Body(httpx.AsyncByteStream):
 class StreamsTransport(httpx.AsyncBaseTransport):
     """Kept-alive HTTP/1.1 connections per origin; see the module docstring."""
 
-    def __init__(self, verify: ssl.SSLContext | None = None) -> None:
+    def __init__(self, verify: ssl.SSLContext | None = None, max_idle: int = 32) -> None:
         self._verify = verify
+        self._max_idle = max_idle
+        """Idle connections kept at most, over all origins: a run over thousands of
+        hosts must not keep a socket open to each (the oldest idle one is closed)."""
         self._idle: dict[Origin, list[_Connection]] = {}
+        self._idle_order: OrderedDict[_Connection, Origin] = OrderedDict()
         self._closed = False
 
     def _tls(self) -> ssl.SSLContext:
@@ -175,7 +181,7 @@ class StreamsTransport(httpx.AsyncBaseTransport):
             state = connection.state
             if state.our_state is h11.DONE and state.their_state is h11.DONE and not self._closed:
                 state.start_next_cycle()
-                self._idle.setdefault(origin, []).append(connection)
+                self._keep(origin, connection)
             else:
                 connection.close()
 
@@ -187,15 +193,32 @@ class StreamsTransport(httpx.AsyncBaseTransport):
             extensions={"http_version": version, "reason_phrase": event.reason},
         )
 
+    def _keep(self, origin: Origin, connection: _Connection) -> None:
+        """Keep an idle connection for the next request to ``origin``, within ``max_idle``."""
+        self._idle.setdefault(origin, []).append(connection)
+        self._idle_order[connection] = origin
+        while len(self._idle_order) > self._max_idle:
+            oldest, its_origin = self._idle_order.popitem(last=False)
+            self._forget(its_origin, oldest)
+            oldest.close()
+
     def _kept(self, origin: Origin) -> _Connection | None:
         """An idle connection to ``origin`` that the server has not closed, if any."""
         idle = self._idle.get(origin)
         while idle:
-            connection = idle.pop()
+            connection = idle[-1]
+            self._forget(origin, connection)
+            del self._idle_order[connection]
             if connection.alive():
                 return connection
             connection.close()
         return None
+
+    def _forget(self, origin: Origin, connection: _Connection) -> None:
+        idle = self._idle[origin]
+        idle.remove(connection)
+        if not idle:
+            del self._idle[origin]
 
     async def _connect(self, url: httpx.URL, origin: Origin, timeout: float | None) -> _Connection:
         tls = self._tls() if url.scheme == "https" else None
@@ -237,10 +260,10 @@ class StreamsTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         self._closed = True
-        for idle in self._idle.values():
-            for connection in idle:
-                connection.close()
+        for connection in self._idle_order:
+            connection.close()
         self._idle.clear()
+        self._idle_order.clear()
 
 
 def _default_port(scheme: str) -> int:
