@@ -309,9 +309,7 @@ def open_index(path: Path) -> sqlite3.Connection | None:
     import sqlite3
 
     try:
-        with contextlib.closing(_connect(path)) as conn:
-            fresh = _stored_fingerprint(conn) == fingerprint(stat)
-        if not fresh:
+        if not _holds(path, stat):
             _refresh(path)
         return _connect(path)
     except (sqlite3.Error, OSError):
@@ -331,10 +329,15 @@ def vouches_for(path: Path, stat: os.stat_result) -> bool:
     import sqlite3
 
     try:
-        with contextlib.closing(_connect(path)) as conn:
-            return _stored_fingerprint(conn) == fingerprint(stat)
+        return _holds(path, stat)
     except sqlite3.Error:
         return False
+
+
+def _holds(path: Path, stat: os.stat_result) -> bool:
+    """Whether the index holds the very file ``stat`` describes (opening creates it empty)."""
+    with contextlib.closing(_connect(path)) as conn:
+        return _stored_fingerprint(conn) == fingerprint(stat)
 
 
 def update_index(path: Path, before: str, image: Image, changed: set[int]) -> None:

@@ -342,15 +342,15 @@ def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
 
 def read_catalog(path: Path) -> Catalog:
     """The catalog at ``path``, for reading. Needs no lock: writes are atomic renames."""
-    raw, stat = _read_bytes(path)
-    return Catalog(path, parse_image(raw, path, checked=_checked_before(path, stat)))
+    return _catalog_of(path, *_read_bytes(path))
 
 
-def _checked_before(path: Path, stat: os.stat_result) -> bool:
-    """Whether these very bytes were read and checked before: a fresh index says so."""
+def _catalog_of(path: Path, raw: bytes, stat: os.stat_result) -> Catalog:
+    """The catalog in ``raw``, each entry's shape checked unless a fresh index vouches
+    for these very bytes (it checked them when it took them in)."""
     from htcat.index import vouches_for
 
-    return vouches_for(path, stat)
+    return Catalog(path, parse_image(raw, path, checked=vouches_for(path, stat)))
 
 
 @contextlib.contextmanager
@@ -397,7 +397,7 @@ def change_catalog(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> It
     with catalog_lock(path, lock_timeout):
         remove_stale_temp_files(path)
         raw, before = _read_bytes(path)
-        catalog = Catalog(path, parse_image(raw, path, checked=_checked_before(path, before)))
+        catalog = _catalog_of(path, raw, before)
         del raw
         yield catalog
         if catalog.changed:

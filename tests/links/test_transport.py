@@ -37,6 +37,8 @@ class Scripted:
         self.handler = handler
         self.connections = 0
         self.url = ""
+        self.ended = asyncio.Event()
+        """Set when a connection's handler has returned: the client closed it, say."""
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -46,6 +48,7 @@ class Scripted:
             pass
         finally:
             writer.close()
+            self.ended.set()
 
 
 @contextlib.asynccontextmanager
@@ -172,21 +175,15 @@ def test_past_max_idle_the_oldest_idle_connection_is_closed() -> None:
     """A run over thousands of hosts keeps a bounded number of sockets open."""
 
     async def scenario() -> None:
-        ended = asyncio.Event()
-
-        async def first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await answering(OK)(reader, writer)
-            ended.set()
-
         async with (
-            scripted(first) as one,
+            scripted(answering(OK)) as one,
             scripted(answering(OK)) as two,
             scripted(answering(OK)) as three,
             client(StreamsTransport(max_idle=2)) as http,
         ):
             for server in (one, two, three):
                 await http.get(server.url)
-            await asyncio.wait_for(ended.wait(), 5)
+            await asyncio.wait_for(one.ended.wait(), 5)
             for server in (two, three, one):
                 await http.get(server.url)
             assert (one.connections, two.connections, three.connections) == (2, 1, 1)
@@ -196,17 +193,11 @@ def test_past_max_idle_the_oldest_idle_connection_is_closed() -> None:
 
 def test_closing_the_transport_closes_its_idle_connections() -> None:
     async def scenario() -> None:
-        ended = asyncio.Event()
-
-        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await answering(OK)(reader, writer)
-            ended.set()
-
-        async with scripted(handle) as server:
+        async with scripted(answering(OK)) as server:
             transport = StreamsTransport()
             async with client(transport) as http:
                 await http.get(server.url)
-            await asyncio.wait_for(ended.wait(), 5)
+            await asyncio.wait_for(server.ended.wait(), 5)
             with pytest.raises(RuntimeError):
                 await transport.handle_async_request(httpx.Request("GET", server.url))
 

@@ -159,23 +159,20 @@ class StreamsTransport(httpx.AsyncBaseTransport):
         body = await request.aread()
         head = h11.Request(method=request.method, target=url.raw_path, headers=request.headers.raw)
         reused = self._kept(origin)
-        connection = reused or await self._connect(url, origin, timeouts.get("connect"))
-        try:
-            event = await self._exchange(connection, head, body, timeouts)
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
-            connection.close()
-            if reused is None or request.method not in IDEMPOTENT:
-                raise
-            # The server closed a kept-alive connection as we sent: once more, on a new one.
-            connection = await self._connect(url, origin, timeouts.get("connect"))
+        while True:
+            connection = reused or await self._connect(url, origin, timeouts.get("connect"))
             try:
                 event = await self._exchange(connection, head, body, timeouts)
+                break
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+                connection.close()
+                if reused is None or request.method not in IDEMPOTENT:
+                    raise
+                # The server closed a kept-alive connection as we sent: once more, on a new one.
+                reused = None
             except BaseException:
                 connection.close()
                 raise
-        except BaseException:
-            connection.close()
-            raise
 
         def release() -> None:
             state = connection.state
