@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 import uuid
@@ -10,7 +11,7 @@ import pytest
 
 from htcat import __version__
 from htcat.links.check import CheckSettings, run_checks
-from htcat.links.client import RetryPolicy, Timeouts, Transport
+from htcat.links.client import Limiter, RetryPolicy, Timeouts, Transport
 from htcat.links.results import CheckResult, LinkTarget
 
 from .server import BIG_BYTES, LinkServer
@@ -365,6 +366,21 @@ def test_requests_in_flight_never_exceed_the_global_and_per_host_limits(
 
     assert {r.outcome for r in results} == {"ok"}
     assert server.peak(route) == peak
+
+
+def test_a_link_cancelled_while_waiting_for_a_global_slot_gives_its_host_slot_back() -> None:
+    async def scenario() -> None:
+        limiter = Limiter(concurrency=1, per_host=1)
+        async with limiter.slot("a.example:80"):
+            waiting = asyncio.create_task(limiter.slot("b.example:80").__aenter__())
+            await asyncio.sleep(0.01)  # b holds its host's slot and waits for the global one
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+        async with asyncio.timeout(2), limiter.slot("b.example:80"):
+            pass
+
+    asyncio.run(scenario())
 
 
 def test_a_big_pdf_is_checked_from_its_first_bytes_and_sized_from_its_headers(

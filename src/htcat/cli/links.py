@@ -327,7 +327,7 @@ def _finish(
         lock_timeout=max(state.lock_timeout, MERGE_LOCK_WAIT),
     )
     previous = {(c.entry_id, c.url, c.kind): c.previous for c in chosen}
-    rows = [
+    shown = [
         {
             "entry_id": r.entry_id,
             "url": r.url,
@@ -335,8 +335,8 @@ def _finish(
             **merge_check(previous.get((r.entry_id, r.url, r.kind)), r),
         }
         for r in per_link
+        if all_ or r.outcome != "ok"
     ]
-    shown = rows if all_ else [row for row in rows if row["outcome"] != "ok"]
     _write_report(shown, format_, output)
     info(_summary(per_link, len(chosen), interrupted))
     if saved.skipped:

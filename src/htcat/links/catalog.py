@@ -85,11 +85,12 @@ def unique_targets(chosen: Iterable[ChosenLink]) -> list[LinkTarget]:
 def spread(results: Iterable[R], chosen: Sequence[ChosenLink]) -> list[R]:
     """Each result copied to every chosen link with its URL and kind, in ``chosen`` order."""
     by_key = {(r.url, r.kind): r for r in results}
-    return [
-        dataclasses.replace(by_key[link.key], entry_id=link.entry_id)
-        for link in chosen
-        if link.key in by_key
-    ]
+    return [_for_entry(by_key[link.key], link.entry_id) for link in chosen if link.key in by_key]
+
+
+def _for_entry(result: R, entry_id: str) -> R:
+    """``result`` as the result of ``entry_id``'s link (the same object when it already is)."""
+    return result if result.entry_id == entry_id else dataclasses.replace(result, entry_id=entry_id)
 
 
 def save_results(

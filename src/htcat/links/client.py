@@ -160,13 +160,38 @@ class Limiter:
         self._per_host = per_host
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
+    def slot(self, host: str) -> _Slot:
+        """``async with limiter.slot(host):`` holds a slot of ``host`` and a global one."""
         semaphore = self._hosts.get(host)
         if semaphore is None:
             semaphore = self._hosts[host] = asyncio.Semaphore(self._per_host)
-        async with semaphore, self._global:
-            yield
+        return _Slot(semaphore, self._global)
+
+
+class _Slot:
+    """A host's slot and a global one, taken in that order and given back.
+
+    A plain class rather than an ``asynccontextmanager``: one is taken per
+    request, and the generator machinery cost more than the semaphores.
+    """
+
+    __slots__ = ("_global", "_host")
+
+    def __init__(self, host: asyncio.Semaphore, global_: asyncio.Semaphore) -> None:
+        self._host = host
+        self._global = global_
+
+    async def __aenter__(self) -> None:
+        await self._host.acquire()
+        try:
+            await self._global.acquire()
+        except BaseException:
+            self._host.release()
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._global.release()
+        self._host.release()
 
 
 @dataclass(frozen=True, slots=True)
