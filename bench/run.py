@@ -523,10 +523,15 @@ class Bench:
                 page,
             ],
         }
-        names = ["htcat", *(n for n in peer_args if self.peer(n))]
+        urls = self.work / "links" / "check-urls.txt"
+        urls.write_text("\n".join(link_urls(ports, LINKS, LINK_PORTS)) + "\n")
+        names = ["htcat", "floor", *(n for n in peer_args if self.peer(n))]
         watches = {n: self.server_watch(ports[0]) for n in names}
-        jobs = [Job(self.on(catalog, *check), watches["htcat"][0], watches["htcat"][1])]
-        for peer in names[1:]:
+        jobs = [
+            Job(self.on(catalog, *check), *watches["htcat"][:2]),
+            Job(self.script("links", str(urls), str(LINK_CONCURRENCY)), *watches["floor"][:2]),
+        ]
+        for peer in names[2:]:
             argv = [str(self.peer(peer)), *peer_args[peer]]
             reset, record, _ = watches[peer]
             jobs.append(Job(Command(argv, env=self.env | private), reset, record))
@@ -534,6 +539,14 @@ class Bench:
         row.htcat, row.reference = found[0], ideal(LINKS * LINK_DELAY / LINK_CONCURRENCY)
         if row.htcat and row.ratio is not None:
             row.checks.append(Check(f"≤ {LINK_RATIO:g}x", row.ratio <= LINK_RATIO))
+        floor = self.row(f"{name}, beside the floor", "links", "reference.py links (info)")
+        floor.htcat, floor.reference, floor.note = row.htcat, found[1], row.note
+        if found[1] is not None:
+            ratio = found[1].seconds / (LINKS * LINK_DELAY / LINK_CONCURRENCY)
+            self.notes.append(
+                f"the floor (Python, htcat's stack imported, a bare asyncio client) took "
+                f"{ratio:.2f}x the ideal for the {LINKS:,} links"
+            )
         for peer_name, watch in watches.items():
             if watch[2]:
                 most = max(int(s["most_in_flight"]) for s in watch[2])
