@@ -147,19 +147,18 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """The console script: run the app, and leave quietly when the reader goes away."""
+    # No cycle collection while htcat works on data: see htcat.cli.collector.
+    gc.disable()
     try:
         app = build_app(command_named(sys.argv[1:]))
-        # What start-up made (modules, the app) lives as long as the process:
-        # the garbage collector need not walk it again each time it runs.
-        gc.freeze()
         app()
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(141)
     finally:
         # The process is about to end and the OS takes its memory back: spare
-        # the interpreter's last garbage collections over every loaded module,
-        # 40-60 ms of each command here (see docs/performance.md).
+        # the interpreter's last garbage collections (they run even with the
+        # collector off) a walk over every loaded module and the catalog.
         gc.freeze()
 
 

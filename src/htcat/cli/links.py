@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import orjson
 import typer
 
+from htcat.cli.collector import collecting
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, table, warn
 from htcat.cli.state import State, state_of
@@ -296,7 +297,8 @@ def _run(
 
     interrupted = False
     try:
-        asyncio.run(main())
+        with collecting():
+            asyncio.run(main())
     except (KeyboardInterrupt, asyncio.CancelledError):
         interrupted = True
     finally:
