@@ -186,6 +186,14 @@ def test_a_file_that_is_not_a_catalog_is_refused_and_kept(db: Path, cli, content
     assert db.read_text() == content
 
 
+def nested(levels: int) -> list[object]:
+    """Lists inside lists, ``levels`` deep: ``[[[]]]`` is 3."""
+    value: list[object] = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
@@ -200,6 +208,11 @@ def test_a_file_that_is_not_a_catalog_is_refused_and_kept(db: Path, cli, content
         ({"id": "a", "title": "T", "people": [{"name": "A", "role": 1}]}, "role and affiliation"),
         ({"id": "a", "title": "T", "links": ["https://e.org"]}, "entry 'a': links must be obj"),
         ({"id": "a", "title": "T", "links": [{"url": "https://e.org", "check": 1}]}, "check"),
+        ({"id": "a", "title": "T", "extra": nested(300)}, "entry 'a': extra is nested more than"),
+        (
+            {"id": "a", "title": "T", "links": [{"url": "https://e.org", "x": nested(150)}]},
+            "entry 'a': links is nested more than 100 levels deep",
+        ),
     ],
 )
 @pytest.mark.parametrize("args", [["list"], ["show", "a"], ["tag", "--all", "--add", "x"]])
@@ -211,6 +224,30 @@ def test_an_entry_of_the_wrong_shape_is_refused_and_kept(db: Path, cli, entry, p
     assert result.exit_code == 3
     assert f"catalog {db}: " in result.stderr and problem in result.stderr
     assert db.read_bytes() == before
+
+
+def test_an_entry_too_deep_to_write_is_refused_before_the_index_is_built(
+    db: Path, cli, monkeypatch: pytest.MonkeyPatch
+):
+    """JSON writers stop at a depth reading accepts: without the check, every read
+    of an indexed catalog died in a traceback building the index."""
+    monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+    deep = {"id": "deep", "title": "Deep", "extra": nested(300)}
+    db.write_text(json.dumps({"entries": {"1": deep, "2": {"id": "b", "title": "B"}}}))
+    result = cli("list")
+    assert result.exit_code == 3
+    assert "entry 'deep': extra is nested more than 100 levels deep" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_entry_as_deep_as_htcat_accepts_is_read_changed_and_indexed(
+    db: Path, cli, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+    db.write_text(json.dumps({"entries": {"1": {"id": "a", "title": "A", "extra": nested(100)}}}))
+    assert cli("list", "--format", "ids").stdout == "a\n"
+    assert cli("tag", "a", "--add", "x").exit_code == 0
+    assert entries_in(db)["a"]["extra"] == nested(100)
 
 
 def test_entries_without_the_optional_fields_are_read_and_changed(db: Path, cli):

@@ -285,7 +285,32 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "links: check must be an object"
         if type(check.get("outcome") or "") is not str:
             return "links: a check's outcome must be text"
+    if _containers_deeper(doc, MAX_NESTING):
+        deep = too_deep(doc)
+        if deep:
+            # JSON writers give up at a depth reading accepts: such an entry could
+            # be read but never written, exported or indexed.
+            return f"{deep[0]} is nested more than {MAX_NESTING} levels deep"
     return None
+
+
+def _containers_deeper(value: Any, limit: int) -> bool:
+    """Whether ``value`` holds a chain of more than ``limit`` lists and objects.
+
+    A walk over containers only, fast enough to run on every entry read; it
+    holds whenever `too_deep` finds a field, which names it.
+    """
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if type(item) is dict else item)
+            if type(child) is dict or type(child) is list
+        ]
+        if not level:
+            return False
+    return True
 
 
 class _Checker:
@@ -405,6 +430,15 @@ def _nested_deeper(value: object, limit: int) -> bool:
     return True
 
 
+def too_deep(raw: Mapping[str, Any]) -> list[str]:
+    """The fields of ``raw`` holding lists or objects more than MAX_NESTING levels deep."""
+    return [
+        key
+        for key, value in raw.items()
+        if isinstance(value, dict | list) and _nested_deeper(value, MAX_NESTING)
+    ]
+
+
 def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     """The entry ``raw`` describes, normalized; raises `InvalidEntry` naming every problem.
 
@@ -412,15 +446,11 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     them is the store's job. Unknown fields are kept as they are.
     """
     c = _Checker()
-    too_deep = [
-        key
-        for key, value in raw.items()
-        if isinstance(value, dict | list) and _nested_deeper(value, MAX_NESTING)
-    ]
-    for key in too_deep:
+    deep = too_deep(raw)
+    for key in deep:
         c.fail(key, type(raw[key]).__name__, f"is nested more than {MAX_NESTING} levels deep")
-    if too_deep:
-        raw = {key: value for key, value in raw.items() if key not in too_deep}
+    if deep:
+        raw = {key: value for key, value in raw.items() if key not in deep}
     entry: Entry = dict(raw)
     if raw.get("id") not in (None, ""):
         ident = raw["id"]
