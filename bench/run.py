@@ -505,7 +505,11 @@ class Bench:
 
     def check_links(self, ports: list[int]) -> None:
         catalog = self.work / "links" / "check.json"
-        link_catalog(self.htcat, link_urls(ports, LINKS, LINK_PORTS), 4, catalog, log)
+        urls = link_urls(ports, LINKS, LINK_PORTS)
+        link_catalog(self.htcat, urls, 4, catalog, log)
+        url_file = self.work / "links" / "check-urls.txt"
+        url_file.write_text("\n".join(urls) + "\n")
+        pace = ideal(LINKS * LINK_DELAY / LINK_CONCURRENCY)
         name = f"check {LINKS:,} PDF links, concurrency {LINK_CONCURRENCY}"
         row = self.row(name, "links", f"ideal: {LINKS:,} x {LINK_DELAY} s / {LINK_CONCURRENCY}")
         check = ["check", "--concurrency", str(LINK_CONCURRENCY)]
@@ -526,20 +530,18 @@ class Bench:
                 page,
             ],
         }
-        urls = self.work / "links" / "check-urls.txt"
-        urls.write_text("\n".join(link_urls(ports, LINKS, LINK_PORTS)) + "\n")
         names = ["htcat", "floor", *(n for n in peer_args if self.peer(n))]
         watches = {n: self.server_watch(ports[0]) for n in names}
         jobs = [
             Job(self.on(catalog, *check), *watches["htcat"][:2]),
-            Job(self.script("links", str(urls), str(LINK_CONCURRENCY)), *watches["floor"][:2]),
+            Job(self.script("links", str(url_file), str(LINK_CONCURRENCY)), *watches["floor"][:2]),
         ]
         for peer in names[2:]:
             argv = [str(self.peer(peer)), *peer_args[peer]]
             reset, record, _ = watches[peer]
             jobs.append(Job(Command(argv, env=self.env | private), reset, record))
         found = self.together(row, jobs, self.runs)
-        row.htcat, row.reference = found[0], ideal(LINKS * LINK_DELAY / LINK_CONCURRENCY)
+        row.htcat, row.reference = found[0], pace
         if row.htcat and row.ratio is not None:
             row.checks.append(Check(f"≤ {LINK_RATIO:g}x", row.ratio <= LINK_RATIO))
         floor = self.row(f"{name}, beside the floor", "links", "reference.py links")
@@ -547,7 +549,7 @@ class Bench:
         if floor.ratio is not None:
             floor.checks.append(Check(f"≤ {FLOOR_RATIO:g}x", floor.ratio <= FLOOR_RATIO))
         if found[1] is not None:
-            ratio = found[1].seconds / (LINKS * LINK_DELAY / LINK_CONCURRENCY)
+            ratio = found[1].seconds / pace.seconds
             self.notes.append(
                 f"the floor (Python, htcat's stack imported, a bare asyncio client) took "
                 f"{ratio:.2f}x the ideal for the {LINKS:,} links"

@@ -97,20 +97,22 @@ def cli(db: Path) -> RunCli:
 
 HOLD_LOCK = textwrap.dedent(
     """
-    import fcntl, sys
+    import fcntl, sys, time
     lock = open(sys.argv[1] + ".lock", "a")
     fcntl.flock(lock, fcntl.LOCK_EX)
     print("locked", flush=True)
-    sys.stdin.read()
+    time.sleep(float(sys.argv[2])) if len(sys.argv) > 2 else sys.stdin.read()
     """
 )
-"""A program that holds a catalog's lock until its standard input closes."""
+"""A program that holds a catalog's lock for some seconds, or until its standard input closes."""
 
 
-def hold_lock(catalog: Path) -> subprocess.Popen[str]:
-    """Start a process that holds the catalog's lock until its standard input closes."""
+def hold_lock(catalog: Path, seconds: float | None = None) -> subprocess.Popen[str]:
+    """Start a process that holds the catalog's lock for ``seconds``, or until its
+    standard input closes: another htcat in the middle of a write, or a stuck one."""
+    timed = [] if seconds is None else [str(seconds)]
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(catalog)],
+        [sys.executable, "-c", HOLD_LOCK, str(catalog), *timed],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -285,32 +285,11 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "links: check must be an object"
         if type(check.get("outcome") or "") is not str:
             return "links: a check's outcome must be text"
-    if _containers_deeper(doc, MAX_NESTING):
-        deep = too_deep(doc)
-        if deep:
-            # JSON writers give up at a depth reading accepts: such an entry could
-            # be read but never written, exported or indexed.
-            return f"{deep[0]} is nested more than {MAX_NESTING} levels deep"
+    if _nested_deeper(doc, MAX_NESTING + 1):  # one walk; the field is named only then
+        # JSON writers give up at a depth reading accepts: such an entry could
+        # be read but never written, exported or indexed.
+        return f"{too_deep(doc)[0]} is nested more than {MAX_NESTING} levels deep"
     return None
-
-
-def _containers_deeper(value: Any, limit: int) -> bool:
-    """Whether ``value`` holds a chain of more than ``limit`` lists and objects.
-
-    A walk over containers only, fast enough to run on every entry read; it
-    holds whenever `too_deep` finds a field, which names it.
-    """
-    level: list[Any] = [value]
-    for _ in range(limit):
-        level = [
-            child
-            for item in level
-            for child in (item.values() if type(item) is dict else item)
-            if type(child) is dict or type(child) is list
-        ]
-        if not level:
-            return False
-    return True
 
 
 class _Checker:
@@ -415,19 +394,27 @@ def _check_strings(c: _Checker, field: str, value: object) -> list[str]:
     return list(seen)
 
 
+_CONTAINERS = (dict, list)
+"""A tuple, not ``dict | list``: isinstance is faster with one, on every entry read."""
+
+
 def _nested_deeper(value: object, limit: int) -> bool:
-    """Whether ``value`` holds lists or objects more than ``limit`` levels deep."""
-    level = [value]
-    for _ in range(limit + 1):
+    """Whether ``value`` holds lists or objects more than ``limit`` levels deep.
+
+    It walks lists and objects only (a non-empty one ``limit`` levels down is
+    too deep), so that it is cheap enough for every entry of every file read.
+    """
+    level: list[Any] = [value] if isinstance(value, _CONTAINERS) else []
+    for _ in range(limit):
         level = [
             child
             for item in level
-            if isinstance(item, dict | list)
             for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, _CONTAINERS)
         ]
         if not level:
             return False
-    return True
+    return any(level)
 
 
 def too_deep(raw: Mapping[str, Any]) -> list[str]:

@@ -11,17 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import hold_lock
 from links.server import LinkServer
 
 from .harness import entries_of, make_catalog, run, synthetic_entries, temp_files
-
-HOLD_LOCK = """
-import fcntl, sys, time
-lock = open(sys.argv[1], "a")
-fcntl.flock(lock, fcntl.LOCK_EX)
-print("held", flush=True)
-time.sleep(float(sys.argv[2]))
-"""
 
 WRITERS = {
     "add": ("add", "--title", "Blocked while locked"),
@@ -47,18 +40,8 @@ def args_for(name: str, db: Path) -> list[str]:
     return [a.replace("{folder}", str(db.parent)) for a in WRITERS[name]]
 
 
-def hold_lock(db: Path, seconds: float) -> subprocess.Popen[bytes]:
-    """Another process that takes the catalog lock and keeps it: a stuck writer."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, f"{db}.lock", str(seconds)], stdout=subprocess.PIPE
-    )
-    assert holder.stdout is not None
-    assert holder.stdout.readline() == b"held\n"
-    return holder
-
-
 @pytest.fixture
-def stuck_writer(db: Path) -> Iterator[subprocess.Popen[bytes]]:
+def stuck_writer(db: Path) -> Iterator[subprocess.Popen[str]]:
     holder = hold_lock(db, 60)
     yield holder
     holder.kill()
@@ -67,7 +50,7 @@ def stuck_writer(db: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 @pytest.mark.parametrize("name", list(WRITERS))
 def test_a_lock_held_too_long_gives_exit_3_after_the_timeout(
-    db: Path, stuck_writer: subprocess.Popen[bytes], name: str
+    db: Path, stuck_writer: subprocess.Popen[str], name: str
 ) -> None:
     before = db.read_bytes()
 
@@ -97,7 +80,7 @@ def test_a_check_waits_out_a_short_lock_and_keeps_its_results(
 
 
 def test_readers_do_not_wait_for_a_stuck_writer(
-    db: Path, stuck_writer: subprocess.Popen[bytes]
+    db: Path, stuck_writer: subprocess.Popen[str]
 ) -> None:
     for args in (("list", "--format", "ids"), ("show", "entry-3"), ("search", "trafficking")):
         ran = run(db, "--lock-timeout", "30", *args, timeout=20)
@@ -105,9 +88,7 @@ def test_readers_do_not_wait_for_a_stuck_writer(
         assert ran.seconds < 10
 
 
-def test_lock_timeout_zero_gives_up_at_once(
-    db: Path, stuck_writer: subprocess.Popen[bytes]
-) -> None:
+def test_lock_timeout_zero_gives_up_at_once(db: Path, stuck_writer: subprocess.Popen[str]) -> None:
     ran = run(db, "--lock-timeout", "0", "add", "--title", "Now or never")
     assert ran.code == 3, ran
     assert "gave up after 0 s" in ran.err

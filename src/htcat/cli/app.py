@@ -150,8 +150,7 @@ def main() -> None:
     # No cycle collection while htcat works on data: see htcat.cli.collector.
     gc.disable()
     try:
-        app = build_app(command_named(sys.argv[1:]))
-        app()
+        build_app(command_named(sys.argv[1:]))()
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(141)

@@ -40,48 +40,48 @@ def _joined(items: list[str]) -> str:
     return "; ".join(items)
 
 
+@collecting()  # prompt_toolkit runs an event loop: see htcat.cli.collector
 def entry_form(current: Entry) -> Entry:
     """Ask for each field, offering ``current``'s values; return the answers as fields."""
     links = [link_text(link) for link in current.get("links", [])]
     people = [person_text(p) for p in current.get("people", [])]
-    with collecting():  # prompt_toolkit runs an event loop: see htcat.cli.collector
-        answers: Entry = {
-            "title": questionary.text(
-                "Title:", default=current.get("title", ""), validate=_valid("title")
-            ).unsafe_ask(),
-            "type": questionary.select(
-                "Type:", choices=list(TYPES), default=current.get("type") or "report"
-            ).unsafe_ask(),
-            "date": questionary.text(
-                "Date (YYYY, YYYY-MM or YYYY-MM-DD):",
-                default=current.get("date", ""),
-                validate=_valid("date"),
-            ).unsafe_ask(),
-            "publisher": questionary.text(
-                "Publisher:", default=current.get("publisher", "")
-            ).unsafe_ask(),
-            "summary": questionary.text(
-                "Summary (Esc then Enter to finish):",
-                default=current.get("summary", ""),
-                multiline=True,
-            ).unsafe_ask(),
-            "tags": questionary.text(
-                "Tags (separated by ';'):", default=_joined(current.get("tags", []))
-            ).unsafe_ask(),
-            "links": questionary.text(
-                "Links (URL or LABEL|URL|KIND, separated by ';'):",
-                default=_joined(links),
-                validate=_valid("links"),
-            ).unsafe_ask(),
-            "people": questionary.text(
-                "People (NAME|ROLE|AFFILIATION, separated by ';'):",
-                default=_joined(people),
-                validate=_valid("people"),
-            ).unsafe_ask(),
-            "status": questionary.select(
-                "Status:", choices=list(STATUSES), default=current.get("status") or "published"
-            ).unsafe_ask(),
-        }
+    answers: Entry = {
+        "title": questionary.text(
+            "Title:", default=current.get("title", ""), validate=_valid("title")
+        ).unsafe_ask(),
+        "type": questionary.select(
+            "Type:", choices=list(TYPES), default=current.get("type") or "report"
+        ).unsafe_ask(),
+        "date": questionary.text(
+            "Date (YYYY, YYYY-MM or YYYY-MM-DD):",
+            default=current.get("date", ""),
+            validate=_valid("date"),
+        ).unsafe_ask(),
+        "publisher": questionary.text(
+            "Publisher:", default=current.get("publisher", "")
+        ).unsafe_ask(),
+        "summary": questionary.text(
+            "Summary (Esc then Enter to finish):",
+            default=current.get("summary", ""),
+            multiline=True,
+        ).unsafe_ask(),
+        "tags": questionary.text(
+            "Tags (separated by ';'):", default=_joined(current.get("tags", []))
+        ).unsafe_ask(),
+        "links": questionary.text(
+            "Links (URL or LABEL|URL|KIND, separated by ';'):",
+            default=_joined(links),
+            validate=_valid("links"),
+        ).unsafe_ask(),
+        "people": questionary.text(
+            "People (NAME|ROLE|AFFILIATION, separated by ';'):",
+            default=_joined(people),
+            validate=_valid("people"),
+        ).unsafe_ask(),
+        "status": questionary.select(
+            "Status:", choices=list(STATUSES), default=current.get("status") or "published"
+        ).unsafe_ask(),
+    }
     for field in ("tags", "links", "people"):
         answers[field] = field_value(field, answers[field])
     _keep_checks(answers["links"], current.get("links", []))
