@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import write_catalog
 
+from helpers import write_catalog
 from htcat import index, store
 from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from conftest import HTCAT, entries_in
 
+from helpers import HTCAT, entries_in
 from htcat.store import change_catalog
 
 HTLA = "htla-class-6-recommendations-report"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import typer.core
 import typer.main
-from conftest import HTCAT, entries_in, write_catalog
 
+from helpers import HTCAT, entries_in, write_catalog
 from htcat.cli.app import app
 from htcat.store import read_catalog
 

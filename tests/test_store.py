@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import HTCAT, OLD, entries_in, hold_lock, write_catalog
 
+from helpers import HTCAT, OLD, entries_in, hold_lock, write_catalog
 from htcat import store
 from htcat.errors import CatalogError, InputError, InvalidEntry
 from htcat.store import (

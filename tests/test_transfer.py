@@ -6,8 +6,8 @@ from pathlib import Path
 
 import orjson
 import pytest
-from conftest import OLD, entries_in, write_catalog
 
+from helpers import OLD, entries_in, write_catalog
 from htcat import store
 from htcat.errors import InputError
 from htcat.formats import SourceRow

@@ -14,9 +14,9 @@ from typing import Any
 
 import pexpect
 import pytest
-from conftest import HTCAT, RunCli, entries_in, write_catalog
 from links.server import LinkServer, pdf_bytes
 
+from helpers import HTCAT, RunCli, entries_in, write_catalog
 from htcat.store import change_catalog
 
 TIMEOUT = 60

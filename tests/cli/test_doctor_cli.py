@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import write_catalog
+
+from helpers import write_catalog
 
 
 def hand_edit(path: Path, change) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import entries_in, write_catalog
 from typer.testing import CliRunner
 from varied_catalog import varied_entries
 
+from helpers import entries_in, write_catalog
 from htcat import store
 from htcat.cli.app import app
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import entries_in, write_catalog
 
+from helpers import entries_in, write_catalog
 from htcat import store
 from htcat.cli import transfer as transfer_cli
 

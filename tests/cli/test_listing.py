@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import entries_in, write_catalog
+
+from helpers import entries_in, write_catalog
 
 
 @pytest.fixture(params=["file", "index"], autouse=True)

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import OLD, entries_in, write_catalog
 
+from helpers import OLD, entries_in, write_catalog
 from htcat import store
 
 ENTRIES = [

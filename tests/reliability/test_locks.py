@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import hold_lock
 from links.server import LinkServer
+
+from helpers import hold_lock
 
 from .harness import entries_of, make_catalog, run, synthetic_entries, temp_files
 
