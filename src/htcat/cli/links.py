@@ -24,8 +24,9 @@ import typer
 
 from htcat.cli.collector import collecting
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import info, table, warn
+from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
+from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.links.results import OUTCOMES, CheckResult, merge_check
 from htcat.links.sniff import DOCUMENT_KINDS
@@ -396,7 +397,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
         (r["entry_id"], r["kind"], r["outcome"], r["status"] or "", r["url"], _detail(r))
         for r in rows
     )
-    return table(cells, ("entry", "kind", "outcome", "status", "url", "detail")) + "\n"
+    headers = ("entry", "kind", "outcome", "status", "url", "detail")
+    return table(cells, headers, cuttable=("detail",)) + "\n"
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

@@ -8,25 +8,42 @@ from typing import Annotated
 import typer
 
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import ENTRY_FORMATS, write_entries
+from htcat.cli.output import ENTRY_COLUMNS, ENTRY_FORMATS, info, parse_columns, write_entries
 from htcat.cli.state import state_of
+from htcat.cli.tables import is_markup
 from htcat.index import select_entries
 from htcat.query import Filters, Order, displaying, parse_keywords
 
 TABLE_PAGE = 20
 
 Format = Annotated[str, typer.Option("--format", help=f"One of: {', '.join(ENTRY_FORMATS)}.")]
-TableFormat = Annotated[str, typer.Option(help="Any tabulate format: simple, github, grid…")]
+TableFormat = Annotated[
+    str,
+    typer.Option(
+        help="Any tabulate format: simple, github, grid…; tsv, html and other markup "
+        "carry whole values, with the footer on stderr."
+    ),
+]
+Columns = Annotated[
+    str,
+    typer.Option(
+        help=f"The table's columns, comma-separated, from: {', '.join(ENTRY_COLUMNS)}.",
+        show_default="id,date,type,title,tags",
+    ),
+]
 
 
-def _print_selection(ctx: typer.Context, selection: Selection, fmt: str, tablefmt: str) -> None:
+def _print_selection(
+    ctx: typer.Context, selection: Selection, fmt: str, tablefmt: str, columns: str
+) -> None:
+    shown = parse_columns(columns)
     order = selection.order
     if order.limit is None and fmt == "table":
         order = Order(order.sort, order.reverse, TABLE_PAGE, order.offset)
     page = select_entries(state_of(ctx).path, selection.filters, order)
-    write_entries(page.entries, fmt, sys.stdout, tablefmt)
+    write_entries(page.entries, fmt, sys.stdout, tablefmt, shown)
     if fmt == "table":
-        typer.echo(displaying(page))
+        (info if is_markup(tablefmt) else typer.echo)(displaying(page))
 
 
 @selection_options(default_limit=TABLE_PAGE)
@@ -35,19 +52,22 @@ def list_(
     selection: Selection,
     format_: Format = "table",
     tablefmt: TableFormat = "simple",
+    columns: Columns = "",
 ) -> None:
     """List the entries that match the filters.
 
     A table shows 20 entries unless --limit says otherwise; the other formats
-    show every match.
+    show every match. On a terminal (or with COLUMNS set) the table fits its
+    width: titles and tags are cut with … where they must; ids never are.
 
     Example:
 
     \b
         htcat list --tag supply-chains --type webinar --since 2021 --sort date
         htcat list --format json --link-status broken
+        htcat list --columns id,title --tablefmt tsv
     """
-    _print_selection(ctx, selection, format_, tablefmt)
+    _print_selection(ctx, selection, format_, tablefmt, columns)
 
 
 @selection_options(default_limit=TABLE_PAGE)
@@ -57,6 +77,7 @@ def search(
     selection: Selection,
     format_: Format = "table",
     tablefmt: TableFormat = "simple",
+    columns: Columns = "",
 ) -> None:
     """Find entries by keywords in title, summary, tags, people and publisher.
 
@@ -79,7 +100,7 @@ def search(
         filters.statuses,
         filters.link_statuses,
     )
-    _print_selection(ctx, Selection(combined, selection.order), format_, tablefmt)
+    _print_selection(ctx, Selection(combined, selection.order), format_, tablefmt, columns)
 
 
 def register(app: typer.Typer) -> None:

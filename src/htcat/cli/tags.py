@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import info, table
+from htcat.cli.output import info
 from htcat.cli.state import state_of
+from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.index import tag_counts
 from htcat.model import normalize_tag, normalize_tags
