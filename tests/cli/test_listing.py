@@ -395,10 +395,41 @@ def test_search_prints_a_table_with_the_footer(seed_db: Path, cli):
 
 
 def test_search_and_query_option_add_up(seed_db: Path, cli):
-    result = cli("search", "labor", "--query", '"health professionals"', "--format", "ids")
-    assert ids_of(result.stdout) == [
-        "information-memorandum-federal-cases-involving-forced-labor-of-health"
+    result = cli("search", "labor", "--query", '"health professionals" -webinar', "--format", "ids")
+    assert ids_of(result.stdout) == [MEMO]
+
+
+WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
+HTLA = "htla-class-6-recommendations-report"
+
+
+def test_search_finds_audiences_types_and_link_labels_as_the_page_shows_them(seed_db: Path, cli):
+    assert ids_of(cli("search", "survivor leaders", "--format", "ids").stdout) == [HTLA]
+    assert ids_of(cli("search", "information memorandum", "--format", "ids").stdout) == [
+        MEMO,
+        "information-memorandum-hhs-contributions-to-human-trafficking-research",
     ]
+    assert ids_of(cli("search", '"q&a responses"', "--format", "ids").stdout) == [WEBINAR]
+
+
+def test_search_excludes_a_minus_word_given_as_its_own_argument(seed_db: Path, cli):
+    result = cli("search", '"forced labor"', "-webinar", "--format", "ids")
+    assert result.exit_code == 0, result.stderr
+    assert ids_of(result.stdout) == [MEMO]
+    all_but = cli("search", "-webinar", "--format", "ids", "--", "-htla")
+    assert sorted(ids_of(all_but.stdout)) == sorted(set(entries_in(seed_db)) - {WEBINAR, HTLA})
+    health = cli("search", "-health", "--format", "ids")
+    assert health.exit_code == 0 and "Usage" not in health.stdout, "-health is not -h"
+    assert cli("search", "-h").stdout.startswith("Usage"), "alone, -h still asks for help"
+    tagged = cli("search", "--tag", "-x", "labor", "--format", "ids")
+    assert tagged.exit_code == 0 and tagged.stdout == "", "an option's value stays its value"
+
+
+def test_search_with_or_finds_either_word(seed_db: Path, cli):
+    either = cli("search", "survivor", "OR", "migrant", "--format", "ids")
+    assert ids_of(either.stdout) == [HTLA, WEBINAR]
+    quoted = cli("search", '"survivor leaders" OR "migrant workers" -webinar', "--format", "ids")
+    assert ids_of(quoted.stdout) == [HTLA]
 
 
 # --- show and tags read through the same two paths ----------------------------------------------

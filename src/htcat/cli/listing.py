@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import ENTRY_COLUMNS, ENTRY_FORMATS, info, parse_columns, write_entries
@@ -13,6 +14,9 @@ from htcat.cli.state import state_of
 from htcat.cli.tables import is_markup
 from htcat.index import select_entries
 from htcat.query import Filters, Order, displaying, parse_keywords
+
+if TYPE_CHECKING:
+    from typer import _click as click  # the click that Typer carries within
 
 TABLE_PAGE = 20
 
@@ -31,6 +35,38 @@ Columns = Annotated[
         show_default="id,date,type,title,tags",
     ),
 ]
+
+
+_EXCLUDED_WORD = "\0"
+"""Marks a ``-word`` of the query that option parsing must not take for an option (argv
+cannot hold this character, so it cannot come from the user)."""
+
+
+class _QueryCommand(TyperCommand):
+    """``htcat search "forced labor" -webinar``: a ``-word`` that names no option is a word.
+
+    Option parsing would refuse ``-webinar`` as an unknown option, or read
+    ``-health`` as ``-h``. A value given to an option (``--tag -x``) and
+    everything after ``--`` are left as they are.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = [p for p in self.get_params(ctx) if getattr(p, "opts", None)]
+        names = {name for p in options for name in (*p.opts, *p.secondary_opts)}
+        valued = {name for p in options if not getattr(p, "is_flag", False) for name in p.opts}
+        given: list[str] = []
+        words = iter(args)
+        for arg in words:
+            if arg == "--":
+                given += [arg, *words]
+            elif arg in valued:
+                value = next(words, None)
+                given += [arg] if value is None else [arg, value]
+            elif len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg not in names:
+                given.append(_EXCLUDED_WORD + arg)
+            else:
+                given.append(arg)
+        return super().parse_args(ctx, given)
 
 
 def _print_selection(
@@ -73,24 +109,31 @@ def list_(
 @selection_options(default_limit=TABLE_PAGE)
 def search(
     ctx: typer.Context,
-    text: Annotated[list[str], typer.Argument(help='Words that must all match; "quoted phrases".')],
+    text: Annotated[
+        list[str],
+        typer.Argument(help='Words that must all match; "quoted phrases"; OR; -word excludes.'),
+    ],
     selection: Selection,
     format_: Format = "table",
     tablefmt: TableFormat = "simple",
     columns: Columns = "",
 ) -> None:
-    """Find entries by keywords in title, summary, tags, people and publisher.
+    """Find entries by keywords in what the library page shows of them.
 
-    Every word must match, ignoring case and accents; "quoted phrases" match as written.
+    Title, summary, tags, people, publisher, audiences, type and link labels.
+    Every word must match, ignoring case and accents; "quoted phrases" match
+    as written; OR between two terms lets either match; -word leaves out the
+    entries that have it.
 
     Example:
 
     \b
         htcat search '"supply chains" forced' --since 2021
         htcat search forced labor --type webinar
+        htcat search trafficking OR exploitation -webinar
     """
     filters = selection.filters
-    keywords = filters.keywords + parse_keywords(" ".join(text))
+    keywords = filters.keywords & parse_keywords(" ".join(text).replace(_EXCLUDED_WORD, ""))
     combined = Filters(
         keywords,
         filters.types,
@@ -105,4 +148,4 @@ def search(
 
 def register(app: typer.Typer) -> None:
     app.command("list")(list_)
-    app.command()(search)
+    app.command(cls=_QueryCommand)(search)

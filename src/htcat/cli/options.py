@@ -42,7 +42,7 @@ _SELECTION_PARAMS: dict[str, Any] = {
         typer.Option(
             "--query",
             "-q",
-            help='Words that must all match; "quoted phrases".',
+            help='Words that must all match; "quoted phrases"; OR; -word excludes.',
             rich_help_panel=_FILTERS,
         ),
     ],
