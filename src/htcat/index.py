@@ -440,7 +440,11 @@ def get_entry(path: Path, prefix: str) -> Entry:
             "SELECT id FROM entries WHERE id = ? OR (id > ? AND id < ?) ORDER BY id LIMIT 12",
             (prefix, prefix, prefix + "\U0010ffff"),
         ).fetchall()
-        ident = resolve_id(prefix, [r[0] for r in rows])
+        ident = resolve_id(
+            prefix,
+            [r[0] for r in rows],
+            lambda: (r[0] for r in conn.execute("SELECT id FROM entries")),
+        )
         body = conn.execute("SELECT body FROM entries WHERE id = ?", (ident,)).fetchone()[0]
         entry: Entry = orjson.loads(body)
         return entry

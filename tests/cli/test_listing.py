@@ -444,6 +444,16 @@ def test_show_by_prefix_and_its_refusals(seed_db: Path, cli):
     assert cli("show", "nope").exit_code == 2
 
 
+def test_an_unknown_id_is_told_the_id_it_looks_like(seed_db: Path, cli):
+    result = cli("show", "htla-clas-6")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "htcat: error: no entry with id 'htla-clas-6'; "
+        "did you mean htla-class-6-recommendations-report?\n"
+    )
+    assert cli("show", "nope").stderr == "htcat: error: no entry with id 'nope'\n"
+
+
 def test_tags_count_after_a_change(seed_db: Path, cli):
     assert cli("tags", "rename", "data", "datasets").exit_code == 0
     counts = json.loads(cli("tags", "--format", "json").stdout)
