@@ -58,7 +58,7 @@ def test_list_returns_exactly_the_matching_entries_as_json(mixed_db: Path, cli):
     found = json.loads(result.stdout)
     assert [e["id"] for e in found] == ["match-new", "match-old", "match-year-only"]
     stored = entries_in(mixed_db)
-    assert found == [stored[e["id"]] for e in found], "json gives the entries in full"
+    assert found == [public(stored[e["id"]]) for e in found], "json gives the entries in full"
     assert result.stderr == ""
 
 
@@ -194,7 +194,24 @@ def test_jsonl_gives_one_entry_per_line(mixed_db: Path, cli):
         "Too Early",
         "Wrong Tag",
     ]
-    assert rows[0] == entries_in(mixed_db)["match-new"]
+    assert rows[0] == public(entries_in(mixed_db)["match-new"])
+
+
+def public(entry: dict[str, object]) -> dict[str, object]:
+    """An entry as list and export show it without --include-internal: no notes."""
+    return {k: v for k, v in entry.items() if k != "notes"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_list_leaves_out_internal_notes_in_every_format_unless_asked(db: Path, cli, fmt: str):
+    write_catalog(db, [{"title": "Noted", "notes": "call the publisher before 2025"}])
+    plain = cli("list", "--format", fmt)
+    assert plain.exit_code == 0 and "Noted" in plain.stdout
+    assert "notes" not in plain.stdout and "call the publisher" not in plain.stdout
+    asked = cli("list", "--format", fmt, "--include-internal")
+    assert "call the publisher before 2025" in asked.stdout
+    exported = cli("export", "--format", fmt, "--include-internal")
+    assert asked.stdout == exported.stdout, "list writes as export writes"
 
 
 def test_ids_format_gives_bare_ids(mixed_db: Path, cli):

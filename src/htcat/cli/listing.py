@@ -69,15 +69,28 @@ class _QueryCommand(TyperCommand):
         return super().parse_args(ctx, given)
 
 
+IncludeInternal = Annotated[
+    bool,
+    typer.Option(
+        "--include-internal", help="Include internal notes in json, jsonl and csv, as export does."
+    ),
+]
+
+
 def _print_selection(
-    ctx: typer.Context, selection: Selection, fmt: str, tablefmt: str, columns: str
+    ctx: typer.Context,
+    selection: Selection,
+    fmt: str,
+    tablefmt: str,
+    columns: str,
+    include_internal: bool,
 ) -> None:
     shown = parse_columns(columns)
     order = selection.order
     if order.limit is None and fmt == "table":
         order = Order(order.sort, order.reverse, TABLE_PAGE, order.offset)
     page = select_entries(state_of(ctx).path, selection.filters, order)
-    write_entries(page.entries, fmt, sys.stdout, tablefmt, shown)
+    write_entries(page.entries, fmt, sys.stdout, tablefmt, shown, include_internal=include_internal)
     if fmt == "table":
         (info if is_markup(tablefmt) else typer.echo)(displaying(page))
 
@@ -89,6 +102,7 @@ def list_(
     format_: Format = "table",
     tablefmt: TableFormat = "simple",
     columns: Columns = "",
+    include_internal: IncludeInternal = False,
 ) -> None:
     """List the entries that match the filters.
 
@@ -103,7 +117,7 @@ def list_(
         htcat list --format json --link-status broken
         htcat list --columns id,title --tablefmt tsv
     """
-    _print_selection(ctx, selection, format_, tablefmt, columns)
+    _print_selection(ctx, selection, format_, tablefmt, columns, include_internal)
 
 
 @selection_options(default_limit=TABLE_PAGE)
@@ -117,6 +131,7 @@ def search(
     format_: Format = "table",
     tablefmt: TableFormat = "simple",
     columns: Columns = "",
+    include_internal: IncludeInternal = False,
 ) -> None:
     """Find entries by keywords in what the library page shows of them.
 
@@ -143,7 +158,9 @@ def search(
         filters.statuses,
         filters.link_statuses,
     )
-    _print_selection(ctx, Selection(combined, selection.order), format_, tablefmt, columns)
+    _print_selection(
+        ctx, Selection(combined, selection.order), format_, tablefmt, columns, include_internal
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -7,8 +7,6 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
-import orjson
-
 from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.model import Entry
@@ -91,18 +89,20 @@ def write_entries(
     out: TextIO,
     tablefmt: str = "simple",
     columns: Sequence[str] = DEFAULT_COLUMNS,
+    *,
+    include_internal: bool = False,
 ) -> None:
-    """Entries in one of `ENTRY_FORMATS` (the table without its footer)."""
+    """Entries in one of `ENTRY_FORMATS` (the table without its footer).
+
+    JSON, JSON Lines and CSV are written as ``htcat export`` writes them:
+    internal notes only with ``include_internal``.
+    """
     if fmt == "table":
         out.write(entries_table(entries, columns, tablefmt) + "\n")
-    elif fmt == "json":
-        out.write(orjson.dumps(entries, option=orjson.OPT_INDENT_2).decode() + "\n")
-    elif fmt == "jsonl":
-        out.writelines(orjson.dumps(e).decode() + "\n" for e in entries)
-    elif fmt == "csv":
-        from htcat.formats import csv as csv_format
+    elif fmt in ("json", "jsonl", "csv"):
+        from htcat.formats import write_entries as export
 
-        out.write(csv_format.write_csv(entries))
+        out.write(export(entries, fmt, include_internal=include_internal).decode())
     elif fmt == "ids":
         out.writelines(e["id"] + "\n" for e in entries)
     else:
