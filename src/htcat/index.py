@@ -450,6 +450,19 @@ def get_entry(path: Path, prefix: str) -> Entry:
         return entry
 
 
+def ids_starting(path: Path, prefix: str) -> list[str]:
+    """The ids that begin with ``prefix``, A to Z: what shell completion offers."""
+    conn = open_index(path)
+    if conn is None:
+        return sorted(i for i in read_catalog(path).ids() if i.startswith(prefix))
+    with contextlib.closing(conn):
+        rows = conn.execute(
+            "SELECT id FROM entries WHERE id >= ? AND id < ? ORDER BY id",
+            (prefix, prefix + "\U0010ffff"),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+
 def tag_counts(path: Path) -> Iterator[tuple[str, int]]:
     """Every tag with the number of entries that carry it."""
     conn = open_index(path)

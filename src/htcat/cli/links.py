@@ -23,6 +23,7 @@ import orjson
 import typer
 
 from htcat.cli.collector import collecting
+from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
@@ -71,7 +72,8 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _BYTES = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 EntryIds = Annotated[
-    list[str] | None, typer.Argument(metavar="[ID]...", help="Ids or id prefixes.")
+    list[str] | None,
+    typer.Argument(metavar="[ID]...", help="Ids or id prefixes.", autocompletion=complete_ids),
 ]
 Concurrency = Annotated[
     int | None,
@@ -187,6 +189,7 @@ def fetch(
         list[str],
         typer.Option(
             "--kind",
+            autocompletion=complete_kinds,
             help="Link kind to fetch (repeatable) [default: pdf, transcript, slides].",
             show_default=False,
         ),
