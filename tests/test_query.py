@@ -176,6 +176,22 @@ def test_parse_keywords_never_raises(text):
     assert all(term and term == term.strip() for term in terms)
 
 
+@given(st.text(alphabet="aefilmnorstxé -", min_size=1, max_size=12))
+def test_a_term_and_its_exclusion_split_the_catalog_in_two(text):
+    phrase = '"' + text.replace('"', "") + '"'
+    found, left = (set(ids(Filters.build(query=q))) for q in (phrase, "-" + phrase))
+    if parse_keywords(phrase):
+        assert found.isdisjoint(left) and found | left == {e["id"] for e in CATALOG}
+    else:
+        assert found == left == {e["id"] for e in CATALOG}
+
+
+@given(st.lists(st.sampled_from(["forced", "migr", "data", "ninas", "zzz"]), min_size=1))
+def test_or_finds_the_union_of_its_terms(terms):
+    either = set(ids(Filters.build(query=" OR ".join(terms))))
+    assert either == set().union(*(ids(Filters.build(query=t)) for t in terms))
+
+
 # --- filters ----------------------------------------------------------------------------------
 
 

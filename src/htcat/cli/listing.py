@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperCommand
 
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import ENTRY_COLUMNS, ENTRY_FORMATS, info, parse_columns, write_entries
+from htcat.cli.output import (
+    DEFAULT_COLUMNS,
+    ENTRY_COLUMNS,
+    ENTRY_FORMATS,
+    info,
+    parse_columns,
+    write_entries,
+)
 from htcat.cli.state import state_of
 from htcat.cli.tables import is_markup
 from htcat.index import select_entries
-from htcat.query import Filters, Order, displaying, parse_keywords
+from htcat.query import Order, displaying, parse_keywords
 
 if TYPE_CHECKING:
     from typer import _click as click  # the click that Typer carries within
@@ -32,7 +40,7 @@ Columns = Annotated[
     str,
     typer.Option(
         help=f"The table's columns, comma-separated, from: {', '.join(ENTRY_COLUMNS)}.",
-        show_default="id,date,type,title,tags",
+        show_default=",".join(DEFAULT_COLUMNS),
     ),
 ]
 
@@ -147,17 +155,8 @@ def search(
         htcat search forced labor --type webinar
         htcat search trafficking OR exploitation -webinar
     """
-    filters = selection.filters
-    keywords = filters.keywords & parse_keywords(" ".join(text).replace(_EXCLUDED_WORD, ""))
-    combined = Filters(
-        keywords,
-        filters.types,
-        filters.tags,
-        filters.since,
-        filters.until,
-        filters.statuses,
-        filters.link_statuses,
-    )
+    asked = parse_keywords(" ".join(text).replace(_EXCLUDED_WORD, ""))
+    combined = replace(selection.filters, keywords=selection.filters.keywords & asked)
     _print_selection(
         ctx, Selection(combined, selection.order), format_, tablefmt, columns, include_internal
     )
