@@ -12,6 +12,9 @@ from htcat.errors import InputError
 from htcat.model import Entry
 
 ENTRY_FORMATS = ("table", "json", "jsonl", "csv", "ids")
+_PIECE = 65536
+"""Output is written in pieces of this many characters: when the reader goes away
+(``htcat list | head``), one large write reports nothing, a later piece fails."""
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -102,7 +105,9 @@ def write_entries(
     elif fmt in ("json", "jsonl", "csv"):
         from htcat.formats import write_entries as export
 
-        out.write(export(entries, fmt, include_internal=include_internal).decode())
+        text = export(entries, fmt, include_internal=include_internal).decode()
+        for start in range(0, len(text), _PIECE):
+            out.write(text[start : start + _PIECE])
     elif fmt == "ids":
         out.writelines(e["id"] + "\n" for e in entries)
     else:
