@@ -27,6 +27,7 @@ def _no_catalog_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's own HTCAT_DB must never leak into a test."""
     monkeypatch.delenv("HTCAT_DB", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)  # tables are fitted to it
     monkeypatch.setenv("NO_COLOR", "1")
 
 

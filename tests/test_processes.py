@@ -108,14 +108,15 @@ def test_no_colour_and_no_prompt_without_a_terminal(seed_db: Path):
     assert "\x1b[" not in result.stderr and "--yes" in result.stderr
 
 
-def test_a_reader_that_goes_away_gets_no_traceback(big_db: Path):
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_a_reader_that_goes_away_gets_no_traceback(big_db: Path, fmt: str):
     with subprocess.Popen(
-        [HTCAT, "--db", big_db, "list", "--format", "jsonl"],
+        [HTCAT, "--db", big_db, "list", "--format", fmt],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     ) as proc:
         assert proc.stdout is not None and proc.stderr is not None
-        assert json.loads(proc.stdout.readline())["title"].startswith("Resource")
+        assert proc.stdout.readline()
         proc.stdout.close()
         status = proc.wait(timeout=TIMEOUT)
         err = proc.stderr.read().decode()

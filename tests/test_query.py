@@ -10,6 +10,7 @@ from htcat.errors import InputError
 from htcat.model import Entry, validate_entry
 from htcat.query import (
     Filters,
+    Keywords,
     Order,
     Page,
     displaying,
@@ -57,7 +58,7 @@ CATALOG = [
         tags=["migrant-workers", "agriculture"],
         summary="Outreach to foreign nationals in the agricultural industry.",
         publisher="NHTTAC",
-        links=[checked("moved")],
+        links=[{**checked("moved"), "label": "Q&A Responses (PDF)"}],
         updated="2024-02-01T00:00:00Z",
     ),
     entry(
@@ -67,6 +68,7 @@ CATALOG = [
         tags=["data"],
         summary="Data collection, evaluation and research.",
         status="archived",
+        audiences=["law enforcement", "researchers"],
         links=[checked(None)],
         updated="2023-12-01T00:00:00Z",
     ),
@@ -81,17 +83,57 @@ def ids(filters: Filters, order: Order | None = None) -> list[str]:
 # --- keywords ---------------------------------------------------------------------------------
 
 
+def all_of(*terms: str) -> Keywords:
+    return Keywords(tuple((t,) for t in terms))
+
+
 def test_keywords_are_words_and_quoted_phrases():
-    assert parse_keywords('Supply  "forced   labor" chains') == ("supply", "forced labor", "chains")
+    parsed = parse_keywords('Supply  "forced   labor" chains')
+    assert parsed == all_of("supply", "forced labor", "chains")
 
 
 def test_unbalanced_quote_runs_to_the_end_as_a_phrase():
-    assert parse_keywords('health "forced labor') == ("health", "forced labor")
-    assert parse_keywords('"') == ()
+    assert parse_keywords('health "forced labor') == all_of("health", "forced labor")
+    assert parse_keywords('"') == Keywords()
 
 
 def test_keywords_are_folded():
-    assert parse_keywords("MÉXICO Niñas") == ("mexico", "ninas")
+    assert parse_keywords("MÉXICO Niñas") == all_of("mexico", "ninas")
+
+
+def test_or_joins_the_terms_beside_it_and_binds_closer_than_and():
+    assert parse_keywords("trafficking OR exploitation") == Keywords(
+        (("trafficking", "exploitation"),)
+    )
+    parsed = parse_keywords('labor trafficking OR "forced work" OR exploitation')
+    assert parsed == Keywords((("labor",), ("trafficking", "forced work", "exploitation")))
+    assert parse_keywords("this or that") == all_of("this", "or", "that"), "only OR in capitals"
+    assert parse_keywords('"OR"') == all_of("or")
+
+
+def test_a_minus_before_a_word_or_phrase_excludes_it():
+    parsed = parse_keywords('"forced labor" -webinar -"Q&A responses"')
+    assert parsed == Keywords((("forced labor",),), ("webinar", "q a responses"))
+    assert parse_keywords("anti-trafficking e-learning") == all_of("anti trafficking", "e learning")
+
+
+def test_a_dangling_or_a_lone_minus_and_empty_terms_are_ignored():
+    assert parse_keywords("OR a OR") == all_of("a")
+    assert parse_keywords("a OR -b c") == Keywords((("a",), ("c",)), ("b",))
+    assert parse_keywords("a - !!! -!! OR") == all_of("a")
+    assert not parse_keywords("OR - --")
+
+
+def test_or_lets_either_term_match():
+    query = "migratory OR agricultural"
+    assert ids(Filters.build(query=query)) == ["htla-report", "migrant-webinar"]
+    assert ids(Filters.build(query=f"forced {query}")) == ["htla-report"]
+
+
+def test_excluded_terms_leave_out_the_entries_they_match():
+    assert ids(Filters.build(query="forced -migratory")) == ["supply-chains-memo"]
+    assert ids(Filters.build(query='-"forced labor" -data')) == ["migrant-webinar", "undated-draft"]
+    assert ids(Filters.build(query="-MÉXICO -forced -data -agricult")) == []
 
 
 def test_every_word_must_match():
@@ -110,12 +152,15 @@ def test_quoted_phrase_must_match_as_written():
     assert ids(Filters.build(query='"labor forced"')) == []
 
 
-def test_keywords_look_in_title_summary_tags_people_and_publisher():
+def test_keywords_look_in_everything_the_library_page_shows():
     assert ids(Filters.build(query="htla report")) == ["htla-report"]  # title
     assert ids(Filters.build(query="migratory")) == ["htla-report"]  # summary
     assert ids(Filters.build(query="supply-chains")) == ["supply-chains-memo"]  # tag
     assert ids(Filters.build(query="vedia")) == ["htla-report"]  # person
     assert ids(Filters.build(query="nhttac")) == ["migrant-webinar"]  # publisher
+    assert ids(Filters.build(query="law enforcement")) == ["data-page"]  # audience
+    assert ids(Filters.build(query="memorandum")) == ["supply-chains-memo"]  # type
+    assert ids(Filters.build(query='"q a responses"')) == ["migrant-webinar"]  # link label
 
 
 def test_a_keyword_matches_the_start_of_a_word():
@@ -125,8 +170,26 @@ def test_a_keyword_matches_the_start_of_a_word():
 
 @given(st.text())
 def test_parse_keywords_never_raises(text):
-    terms = parse_keywords(text)
+    parsed = parse_keywords(text)
+    terms = [*(t for group in parsed.groups for t in group), *parsed.excluded]
+    assert all(group for group in parsed.groups)
     assert all(term and term == term.strip() for term in terms)
+
+
+@given(st.text(alphabet="aefilmnorstxé -", min_size=1, max_size=12))
+def test_a_term_and_its_exclusion_split_the_catalog_in_two(text):
+    phrase = '"' + text.replace('"', "") + '"'
+    found, left = (set(ids(Filters.build(query=q))) for q in (phrase, "-" + phrase))
+    if parse_keywords(phrase):
+        assert found.isdisjoint(left) and found | left == {e["id"] for e in CATALOG}
+    else:
+        assert found == left == {e["id"] for e in CATALOG}
+
+
+@given(st.lists(st.sampled_from(["forced", "migr", "data", "ninas", "zzz"]), min_size=1))
+def test_or_finds_the_union_of_its_terms(terms):
+    either = set(ids(Filters.build(query=" OR ".join(terms))))
+    assert either == set().union(*(ids(Filters.build(query=t)) for t in terms))
 
 
 # --- filters ----------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ from htcat.errors import CatalogError, InputError, InvalidEntry
 from htcat.store import (
     SCHEMA_VERSION,
     change_catalog,
+    close_ids,
     dump_json,
     init_catalog,
     parse_image,
     read_catalog,
+    resolve_id,
 )
 
 
@@ -430,3 +432,36 @@ def test_add_many_keeps_given_stamps_only_when_asked(db: Path):
     with change_catalog(db) as catalog:
         fresh = catalog.add({"title": "Fresh", "created": OLD})
     assert fresh["created"] != OLD and fresh["created"] == fresh["updated"]
+
+
+# --- an unknown id: did you mean ----------------------------------------------------------------
+
+IDS = [
+    "htla-class-6-recommendations-report",
+    "htla-class-5-recommendations-report",
+    "information-memorandum-hhs-contributions",
+    "labor-trafficking-among-foreign-nationals",
+]
+
+
+def test_a_mistyped_start_of_an_id_is_offered_the_ids_it_looks_like():
+    assert close_ids("htla-clas-6", IDS) == [IDS[0], IDS[1]], "the closest first"
+    assert close_ids("labor-traficking", IDS) == [IDS[3]]
+    assert close_ids("informaton-memorandum-hhs-contributions", IDS) == [IDS[2]]
+    assert close_ids("nope", IDS) == []
+
+
+def test_the_unknown_id_message_names_the_id_and_the_close_ones():
+    with pytest.raises(InputError) as raised:
+        resolve_id("labor-traficking", [], lambda: IDS)
+    assert str(raised.value) == (f"no entry with id 'labor-traficking'; did you mean {IDS[3]}?")
+    with pytest.raises(InputError, match=r"did you mean htla-class-6-\S+ or htla-class-5-\S+\?$"):
+        resolve_id("htla-clas-6", [], lambda: IDS)
+    with pytest.raises(InputError, match=r"^no entry with id 'zzz'$"):
+        resolve_id("zzz", [], lambda: IDS)
+
+
+def test_a_catalog_offers_its_own_close_ids(db: Path):
+    write_catalog(db, [{"title": "HTLA Class 6 Recommendations Report"}])
+    with pytest.raises(InputError, match="did you mean htla-class-6-recommendations-report"):
+        read_catalog(db).get("htla-clas-6")

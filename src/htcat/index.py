@@ -42,7 +42,7 @@ from htcat.store import ENTRIES_TABLE, Image, parse_image, read_catalog, resolve
 if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
     import sqlite3
 
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 DEFAULT_MIN_BYTES = 2_000_000
 """Catalogs smaller than this (about 1,000 entries) are read whole instead."""
 SQLITE_MAX_INT = 2**63 - 1
@@ -359,6 +359,15 @@ def update_index(path: Path, before: str, image: Image, changed: set[int]) -> No
         _reindex(conn, ids, raw, kept, fingerprint(path.stat()))
 
 
+def _any_of(terms: Iterable[str]) -> str:
+    """An FTS5 query that matches where any of `Keywords`' ``terms`` does.
+
+    A term is words and single spaces only (`htcat.query.tokens`), so quoting
+    it cannot go wrong; the ``*`` makes its last word a prefix.
+    """
+    return "(" + " OR ".join(f'"{term}"*' for term in terms) + ")"
+
+
 def _where(filters: Filters) -> tuple[str, list[Any]]:
     """SQL for `htcat.query.matches`, clause by clause."""
     clauses: list[str] = []
@@ -383,9 +392,13 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
             "(" + " OR ".join("link_statuses LIKE ?" for _ in filters.link_statuses) + ")"
         )
         params += [f"% {s} %" for s in filters.link_statuses]
-    if filters.keywords:
+    keywords = filters.keywords
+    if keywords.groups:
         clauses.append("doc_id IN (SELECT rowid FROM words WHERE words MATCH ?)")
-        params.append(" AND ".join(f'"{term}"*' for term in filters.keywords))
+        params.append(" AND ".join(_any_of(group) for group in keywords.groups))
+    if keywords.excluded:
+        clauses.append("doc_id NOT IN (SELECT rowid FROM words WHERE words MATCH ?)")
+        params.append(_any_of(keywords.excluded))
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -427,10 +440,27 @@ def get_entry(path: Path, prefix: str) -> Entry:
             "SELECT id FROM entries WHERE id = ? OR (id > ? AND id < ?) ORDER BY id LIMIT 12",
             (prefix, prefix, prefix + "\U0010ffff"),
         ).fetchall()
-        ident = resolve_id(prefix, [r[0] for r in rows])
+        ident = resolve_id(
+            prefix,
+            [r[0] for r in rows],
+            lambda: (r[0] for r in conn.execute("SELECT id FROM entries")),
+        )
         body = conn.execute("SELECT body FROM entries WHERE id = ?", (ident,)).fetchone()[0]
         entry: Entry = orjson.loads(body)
         return entry
+
+
+def ids_starting(path: Path, prefix: str) -> list[str]:
+    """The ids that begin with ``prefix``, A to Z: what shell completion offers."""
+    conn = open_index(path)
+    if conn is None:
+        return sorted(i for i in read_catalog(path).ids() if i.startswith(prefix))
+    with contextlib.closing(conn):
+        rows = conn.execute(
+            "SELECT id FROM entries WHERE id >= ? AND id < ? ORDER BY id",
+            (prefix, prefix + "\U0010ffff"),
+        ).fetchall()
+        return [r[0] for r in rows]
 
 
 def tag_counts(path: Path) -> Iterator[tuple[str, int]]:

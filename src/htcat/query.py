@@ -7,7 +7,7 @@ One implementation serves every command that selects entries (`list`,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ LINK_STATUSES = ("ok", "broken", "moved", "changed", "unchecked")
 FAILING_OUTCOMES = frozenset({"broken", "timeout", "invalid"})
 """Outcomes that count as ``broken`` when filtering by link status."""
 
-_TERM_RE = re.compile(r'"([^"]*)"?|(\S+)')
+_TERM_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _TOKEN_RE = re.compile(r"[^\W_]+")
 _PERIOD_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -29,16 +29,66 @@ def tokens(text: str) -> str:
     return " ".join(_TOKEN_RE.findall(fold(text)))
 
 
-def parse_keywords(text: str) -> tuple[str, ...]:
-    """The terms of a query: words and ``"quoted phrases"``, each folded to `tokens`.
+@dataclass(frozen=True)
+class Keywords:
+    """A keyword query: every group must match, a group by any of its terms; no excluded one may.
 
-    Every term must match. A term matches where its words stand in that order
-    at word starts, the last word as a prefix (``traffic`` finds
-    ``trafficking``), which is also what the SQLite full-text index does. An
+    Each term is `tokens` of a word or phrase. A term matches where its words
+    stand in that order at word starts, the last word as a prefix
+    (``traffic`` finds ``trafficking``), which is also what the SQLite
+    full-text index and the library page's script do.
+    """
+
+    groups: tuple[tuple[str, ...], ...] = ()
+    excluded: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.excluded)
+
+    def __and__(self, other: Keywords) -> Keywords:
+        return Keywords(self.groups + other.groups, self.excluded + other.excluded)
+
+
+def parse_keywords(text: str) -> Keywords:
+    """The `Keywords` of a query: words and ``"quoted phrases"``, ``-`` before one, ``OR``.
+
+    Terms side by side must all match; ``OR`` (in capitals) between two terms
+    lets either match, and binds closer than that (``labor trafficking OR
+    exploitation`` needs ``labor``); ``-`` before a term or phrase excludes
+    the entries it matches. An ``OR`` with no term on one side, or next to an
+    excluded term, is ignored, and so is a term with no letters or digits. An
     unbalanced quote runs to the end of the text, as a phrase.
     """
-    terms = (tokens(phrase or word) for phrase, word in _TERM_RE.findall(text))
-    return tuple(term for term in terms if term)
+    groups: list[tuple[str, ...]] = []
+    excluded: list[str] = []
+    joining = False
+    last_was_term = False
+    for minus, phrase, word in _TERM_RE.findall(text):
+        if not phrase and word == "OR":
+            joining = last_was_term
+            continue
+        negated = bool(minus) or (len(word) > 1 and word.startswith("-"))
+        term = tokens(phrase or (word[1:] if negated and word else word))
+        if not term:
+            continue
+        if negated:
+            excluded.append(term)
+            last_was_term = joining = False
+        elif joining and groups:
+            groups[-1] += (term,)
+            last_was_term, joining = True, False
+        else:
+            groups.append((term,))
+            last_was_term, joining = True, False
+    return Keywords(tuple(groups), tuple(excluded))
+
+
+def keywords_match(keywords: Keywords, text: str) -> bool:
+    """Whether ``text`` (`search_text`) holds what ``keywords`` asks for."""
+    text = f" {text}"
+    if any(f" {term}" in text for term in keywords.excluded):
+        return False
+    return all(any(f" {term}" in text for term in group) for group in keywords.groups)
 
 
 def _text(value: str, option: str) -> str:
@@ -58,7 +108,7 @@ def check_period(value: str, option: str) -> str:
 class Filters:
     """What selects entries; empty means everything."""
 
-    keywords: tuple[str, ...] = ()
+    keywords: Keywords = Keywords()
     types: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     since: str = ""
@@ -112,14 +162,30 @@ class Page:
     offset: int = 0
 
 
+def person_words(person: Mapping[str, Any]) -> str:
+    """What a keyword query finds a person by: the name and the affiliation."""
+    return f"{person.get('name', '')} {person.get('affiliation', '')}"
+
+
 def searched_text(entry: Entry) -> str:
-    """The text a keyword query looks in: title, summary, tags, people, publisher."""
-    people = " ".join(
-        f"{p.get('name', '')} {p.get('affiliation', '')}" for p in entry.get("people", ())
+    """The text a keyword query looks in: what the library page shows of an entry.
+
+    Title, summary, tags, people, publisher, audiences, the type (``Webinar``)
+    and the links' labels. Dates and statuses have filters of their own.
+    """
+    people = " ".join(person_words(p) for p in entry.get("people", ()))
+    labels = " ".join(str(link.get("label") or "") for link in entry.get("links", ()))
+    parts = (
+        entry.get("title", ""),
+        entry.get("summary", ""),
+        " ".join(entry.get("tags", ())),
+        people,
+        entry.get("publisher", ""),
+        " ".join(entry.get("audiences", ())),
+        entry.get("type", ""),
+        labels,
     )
-    tags = " ".join(entry.get("tags", ()))
-    parts = (entry.get("title", ""), entry.get("summary", ""), tags, people)
-    return " ".join((*parts, entry.get("publisher", "")))
+    return " ".join(parts)
 
 
 def search_text(entry: Entry) -> str:
@@ -166,8 +232,7 @@ def matches(entry: Entry, filters: Filters) -> bool:
     if filters.link_statuses and not link_statuses(entry) & set(filters.link_statuses):
         return False
     if filters.keywords:
-        text = f" {search_text(entry)}"
-        return all(f" {term}" in text for term in filters.keywords)
+        return keywords_match(filters.keywords, search_text(entry))
     return True
 
 

@@ -13,7 +13,7 @@ import copy
 import os
 import signal
 import tempfile
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -184,16 +184,45 @@ def empty_image() -> Image:
     return {META_TABLE: {"1": {"schema": SCHEMA_VERSION}}, ENTRIES_TABLE: {}}
 
 
-def resolve_id(prefix: str, found: list[str]) -> str:
-    """The one id among ``found`` (the ids that begin with ``prefix``) that ``prefix`` names."""
+def resolve_id(prefix: str, found: list[str], every_id: Callable[[], Iterable[str]] = tuple) -> str:
+    """The one id among ``found`` (the ids that begin with ``prefix``) that ``prefix`` names.
+
+    When none does, the message offers the ids of ``every_id()`` closest to ``prefix``.
+    """
     if prefix in found:
         return prefix
     if len(found) == 1:
         return found[0]
     if not found:
-        raise InputError(f"no entry with id {prefix!r}")
+        close = close_ids(prefix, every_id())
+        offered = " or ".join(filter(None, (", ".join(close[:-1]), *close[-1:])))
+        hint = f"; did you mean {offered}?" if close else ""
+        raise InputError(f"no entry with id {prefix!r}{hint}")
     shown = ", ".join(found[:10]) + (", …" if len(found) > 10 else "")
     raise InputError(f"id {prefix!r} is ambiguous: {shown}")
+
+
+CLOSE_IDS = 3
+CLOSE_ENOUGH = 0.75
+"""How alike (difflib's ratio) a mistyped id and the start of an id must be to be offered."""
+
+
+def close_ids(prefix: str, ids: Iterable[str]) -> list[str]:
+    """The ids (at most `CLOSE_IDS`) that ``prefix`` most looks like a mistyped start of.
+
+    A user types the start of an id, so each id is compared by as much of its
+    start as was typed (and one character more, for a letter left out):
+    ``htla-clas-6`` is close to ``htla-class-6-recommendations-report``.
+    """
+    import difflib
+
+    by_start: dict[str, list[str]] = {}
+    for ident in ids:
+        for start in {ident[: len(prefix)], ident[: len(prefix) + 1]}:
+            by_start.setdefault(start, []).append(ident)
+    starts = difflib.get_close_matches(prefix, by_start, CLOSE_IDS, CLOSE_ENOUGH)
+    close = dict.fromkeys(ident for start in starts for ident in sorted(by_start[start]))
+    return list(close)[:CLOSE_IDS]
 
 
 class Catalog:
@@ -237,7 +266,8 @@ class Catalog:
         ids = self._ids()
         if prefix in ids:
             return prefix
-        return resolve_id(prefix, sorted(i for i in ids if prefix and i.startswith(prefix)))
+        found = sorted(i for i in ids if prefix and i.startswith(prefix))
+        return resolve_id(prefix, found, ids.keys)
 
     def get(self, prefix: str) -> Entry:
         """A copy of the entry whose id is or begins with ``prefix``, free to change."""

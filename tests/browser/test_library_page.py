@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from helpers import SEED, entries_in, write_catalog
+from htcat.store import read_catalog
+
 from .conftest import GENERATED, export_page
+from .synthetic import synthetic_entries
 
 Opener = Any
 
@@ -262,3 +267,56 @@ def test_deleting_letters_widens_the_matches_again(pages: Opener, generated_page
     keyword.press("Control+A")
     keyword.press("Backspace")
     expect(page.locator("#displaying")).to_have_text(f"Displaying 1 - 10 of {GENERATED}")
+
+
+SEARCHES = [
+    "trafficking OR exploitation",
+    '"forced labor" -webinar',
+    "survivor leaders",
+    "policymakers -research",
+    'migrant OR "supply chain" -webinar',
+    "labor trafficking OR htla",
+    "-health",
+    "OR",
+    "webinar OR",
+    "Q&A",
+    "LAW OR enforcement -café",
+]
+"""Queries with OR, exclusions, phrases, audiences and link labels; the CLI's answers decide."""
+
+
+def cli_titles(cli: Any, catalog: Path, query: str) -> list[str]:
+    result = cli("list", "--sort", "title", "--format", "json", "--query", query, db_path=catalog)
+    assert result.exit_code == 0, result.stderr
+    return [e["title"] for e in json.loads(result.stdout)]
+
+
+def test_the_keyword_box_finds_what_htcat_search_finds(
+    pages: Opener, cli: Any, tmp_path: Path
+) -> None:
+    """On the shipped entries and generated ones, in one catalog."""
+    entries = [*read_catalog(SEED).entries(), *synthetic_entries(GENERATED)]
+    db = write_catalog(tmp_path / "catalog.json", entries)
+    page = pages(export_page(tmp_path / "library.html", list(entries_in(db).values())))
+    keyword = page.locator("#keyword")
+    page.get_by_label("Sort Results").select_option("title-asc")
+    for query in SEARCHES:
+        keyword.fill(query)
+        wanted = cli_titles(cli, db, query)
+        count = len(wanted)
+        expect(page.locator("#displaying")).to_have_text(
+            f"Displaying 1 - {min(count, 10)} of {count}" if count else "Displaying 0 of 0"
+        )
+        assert titles(page) == wanted[:10], query
+
+
+def test_typing_a_query_with_or_and_minus_narrows_only_where_it_may(
+    pages: Opener, cli: Any, seed_page: str
+) -> None:
+    page = pages(seed_page)
+    query = 'survivor OR migrant -webinar "leaders'
+    page.locator("#keyword").press_sequentially(query)
+    wanted = cli_titles(cli, SEED, query)
+    assert len(wanted) == 1
+    expect(page.locator("#displaying")).to_have_text("Displaying 1 - 1 of 1")
+    assert titles(page) == wanted

@@ -218,3 +218,19 @@ def test_every_command_is_mapped_to_its_module_and_built_alone():
     assert command_named(["--lock-timeout", "3", "tags", "rename", "a", "b"]) == "tags"
     assert command_named(["--help", "list"]) is None
     assert command_named([]) is None
+
+
+def test_completion_builds_only_the_command_whose_line_is_completed():
+    """A Tab runs htcat: only the words typed in full pick the command to build."""
+    from htcat.cli.app import command_named, completed_words
+
+    bash = {"COMP_WORDS": "htcat --db 'my cat.json' show htla", "COMP_CWORD": "4"}
+    assert completed_words(bash) == ["--db", "my cat.json", "show"]
+    assert command_named(completed_words(bash)) == "show"
+    typing_the_command = {"COMP_WORDS": "htcat sh", "COMP_CWORD": "1"}
+    assert command_named(completed_words(typing_the_command)) is None, "every command is offered"
+    assert completed_words({"_TYPER_COMPLETE_ARGS": "htcat list --tag su"}) == ["list", "--tag"]
+    assert completed_words({"_TYPER_COMPLETE_ARGS": "htcat list "}) == ["list"]
+    assert completed_words({"COMP_WORDS": 'htcat search "unclosed', "COMP_CWORD": "2"}) == [
+        "search"
+    ]

@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
+import pexpect
 import pytest
 
-from helpers import entries_in, write_catalog
+from helpers import HTCAT, entries_in, write_catalog
 
 
 @pytest.fixture(params=["file", "index"], autouse=True)
@@ -56,7 +58,7 @@ def test_list_returns_exactly_the_matching_entries_as_json(mixed_db: Path, cli):
     found = json.loads(result.stdout)
     assert [e["id"] for e in found] == ["match-new", "match-old", "match-year-only"]
     stored = entries_in(mixed_db)
-    assert found == [stored[e["id"]] for e in found], "json gives the entries in full"
+    assert found == [public(stored[e["id"]]) for e in found], "json gives the entries in full"
     assert result.stderr == ""
 
 
@@ -75,7 +77,105 @@ def test_table_in_another_tabulate_format(seed_db: Path, cli):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("| id ") and lines[1].startswith("|---")
     assert lines[2].startswith("| information-memorandum-federal-cases")
-    assert len(lines) == 5 and lines[-1] == "Displaying 1 - 2 of 5"
+    assert len(lines) == 4, "a Markdown table is markup: nothing but the table on stdout"
+    assert result.stderr == "Displaying 1 - 2 of 5\n"
+
+
+SEED_TITLES = [
+    "Information Memorandum: Federal Cases Involving Forced Labor of Health Professionals",
+    "Labor Trafficking Among Foreign Nationals and Migrant Workers: "
+    "New Tools and Research (NHTTAC Webinar)",
+]
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160])
+def test_a_table_fits_the_width_columns_says_and_never_cuts_an_id(
+    seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch, width: int
+):
+    monkeypatch.setenv("COLUMNS", str(width))
+    result = cli("list")
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= width
+    assert MEMO in result.stdout, "an id is never cut"
+    assert lines[5].startswith("labor-trafficking-among-foreign-nationals-and-migrant-workers-")
+    assert lines[-1] == "Displaying 1 - 5 of 5"
+
+
+def test_a_wide_terminal_shows_whole_titles_and_cuts_nothing(
+    seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("COLUMNS", "400")
+    result = cli("list")
+    assert all(title in result.stdout for title in SEED_TITLES)
+    assert "…" not in result.stdout
+
+
+def test_titles_are_cut_with_an_ellipsis_where_they_must(
+    seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("COLUMNS", "130")
+    result = cli("list", "--columns", "id,date,title")
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 130
+    assert any(line.endswith("…") for line in lines)
+    assert "HTLA Class 6 Recommendations Report" in result.stdout, "a short title stays whole"
+
+
+def test_on_a_terminal_the_table_fits_the_terminals_own_width(seed_db: Path):
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "HTCAT_DB")}
+    child = pexpect.spawn(
+        str(HTCAT),
+        ["--db", str(seed_db), "list"],
+        env={**env, "TERM": "dumb", "LANG": "C.UTF-8"},
+        dimensions=(40, 100),
+        encoding="utf-8",
+        timeout=20,
+    )
+    output = child.read()
+    child.close()
+    lines = output.splitlines()
+    assert child.exitstatus == 0 and lines[-1] == "Displaying 1 - 5 of 5"
+    assert max(map(len, lines)) <= 100 < max(map(len, SEED_TITLES)) + len(MEMO)
+
+
+def test_off_a_terminal_without_columns_the_table_carries_whole_values(seed_db: Path, cli):
+    result = cli("list")
+    assert all(title in result.stdout for title in SEED_TITLES)
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "html", "latex", "mediawiki", "jira"])
+def test_markup_tables_carry_whole_values_and_the_footer_goes_to_stderr(
+    seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch, fmt: str
+):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("list", "--tablefmt", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert all(title in result.stdout for title in SEED_TITLES)
+    assert "Displaying" not in result.stdout
+    assert result.stderr == "Displaying 1 - 5 of 5\n"
+
+
+def test_tsv_reads_back_as_the_entries_values(seed_db: Path, cli):
+    result = cli("list", "--tablefmt", "tsv", "--columns", "id,title,tags")
+    rows = list(csv.reader(io.StringIO(result.stdout), delimiter="\t"))
+    stored = entries_in(seed_db)
+    assert rows[0] == ["id", "title", "tags"]
+    assert {r[0]: r[1] for r in rows[1:]} == {i: e["title"] for i, e in stored.items()}
+    assert all(r[2] == ", ".join(stored[r[0]]["tags"]) for r in rows[1:])
+
+
+def test_columns_chooses_what_is_shown_in_that_order(seed_db: Path, cli):
+    result = cli("list", "--columns", "title,id,status", "--limit", "1")
+    header, _rule, row, _footer = result.stdout.splitlines()
+    assert header.split() == ["title", "id", "status"]
+    assert row.startswith(SEED_TITLES[0]) and row.endswith("published")
+
+
+def test_an_unknown_column_is_one_line_naming_the_valid_ones(seed_db: Path, cli):
+    result = cli("list", "--columns", "id,tittle")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "'tittle'" in result.stderr and "id, date, type, title, tags" in result.stderr
 
 
 def test_unknown_tablefmt_exits_2(seed_db: Path, cli):
@@ -94,7 +194,24 @@ def test_jsonl_gives_one_entry_per_line(mixed_db: Path, cli):
         "Too Early",
         "Wrong Tag",
     ]
-    assert rows[0] == entries_in(mixed_db)["match-new"]
+    assert rows[0] == public(entries_in(mixed_db)["match-new"])
+
+
+def public(entry: dict[str, object]) -> dict[str, object]:
+    """An entry as list and export show it without --include-internal: no notes."""
+    return {k: v for k, v in entry.items() if k != "notes"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_list_leaves_out_internal_notes_in_every_format_unless_asked(db: Path, cli, fmt: str):
+    write_catalog(db, [{"title": "Noted", "notes": "call the publisher before 2025"}])
+    plain = cli("list", "--format", fmt)
+    assert plain.exit_code == 0 and "Noted" in plain.stdout
+    assert "notes" not in plain.stdout and "call the publisher" not in plain.stdout
+    asked = cli("list", "--format", fmt, "--include-internal")
+    assert "call the publisher before 2025" in asked.stdout
+    exported = cli("export", "--format", fmt, "--include-internal")
+    assert asked.stdout == exported.stdout, "list writes as export writes"
 
 
 def test_ids_format_gives_bare_ids(mixed_db: Path, cli):
@@ -295,10 +412,41 @@ def test_search_prints_a_table_with_the_footer(seed_db: Path, cli):
 
 
 def test_search_and_query_option_add_up(seed_db: Path, cli):
-    result = cli("search", "labor", "--query", '"health professionals"', "--format", "ids")
-    assert ids_of(result.stdout) == [
-        "information-memorandum-federal-cases-involving-forced-labor-of-health"
+    result = cli("search", "labor", "--query", '"health professionals" -webinar', "--format", "ids")
+    assert ids_of(result.stdout) == [MEMO]
+
+
+WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
+HTLA = "htla-class-6-recommendations-report"
+
+
+def test_search_finds_audiences_types_and_link_labels_as_the_page_shows_them(seed_db: Path, cli):
+    assert ids_of(cli("search", "survivor leaders", "--format", "ids").stdout) == [HTLA]
+    assert ids_of(cli("search", "information memorandum", "--format", "ids").stdout) == [
+        MEMO,
+        "information-memorandum-hhs-contributions-to-human-trafficking-research",
     ]
+    assert ids_of(cli("search", '"q&a responses"', "--format", "ids").stdout) == [WEBINAR]
+
+
+def test_search_excludes_a_minus_word_given_as_its_own_argument(seed_db: Path, cli):
+    result = cli("search", '"forced labor"', "-webinar", "--format", "ids")
+    assert result.exit_code == 0, result.stderr
+    assert ids_of(result.stdout) == [MEMO]
+    all_but = cli("search", "-webinar", "--format", "ids", "--", "-htla")
+    assert sorted(ids_of(all_but.stdout)) == sorted(set(entries_in(seed_db)) - {WEBINAR, HTLA})
+    health = cli("search", "-health", "--format", "ids")
+    assert health.exit_code == 0 and "Usage" not in health.stdout, "-health is not -h"
+    assert cli("search", "-h").stdout.startswith("Usage"), "alone, -h still asks for help"
+    tagged = cli("search", "--tag", "-x", "labor", "--format", "ids")
+    assert tagged.exit_code == 0 and tagged.stdout == "", "an option's value stays its value"
+
+
+def test_search_with_or_finds_either_word(seed_db: Path, cli):
+    either = cli("search", "survivor", "OR", "migrant", "--format", "ids")
+    assert ids_of(either.stdout) == [HTLA, WEBINAR]
+    quoted = cli("search", '"survivor leaders" OR "migrant workers" -webinar', "--format", "ids")
+    assert ids_of(quoted.stdout) == [HTLA]
 
 
 # --- show and tags read through the same two paths ----------------------------------------------
@@ -311,6 +459,16 @@ def test_show_by_prefix_and_its_refusals(seed_db: Path, cli):
     assert ambiguous.exit_code == 2 and "ambiguous" in ambiguous.stderr
     assert MEMO in ambiguous.stderr
     assert cli("show", "nope").exit_code == 2
+
+
+def test_an_unknown_id_is_told_the_id_it_looks_like(seed_db: Path, cli):
+    result = cli("show", "htla-clas-6")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "htcat: error: no entry with id 'htla-clas-6'; "
+        "did you mean htla-class-6-recommendations-report?\n"
+    )
+    assert cli("show", "nope").stderr == "htcat: error: no entry with id 'nope'\n"
 
 
 def test_tags_count_after_a_change(seed_db: Path, cli):

@@ -138,6 +138,33 @@ def command_named(args: list[str]) -> str | None:
     return None
 
 
+COMPLETE_VAR = "_HTCAT_COMPLETE"
+"""Set by the shell's completion script: this run completes a command line instead."""
+
+
+def completed_words(environ: dict[str, str] | os._Environ[str]) -> list[str]:
+    """The words of the command line being completed that are typed in full, after ``htcat``.
+
+    Bash gives the words and the index of the one being typed; the other
+    shells give the line, whose last word is unfinished unless a space ends it.
+    """
+    import shlex
+
+    def split(line: str) -> list[str]:
+        try:
+            return shlex.split(line)
+        except ValueError:  # an unclosed quote
+            return line.split()
+
+    if "COMP_WORDS" in environ:
+        words = split(environ["COMP_WORDS"])
+        cword = environ.get("COMP_CWORD", "")
+        return words[1 : int(cword)] if cword.isdigit() else words[1:]
+    line = environ.get("_TYPER_COMPLETE_ARGS", "")
+    words = split(line)
+    return words[1:] if line.endswith(" ") else words[1:-1]
+
+
 def __getattr__(name: str) -> Any:
     """``htcat.cli.app.app``: the whole app, for tests and tools that import it."""
     if name == "app":
@@ -150,7 +177,8 @@ def main() -> None:
     # No cycle collection while htcat works on data: see htcat.cli.collector.
     gc.disable()
     try:
-        build_app(command_named(sys.argv[1:]))()
+        words = completed_words(os.environ) if COMPLETE_VAR in os.environ else sys.argv[1:]
+        build_app(command_named(words))()
     except BrokenPipeError:
         _silence_stdout()
         sys.exit(141)

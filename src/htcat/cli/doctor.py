@@ -9,8 +9,9 @@ from typing import Annotated
 import orjson
 import typer
 
-from htcat.cli.output import info, table
+from htcat.cli.output import info
 from htcat.cli.state import state_of
+from htcat.cli.tables import table
 from htcat.errors import InputError
 
 
@@ -40,6 +41,7 @@ def doctor(
             table(
                 ((f.kind, ", ".join(f.ids), f.detail) for f in findings),
                 ("problem", "entries", "detail"),
+                cuttable=("detail",),
             )
         )
     info(f"{len(findings)} problems found" if findings else "no problems found")

@@ -8,6 +8,13 @@ from typing import Annotated
 import orjson
 import typer
 
+from htcat.cli.completion import (
+    complete_ids,
+    complete_link_kind,
+    complete_statuses,
+    complete_tags,
+    complete_types,
+)
 from htcat.cli.output import entry_text, info
 from htcat.cli.state import state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
@@ -35,15 +42,28 @@ def init(ctx: typer.Context) -> None:
 def add(
     ctx: typer.Context,
     title: Annotated[str, typer.Option(help="Title (required; asked on a terminal).")] = "",
-    type_: Annotated[str, typer.Option("--type", help=f"One of: {', '.join(TYPES)}.")] = "",
+    type_: Annotated[
+        str,
+        typer.Option("--type", help=f"One of: {', '.join(TYPES)}.", autocompletion=complete_types),
+    ] = "",
     date: Annotated[str, typer.Option(help="YYYY, YYYY-MM or YYYY-MM-DD.")] = "",
     summary: Annotated[str, typer.Option(help="Summary; paragraphs kept.")] = "",
     publisher: Annotated[str, typer.Option(help="Publisher.")] = "",
-    status: Annotated[str, typer.Option(help=f"One of: {', '.join(STATUSES)}.")] = "published",
+    status: Annotated[
+        str,
+        typer.Option(help=f"One of: {', '.join(STATUSES)}.", autocompletion=complete_statuses),
+    ] = "published",
     notes: Annotated[str, typer.Option(help="Internal notes, never exported.")] = "",
-    tag: Annotated[list[str], typer.Option("--tag", help="Tag (repeatable).")] = [],  # noqa: B006
+    tag: Annotated[
+        list[str], typer.Option("--tag", help="Tag (repeatable).", autocompletion=complete_tags)
+    ] = [],  # noqa: B006
     link: Annotated[
-        list[str], typer.Option("--link", help="URL or LABEL|URL|KIND (repeatable).")
+        list[str],
+        typer.Option(
+            "--link",
+            help="URL or LABEL|URL|KIND (repeatable).",
+            autocompletion=complete_link_kind,
+        ),
     ] = [],  # noqa: B006
     person: Annotated[
         list[str], typer.Option("--person", help="NAME|ROLE|AFFILIATION (repeatable).")
@@ -87,7 +107,10 @@ def add(
 
 def show(
     ctx: typer.Context,
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="An id or a unique prefix.")],
+    entry_id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="An id or a unique prefix.", autocompletion=complete_ids),
+    ],
     format_: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
     """Show one entry in full.
@@ -108,13 +131,18 @@ def show(
 
 def edit(
     ctx: typer.Context,
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="An id or a unique prefix.")],
+    entry_id: Annotated[
+        str,
+        typer.Argument(metavar="ID", help="An id or a unique prefix.", autocompletion=complete_ids),
+    ],
     set_: Annotated[
         list[str], typer.Option("--set", help="FIELD=VALUE; lists take ';' between items.")
     ] = [],  # noqa: B006
     add_tag: Many = [],  # noqa: B006
     remove_tag: Many = [],  # noqa: B006
-    add_link: Annotated[list[str], typer.Option(help="URL or LABEL|URL|KIND.")] = [],  # noqa: B006
+    add_link: Annotated[
+        list[str], typer.Option(help="URL or LABEL|URL|KIND.", autocompletion=complete_link_kind)
+    ] = [],  # noqa: B006
     remove_link: Annotated[list[str], typer.Option(help="URL of a link to drop.")] = [],  # noqa: B006
     add_person: Annotated[list[str], typer.Option(help="NAME|ROLE|AFFILIATION.")] = [],  # noqa: B006
     remove_person: Annotated[list[str], typer.Option(help="NAME of a person to drop.")] = [],  # noqa: B006
@@ -203,7 +231,10 @@ def _edit_in_editor(entry: Entry) -> Entry:
 
 def remove(
     ctx: typer.Context,
-    entry_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids or prefixes.")],
+    entry_ids: Annotated[
+        list[str],
+        typer.Argument(metavar="ID...", help="Ids or prefixes.", autocompletion=complete_ids),
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove entries (asks on a terminal; needs --yes elsewhere).

@@ -23,9 +23,11 @@ import orjson
 import typer
 
 from htcat.cli.collector import collecting
+from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import info, table, warn
+from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
+from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.links.results import OUTCOMES, CheckResult, merge_check
 from htcat.links.sniff import DOCUMENT_KINDS
@@ -70,7 +72,8 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _BYTES = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 EntryIds = Annotated[
-    list[str] | None, typer.Argument(metavar="[ID]...", help="Ids or id prefixes.")
+    list[str] | None,
+    typer.Argument(metavar="[ID]...", help="Ids or id prefixes.", autocompletion=complete_ids),
 ]
 Concurrency = Annotated[
     int | None,
@@ -186,6 +189,7 @@ def fetch(
         list[str],
         typer.Option(
             "--kind",
+            autocompletion=complete_kinds,
             help="Link kind to fetch (repeatable) [default: pdf, transcript, slides].",
             show_default=False,
         ),
@@ -396,7 +400,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
         (r["entry_id"], r["kind"], r["outcome"], r["status"] or "", r["url"], _detail(r))
         for r in rows
     )
-    return table(cells, ("entry", "kind", "outcome", "status", "url", "detail")) + "\n"
+    headers = ("entry", "kind", "outcome", "status", "url", "detail")
+    return table(cells, headers, cuttable=("detail",)) + "\n"
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

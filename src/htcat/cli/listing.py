@@ -3,30 +3,104 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import ENTRY_FORMATS, write_entries
+from htcat.cli.output import (
+    DEFAULT_COLUMNS,
+    ENTRY_COLUMNS,
+    ENTRY_FORMATS,
+    info,
+    parse_columns,
+    write_entries,
+)
 from htcat.cli.state import state_of
+from htcat.cli.tables import is_markup
 from htcat.index import select_entries
-from htcat.query import Filters, Order, displaying, parse_keywords
+from htcat.query import Order, displaying, parse_keywords
+
+if TYPE_CHECKING:
+    from typer import _click as click  # the click that Typer carries within
 
 TABLE_PAGE = 20
 
 Format = Annotated[str, typer.Option("--format", help=f"One of: {', '.join(ENTRY_FORMATS)}.")]
-TableFormat = Annotated[str, typer.Option(help="Any tabulate format: simple, github, grid…")]
+TableFormat = Annotated[
+    str,
+    typer.Option(
+        help="Any tabulate format: simple, github, grid…; tsv, html and other markup "
+        "carry whole values, with the footer on stderr."
+    ),
+]
+Columns = Annotated[
+    str,
+    typer.Option(
+        help=f"The table's columns, comma-separated, from: {', '.join(ENTRY_COLUMNS)}.",
+        show_default=",".join(DEFAULT_COLUMNS),
+    ),
+]
 
 
-def _print_selection(ctx: typer.Context, selection: Selection, fmt: str, tablefmt: str) -> None:
+_EXCLUDED_WORD = "\0"
+"""Marks a ``-word`` of the query that option parsing must not take for an option (argv
+cannot hold this character, so it cannot come from the user)."""
+
+
+class _QueryCommand(TyperCommand):
+    """``htcat search "forced labor" -webinar``: a ``-word`` that names no option is a word.
+
+    Option parsing would refuse ``-webinar`` as an unknown option, or read
+    ``-health`` as ``-h``. A value given to an option (``--tag -x``) and
+    everything after ``--`` are left as they are.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options = [p for p in self.get_params(ctx) if getattr(p, "opts", None)]
+        names = {name for p in options for name in (*p.opts, *p.secondary_opts)}
+        valued = {name for p in options if not getattr(p, "is_flag", False) for name in p.opts}
+        given: list[str] = []
+        words = iter(args)
+        for arg in words:
+            if arg == "--":
+                given += [arg, *words]
+            elif arg in valued:
+                value = next(words, None)
+                given += [arg] if value is None else [arg, value]
+            elif len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg not in names:
+                given.append(_EXCLUDED_WORD + arg)
+            else:
+                given.append(arg)
+        return super().parse_args(ctx, given)
+
+
+IncludeInternal = Annotated[
+    bool,
+    typer.Option(
+        "--include-internal", help="Include internal notes in json, jsonl and csv, as export does."
+    ),
+]
+
+
+def _print_selection(
+    ctx: typer.Context,
+    selection: Selection,
+    fmt: str,
+    tablefmt: str,
+    columns: str,
+    include_internal: bool,
+) -> None:
+    shown = parse_columns(columns)
     order = selection.order
     if order.limit is None and fmt == "table":
         order = Order(order.sort, order.reverse, TABLE_PAGE, order.offset)
     page = select_entries(state_of(ctx).path, selection.filters, order)
-    write_entries(page.entries, fmt, sys.stdout, tablefmt)
+    write_entries(page.entries, fmt, sys.stdout, tablefmt, shown, include_internal=include_internal)
     if fmt == "table":
-        typer.echo(displaying(page))
+        (info if is_markup(tablefmt) else typer.echo)(displaying(page))
 
 
 @selection_options(default_limit=TABLE_PAGE)
@@ -35,53 +109,59 @@ def list_(
     selection: Selection,
     format_: Format = "table",
     tablefmt: TableFormat = "simple",
+    columns: Columns = "",
+    include_internal: IncludeInternal = False,
 ) -> None:
     """List the entries that match the filters.
 
     A table shows 20 entries unless --limit says otherwise; the other formats
-    show every match.
+    show every match. On a terminal (or with COLUMNS set) the table fits its
+    width: titles and tags are cut with … where they must; ids never are.
 
     Example:
 
     \b
         htcat list --tag supply-chains --type webinar --since 2021 --sort date
         htcat list --format json --link-status broken
+        htcat list --columns id,title --tablefmt tsv
     """
-    _print_selection(ctx, selection, format_, tablefmt)
+    _print_selection(ctx, selection, format_, tablefmt, columns, include_internal)
 
 
 @selection_options(default_limit=TABLE_PAGE)
 def search(
     ctx: typer.Context,
-    text: Annotated[list[str], typer.Argument(help='Words that must all match; "quoted phrases".')],
+    text: Annotated[
+        list[str],
+        typer.Argument(help='Words that must all match; "quoted phrases"; OR; -word excludes.'),
+    ],
     selection: Selection,
     format_: Format = "table",
     tablefmt: TableFormat = "simple",
+    columns: Columns = "",
+    include_internal: IncludeInternal = False,
 ) -> None:
-    """Find entries by keywords in title, summary, tags, people and publisher.
+    """Find entries by keywords in what the library page shows of them.
 
-    Every word must match, ignoring case and accents; "quoted phrases" match as written.
+    Title, summary, tags, people, publisher, audiences, type and link labels.
+    Every word must match, ignoring case and accents; "quoted phrases" match
+    as written; OR between two terms lets either match; -word leaves out the
+    entries that have it.
 
     Example:
 
     \b
         htcat search '"supply chains" forced' --since 2021
         htcat search forced labor --type webinar
+        htcat search trafficking OR exploitation -webinar
     """
-    filters = selection.filters
-    keywords = filters.keywords + parse_keywords(" ".join(text))
-    combined = Filters(
-        keywords,
-        filters.types,
-        filters.tags,
-        filters.since,
-        filters.until,
-        filters.statuses,
-        filters.link_statuses,
+    asked = parse_keywords(" ".join(text).replace(_EXCLUDED_WORD, ""))
+    combined = replace(selection.filters, keywords=selection.filters.keywords & asked)
+    _print_selection(
+        ctx, Selection(combined, selection.order), format_, tablefmt, columns, include_internal
     )
-    _print_selection(ctx, Selection(combined, selection.order), format_, tablefmt)
 
 
 def register(app: typer.Typer) -> None:
     app.command("list")(list_)
-    app.command()(search)
+    app.command(cls=_QueryCommand)(search)

@@ -14,6 +14,12 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from htcat.cli.completion import (
+    complete_link_statuses,
+    complete_statuses,
+    complete_tags,
+    complete_types,
+)
 from htcat.errors import InputError
 from htcat.model import STATUSES, TYPES
 from htcat.query import LINK_STATUSES, SORT_KEYS, Filters, Order
@@ -42,7 +48,7 @@ _SELECTION_PARAMS: dict[str, Any] = {
         typer.Option(
             "--query",
             "-q",
-            help='Words that must all match; "quoted phrases".',
+            help='Words that must all match; "quoted phrases"; OR; -word excludes.',
             rich_help_panel=_FILTERS,
         ),
     ],
@@ -51,6 +57,7 @@ _SELECTION_PARAMS: dict[str, Any] = {
         typer.Option(
             "--type",
             help=f"Entry type (repeatable): {', '.join(TYPES)}.",
+            autocompletion=complete_types,
             show_default=False,
             rich_help_panel=_FILTERS,
         ),
@@ -60,6 +67,7 @@ _SELECTION_PARAMS: dict[str, Any] = {
         typer.Option(
             "--tag",
             help="Tag that must be present (repeatable, all must match).",
+            autocompletion=complete_tags,
             show_default=False,
             rich_help_panel=_FILTERS,
         ),
@@ -75,6 +83,7 @@ _SELECTION_PARAMS: dict[str, Any] = {
         typer.Option(
             "--status",
             help=f"Status (repeatable): {', '.join(STATUSES)}.",
+            autocompletion=complete_statuses,
             show_default=False,
             rich_help_panel=_FILTERS,
         ),
@@ -84,6 +93,7 @@ _SELECTION_PARAMS: dict[str, Any] = {
         typer.Option(
             "--link-status",
             help=f"Has a link that is: {', '.join(LINK_STATUSES)}.",
+            autocompletion=complete_link_statuses,
             show_default=False,
             rich_help_panel=_FILTERS,
         ),

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Sequence
+from typing import TextIO
 
-import orjson
-
+from htcat.cli.tables import table
+from htcat.errors import InputError
 from htcat.model import Entry
 
 ENTRY_FORMATS = ("table", "json", "jsonl", "csv", "ids")
+_PIECE = 65536
+"""Output is written in pieces of this many characters: when the reader goes away
+(``htcat list | head``), one large write reports nothing, a later piece fails."""
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -37,50 +40,77 @@ def info(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def table(rows: Iterable[Sequence[Any]], headers: Sequence[str], tablefmt: str = "simple") -> str:
-    from tabulate import tabulate, tabulate_formats
-
-    if tablefmt not in tabulate_formats:
-        from htcat.errors import InputError
-
-        raise InputError(f"--tablefmt {tablefmt!r}: expected one of {', '.join(tabulate_formats)}")
-    return tabulate(list(rows), headers=list(headers), tablefmt=tablefmt, disable_numparse=True)
+def _joined(values: object) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, list) else ""
 
 
-def shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+ENTRY_COLUMNS: dict[str, Callable[[Entry], str]] = {
+    "id": lambda e: str(e["id"]),
+    "date": lambda e: str(e.get("date", "")),
+    "type": lambda e: str(e.get("type", "")),
+    "title": lambda e: str(e.get("title", "")),
+    "tags": lambda e: _joined(e.get("tags")),
+    "status": lambda e: str(e.get("status", "")),
+    "publisher": lambda e: str(e.get("publisher", "")),
+    "audiences": lambda e: _joined(e.get("audiences")),
+    "links": lambda e: str(len(e.get("links", ()))),
+    "created": lambda e: str(e.get("created", "")),
+    "updated": lambda e: str(e.get("updated", "")),
+}
+"""The columns a table of entries can show (``--columns``), each with how it shows an entry."""
+DEFAULT_COLUMNS = ("id", "date", "type", "title", "tags")
+DROP_ORDER = ("tags", "type", "date", "title")
+"""The default columns left out, in this order, where even cut they do not fit the width."""
+CUT_COLUMNS = frozenset({"title", "tags", "publisher", "audiences"})
+"""Free text, shortened with … where a table must fit; the others are values people copy."""
 
 
-def entry_rows(entries: Iterable[Entry]) -> Iterator[tuple[str, str, str, str, str]]:
-    for e in entries:
-        yield (
-            e["id"],
-            e.get("date", ""),
-            e.get("type", ""),
-            shorten(e.get("title", ""), 45),
-            shorten(", ".join(e.get("tags", ())), 30),
+def parse_columns(text: str) -> tuple[str, ...]:
+    """The columns ``--columns id,title,...`` names, each known; empty text gives the default."""
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in ENTRY_COLUMNS]
+    if unknown:
+        raise InputError(
+            f"--columns {unknown[0]!r}: unknown column; expected some of {', '.join(ENTRY_COLUMNS)}"
         )
+    return names or DEFAULT_COLUMNS
 
 
-def write_entries(entries: list[Entry], fmt: str, out: TextIO, tablefmt: str = "simple") -> None:
-    """Entries in one of `ENTRY_FORMATS` (the table without its footer)."""
+def entries_table(
+    entries: Iterable[Entry], columns: Sequence[str] = DEFAULT_COLUMNS, tablefmt: str = "simple"
+) -> str:
+    """Entries as a table of ``columns`` (see `ENTRY_COLUMNS`), fitted as `table` fits."""
+    shown = [ENTRY_COLUMNS[c] for c in columns]
+    rows = ([show(e) for show in shown] for e in entries)
+    droppable = DROP_ORDER if tuple(columns) == DEFAULT_COLUMNS else ()
+    return table(rows, columns, tablefmt, cuttable=CUT_COLUMNS, droppable=droppable)
+
+
+def write_entries(
+    entries: list[Entry],
+    fmt: str,
+    out: TextIO,
+    tablefmt: str = "simple",
+    columns: Sequence[str] = DEFAULT_COLUMNS,
+    *,
+    include_internal: bool = False,
+) -> None:
+    """Entries in one of `ENTRY_FORMATS` (the table without its footer).
+
+    JSON, JSON Lines and CSV are written as ``htcat export`` writes them:
+    internal notes only with ``include_internal``.
+    """
     if fmt == "table":
-        out.write(table(entry_rows(entries), ("id", "date", "type", "title", "tags"), tablefmt))
-        out.write("\n")
-    elif fmt == "json":
-        out.write(orjson.dumps(entries, option=orjson.OPT_INDENT_2).decode() + "\n")
-    elif fmt == "jsonl":
-        out.writelines(orjson.dumps(e).decode() + "\n" for e in entries)
-    elif fmt == "csv":
-        from htcat.formats import csv as csv_format
+        out.write(entries_table(entries, columns, tablefmt) + "\n")
+    elif fmt in ("json", "jsonl", "csv"):
+        from htcat.formats import write_entries as export
 
-        out.write(csv_format.write_csv(entries))
+        text = export(entries, fmt, include_internal=include_internal).decode()
+        for start in range(0, len(text), _PIECE):
+            out.write(text[start : start + _PIECE])
     elif fmt == "ids":
         out.writelines(e["id"] + "\n" for e in entries)
     else:
-        from htcat.errors import InputError
-
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(ENTRY_FORMATS)}")
 
 

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from htcat.cli.completion import complete_ids, complete_tags
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import info, table
+from htcat.cli.output import info
 from htcat.cli.state import state_of
+from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.index import tag_counts
 from htcat.model import normalize_tag, normalize_tags
@@ -23,10 +25,17 @@ def tag(
     ctx: typer.Context,
     selection: Selection,
     entry_ids: Annotated[
-        list[str] | None, typer.Argument(metavar="[ID]...", help="Ids or prefixes.")
+        list[str] | None,
+        typer.Argument(metavar="[ID]...", help="Ids or prefixes.", autocompletion=complete_ids),
     ] = None,
-    add: Annotated[list[str], typer.Option("--add", help="Tag to add (repeatable).")] = [],  # noqa: B006
-    remove: Annotated[list[str], typer.Option("--remove", help="Tag to remove (repeatable).")] = [],  # noqa: B006
+    add: Annotated[
+        list[str],
+        typer.Option("--add", help="Tag to add (repeatable).", autocompletion=complete_tags),
+    ] = [],  # noqa: B006
+    remove: Annotated[
+        list[str],
+        typer.Option("--remove", help="Tag to remove (repeatable).", autocompletion=complete_tags),
+    ] = [],  # noqa: B006
     all_: Annotated[bool, typer.Option("--all", help="Every entry, when no id or filter.")] = False,
 ) -> None:
     """Add and remove tags on the entries given by id or by the filters, in one write.
@@ -86,7 +95,7 @@ def tags(
 @tags_app.command()
 def rename(
     ctx: typer.Context,
-    old: Annotated[str, typer.Argument(help="The tag to rename.")],
+    old: Annotated[str, typer.Argument(help="The tag to rename.", autocompletion=complete_tags)],
     new: Annotated[str, typer.Argument(help="Its new name; an existing tag merges.")],
 ) -> None:
     """Rename a tag everywhere, or merge it into an existing one.

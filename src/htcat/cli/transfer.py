@@ -18,8 +18,9 @@ import orjson
 import typer
 
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import info, shorten, table
+from htcat.cli.output import info
 from htcat.cli.state import state_of
+from htcat.cli.tables import table
 from htcat.errors import InputError
 
 if TYPE_CHECKING:
@@ -73,8 +74,9 @@ def _print_plan(plan: ImportPlan, report: str) -> None:
     if report == "json":
         _print_json({"summary": plan.counts, "rows": [row.as_dict() for row in plan.rows]})
     elif report == "table" and plan.rows:
-        rows = [(r.where, r.action, r.id, shorten(r.title, 40), r.reason) for r in plan.rows]
-        typer.echo(table(rows, ("where", "action", "id", "title", "reason")))
+        rows = [(r.where, r.action, r.id, r.title, r.reason) for r in plan.rows]
+        headers = ("where", "action", "id", "title", "reason")
+        typer.echo(table(rows, headers, cuttable=("title", "reason")))
 
 
 def import_(

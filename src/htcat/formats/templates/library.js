@@ -34,21 +34,55 @@
   function words(text) {
     return (fold(text).match(/[\p{L}\p{N}]+/gu) || []).join(" ");
   }
-  // As `htcat search`: every word or "quoted phrase" must match at the start of a word.
-  function terms(query) {
-    var found = [];
-    var re = /"([^"]*)"?|(\S+)/g;
+  // As `htcat search` (htcat.query.parse_keywords): words and "quoted
+  // phrases", each folded; side by side all must match, OR between two lets
+  // either match, and a "-" before one leaves out the entries it matches.
+  // Each term is kept with a space before it: it must start a word.
+  function parseQuery(query) {
+    var groups = [];
+    var excluded = [];
+    var joining = false;
+    var lastWasTerm = false;
+    var re = /(-?)"([^"]*)"?|(\S+)/g;
     var m;
     while ((m = re.exec(query)) !== null) {
-      var term = words(m[1] !== undefined ? m[1] : m[2]);
-      if (term) found.push(" " + term);
+      var quoted = m[2] !== undefined;
+      var word = quoted ? "" : m[3];
+      if (word === "OR") {
+        joining = lastWasTerm;
+        continue;
+      }
+      var negated = quoted ? m[1] === "-" : word.length > 1 && word.charAt(0) === "-";
+      var term = words(quoted ? m[2] : negated ? word.slice(1) : word);
+      if (!term) continue;
+      if (negated) {
+        excluded.push(" " + term);
+        lastWasTerm = joining = false;
+      } else if (joining && groups.length) {
+        groups[groups.length - 1].push(" " + term);
+        lastWasTerm = true;
+        joining = false;
+      } else {
+        groups.push([" " + term]);
+        lastWasTerm = true;
+        joining = false;
+      }
     }
-    return found;
+    return { groups: groups, excluded: excluded };
+  }
+  function anyIn(text, terms) {
+    for (var i = 0; i < terms.length; i++) if (text.indexOf(terms[i]) !== -1) return true;
+    return false;
+  }
+  function queryMatches(text, query) {
+    if (anyIn(text, query.excluded)) return false;
+    for (var g = 0; g < query.groups.length; g++) if (!anyIn(text, query.groups[g])) return false;
+    return true;
   }
 
   // The first use of Unicode normalization and property classes loads their
   // tables; do it now rather than on the reader's first keystroke.
-  terms("Café 1");
+  parseQuery("Café 1");
 
   // Types, years and tags become the positions of their controls, so an
   // update counts into arrays instead of looking names up.
@@ -80,32 +114,41 @@
   }
 
   // Which entries match the keyword, kept while it does not change. Typing on
-  // narrows: when each earlier term is the start of a new one, only the
+  // narrows: when each earlier group's every term is now the start of a
+  // term of the same group, and nothing was excluded before, only the
   // earlier matches can match, and only they are scanned again.
-  var lastTerms = [];
+  var lastParsed = { groups: [], excluded: [] };
   var keywordHits = null;
+  function eachStartsOneOf(now, before) {
+    for (var i = 0; i < now.length; i++) {
+      var found = false;
+      for (var j = 0; j < before.length && !found; j++) found = now[i].indexOf(before[j]) === 0;
+      if (!found) return false;
+    }
+    return true;
+  }
   function narrows(before, now) {
-    if (!before.length || now.length < before.length) return false;
-    for (var i = 0; i < before.length; i++) if (now[i].indexOf(before[i]) !== 0) return false;
+    if (!before.groups.length || before.excluded.length) return false;
+    if (now.groups.length < before.groups.length) return false;
+    for (var i = 0; i < before.groups.length; i++) {
+      if (!eachStartsOneOf(now.groups[i], before.groups[i])) return false;
+    }
     return true;
   }
   function matchKeyword(query) {
     if (query === lastQuery) return keywordHits;
-    var wanted = terms(query);
+    var wanted = parseQuery(query);
     var hits = null;
-    if (wanted.length) {
-      var previous = narrows(lastTerms, wanted) ? keywordHits : null;
+    if (wanted.groups.length || wanted.excluded.length) {
+      var previous = narrows(lastParsed, wanted) ? keywordHits : null;
       hits = new Uint8Array(entries.length);
       for (var i = 0; i < entries.length; i++) {
         if (previous && !previous[i]) continue;
-        var text = entries[i].text;
-        var ok = true;
-        for (var t = 0; t < wanted.length && ok; t++) ok = text.indexOf(wanted[t]) !== -1;
-        hits[i] = ok ? 1 : 0;
+        hits[i] = queryMatches(entries[i].text, wanted) ? 1 : 0;
       }
     }
     lastQuery = query;
-    lastTerms = wanted;
+    lastParsed = wanted;
     keywordHits = hits;
     return hits;
   }
