@@ -3,7 +3,7 @@
 Both read the catalog without its lock, do the network work, then merge what
 they found under the lock, so edits made meanwhile are kept. Ctrl-C or
 SIGTERM stops the run; the results gathered so far are saved and reported,
-and the exit status is 130. httpx and pypdf load only here.
+and the exit status is 130. httpx and pypdfium2 load only here.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def fetch(
     Records size, SHA-256, content type and, for PDFs, the page count on each
     link. A document whose SHA-256 differs from the last fetch is reported
     changed; the older file stays in the archive. A file that claims to be a
-    PDF and does not parse is broken. Server-supplied file names are never used.
+    PDF and that no reader opens is broken. Server-supplied file names are never used.
 
     Example:
 
