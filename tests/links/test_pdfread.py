@@ -7,10 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from htcat.links.fetch import FetchSettings, FetchTarget, run_fetches
 from htcat.links.pdfread import PdfReading, read_pdf
 from htcat.links.results import FetchResult
 
+from .fake_service import Answer, Request, serving
 from .pdf_corpus import write_corpus
 
 PDFINFO = "/usr/bin/pdfinfo"
@@ -102,22 +100,16 @@ def test_reading_a_broken_pdf_prints_nothing(corpus: dict[str, Path]) -> None:
     assert (run.stdout, run.stderr) == ("unreadable\nreadable\nunreadable\n", "")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def corpus_server(corpus: dict[str, Path]) -> Iterator[str]:
-    """The corpus folder served over HTTP on 127.0.0.1, as a site would serve its PDFs."""
-    folder = next(iter(corpus.values())).parent
+    """The corpus served over HTTP on 127.0.0.1, as a site would serve its PDFs."""
+    by_path = {f"/{path.name}": path for path in corpus.values()}
 
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    def serve_file(request: Request) -> Answer:
+        return Answer(200, by_path[request.path].read_bytes(), "application/pdf")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(serve_file) as service:
+        yield service.base
 
 
 def test_fetch_records_what_pdfinfo_says_of_each_corpus_file(

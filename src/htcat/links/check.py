@@ -30,6 +30,7 @@ from htcat.links.client import (
     run_all,
     status_retry,
 )
+from htcat.links.recordings import DEFAULT_PLATFORMS, Platform, unless_recording_gone
 from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
 from htcat.links.sniff import SNIFF_BYTES, describe_body, is_pdf, needs_document
 
@@ -40,7 +41,13 @@ BUSY_STATUSES = frozenset({429, 503})
 
 @dataclass(frozen=True, kw_only=True)
 class CheckSettings(NetworkSettings):
-    """Limits for a check run; see NetworkSettings for the fields."""
+    """Limits for a check run; see NetworkSettings for the shared fields.
+
+    ``recordings``: the video platforms whose oEmbed endpoint is asked whether
+    a recording that answered with a page still exists (htcat.links.recordings).
+    """
+
+    recordings: tuple[Platform, ...] = DEFAULT_PLATFORMS
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,10 @@ async def check_link(
         deadline = asyncio.get_running_loop().time() + settings.timeouts.total
         try:
             async with asyncio.timeout_at(deadline):
-                return await retrying(
+                result = await retrying(
                     lambda: _probe(client, target, url, settings), settings.retry, deadline
                 )
+                return await unless_recording_gone(client, result, settings.recordings)
         except TimeoutError:
             total = settings.timeouts.total
             return unanswered(target, "timeout", f"no result within {total:g} s")
