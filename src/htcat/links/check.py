@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from htcat.links.archive import Suggester, WebArchive
 from htcat.links.client import (
     Followed,
     Limiter,
@@ -45,9 +46,12 @@ class CheckSettings(NetworkSettings):
 
     ``recordings``: the video platforms whose oEmbed endpoint is asked whether
     a recording that answered with a page still exists (htcat.links.recordings).
+    ``suggest_from``: the web archive asked for a copy of each failing link
+    (htcat.links.archive); None, the default, asks none.
     """
 
     recordings: tuple[Platform, ...] = DEFAULT_PLATFORMS
+    suggest_from: WebArchive | None = None
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,14 @@ async def check_links(
     todo = list(targets)
     found: dict[int, CheckResult] = {}
     limiter = Limiter(settings.concurrency, settings.per_host)
+    archive = settings.suggest_from
+    suggester = Suggester(archive, settings.timeouts, settings.per_host) if archive else None
     async with build_client(settings) as client:
 
         async def check(index: int) -> None:
             result = await check_link(client, limiter, todo[index], settings)
+            if suggester is not None:
+                result = await suggester.with_suggestion(client, result)
             found[index] = result
             if on_result is not None:
                 on_result(result)

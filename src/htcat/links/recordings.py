@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from htcat.errors import InputError
-from htcat.links.results import CheckResult
 
 if TYPE_CHECKING:
     import httpx
 
+    from htcat.links.results import CheckResult
+
+MAX_REDIRECTS = 5
 GONE_STATUSES = frozenset({401, 403, 404})
 """What oEmbed answers for a removed, private or members-only recording."""
 
@@ -86,10 +88,14 @@ async def recording_gone(client: httpx.AsyncClient, url: str, platform: Platform
     """
     import httpx
 
+    from htcat.links.client import RedirectRefused, open_following
+
     try:
-        response = await client.get(platform.oembed_url(url))
-        await response.aclose()
-    except httpx.HTTPError:
+        async with open_following(
+            client, "GET", platform.oembed_url(url), max_redirects=MAX_REDIRECTS
+        ) as followed:
+            response = followed.response
+    except (httpx.HTTPError, RedirectRefused):
         return None
     if response.status_code in platform.gone:
         return f"recording removed or private (oEmbed {response.status_code})"
