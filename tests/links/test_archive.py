@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import replace
 
+import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from htcat.errors import InputError
 from htcat.links.archive import (
     DEFAULT_ARCHIVE,
     ArchivedCopy,
+    ArchiveDown,
     Suggestion,
     WebArchive,
     archive_url,
+    newest_memento,
     suggest_policy,
     suggestion_note,
+    wayback_copy,
 )
 from htcat.links.check import CheckSettings, run_checks
 from htcat.links.results import CheckResult, LinkTarget, merge_check
@@ -194,3 +203,48 @@ def test_a_bad_suggest_policy_is_refused_naming_the_key(policy: str, message: st
         suggest_policy(tomllib.loads(policy))
 
     assert str(refused.value).startswith(message)
+
+
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner),
+    max_leaves=12,
+)
+
+
+@given(st.text(max_size=400))
+def test_any_timemap_text_gives_a_copy_or_none_and_never_raises(text: str) -> None:
+    found = newest_memento(text)
+
+    assert found is None or STAMP.match(found.timestamp)
+
+
+@given(
+    st.lists(
+        st.datetimes(dt.datetime(1990, 1, 1), timezones=st.just(dt.UTC)), min_size=1, max_size=8
+    )
+)
+def test_the_newest_memento_is_the_one_with_the_latest_datetime(
+    when: list[dt.datetime],
+) -> None:
+    lines = [
+        f'<https://a.example/{i}>; rel="memento"; datetime="{email.utils.format_datetime(w)}"'
+        for i, w in enumerate(when)
+    ]
+    newest = max(w.replace(microsecond=0) for w in when)
+
+    found = newest_memento(",\n".join(lines))
+
+    assert found is not None
+    assert found.timestamp == newest.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@given(json_values)
+def test_any_json_from_a_wayback_archive_gives_a_copy_none_or_archive_down(value: object) -> None:
+    for body in (orjson.dumps(value), orjson.dumps({"archived_snapshots": {"closest": value}})):
+        try:
+            found = wayback_copy(body)
+        except ArchiveDown:
+            continue
+        assert found is None or STAMP.match(found.timestamp)

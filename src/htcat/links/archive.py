@@ -123,11 +123,11 @@ async def newest_copy(
     if not complete:
         raise ArchiveDown(f"an answer larger than {MAX_TIMEMAP_BYTES} bytes")
     if archive.api == "wayback":
-        return _wayback_copy(body)
-    return _newest_memento(body.decode("utf-8", "replace"))
+        return wayback_copy(body)
+    return newest_memento(body.decode("utf-8", "replace"))
 
 
-def _wayback_copy(body: bytes) -> ArchivedCopy | None:
+def wayback_copy(body: bytes) -> ArchivedCopy | None:
     """The closest snapshot in an availability API answer, if it is a usable page."""
     try:
         answer = orjson.loads(body)
@@ -145,10 +145,10 @@ def _wayback_copy(body: bytes) -> ArchivedCopy | None:
         taken = dt.datetime.strptime(stamp[:14], "%Y%m%d%H%M%S")
     except ValueError:
         return None
-    return ArchivedCopy(url, taken.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return ArchivedCopy(url, _stamp(taken))
 
 
-def _newest_memento(timemap: str) -> ArchivedCopy | None:
+def newest_memento(timemap: str) -> ArchivedCopy | None:
     """The memento with the latest ``datetime`` in a link-format TimeMap."""
     newest: tuple[dt.datetime, str] | None = None
     for match in _LINK.finditer(timemap):
@@ -160,16 +160,22 @@ def _newest_memento(timemap: str) -> ArchivedCopy | None:
             continue
         try:
             taken = email.utils.parsedate_to_datetime(params["datetime"])
-        except (TypeError, ValueError):
+            if taken.tzinfo is None:
+                taken = taken.replace(tzinfo=dt.UTC)
+            taken = taken.astimezone(dt.UTC)
+        except (TypeError, ValueError, IndexError, OverflowError):
             continue
-        if taken.tzinfo is None:
-            taken = taken.replace(tzinfo=dt.UTC)
         if newest is None or taken > newest[0]:
             newest = (taken, match.group(1))
     if newest is None:
         return None
     taken, url = newest
-    return ArchivedCopy(url, taken.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return ArchivedCopy(url, _stamp(taken))
+
+
+def _stamp(when: dt.datetime) -> str:
+    """``2024-02-03T10:00:00Z``: UTC, to the second, the year always four digits."""
+    return when.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 class Suggester:
