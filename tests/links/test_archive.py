@@ -191,9 +191,6 @@ def test_the_policy_names_the_archive_and_may_turn_suggestions_on() -> None:
 @pytest.mark.parametrize(
     ("policy", "message"),
     [
-        ("suggest = 1", "[suggest]: expected a table"),
-        ("[suggest]\nenable = true", "[suggest] enable: unknown key"),
-        ("[suggest]\nenabled = 1", "[suggest] enabled 1: expected true or false"),
         ("[suggest]\narchive = 1", "[suggest] archive 1: expected a URL"),
         ("[suggest]\narchive = 'file:///x'", "[suggest] archive 'file:///x': expected an http"),
     ],

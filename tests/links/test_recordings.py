@@ -180,9 +180,6 @@ def test_no_policy_means_the_defaults_and_enabled_false_means_none() -> None:
 @pytest.mark.parametrize(
     ("policy", "message"),
     [
-        ("oembed = 1", "[oembed]: expected a table"),
-        ("[oembed]\nplatform = []", "[oembed] platform: unknown key"),
-        ("[oembed]\nenabled = 'no'", "[oembed] enabled 'no': expected true or false"),
         ("[oembed]\nplatforms = 'x'", "[oembed] platforms: expected an array"),
         (
             "[[oembed.platforms]]\nname = 'A'\nmatch = '('\nendpoint = 'https://a/?u={url}'",

@@ -226,15 +226,10 @@ class SuggestPolicy:
 
 def suggest_policy(policy: Mapping[str, Any]) -> SuggestPolicy:
     """``[suggest]`` of a parsed check policy: ``enabled`` (default false) and ``archive``."""
-    section = policy.get("suggest", {})
-    if not isinstance(section, Mapping):
-        raise InputError("[suggest]: expected a table")
-    unknown = sorted(set(section) - {"enabled", "archive"})
-    if unknown:
-        raise InputError(f"[suggest] {unknown[0]}: unknown key; expected enabled or archive")
-    enabled = section.get("enabled", False)
-    if not isinstance(enabled, bool):
-        raise InputError(f"[suggest] enabled {enabled!r}: expected true or false")
+    from htcat.links.policy_section import policy_flag, policy_section
+
+    section = policy_section(policy, "suggest", ("enabled", "archive"))
+    enabled = policy_flag(section, "suggest", "enabled", False)
     url = section.get("archive", DEFAULT_ARCHIVE)
     if not isinstance(url, str):
         raise InputError(f"[suggest] archive {url!r}: expected a URL")

@@ -111,16 +111,10 @@ def platforms_from_policy(policy: Mapping[str, Any]) -> tuple[Platform, ...]:
     statuses that mean removed). A platform named like a default one replaces
     it; others are added after the defaults. Raises InputError naming the key.
     """
-    section = policy.get("oembed", {})
-    if not isinstance(section, Mapping):
-        raise InputError("[oembed]: expected a table")
-    unknown = sorted(set(section) - {"enabled", "platforms"})
-    if unknown:
-        raise InputError(f"[oembed] {unknown[0]}: unknown key; expected enabled or platforms")
-    enabled = section.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise InputError(f"[oembed] enabled {enabled!r}: expected true or false")
-    if not enabled:
+    from htcat.links.policy_section import policy_flag, policy_section
+
+    section = policy_section(policy, "oembed", ("enabled", "platforms"))
+    if not policy_flag(section, "oembed", "enabled", True):
         return ()
     listed = section.get("platforms", [])
     if not isinstance(listed, list):
