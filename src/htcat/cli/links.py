@@ -146,7 +146,8 @@ def check(
 
     Every link of the selected entries (all entries unless ids or filters say
     otherwise) is requested: pages must answer 2xx; pdf, transcript and slides
-    links must start with %PDF- (a page served instead is broken). Problems
+    links must start with %PDF- (a page served instead is broken); a YouTube or
+    Vimeo video the platform's oEmbed says was removed is broken. Problems
     are reported on stdout, a summary on stderr. Exit status 1 when a link
     has an outcome named by --fail-on (default: broken, timeout, invalid).
 

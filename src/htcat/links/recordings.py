@@ -55,7 +55,11 @@ DEFAULT_PLATFORMS: tuple[Platform, ...] = (
     ),
     Platform(
         "Vimeo",
-        re.compile(r"^https?://(?:www\.|player\.)?vimeo\.com/(?:video/)?\d+", re.IGNORECASE),
+        re.compile(
+            r"^https?://(?:www\.|player\.)?vimeo\.com/(?:video/|channels/[^/]+/"
+            r"|groups/[^/]+/videos/|album/\d+/video/|showcase/\d+/video/)?\d+",
+            re.IGNORECASE,
+        ),
         "https://vimeo.com/api/oembed.json?url={url}",
     ),
 )
