@@ -20,7 +20,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from htcat.links.pdfread import PdfReading
+
 QPDF = "qpdf"
+PDFINFO = "/usr/bin/pdfinfo"
 USER_PASSWORD = "secret"
 
 
@@ -217,3 +220,14 @@ def large_scan(path: Path, megabytes: int = 50) -> Path:
     pages = 100
     path.write_bytes(PdfBuilder(pages=pages, image_bytes=megabytes * 1_000_000 // pages).build())
     return path
+
+
+def pdfinfo_reading(path: Path) -> PdfReading:
+    """What poppler's pdfinfo says of ``path``: its page count, a password, or no document."""
+    run = subprocess.run([PDFINFO, str(path)], capture_output=True, text=True, check=False)
+    pages = re.search(r"^Pages:\s+(\d+)$", run.stdout, re.MULTILINE)
+    if run.returncode == 0 and pages:
+        return PdfReading("readable", int(pages.group(1)))
+    if "Incorrect password" in run.stderr:
+        return PdfReading("locked")
+    return PdfReading("unreadable")

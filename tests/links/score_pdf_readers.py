@@ -23,8 +23,7 @@ from typing import Any
 
 from htcat.links.pdfread import PdfReading
 
-from .pdf_corpus import large_scan, write_corpus
-from .test_pdfread import pdfinfo_reading
+from .pdf_corpus import large_scan, pdfinfo_reading, write_corpus
 
 Reader = Callable[[Path], PdfReading]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -17,20 +16,7 @@ from htcat.links.pdfread import PdfReading, read_pdf
 from htcat.links.results import FetchResult
 
 from .fake_service import Answer, Request, serving
-from .pdf_corpus import write_corpus
-
-PDFINFO = "/usr/bin/pdfinfo"
-
-
-def pdfinfo_reading(path: Path) -> PdfReading:
-    """What poppler's pdfinfo says of ``path``: its page count, a password, or no document."""
-    run = subprocess.run([PDFINFO, str(path)], capture_output=True, text=True, check=False)
-    pages = re.search(r"^Pages:\s+(\d+)$", run.stdout, re.MULTILINE)
-    if run.returncode == 0 and pages:
-        return PdfReading("readable", int(pages.group(1)))
-    if "Incorrect password" in run.stderr:
-        return PdfReading("locked")
-    return PdfReading("unreadable")
+from .pdf_corpus import pdfinfo_reading, write_corpus
 
 
 @pytest.fixture(scope="session")
