@@ -6,9 +6,10 @@ encrypted, version 2.0, compressed into object streams, a scan of many large
 images. The damaged ones are what old sites serve; viewers open most of them
 by rebuilding the cross-reference table from the objects they find.
 
-Files are built by hand (``PdfBuilder``) so the damage is exact, and by Debian's
+Files are built by hand (``PdfBuilder``) so the damage is exact, by Debian's
 ``qpdf`` for the structures that take a real writer (linearization,
-encryption, object streams).
+encryption, object streams), and by Chromium, whose printed PDFs are what
+many sites now serve.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from htcat.links.pdfread import PdfReading
 
 QPDF = "qpdf"
+CHROMIUM = "chromium"
 PDFINFO = "/usr/bin/pdfinfo"
 USER_PASSWORD = "secret"
 
@@ -154,6 +156,50 @@ def no_page_tree() -> bytes:
     return write_pdf(objects)
 
 
+def incremental_update(pdf: bytes, prev: int | None = None) -> bytes:
+    """``pdf`` with an update appended, as an editor saves: page 1's text replaced,
+    a new xref section whose ``/Prev`` points at the first (or at ``prev``)."""
+    objects = PdfBuilder(pages=3).objects()
+    first_xref = int(pdf.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+    content = stream(b"BT /F1 24 Tf 72 720 Td (Page 1, revised) Tj ET\n")
+    out = bytearray(pdf)
+    at = len(out)
+    out += b"5 0 obj\n%s\nendobj\n" % content
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n5 1\n%010d 00000 n \n" % at
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        first_xref if prev is None else prev,
+        xref,
+    )
+    return bytes(out)
+
+
+def printed_by_chromium(work: Path, pages: int = 3) -> bytes:
+    """A PDF as Chrome's own writer (Skia) prints an HTML page of ``pages`` pages."""
+    page = '<h1>Page {}</h1><div style="break-after: page"></div>'
+    html = work / "print.html"
+    html.write_text(
+        "<html><body>" + "".join(page.format(i) for i in range(pages)) + "</body></html>"
+    )
+    target = work / "print.pdf"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={target}",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return target.read_bytes()
+
+
 def qpdf(pdf: bytes, work: Path, *args: str) -> bytes:
     """``pdf`` rewritten by qpdf with ``args`` (linearize, encrypt, object streams)."""
     source = work / "qpdf-in.pdf"
@@ -182,7 +228,12 @@ def corpus(work: Path) -> dict[str, bytes]:
         "truncated-half": truncated(five, 0.5),
         "truncated-to-header": truncated(plain, 0.02),
         "no-eof-marker": plain.removesuffix(b"%%EOF\n"),
+        "byte-order-mark-first": b"\xef\xbb\xbf\r\n" + plain,
+        "junk-before-header": bytes(600) + plain,
         "trailing-garbage": plain + b"\n<html>an error page appended</html>\n" * 20,
+        "incremental-update": incremental_update(plain),
+        "incremental-update-prev-wrong": incremental_update(plain, prev=12),
+        "printed-by-chromium": printed_by_chromium(work),
         "linearized": qpdf(five, work, "--linearize"),
         "encrypted-no-user-password": qpdf(five, work, *encrypt),
         "encrypted-rc4-no-user-password": qpdf(

@@ -21,8 +21,9 @@ from .pdf_corpus import pdfinfo_reading, write_corpus
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if shutil.which("qpdf") is None:
-        pytest.fail("qpdf is not installed: apt-get install -y qpdf")
+    for tool, package in (("qpdf", "qpdf"), ("chromium", "chromium")):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed: apt-get install -y {package}")
     return write_corpus(tmp_path_factory.mktemp("pdf-corpus"))
 
 
@@ -57,6 +58,8 @@ def test_the_corpus_holds_each_kind_of_file_readers_must_judge(corpus: dict[str,
     assert b"/ObjStm" in corpus["object-streams"].read_bytes()
     assert corpus["pdf-2.0"].read_bytes().startswith(b"%PDF-2.0")
     assert 1_000_000 < corpus["scan"].stat().st_size < 4_000_000
+    assert b"Skia/PDF" in corpus["printed-by-chromium"].read_bytes()
+    assert corpus["incremental-update"].read_bytes().count(b"startxref") == 2
 
 
 def test_an_unreadable_file_says_why_and_a_locked_one_is_no_error(
