@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 import tomllib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,12 +15,15 @@ import pytest
 
 from htcat.errors import InputError
 from htcat.links.check import CheckSettings, run_checks
+from htcat.links.client import Timeouts
 from htcat.links.recordings import DEFAULT_PLATFORMS, Platform, platform_for, platforms_from_policy
 from htcat.links.results import CheckResult, LinkTarget
 
 from .fake_service import Answer, Request, Service, serving
 
 OEMBED_ANSWERS = {"alive": 200, "removed": 404, "private": 401, "members": 403, "busy": 503}
+STALLED = threading.Event()
+"""Holds the oEmbed answer for the video "stalled" until a test sets it."""
 
 
 def fake_platform(request: Request) -> Answer:
@@ -27,6 +32,9 @@ def fake_platform(request: Request) -> Answer:
         return Answer(200, b"<html><title>Video</title></html>", "text/html")
     if request.path == "/oembed":
         video = parse_qs(urlsplit(request.query["url"]).query)["v"][0]
+        if video == "stalled":
+            STALLED.wait(30)
+            video = "removed"
         status = OEMBED_ANSWERS[video]
         body = orjson.dumps({"type": "video", "title": video}) if status == 200 else b"Not Found"
         return Answer(status, body)
@@ -91,6 +99,21 @@ def test_an_oembed_endpoint_that_is_busy_or_down_leaves_the_page_verdict(
 
     assert (busy.outcome, busy.error) == ("ok", None)
     assert (unreachable.outcome, unreachable.error) == ("ok", None)
+
+
+def test_an_oembed_lookup_gets_only_what_is_left_of_the_links_time_and_no_verdict(
+    platform_site: Service, platform: Platform, settings: CheckSettings
+) -> None:
+    """The page answers at once; oEmbed never does within the link's half second."""
+    short = replace(settings, recordings=(platform,), timeouts=Timeouts(1.0, 30.0, 0.5))
+    started = time.monotonic()
+    try:
+        result = check_video(platform_site, short, "stalled")
+    finally:
+        STALLED.set()
+
+    assert (result.outcome, result.error) == ("ok", None)
+    assert time.monotonic() - started < 10.0
 
 
 def test_only_links_on_a_platform_that_answered_are_asked(

@@ -129,10 +129,10 @@ async def check_link(
                 result = await retrying(
                     lambda: _probe(client, target, url, settings), settings.retry, deadline
                 )
-                return await unless_recording_gone(client, result, settings.recordings)
         except TimeoutError:
             total = settings.timeouts.total
             return unanswered(target, "timeout", f"no result within {total:g} s")
+        return await unless_recording_gone(client, result, settings.recordings, deadline)
 
 
 async def _probe(
