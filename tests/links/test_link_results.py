@@ -27,6 +27,7 @@ STORED_KEYS = {
     "pages",
     "fetched",
     "archive_path",
+    "archived",
 }
 
 

@@ -3,7 +3,7 @@
 Both read the catalog without its lock, do the network work, then merge what
 they found under the lock, so edits made meanwhile are kept. Ctrl-C or
 SIGTERM stops the run; the results gathered so far are saved and reported,
-and the exit status is 130. httpx and pypdf load only here.
+and the exit status is 130. httpx and pypdfium2 load only here.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ REPORT_COLUMNS = (
     "sha256",
     "pages",
     "archive_path",
+    "archived_url",
+    "archived_timestamp",
 )
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _SIZE = re.compile(r"^(\d+)\s*([kmg]?)(?:i?b)?$", re.IGNORECASE)
@@ -127,12 +129,28 @@ def check(
     format_: ReportFormat = "table",
     output: Output = "-",
     fail_on: FailOn = DEFAULT_FAIL_ON,
+    suggest: Annotated[
+        bool,
+        typer.Option(
+            "--suggest", help="Ask a web archive for the newest copy of each failing link."
+        ),
+    ] = False,
+    archive: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="The archive --suggest asks (implies --suggest): a Wayback availability API "
+            "URL, or a Memento TimeMap URL [default: https://archive.org/wayback/available].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check links and record the result on each: ok, moved, broken, timeout or invalid.
 
     Every link of the selected entries (all entries unless ids or filters say
     otherwise) is requested: pages must answer 2xx; pdf, transcript and slides
-    links must start with %PDF- (a page served instead is broken). Problems
+    links must start with %PDF- (a page served instead is broken); a YouTube or
+    Vimeo video the platform's oEmbed says was removed is broken. Problems
     are reported on stdout, a summary on stderr. Exit status 1 when a link
     has an outcome named by --fail-on (default: broken, timeout, invalid).
 
@@ -142,10 +160,14 @@ def check(
         htcat check
         htcat check --older-than 7d --format json -o report.json
         htcat check --tag webinars --fail-on broken,moved --update-moved
+        htcat check --suggest --format csv -o broken-with-copies.csv
     """
+    from htcat.links.archive import WebArchive, archive_url
+
     state = state_of(ctx)
     failing = _outcomes(fail_on)
     _check_format(format_)
+    suggest_from = archive_url(archive) if archive else WebArchive() if suggest else None
     checked_before = _stamp_before(older_than) if older_than else None
     chosen = _choose(state, entry_ids, selection, kinds=None, checked_before=checked_before)
     if not chosen:
@@ -162,7 +184,7 @@ def check(
         limits["per_host"] = per_host
     if timeout:
         limits["timeouts"] = _timeouts(timeout, read=20.0)
-    settings = CheckSettings(**limits)
+    settings = CheckSettings(**limits, suggest_from=suggest_from)
     targets = unique_targets(chosen)
     results, interrupted = _run(
         lambda report: check_links(targets, settings, report), len(targets), "checking"
@@ -208,7 +230,7 @@ def fetch(
     Records size, SHA-256, content type and, for PDFs, the page count on each
     link. A document whose SHA-256 differs from the last fetch is reported
     changed; the older file stays in the archive. A file that claims to be a
-    PDF and does not parse is broken. Server-supplied file names are never used.
+    PDF and that no reader opens is broken. Server-supplied file names are never used.
 
     Example:
 
@@ -323,6 +345,7 @@ def _finish(
     failing: set[str],
 ) -> None:
     """Save the results, report them, sum them up, and exit with the status they call for."""
+    from htcat.links.archive import suggestion_note
     from htcat.links.catalog import save_results, spread
 
     per_link = spread(results, chosen)
@@ -345,6 +368,8 @@ def _finish(
     ]
     _write_report(shown, format_, output)
     info(_summary(per_link, len(chosen), interrupted))
+    if note := suggestion_note(per_link):
+        warn(note)
     if saved.skipped:
         warn(f"{saved.skipped:,} results not saved: their links were removed or changed meanwhile")
     if saved.rewritten:
@@ -386,6 +411,9 @@ def _write_report(rows: list[dict[str, Any]], format_: str, output: str) -> None
 
 
 def _detail(row: dict[str, Any]) -> str:
+    if row["error"] and row.get("archived"):
+        copy = row["archived"]
+        return f"{row['error']}; archived {copy['timestamp'][:10]}: {copy['url']}"
     if row["error"]:
         return str(row["error"])
     if row["moved_to"]:
@@ -411,7 +439,9 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
     for row in rows:
-        writer.writerow(neutralize_formula(_cell(row.get(c))) for c in REPORT_COLUMNS)
+        copy = row.get("archived") or {}
+        flat = {**row, "archived_url": copy.get("url"), "archived_timestamp": copy.get("timestamp")}
+        writer.writerow(neutralize_formula(_cell(flat.get(c))) for c in REPORT_COLUMNS)
     return out.getvalue()
 
 

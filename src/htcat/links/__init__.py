@@ -5,6 +5,6 @@
 ``client`` (limits, redirects, retries) and ``sniff`` (what a body is).
 ``results`` holds the records they produce and how one merges into a link's
 ``check``; ``catalog`` picks a catalog's links and merges results back in.
-Importing this package is cheap: httpx and pypdf load only in the modules
+Importing this package is cheap: httpx and pypdfium2 load only in the modules
 that use them.
 """

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from htcat.links.archive import Suggester, WebArchive
 from htcat.links.client import (
     Followed,
     Limiter,
@@ -30,6 +31,7 @@ from htcat.links.client import (
     run_all,
     status_retry,
 )
+from htcat.links.recordings import DEFAULT_PLATFORMS, Platform, unless_recording_gone
 from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
 from htcat.links.sniff import SNIFF_BYTES, describe_body, is_pdf, needs_document
 
@@ -40,7 +42,16 @@ BUSY_STATUSES = frozenset({429, 503})
 
 @dataclass(frozen=True, kw_only=True)
 class CheckSettings(NetworkSettings):
-    """Limits for a check run; see NetworkSettings for the fields."""
+    """Limits for a check run; see NetworkSettings for the shared fields.
+
+    ``recordings``: the video platforms whose oEmbed endpoint is asked whether
+    a recording that answered with a page still exists (htcat.links.recordings).
+    ``suggest_from``: the web archive asked for a copy of each failing link
+    (htcat.links.archive); None, the default, asks none.
+    """
+
+    recordings: tuple[Platform, ...] = DEFAULT_PLATFORMS
+    suggest_from: WebArchive | None = None
 
 
 @dataclass(frozen=True)
@@ -69,10 +80,14 @@ async def check_links(
     todo = list(targets)
     found: dict[int, CheckResult] = {}
     limiter = Limiter(settings.concurrency, settings.per_host)
+    archive = settings.suggest_from
+    suggester = Suggester(archive, settings.timeouts, settings.per_host) if archive else None
     async with build_client(settings) as client:
 
         async def check(index: int) -> None:
             result = await check_link(client, limiter, todo[index], settings)
+            if suggester is not None:
+                result = await suggester.with_suggestion(client, result)
             found[index] = result
             if on_result is not None:
                 on_result(result)
@@ -111,12 +126,13 @@ async def check_link(
         deadline = asyncio.get_running_loop().time() + settings.timeouts.total
         try:
             async with asyncio.timeout_at(deadline):
-                return await retrying(
+                result = await retrying(
                     lambda: _probe(client, target, url, settings), settings.retry, deadline
                 )
         except TimeoutError:
             total = settings.timeouts.total
             return unanswered(target, "timeout", f"no result within {total:g} s")
+        return await unless_recording_gone(client, result, settings.recordings, deadline)
 
 
 async def _probe(

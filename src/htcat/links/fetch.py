@@ -1,7 +1,7 @@
 """Fetching documents into an archive named by content (spec §4).
 
 Each document is streamed into a temporary file inside the archive folder
-while it is hashed, verified (a PDF must parse), then renamed to
+while it is hashed, verified (a PDF must open in a reader, see pdfread), then renamed to
 ``<archive>/<sha256[:2]>/<sha256>.<ext>``. The name comes from the content
 alone, never from the URL or the server, so no answer can write outside the
 archive; an older version stays when a document changes.
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -38,6 +37,7 @@ from htcat.links.client import (
     status_retry,
     url_problem,
 )
+from htcat.links.pdfread import read_pdf
 from htcat.links.results import (
     FetchResult,
     LinkTarget,
@@ -59,11 +59,6 @@ OnFetched = Callable[[FetchResult], None]
 MiB = 1024 * 1024
 PART_PREFIX = ".fetch-"
 """Partial downloads are ``.fetch-<pid>-<random>.part`` in the archive folder."""
-
-# pypdf logs what it finds wrong in a file; with no handler anywhere Python
-# would print that to stderr, and the library prints nothing. An application
-# that configures logging still receives the records.
-logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,10 +93,6 @@ class Download:
     sha256: str
     size: int
     head: bytes
-
-
-class UnreadablePdf(Exception):
-    """A body that starts like a PDF but that pypdf cannot read."""
 
 
 class _TooLarge(Exception):
@@ -234,11 +225,11 @@ async def _archive(target: FetchTarget, got: Download, settings: FetchSettings) 
         return as_fetched(answered(target, got.followed, "broken", error=error, size=got.size))
     pages = None
     if is_pdf(got.head):
-        try:
-            pages = await asyncio.to_thread(pdf_pages, got.temp)
-        except UnreadablePdf as exc:
-            error = f"not a readable PDF: {exc}"
+        reading = await asyncio.to_thread(read_pdf, got.temp)
+        if reading.state == "unreadable":
+            error = f"not a readable PDF: {reading.error}"
             return as_fetched(answered(target, got.followed, "broken", error=error, size=got.size))
+        pages = reading.pages
     relative = Path(got.sha256[:2]) / f"{got.sha256}{archive_extension(got.head, content_type)}"
     destination = settings.archive / relative
     destination.parent.mkdir(exist_ok=True)
@@ -278,25 +269,3 @@ def _running(pid: int) -> bool:
     except (PermissionError, OverflowError):
         return True
     return True
-
-
-def pdf_pages(path: Path) -> int | None:
-    """The page count of a PDF file; None when it is encrypted and cannot be opened.
-
-    Raises UnreadablePdf when pypdf cannot parse it (truncated, corrupt).
-    """
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError
-
-    try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted:
-            try:
-                reader.decrypt("")
-            except Exception:
-                return None
-        return len(reader.pages)
-    except FileNotDecryptedError:
-        return None
-    except Exception as exc:
-        raise UnreadablePdf(" ".join(str(exc).split()) or type(exc).__name__) from exc

@@ -14,6 +14,7 @@ from htcat.links.sniff import media_type
 from htcat.model import now_stamp
 
 if TYPE_CHECKING:
+    from htcat.links.archive import Suggestion
     from htcat.links.client import Followed
 
 Outcome = Literal["ok", "moved", "broken", "timeout", "invalid", "changed"]
@@ -59,6 +60,8 @@ class CheckResult:
     size: int | None = None
     error: str | None = None
     checked: str
+    suggestion: Suggestion | None = None
+    """What a web archive said of a failing link (``check --suggest``); None: not asked."""
 
     @property
     def failed(self) -> bool:
@@ -155,6 +158,7 @@ def merge_check(previous: Mapping[str, Any] | None, result: CheckResult) -> dict
         "failing_since": (before.get("failing_since") or result.checked) if failed else None,
         "last_ok": before.get("last_ok") if failed else result.checked,
     }
+    check["archived"] = _archived(before.get("archived"), result)
     for field in FETCH_FIELDS:
         check[field] = before.get(field)
     if isinstance(result, FetchResult) and not failed:
@@ -165,6 +169,19 @@ def merge_check(previous: Mapping[str, Any] | None, result: CheckResult) -> dict
             archive_path=result.archive_path,
         )
     return check
+
+
+def _archived(before: object, result: CheckResult) -> dict[str, str] | None:
+    """The archived copy to keep on a link: none once it works again; the last one
+    found while it fails and the archive was not asked, or could not answer."""
+    if not result.failed:
+        return None
+    found = result.suggestion
+    if found is None or found.problem is not None:
+        return before if isinstance(before, dict) else None
+    return (
+        None if found.copy is None else {"url": found.copy.url, "timestamp": found.copy.timestamp}
+    )
 
 
 def _count(value: object) -> int:

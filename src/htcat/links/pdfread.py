@@ -1,0 +1,56 @@
+"""Whether a PDF opens, and its page count, as the readers people use see it.
+
+A fetched PDF is judged by PDFium (Chrome's PDF engine, through pypdfium2),
+which of the libraries scored against poppler's ``pdfinfo`` on damaged and
+unusual files agreed with it best (tests/links/score_pdf_readers.py; the
+figures are in docs/cron.md). Like poppler it rebuilds a missing or wrong
+cross-reference table from the objects it finds, so a file old sites serve
+that way is readable here as it is in a viewer.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+ReadState = Literal["readable", "locked", "unreadable"]
+
+_PDFIUM = threading.Lock()
+"""PDFium is not thread-safe: one document open at a time in the process."""
+
+
+@dataclass(frozen=True)
+class PdfReading:
+    """What a reader makes of a PDF file.
+
+    ``locked`` is a sound PDF that needs a password to open (a viewer asks for
+    one): a real document, but its pages cannot be counted. ``error`` says why
+    a file is ``unreadable``.
+    """
+
+    state: ReadState
+    pages: int | None = None
+    error: str | None = None
+
+
+def read_pdf(path: Path) -> PdfReading:
+    """Open ``path`` as PDFium does (with the empty password, as viewers try first)."""
+    import pypdfium2
+    import pypdfium2.raw
+
+    with _PDFIUM:
+        try:
+            document = pypdfium2.PdfDocument(path)
+        except pypdfium2.PdfiumError as exc:
+            code = getattr(exc, "err_code", None)
+            if code == pypdfium2.raw.FPDF_ERR_PASSWORD:
+                return PdfReading("locked")
+            if code == pypdfium2.raw.FPDF_ERR_SECURITY:
+                return PdfReading("unreadable", error="encrypted in a way PDFium does not support")
+            return PdfReading("unreadable", error="damaged beyond repair")
+        try:
+            return PdfReading("readable", len(document))
+        finally:
+            document.close()
