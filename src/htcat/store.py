@@ -21,7 +21,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from htcat.errors import CatalogError, InputError
+from htcat.errors import CatalogError, InputError, NewerSchema
 from htcat.model import Entry, now_stamp, shape_problem, slugify, unique_id, validate_entry
 
 SCHEMA_VERSION = 1
@@ -159,7 +159,7 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     if not isinstance(version, int):
         raise CatalogError(f"{path} is not an htcat catalog (bad schema version {version!r})")
     if version > SCHEMA_VERSION:
-        raise CatalogError(
+        raise NewerSchema(
             f"catalog {path} has schema {version}, newer than this htcat understands "
             f"({SCHEMA_VERSION}); upgrade htcat"
         )
@@ -210,6 +210,8 @@ class Catalog:
         self._doc_ids: dict[str, int] | None = None
         self.changed: set[int] = set()
         """Ids of the TinyDB documents added, changed or removed: what a write must carry."""
+        self.tables_changed: set[str] = set()
+        """Other tables changed in the image (a merge's conflicts): a write must carry them too."""
 
     @property
     def image(self) -> Image:
@@ -400,7 +402,7 @@ def change_catalog(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> It
         catalog = _catalog_of(path, raw, before)
         del raw
         yield catalog
-        if catalog.changed:
+        if catalog.changed or catalog.tables_changed:
             write_file_atomically(path, dump_json(catalog.image), what="catalog")
             from htcat.index import fingerprint, update_index
 

@@ -1,0 +1,239 @@
+"""The git repository around a catalog: finding it, reading revisions, installing htcat's drivers.
+
+git merges and diffs the catalog through htcat only when two things agree: the
+committed ``.gitattributes`` names the drivers for the catalog's path (shared
+by the team), and each clone's ``.git/config`` says which command runs them
+(git never takes commands from a repository's content). `setup` writes both,
+like ``git lfs install``, and makes git ignore what htcat derives beside the
+catalog. The start-up check reads files only, never runs git.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from htcat.errors import CatalogError, InputError
+
+DRIVER = "htcat"
+ATTRIBUTES = f"merge={DRIVER} diff={DRIVER}"
+ENTRY_HEADER = "entry "
+"""How the text git diffs begins each entry, so hunk headers can name it."""
+
+
+def repo_root(start: Path) -> Path | None:
+    """The folder holding ``.git`` at or above ``start``, as git finds it; None outside one."""
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def _common_dir(root: Path) -> Path:
+    """The folder that holds a clone's config: ``.git``, or a worktree's main ``.git``."""
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    try:
+        text = dot_git.read_text(encoding="utf-8")
+    except OSError:
+        return dot_git
+    git_dir = Path(text.removeprefix("gitdir:").strip())
+    git_dir = git_dir if git_dir.is_absolute() else root / git_dir
+    try:
+        common = (git_dir / "commondir").read_text(encoding="utf-8").strip()
+    except OSError:
+        return git_dir
+    return (git_dir / common).resolve()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def unregistered_driver(catalog: Path) -> Path | None:
+    """The repository whose ``.gitattributes`` names htcat's driver while this clone lacks it.
+
+    Files only: it runs before every command and must cost next to nothing.
+    """
+    root = repo_root(catalog.parent)
+    if root is None or f"merge={DRIVER}" not in _read(root / ".gitattributes"):
+        return None
+    if f'[merge "{DRIVER}"]' in _read(_common_dir(root) / "config"):
+        return None
+    return root
+
+
+def run_git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """Run git; raise with git's own first line of complaint when it fails."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, stdin=subprocess.DEVNULL, check=False
+        )
+    except FileNotFoundError:
+        raise CatalogError("git is not installed; htcat needs it here") from None
+    if done.returncode != 0:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"git {' '.join(args)}: {lines[0] if lines else 'failed'}")
+    return done
+
+
+def in_repo(catalog: Path) -> tuple[Path, str]:
+    """The repository root around ``catalog`` and the catalog's path inside it, as git names it."""
+    root = repo_root(catalog.parent)
+    if root is None:
+        raise InputError(f"{catalog} is not inside a git repository")
+    return root, catalog.resolve().relative_to(root).as_posix()
+
+
+def revision_bytes(catalog: Path, revision: str) -> bytes:
+    """The catalog's bytes as committed in ``revision`` (``git show REV:PATH``)."""
+    root, relative = in_repo(catalog)
+    return run_git(["show", f"{revision}:{relative}"], root).stdout
+
+
+def htcat_command() -> str:
+    """How git should start this htcat: the console script beside this Python when there is one.
+
+    A full path, so that cron's short PATH or another virtualenv cannot swap it.
+    """
+    import shlex
+
+    script = Path(sys.executable).with_name("htcat")
+    if script.exists():
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m htcat"
+
+
+def driver_config(command: str) -> dict[str, str]:
+    """The clone's config entries that make htcat git's merge and diff driver."""
+    return {
+        f"merge.{DRIVER}.name": "htcat catalog merge, entry by entry",
+        f"merge.{DRIVER}.driver": f"{command} git merge %O %A %B %P",
+        f"diff.{DRIVER}.textconv": f"{command} git textconv",
+        f"diff.{DRIVER}.xfuncname": f"^{ENTRY_HEADER}.*$",
+    }
+
+
+def derived_paths(relative: str) -> list[str]:
+    """What htcat keeps beside a catalog that git must not track: samples of each kind."""
+    folder, _, name = relative.rpartition("/")
+    prefix = f"{folder}/" if folder else ""
+    return [
+        f"{prefix}{name}.lock",
+        f"{prefix}.{name}.x.tmp",
+        f"{prefix}.{name}.index.sqlite",
+        f"{prefix}archive/x",
+    ]
+
+
+def _ignore_patterns(relative: str) -> list[str]:
+    folder, _, name = relative.rpartition("/")
+    prefix = f"/{folder}/" if folder else "/"
+    return [f"{prefix}{name}.lock", f"{prefix}.{name}.*", f"{prefix}archive/"]
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """What a clone has of htcat's set-up, and what it lacks (in words for people)."""
+
+    root: Path
+    relative: str
+    missing: tuple[str, ...]
+
+
+def _attributes_line(relative: str) -> str:
+    return f"/{relative} {ATTRIBUTES}"
+
+
+def _has_attributes(root: Path, relative: str) -> bool:
+    done = run_git(["check-attr", "merge", "diff", "--", relative], root)
+    return done.stdout.decode().splitlines() == [
+        f"{relative}: merge: {DRIVER}",
+        f"{relative}: diff: {DRIVER}",
+    ]
+
+
+def _registered(root: Path) -> dict[str, str]:
+    done = subprocess.run(
+        ["git", "config", "--get-regexp", rf"^(merge|diff)\.{DRIVER}\."],
+        cwd=root,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    pairs = (line.split(" ", 1) for line in done.stdout.decode().splitlines())
+    return {p[0]: p[1] if len(p) > 1 else "" for p in pairs}
+
+
+def _unignored(root: Path, relative: str) -> list[str]:
+    samples = derived_paths(relative)
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--", *samples],
+        cwd=root,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    ignored = set(done.stdout.decode().splitlines())
+    return [s for s in samples if s not in ignored]
+
+
+def setup_state(catalog: Path) -> SetupState:
+    root, relative = in_repo(catalog)
+    missing = []
+    if not _has_attributes(root, relative):
+        missing.append(f".gitattributes: {_attributes_line(relative)}")
+    registered = _registered(root)
+    wanted = driver_config(htcat_command())
+    missing += [f".git/config: {key}" for key in wanted if key not in registered]
+    missing += [f".gitignore: {path}" for path in _unignored(root, relative)]
+    return SetupState(root, relative, tuple(missing))
+
+
+def _append_lines(path: Path, lines: list[str]) -> None:
+    text = _read(path)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    path.write_text(text + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+
+
+def setup(catalog: Path) -> list[str]:
+    """Install what `setup_state` finds missing; the files changed, for the user to commit."""
+    state = setup_state(catalog)
+    root, relative = state.root, state.relative
+    changed = []
+    if not _has_attributes(root, relative):
+        _append_lines(root / ".gitattributes", [_attributes_line(relative)])
+        changed.append(".gitattributes")
+    for key, value in driver_config(htcat_command()).items():
+        run_git(["config", key, value], root)
+    unignored = _unignored(root, relative)
+    if unignored:
+        _append_lines(root / ".gitignore", _ignore_patterns(relative))
+        changed.append(".gitignore")
+    return changed
+
+
+def operation_in_progress(root: Path) -> str:
+    """The git command that finishes what a conflict interrupted: commit, rebase, cherry-pick."""
+    git_dir = root / ".git"
+    if git_dir.is_file():
+        done = run_git(["rev-parse", "--git-dir"], root)
+        git_dir = Path(os.fsdecode(done.stdout.strip()))
+        git_dir = git_dir if git_dir.is_absolute() else root / git_dir
+    if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+        return "git rebase --continue"
+    if (git_dir / "CHERRY_PICK_HEAD").exists():
+        return "git cherry-pick --continue"
+    if (git_dir / "MERGE_HEAD").exists():
+        return "git commit --no-edit"
+    return ""
