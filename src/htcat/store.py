@@ -49,10 +49,37 @@ def files_written() -> tuple[Path, ...]:
 
 
 def catalog_path(db: str | os.PathLike[str] | None = None) -> Path:
-    """Where the catalog is: ``--db``, else ``HTCAT_DB``, else ``data/catalog.json``."""
+    """Where the catalog is: ``--db``, else ``HTCAT_DB``, else the nearest ``data/catalog.json``.
+
+    Searched like git finds ``.git``: here, then each parent up to the
+    repository's root, so any folder of the repository works.
+    """
     if db:
         return Path(db)
-    return Path(os.environ["HTCAT_DB"]) if os.environ.get("HTCAT_DB") else DEFAULT_PATH
+    if os.environ.get("HTCAT_DB"):
+        return Path(os.environ["HTCAT_DB"])
+    folders = catalog_search_folders()
+    for folder in folders:
+        if (folder / DEFAULT_PATH).is_file():
+            return (
+                DEFAULT_PATH
+                if folder == folders[0]
+                else Path(os.path.relpath(folder)) / DEFAULT_PATH
+            )
+    return DEFAULT_PATH
+
+
+def catalog_search_folders() -> list[Path]:
+    """The folders searched for ``data/catalog.json``: here, and up to the repository's root."""
+    try:
+        here = Path.cwd()
+    except OSError:
+        return [Path(".")]
+    folders = [here, *here.parents]
+    for count, folder in enumerate(folders, 1):
+        if (folder / ".git").exists():
+            return folders[:count]
+    return folders[:1]
 
 
 def dump_json(data: object) -> bytes:
@@ -333,8 +360,14 @@ def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
         with open(path, "rb") as file:
             return file.read(), os.fstat(file.fileno())
     except FileNotFoundError:
+        looked = ""
+        if path == DEFAULT_PATH:
+            folders = catalog_search_folders()
+            looked = f" (looked in {folders[0]}" + (
+                f" and its parents up to {folders[-1]})" if len(folders) > 1 else ")"
+            )
         raise CatalogError(
-            f"no catalog at {path}; create one with 'htcat init' or choose one with --db"
+            f"no catalog at {path}{looked}; create one with 'htcat init' or choose one with --db"
         ) from None
     except IsADirectoryError:
         raise CatalogError(f"catalog {path} is a folder, not a file") from None
