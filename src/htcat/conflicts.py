@@ -10,12 +10,16 @@ one side and changed on the other, or one id added twice) has no field.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from htcat.errors import InputError
 from htcat.store import Catalog, Image
 
 CONFLICTS_TABLE = "conflicts"
+_HEAD_BYTES = 65536
+"""How much of a catalog file `has_conflicts` reads: tables are written in name order,
+so ``conflicts`` starts right after the short ``_meta``."""
 
 
 class Conflict(TypedDict):
@@ -37,6 +41,16 @@ def conflicts_in(image: Image) -> list[Conflict]:
     """The conflicts recorded in a catalog image, in the order they were recorded."""
     table = image.get(CONFLICTS_TABLE, {})
     return [table[k] for k in sorted(table, key=int)]
+
+
+def has_conflicts(path: Path) -> bool:
+    """Whether the catalog file at ``path`` records conflicts, without reading it whole."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(_HEAD_BYTES)
+    except OSError:
+        return False
+    return f'\n  "{CONFLICTS_TABLE}": {{'.encode() in head
 
 
 def with_conflicts(image: Image, conflicts: list[Conflict]) -> Image:

@@ -17,6 +17,7 @@ from htcat.errors import CatalogError, InputError, NewerSchema
 from htcat.store import Image, dump_json, empty_image, parse_image
 
 git_app = typer.Typer(no_args_is_help=True)
+SORTED = orjson.OPT_SORT_KEYS
 
 
 def _shown_path(path: Path) -> str:
@@ -168,7 +169,7 @@ def _changes_json(changes: list[Any]) -> bytes:
 def _value(value: Any) -> str:
     if value is None:
         return "(none)"
-    text = value if isinstance(value, str) else dump_json(value).decode()
+    text = value if isinstance(value, str) else orjson.dumps(value, option=SORTED).decode()
     return shorten(text, 60)
 
 
