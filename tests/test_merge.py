@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import OLD
 from htcat.conflicts import conflicts_in
-from htcat.merge import merge_images, person_key
+from htcat.errors import InputError
+from htcat.merge import merge_images, person_key, shared_with
 from htcat.store import Image, dump_json, empty_image
 
 NEWER = "2026-06-01T00:00:00Z"
@@ -315,3 +317,18 @@ def test_random_histories_merge_as_the_model_says_whichever_side_is_ours(
     if not conflicted:
         assert numbers(one.image) == numbers(other.image)
         assert dump_json(one.image) == dump_json(other.image)
+
+
+def test_a_side_with_one_id_used_twice_is_refused_rather_than_merged() -> None:
+    twice = image_of(entry("a"), entry("a", title="Other"))
+    with pytest.raises(InputError, match="theirs: entry id 'a' is used twice"):
+        merge_images(image_of(entry("a")), image_of(entry("a")), twice)
+
+
+def test_sharing_unchanged_entries_with_base_changes_no_merge() -> None:
+    base = image_of(entry("a"), entry("b"))
+    side = image_of(entry("a"), entry("b", title="Changed"))
+    shared = shared_with(base, copy.deepcopy(side))
+    assert shared == side
+    assert shared["entries"]["1"] is base["entries"]["1"]
+    assert shared["entries"]["2"] is not base["entries"]["2"]

@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from htcat.conflicts import conflicts_in
 from htcat.gitrepo import ENTRY_HEADER
 from htcat.merge import link_key
 from htcat.model import KNOWN_FIELDS, Entry
@@ -107,7 +110,7 @@ def entry_text(entry: Entry) -> Iterator[str]:
         elif isinstance(value, str):
             lines = value.splitlines() or [""]
             yield f"  {key}: {lines[0]}"
-            yield from (f"  {' ' * len(key)}  {line}" for line in lines[1:])
+            yield from (f"  {' ' * len(key)}  {line}".rstrip() for line in lines[1:])
         elif isinstance(value, list):
             yield from (f"  {key}: {_shown(item)}" for item in value)
         else:
@@ -127,6 +130,11 @@ def _link_lines(link: Any) -> Iterator[str]:
 
 
 def catalog_text(image: Image) -> str:
-    """The whole catalog as text for ``git diff``: entries in id order, a blank line apart."""
+    """The whole catalog as text for ``git diff``: entries in id order, a blank line apart,
+    then any merge conflicts it records."""
     entries = sorted(_by_id(image).values(), key=lambda e: str(e.get("id", "")))
-    return "".join("\n".join(entry_text(e)) + "\n\n" for e in entries)
+    blocks = ["\n".join(entry_text(e)) + "\n\n" for e in entries]
+    for c in conflicts_in(image):
+        ours, theirs = (orjson.dumps(c[side]).decode() for side in ("ours", "theirs"))
+        blocks.append(f"conflict {c['id']} {c['field'] or '(entry)'}: {ours} / {theirs}\n")
+    return "".join(blocks)

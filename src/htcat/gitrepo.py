@@ -143,60 +143,53 @@ def _ignore_patterns(relative: str) -> list[str]:
 
 @dataclass(frozen=True)
 class SetupState:
-    """What a clone has of htcat's set-up, and what it lacks (in words for people)."""
+    """What a clone has of htcat's set-up, and what it lacks."""
 
     root: Path
     relative: str
-    missing: tuple[str, ...]
+    attributes: bool
+    unregistered: tuple[str, ...]
+    unignored: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Each missing piece, in words for people."""
+        return (
+            *(() if self.attributes else (f".gitattributes: {_attributes_line(self.relative)}",)),
+            *(f".git/config: {key}" for key in self.unregistered),
+            *(f".gitignore: {path}" for path in self.unignored),
+        )
 
 
 def _attributes_line(relative: str) -> str:
     return f"/{relative} {ATTRIBUTES}"
 
 
-def _has_attributes(root: Path, relative: str) -> bool:
-    done = run_git(["check-attr", "merge", "diff", "--", relative], root)
-    return done.stdout.decode().splitlines() == [
-        f"{relative}: merge: {DRIVER}",
-        f"{relative}: diff: {DRIVER}",
-    ]
-
-
-def _registered(root: Path) -> dict[str, str]:
+def _git_output(args: Sequence[str], root: Path) -> list[str]:
+    """The lines git prints, whatever its exit status (these queries exit 1 for "none")."""
     done = subprocess.run(
-        ["git", "config", "--get-regexp", rf"^(merge|diff)\.{DRIVER}\."],
-        cwd=root,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
+        ["git", *args], cwd=root, capture_output=True, stdin=subprocess.DEVNULL, check=False
     )
-    pairs = (line.split(" ", 1) for line in done.stdout.decode().splitlines())
-    return {p[0]: p[1] if len(p) > 1 else "" for p in pairs}
-
-
-def _unignored(root: Path, relative: str) -> list[str]:
-    samples = derived_paths(relative)
-    done = subprocess.run(
-        ["git", "check-ignore", "--no-index", "--", *samples],
-        cwd=root,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    ignored = set(done.stdout.decode().splitlines())
-    return [s for s in samples if s not in ignored]
+    return done.stdout.decode(errors="replace").splitlines()
 
 
 def setup_state(catalog: Path) -> SetupState:
     root, relative = in_repo(catalog)
-    missing = []
-    if not _has_attributes(root, relative):
-        missing.append(f".gitattributes: {_attributes_line(relative)}")
-    registered = _registered(root)
-    wanted = driver_config(htcat_command())
-    missing += [f".git/config: {key}" for key in wanted if key not in registered]
-    missing += [f".gitignore: {path}" for path in _unignored(root, relative)]
-    return SetupState(root, relative, tuple(missing))
+    attributes = _git_output(["check-attr", "merge", "diff", "--", relative], root) == [
+        f"{relative}: merge: {DRIVER}",
+        f"{relative}: diff: {DRIVER}",
+    ]
+    config = _git_output(["config", "--get-regexp", rf"^(merge|diff)\.{DRIVER}\."], root)
+    registered = {line.split(" ", 1)[0] for line in config}
+    samples = derived_paths(relative)
+    ignored = set(_git_output(["check-ignore", "--no-index", "--", *samples], root))
+    return SetupState(
+        root,
+        relative,
+        attributes,
+        tuple(key for key in driver_config(htcat_command()) if key not in registered),
+        tuple(path for path in samples if path not in ignored),
+    )
 
 
 def _append_lines(path: Path, lines: list[str]) -> None:
@@ -207,18 +200,19 @@ def _append_lines(path: Path, lines: list[str]) -> None:
 
 
 def setup(catalog: Path) -> list[str]:
-    """Install what `setup_state` finds missing; the files changed, for the user to commit."""
+    """Install what `setup_state` finds missing; the shared files changed, for the user to commit.
+
+    The driver commands are written every time, so a moved htcat is found again.
+    """
     state = setup_state(catalog)
-    root, relative = state.root, state.relative
     changed = []
-    if not _has_attributes(root, relative):
-        _append_lines(root / ".gitattributes", [_attributes_line(relative)])
+    if not state.attributes:
+        _append_lines(state.root / ".gitattributes", [_attributes_line(state.relative)])
         changed.append(".gitattributes")
     for key, value in driver_config(htcat_command()).items():
-        run_git(["config", key, value], root)
-    unignored = _unignored(root, relative)
-    if unignored:
-        _append_lines(root / ".gitignore", _ignore_patterns(relative))
+        run_git(["config", key, value], state.root)
+    if state.unignored:
+        _append_lines(state.root / ".gitignore", _ignore_patterns(state.relative))
         changed.append(".gitignore")
     return changed
 
@@ -237,3 +231,8 @@ def operation_in_progress(root: Path) -> str:
     if (git_dir / "MERGE_HEAD").exists():
         return "git commit --no-edit"
     return ""
+
+
+def is_unmerged(root: Path, relative: str) -> bool:
+    """Whether git still marks the path as conflicted (after ``git stash pop``, say)."""
+    return bool(_git_output(["ls-files", "--unmerged", "--", relative], root))

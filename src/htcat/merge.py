@@ -12,13 +12,15 @@ record. Pure: no I/O, so git's driver, tests and benchmarks share it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from htcat.conflicts import CONFLICTS_TABLE, Conflict, conflict_key, conflicts_in, with_conflicts
+from htcat.errors import InputError
 from htcat.model import Entry, normalize_url
-from htcat.store import ENTRIES_TABLE, META_TABLE, Image
+from htcat.store import ENTRIES_TABLE, META_TABLE, Image, dump_json
 
 SET_FIELDS = ("tags", "audiences")
 """List fields whose items are plain text, merged as sets."""
@@ -75,8 +77,6 @@ def _newer_check(base: Any, ours: Any, theirs: Any) -> Any:
         return theirs
 
     def when(check: Any) -> tuple[str, bytes]:
-        from htcat.store import dump_json
-
         stamp = check.get("checked") if isinstance(check, dict) else None
         return (str(stamp or ""), dump_json(check))
 
@@ -213,13 +213,35 @@ def _conflict(ident: str, field: str | None, base: Any, ours: Any, theirs: Any) 
     }
 
 
-def _by_id(image: Image) -> dict[str, tuple[int, Entry]]:
-    return {e["id"]: (int(doc_id), e) for doc_id, e in image.get(ENTRIES_TABLE, {}).items()}
+def _by_id(image: Image, side: str) -> dict[str, tuple[int, Entry]]:
+    """Each entry by id with its document number; an id used twice cannot be merged."""
+    table = image.get(ENTRIES_TABLE, {})
+    found = {e["id"]: (int(doc_id), e) for doc_id, e in table.items()}
+    if len(found) < len(table):
+        counts = Counter(e["id"] for e in table.values())
+        twice = next(ident for ident, count in counts.items() if count > 1)
+        raise InputError(f"{side}: entry id {twice!r} is used twice; see 'htcat doctor'")
+    return found
+
+
+def shared_with(base: Image, side: Image) -> Image:
+    """``side`` with each entry that base holds unchanged replaced by base's own object.
+
+    Read one after the other, three 100,000-entry catalogs would each be held
+    whole; sharing what did not change frees a side's copy as soon as it is read.
+    """
+    before = base.get(ENTRIES_TABLE, {})
+    table = side.get(ENTRIES_TABLE, {})
+    for number, entry in table.items():
+        same = before.get(number)
+        if same is not None and same == entry:
+            table[number] = same
+    return side
 
 
 def merge_images(base: Image, ours: Image, theirs: Image) -> Merged:
     """The three-way merge of three parsed catalogs (see the module's docstring)."""
-    b, o, t = _by_id(base), _by_id(ours), _by_id(theirs)
+    b, o, t = _by_id(base, "base"), _by_id(ours, "ours"), _by_id(theirs, "theirs")
     kept: dict[str, tuple[int, bool, Entry]] = {}
     """id → (document number it asks for, whether base had it, the merged entry)."""
     found: list[Conflict] = []

@@ -108,14 +108,16 @@ def merge_driver(
     \b
         htcat git merge base.json ours.json theirs.json data/catalog.json
     """
-    from htcat.merge import merge_images
+    from htcat.merge import merge_images, shared_with
     from htcat.store import write_file_atomically
 
     try:
-        sides = [_read_side(p) for p in (base, ours, theirs)]
+        common = _read_side(base)
+        sides = [shared_with(common, _read_side(path)) for path in (ours, theirs)]
     except NewerSchema as exc:
         raise InputError(f"{exc}; not merged") from None
-    merged = merge_images(*sides)
+    merged = merge_images(common, *sides)
+    del common, sides
     write_file_atomically(ours, dump_json(merged.image), what="catalog")
     shown = name or str(ours)
     if merged.conflicts:
@@ -246,7 +248,8 @@ def conflicts(
             for c in found
         )
         typer.echo(table(rows, ("entry", "field", "base", "ours", "theirs")))
-    info(f"{len(found)} conflicts" if found else "no conflicts")
+    count = len(found)
+    info(f"{count} conflict{'' if count == 1 else 's'}" if found else "no conflicts")
 
 
 def _given_value(text: str, conflict: Any) -> Any:
@@ -304,14 +307,18 @@ def resolve(
 
 
 def _print_finish(path: Path) -> None:
-    from htcat.gitrepo import operation_in_progress, repo_root
+    """The git command that finishes the merge, rebase or cherry-pick the conflicts came from."""
+    from htcat.gitrepo import in_repo, is_unmerged, operation_in_progress
 
-    root = repo_root(path.parent)
-    if root is None:
+    try:
+        root, relative = in_repo(path)
+    except InputError:
         return
     finish = operation_in_progress(root)
     if finish:
         info(f"finish with: git add {_shown_path(path)} && {finish}")
+    elif is_unmerged(root, relative):
+        info(f"finish with: git add {_shown_path(path)}")
 
 
 def register(app: typer.Typer) -> None:
