@@ -27,9 +27,9 @@ ENTRY_HEADER = "entry "
 
 def repo_root(start: Path) -> Path | None:
     """The folder holding ``.git`` at or above ``start``, as git finds it; None outside one."""
-    folder = start.resolve()
+    folder = Path(os.path.abspath(start))
     for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
+        if os.path.exists(os.path.join(candidate, ".git")):
             return candidate
     return None
 
@@ -91,7 +91,7 @@ def in_repo(catalog: Path) -> tuple[Path, str]:
     root = repo_root(catalog.parent)
     if root is None:
         raise InputError(f"{catalog} is not inside a git repository")
-    return root, catalog.resolve().relative_to(root).as_posix()
+    return root, Path(os.path.abspath(catalog)).relative_to(root).as_posix()
 
 
 def revision_bytes(catalog: Path, revision: str) -> bytes:

@@ -176,8 +176,16 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        markers = raw.startswith(b"<<<<<<< ") or b"\n<<<<<<< " in raw
+        hint = (
+            f"; these are git's conflict markers: run 'htcat git setup', "
+            f"then 'git checkout -m {path}'"
+            if markers
+            else ""
+        )
         raise CatalogError(
             f"catalog {path} line {exc.lineno}, column {exc.colno}: {exc.msg} — not overwritten"
+            + hint
         ) from exc
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise CatalogError(f"{path} is not an htcat catalog (expected an object of tables)")
