@@ -50,6 +50,7 @@ from catalogs import (
     import_argv,
     input_files,
     link_catalog,
+    merge_sides,
 )
 from linkserver import link_urls
 from measure import Command, CommandFailed, Figures, Job, measure_together
@@ -91,6 +92,10 @@ PER_HOST_LINKS = 100
 PER_HOST_BAND = 0.2
 MANY_LINKS = 10_000
 MANY_LINKS_PEAK_MB = 200.0
+MERGE_SIZE = 10_000
+MERGE_RATIO = 2.0
+MERGE_SHARE = 100
+"""The merge scenario's sides each change one entry in this many, and add as many again."""
 HEAVY_RUNS = 3
 """Runs of the scenarios that take seconds each at 100,000 entries."""
 
@@ -261,6 +266,7 @@ class Bench:
         self.prime(catalog)
         self.export(size, label, catalog, reference_copy)
         self.imports(size, label, reference_copy)
+        self.merge(size, label, source)
 
     def prime(self, catalog: Path) -> None:
         """Bring the derived index up to date, untimed, so no scenario pays for another's."""
@@ -457,6 +463,31 @@ class Bench:
 
         argv = [str(sqlite_utils), "insert", str(db), "entries", str(csv_file), "--csv"]
         return Job(self.command(argv), before=fresh)
+
+    def merge(self, size: int, label: str, source: Path) -> None:
+        """git's merge driver on two sides that each changed and added 1% of the entries."""
+        row = self.row(
+            "git merge BASE OURS THEIRS (each side changed and added 1%)",
+            label,
+            "orjson load of the three files",
+        )
+        if self.missing(row, "git"):
+            return
+        base, ours, theirs = merge_sides(source, self.work / str(size) / "merge", MERGE_SHARE)
+        result = ours.with_name("result.json")
+
+        def fresh_ours() -> None:
+            shutil.copyfile(ours, result)
+
+        argv = [*self.htcat.argv, "git", "merge", str(base), str(result), str(theirs)]
+        htcat = Job(self.command(argv), before=fresh_ours)
+        reference = Job(self.script("load", str(base), str(ours), str(theirs)))
+        self.pair(row, htcat, reference, self.heavy_runs(size), warmup=size < LARGE_SIZE)
+        if size == MERGE_SIZE and row.ratio is not None:
+            row.checks.append(Check(f"≤ {MERGE_RATIO:g}x", row.ratio <= MERGE_RATIO))
+        if size >= LARGE_SIZE and row.htcat:
+            ok = row.htcat.peak_mb <= LARGE_PEAK_MB
+            row.checks.append(Check(f"≤ {LARGE_PEAK_MB:g} MB peak", ok))
 
     # -- 6. link checking --------------------------------------------------
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from helpers import OLD
 from htcat.conflicts import conflicts_in
-from htcat.errors import InputError
-from htcat.merge import merge_images, person_key, shared_with
+from htcat.errors import CatalogError, InputError
+from htcat.merge import merge_images, person_key, refuse_unusable, shared_with
 from htcat.store import Image, dump_json, empty_image
 
 NEWER = "2026-06-01T00:00:00Z"
@@ -332,3 +332,12 @@ def test_sharing_unchanged_entries_with_base_changes_no_merge() -> None:
     assert shared == side
     assert shared["entries"]["1"] is base["entries"]["1"]
     assert shared["entries"]["2"] is not base["entries"]["2"]
+
+
+def test_a_merge_holding_an_unreadable_entry_is_refused() -> None:
+    bad = image_of(entry("a", tags="not a list"))
+    with pytest.raises(CatalogError, match=r"data/catalog\.json: entry 'a' tags must be a list"):
+        refuse_unusable(merge_images(image_of(), image_of(), bad).image, "data/catalog.json")
+    no_id = image_of({"title": "no id"})
+    with pytest.raises(CatalogError, match="theirs: entry '1' is not an entry with an id"):
+        merge_images(image_of(), image_of(), no_id)

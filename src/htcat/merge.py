@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from htcat.conflicts import CONFLICTS_TABLE, Conflict, conflict_key, conflicts_in, with_conflicts
-from htcat.errors import InputError
-from htcat.model import Entry, normalize_url
+from htcat.errors import CatalogError, InputError
+from htcat.model import Entry, normalize_url, shape_problem
 from htcat.store import ENTRIES_TABLE, META_TABLE, Image, dump_json
 
 SET_FIELDS = ("tags", "audiences")
@@ -216,12 +216,26 @@ def _conflict(ident: str, field: str | None, base: Any, ours: Any, theirs: Any) 
 def _by_id(image: Image, side: str) -> dict[str, tuple[int, Entry]]:
     """Each entry by id with its document number; an id used twice cannot be merged."""
     table = image.get(ENTRIES_TABLE, {})
-    found = {e["id"]: (int(doc_id), e) for doc_id, e in table.items()}
+    found: dict[str, tuple[int, Entry]] = {}
+    for doc_id, entry in table.items():
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        if not doc_id.isdigit() or type(ident) is not str:
+            raise CatalogError(f"{side}: entry {doc_id!r} is not an entry with an id; not merged")
+        found[ident] = (int(doc_id), entry)
     if len(found) < len(table):
         counts = Counter(e["id"] for e in table.values())
         twice = next(ident for ident, count in counts.items() if count > 1)
         raise InputError(f"{side}: entry id {twice!r} is used twice; see 'htcat doctor'")
     return found
+
+
+def refuse_unusable(image: Image, where: str) -> None:
+    """Refuse to write a merge holding an entry no htcat command could read."""
+    for entry in image[ENTRIES_TABLE].values():
+        problem = shape_problem(entry)
+        if problem:
+            shown = entry.get("id") or "(no id)"
+            raise CatalogError(f"{where}: entry {shown!r} {problem}; fix it by hand — not merged")
 
 
 def shared_with(base: Image, side: Image) -> Image:
