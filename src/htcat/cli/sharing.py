@@ -79,16 +79,15 @@ def setup(
         info("set up: git merges and diffs the catalog through htcat")
 
 
-def _parsed(raw: bytes, path: Path, *, checked: bool = False) -> Image:
-    """A side of a merge or diff; an empty file (no common ancestor) is an empty catalog."""
-    return parse_image(raw, path, checked=checked) if raw.strip() else empty_image()
+def _parsed(raw: bytes, path: Path) -> Image:
+    """A side of a diff; an empty file (a catalog not yet committed) is an empty catalog."""
+    return parse_image(raw, path) if raw.strip() else empty_image()
 
 
-def _read_side(path: Path, *, checked: bool = False) -> Image:
-    try:
-        return _parsed(path.read_bytes(), path, checked=checked)
-    except OSError as exc:
-        raise CatalogError(f"cannot read catalog {path}: {exc.strerror}") from exc
+def _read_side(path: Path) -> Image:
+    from htcat.sides import catalog_bytes
+
+    return _parsed(catalog_bytes(path), path)
 
 
 @git_app.command("merge")
@@ -108,17 +107,16 @@ def merge_driver(
     \b
         htcat git merge base.json ours.json theirs.json data/catalog.json
     """
-    from htcat.merge import merge_images, refuse_unusable, shared_with
+    from htcat.merge import merge_images, refuse_unusable
+    from htcat.sides import read_sides
     from htcat.store import write_file_atomically
 
-    # Each entry's shape is checked once, in the result, rather than on all three sides.
     try:
-        common = _read_side(base, checked=True)
-        sides = [shared_with(common, _read_side(p, checked=True)) for p in (ours, theirs)]
+        sides = read_sides(base, ours, theirs)
     except NewerSchema as exc:
         raise InputError(f"{exc}; not merged") from None
-    merged = merge_images(common, *sides)
-    del common, sides
+    merged = merge_images(*sides)
+    del sides
     refuse_unusable(merged.image, name or str(ours))
     write_file_atomically(ours, dump_json(merged.image), what="catalog")
     shown = name or str(ours)
