@@ -67,7 +67,10 @@ def unregistered_driver(catalog: Path) -> Path | None:
     root = repo_root(catalog.parent)
     if root is None or f"merge={DRIVER}" not in _read(root / ".gitattributes"):
         return None
-    if f'[merge "{DRIVER}"]' in _read(_common_dir(root) / "config"):
+    home = Path.home()
+    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    configs = (_common_dir(root) / "config", home / ".gitconfig", xdg / "git" / "config")
+    if any(f'[merge "{DRIVER}"]' in _read(config) for config in configs):
         return None
     return root
 
