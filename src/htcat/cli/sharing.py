@@ -92,10 +92,14 @@ def _read_side(path: Path) -> Image:
 
 @git_app.command("merge")
 def merge_driver(
-    base: Annotated[Path, typer.Argument(help="The common ancestor (git's %O).")],
-    ours: Annotated[Path, typer.Argument(help="Our side, replaced by the result (%A).")],
-    theirs: Annotated[Path, typer.Argument(help="Their side (%B).")],
-    name: Annotated[str, typer.Argument(help="The catalog's path, for messages (%P).")] = "",
+    base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor (git's %O).")],
+    ours: Annotated[
+        Path, typer.Argument(metavar="OURS", help="Our side, replaced by the result (%A).")
+    ],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="Their side (%B).")],
+    name: Annotated[
+        str, typer.Argument(metavar="[PATH]", help="The catalog's path, for messages (%P).")
+    ] = "",
 ) -> None:
     """git's merge driver: merge three catalogs by entry id, field by field, into OURS.
 
@@ -131,7 +135,7 @@ def merge_driver(
 
 @git_app.command()
 def textconv(
-    file: Annotated[Path, typer.Argument(help="A catalog file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A catalog file.")],
 ) -> None:
     """git's diff text for a catalog: one block per entry, headed by its id and title.
 
@@ -178,10 +182,14 @@ def _value(value: Any) -> str:
 def diff(
     ctx: typer.Context,
     old: Annotated[
-        str | None, typer.Argument(help="A catalog file or git revision [default: HEAD].")
+        str | None,
+        typer.Argument(metavar="[OLD]", help="A catalog file or git revision [default: HEAD]."),
     ] = None,
     new: Annotated[
-        str | None, typer.Argument(help="A catalog file or git revision [default: the catalog].")
+        str | None,
+        typer.Argument(
+            metavar="[NEW]", help="A catalog file or git revision [default: the catalog]."
+        ),
     ] = None,
     format_: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     exit_code: Annotated[
@@ -266,7 +274,10 @@ def resolve(
     ctx: typer.Context,
     entry_id: Annotated[str, typer.Argument(metavar="ID", help="The conflicted entry's id.")],
     field: Annotated[
-        str | None, typer.Argument(help="The conflicted field; none for a whole-entry conflict.")
+        str | None,
+        typer.Argument(
+            metavar="[FIELD]", help="The conflicted field; none for a whole-entry conflict."
+        ),
     ] = None,
     ours: Annotated[bool, typer.Option("--ours", help="Keep our value.")] = False,
     theirs: Annotated[bool, typer.Option("--theirs", help="Take their value.")] = False,
