@@ -14,7 +14,7 @@ from typing import ClassVar
 import orjson
 import pytest
 
-from helpers import HTCAT, ROOT, entries_in, write_catalog
+from helpers import HTCAT, ROOT, RunCli, entries_in, write_catalog
 from htcat.store import change_catalog
 
 CATALOG = "data/catalog.json"
@@ -143,16 +143,25 @@ def test_concurrent_additions_and_edits_merge_through_pull_and_pull_rebase(
     alice, bob = clone(remote, "alice"), clone(remote, "bob")
     add_entry(alice, "alice-report", type="report")
     set_field(alice, "shared", "summary", "Alice's summary")
+    set_field(alice, "shared", "links", ["https://example.org/a.pdf"])
+    set_field(alice, "other", "audiences", ["policymakers"])
     commit_all(alice, "alice")
     git(alice, "push", "-q")
     add_entry(bob, "bob-webinar", type="webinar")
     set_field(bob, "shared", "tags", ["base", "bob"])
+    set_field(bob, "shared", "links", ["https://example.org/b"])
+    set_field(bob, "other", "audiences", ["survivors"])
     commit_all(bob, "bob")
     git(bob, "pull", "-q", "--no-rebase", "--no-edit")
     merged = entries_in(bob / CATALOG)
     assert {"alice-report", "bob-webinar", "shared", "other"} == set(merged)
     assert merged["shared"]["summary"] == "Alice's summary"
     assert merged["shared"]["tags"] == ["base", "bob"]
+    assert sorted(link["url"] for link in merged["shared"]["links"]) == [
+        "https://example.org/a.pdf",
+        "https://example.org/b",
+    ]
+    assert sorted(merged["other"]["audiences"]) == ["policymakers", "survivors"]
     assert htcat(bob, "doctor").returncode == 0
     git(bob, "push", "-q")
     add_entry(alice, "alice-second")
@@ -163,36 +172,51 @@ def test_concurrent_additions_and_edits_merge_through_pull_and_pull_rebase(
     assert git(alice, "status", "--porcelain").stdout == ""
 
 
-def test_a_true_conflict_leaves_a_readable_catalog_settled_with_resolve(remote: Path) -> None:
+def test_true_conflicts_leave_a_readable_catalog_settled_with_resolve(
+    remote: Path, cli: RunCli
+) -> None:
     alice, bob = clone(remote, "alice"), clone(remote, "bob")
     set_field(alice, "shared", "title", "Alice's title")
+    set_field(alice, "other", "summary", "Alice's summary")
+    add_entry(alice, "twice", summary="Alice's")
     commit_all(alice, "alice")
     git(alice, "push", "-q")
     set_field(bob, "shared", "title", "Bob's title")
-    set_field(bob, "other", "summary", "Bob's summary")
+    set_field(bob, "shared", "tags", ["base", "bob"])
+    with change_catalog(bob / CATALOG) as catalog:
+        catalog.remove_many(["other"])
+    add_entry(bob, "twice", summary="Bob's")
     commit_all(bob, "bob")
     pulled = git(bob, "pull", "--no-rebase", "--no-edit", ok=False)
-    assert pulled.returncode != 0 and "1 conflict" in pulled.stderr + pulled.stdout
+    assert pulled.returncode != 0 and "3 conflicts" in pulled.stderr + pulled.stdout
     assert "<<<<<<<" not in (bob / CATALOG).read_text()
-    listed = htcat(bob, "conflicts", "--format", "json")
-    assert orjson.loads(listed.stdout) == [
-        {
-            "id": "shared",
-            "field": "title",
-            "base": "Shared entry",
-            "ours": "Bob's title",
-            "theirs": "Alice's title",
-        }
+    listed = orjson.loads(htcat(bob, "conflicts", "--format", "json").stdout)
+    by_id = {c["id"]: c for c in listed}
+    assert {(c["id"], c["field"]) for c in listed} == {
+        ("shared", "title"),
+        ("other", None),
+        ("twice", None),
+    }
+    assert (by_id["shared"]["ours"], by_id["shared"]["theirs"]) == ("Bob's title", "Alice's title")
+    assert by_id["other"]["ours"] is None and by_id["twice"]["theirs"]["summary"] == "Alice's"
+    merged = entries_in(bob / CATALOG)
+    assert merged["shared"]["title"] == "Bob's title" and merged["shared"]["tags"] == [
+        "base",
+        "bob",
     ]
-    assert entries_in(bob / CATALOG)["other"]["summary"] == "Bob's summary"
+    assert "other" not in merged and merged["twice"]["summary"] == "Bob's"
     doctor = htcat(bob, "doctor")
-    assert doctor.returncode == 1 and "merge-conflict" in doctor.stdout
+    assert doctor.returncode == 1 and doctor.stdout.count("merge-conflict") == 3
+    assert cli("resolve", "other", "--theirs", db_path=bob / CATALOG).exit_code == 0
+    assert cli("resolve", "twice", "--ours", db_path=bob / CATALOG).exit_code == 0
     settled = htcat(bob, "resolve", "shared", "title", "--theirs")
     assert settled.returncode == 0
     assert "git add data/catalog.json && git commit --no-edit" in settled.stderr
     git(bob, "add", CATALOG)
     git(bob, "commit", "-q", "--no-edit")
-    assert entries_in(bob / CATALOG)["shared"]["title"] == "Alice's title"
+    settled_entries = entries_in(bob / CATALOG)
+    assert settled_entries["shared"]["title"] == "Alice's title"
+    assert settled_entries["other"]["summary"] == "Alice's summary"
     assert "conflicts" not in orjson.loads((bob / CATALOG).read_bytes())
     assert htcat(bob, "doctor").returncode == 0
 
