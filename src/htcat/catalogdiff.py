@@ -18,7 +18,7 @@ from htcat.conflicts import conflicts_in
 from htcat.gitrepo import ENTRY_HEADER
 from htcat.merge import link_key
 from htcat.model import KNOWN_FIELDS, Entry
-from htcat.store import ENTRIES_TABLE, Image, dump_json
+from htcat.store import ENTRIES_TABLE, Image
 
 
 @dataclass(frozen=True)
@@ -90,50 +90,55 @@ def diff_images(old: Image, new: Image) -> list[EntryChange]:
 
 
 def _shown(value: Any) -> str:
+    """A value on one line: text as it is, anything else as compact JSON."""
     if isinstance(value, str):
         return value
-    return dump_json(value).decode().strip() if value is not None else ""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if value is not None else ""
 
 
-def entry_text(entry: Entry) -> Iterator[str]:
+def entry_lines(entry: Entry) -> list[str]:
     """An entry as lines of text: a header naming it, then one line per value."""
-    yield f"{ENTRY_HEADER}{entry.get('id', '')} — {entry.get('title', '')}"
+    lines = [f"{ENTRY_HEADER}{entry.get('id', '')} — {entry.get('title', '')}"]
+    add = lines.append
     for key in _field_order(entry):
-        value = entry[key]
         if key in ("id", "title"):
             continue
-        if key == "links" and isinstance(value, list):
+        value = entry[key]
+        if isinstance(value, str):
+            first, *rest = value.split("\n")
+            add(f"  {key}: {first}")
+            indent = " " * (len(key) + 4)
+            lines.extend((indent + line).rstrip() for line in rest)
+        elif key == "links" and isinstance(value, list):
             for link in value:
-                yield from _link_lines(link)
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            yield from (f"  {key}: {item}" for item in value)
-        elif isinstance(value, str):
-            lines = value.splitlines() or [""]
-            yield f"  {key}: {lines[0]}"
-            yield from (f"  {' ' * len(key)}  {line}".rstrip() for line in lines[1:])
+                _link_lines(link, lines)
         elif isinstance(value, list):
-            yield from (f"  {key}: {_shown(item)}" for item in value)
+            lines.extend(f"  {key}: {_shown(item)}" for item in value)
         else:
-            yield f"  {key}: {_shown(value)}"
+            add(f"  {key}: {_shown(value)}")
+    return lines
 
 
-def _link_lines(link: Any) -> Iterator[str]:
+def _link_lines(link: Any, lines: list[str]) -> None:
     if not isinstance(link, dict):
-        yield f"  link: {_shown(link)}"
+        lines.append(f"  link: {_shown(link)}")
         return
-    yield f"  link {link.get('url', '')}"
-    for key in sorted(k for k in link if k != "url"):
-        if key == "check" and isinstance(link[key], dict):
-            yield from (f"    check.{k}: {_shown(v)}" for k, v in sorted(link[key].items()))
+    lines.append(f"  link {link.get('url', '')}")
+    for key in sorted(link):
+        value = link[key]
+        if key == "url":
+            continue
+        if key == "check" and isinstance(value, dict):
+            lines.extend(f"    check.{k}: {_shown(v)}" for k, v in sorted(value.items()))
         else:
-            yield f"    {key}: {_shown(link[key])}"
+            lines.append(f"    {key}: {_shown(value)}")
 
 
 def catalog_text(image: Image) -> str:
     """The whole catalog as text for ``git diff``: entries in id order, a blank line apart,
     then any merge conflicts it records."""
     entries = sorted(_by_id(image).values(), key=lambda e: str(e.get("id", "")))
-    blocks = ["\n".join(entry_text(e)) + "\n\n" for e in entries]
+    blocks = ["\n".join(entry_lines(e)) + "\n\n" for e in entries]
     for c in conflicts_in(image):
         ours, theirs = (orjson.dumps(c[side]).decode() for side in ("ours", "theirs"))
         blocks.append(f"conflict {c['id']} {c['field'] or '(entry)'}: {ours} / {theirs}\n")

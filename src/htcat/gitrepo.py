@@ -123,6 +123,8 @@ def driver_config(command: str) -> dict[str, str]:
         f"merge.{DRIVER}.driver": f"{command} git merge %O %A %B %P",
         f"diff.{DRIVER}.textconv": f"{command} git textconv",
         f"diff.{DRIVER}.xfuncname": f"^{ENTRY_HEADER}.*$",
+        # git log -p renders every revision of the catalog; each blob only once.
+        f"diff.{DRIVER}.cachetextconv": "true",
     }
 
 
