@@ -132,3 +132,13 @@ def test_the_catalog_is_found_in_a_parent_up_to_the_repository_root(
     missing = cli("list", db_path=None)
     assert missing.exit_code == 3
     assert f"looked in {outside} and its parents up to {tmp_path / 'repo2'}" in missing.stderr
+
+
+def test_the_driver_exits_1_while_an_earlier_merges_conflicts_remain(
+    tmp_path: Path, cli: RunCli
+) -> None:
+    pending = conflicted(tmp_path, cli)
+    base = catalog_file(tmp_path / "base2.json", {"id": "a", "title": "Ours"})
+    theirs = catalog_file(tmp_path / "theirs2.json", {"id": "a", "title": "Ours"})
+    result = cli("git", "merge", str(base), str(pending), str(theirs))
+    assert result.exit_code == 1 and "2 conflicts (2 from an earlier merge)" in result.stderr

@@ -103,31 +103,35 @@ def merge_driver(
 ) -> None:
     """git's merge driver: merge three catalogs by entry id, field by field, into OURS.
 
-    Exits 0 when clean, 1 when conflicts remain (recorded in the catalog: see
-    'htcat conflicts'), 2 when a side is from a newer htcat (OURS untouched).
+    Exits 0 when clean, 1 when conflicts remain, new or left by an earlier
+    merge (recorded in the catalog: see 'htcat conflicts'), 2 when a side is
+    from a newer htcat (OURS untouched).
 
     Example:
 
     \b
         htcat git merge base.json ours.json theirs.json data/catalog.json
     """
+    from htcat.conflicts import conflicts_in
     from htcat.merge import merge_images, refuse_unusable
     from htcat.sides import read_sides
     from htcat.store import write_file_atomically
 
+    shown = name or str(ours)
     try:
         sides = read_sides(base, ours, theirs)
     except NewerSchema as exc:
         raise InputError(f"{exc}; not merged") from None
     merged = merge_images(*sides)
     del sides
-    refuse_unusable(merged.image, name or str(ours))
+    refuse_unusable(merged.image, shown)
     write_file_atomically(ours, dump_json(merged.image), what="catalog")
-    shown = name or str(ours)
-    if merged.conflicts:
-        count = len(merged.conflicts)
+    count = len(conflicts_in(merged.image))
+    if count:
+        earlier = count - len(merged.conflicts)
+        carried = f" ({earlier} from an earlier merge)" if earlier else ""
         info(
-            f"htcat: {shown}: merged with {count} conflict{'s' if count > 1 else ''}, "
+            f"htcat: {shown}: merged with {count} conflict{'s' if count > 1 else ''}{carried}, "
             "kept as data: see 'htcat conflicts', settle with 'htcat resolve'"
         )
         raise typer.Exit(1)
