@@ -341,3 +341,15 @@ def test_a_merge_holding_an_unreadable_entry_is_refused() -> None:
     no_id = image_of({"title": "no id"})
     with pytest.raises(CatalogError, match="theirs: entry '1' is not an entry with an id"):
         merge_images(image_of(), image_of(), no_id)
+
+
+def test_a_table_htcat_does_not_know_merges_by_document_or_is_refused() -> None:
+    base, ours, theirs = image_of(), image_of(), image_of()
+    base["notes"] = {"1": {"text": "b"}, "2": {"text": "keep"}}
+    ours["notes"] = {"1": {"text": "o"}, "2": {"text": "keep"}}
+    theirs["notes"] = {"1": {"text": "b"}, "3": {"text": "new"}}
+    merged = merge_images(base, ours, theirs).image
+    assert merged["notes"] == {"1": {"text": "o"}, "3": {"text": "new"}}
+    theirs["notes"]["1"] = {"text": "t"}
+    with pytest.raises(InputError, match="table 'notes', document 1: changed on both sides"):
+        merge_images(base, ours, theirs)

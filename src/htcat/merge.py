@@ -290,20 +290,36 @@ def merge_images(base: Image, ours: Image, theirs: Image) -> Merged:
             numbers = [side[0] for side in (bi, oi, ti) if side is not None]
             wanted = bi[0] if bi is not None else min(numbers)
             kept[ident] = (wanted, bi is not None, entry)
-    image: Image = {
-        name: _merge_table(base.get(name), ours.get(name), theirs.get(name))
-        for name in _union_keys(ours, theirs, base)
-        if name not in (META_TABLE, ENTRIES_TABLE, CONFLICTS_TABLE)
-    }
+    image: Image = {}
+    for name in _union_keys(ours, theirs, base):
+        if name not in (META_TABLE, ENTRIES_TABLE, CONFLICTS_TABLE):
+            table = _merge_table(name, base.get(name, {}), ours.get(name, {}), theirs.get(name, {}))
+            if table:
+                image[name] = table
     image[META_TABLE] = ours[META_TABLE]
     image[ENTRIES_TABLE] = _numbered(kept)
     earlier = _merge_recorded(base, ours, theirs)
     return Merged(with_conflicts(image, [*earlier, *found]), found)
 
 
-def _merge_table(base: Any, ours: Any, theirs: Any) -> Any:
-    """A table htcat does not know: whole, ours' when both changed it."""
-    return _prefer(base, ours, theirs, "ours")
+def _merge_table(name: str, base: Any, ours: Any, theirs: Any) -> dict[str, Any]:
+    """A table htcat does not know, document by document; one changed two ways is refused.
+
+    Its fields mean nothing to htcat, so it cannot record a conflict inside
+    one; refusing leaves git to report the file conflicted, with ours intact.
+    """
+    merged = {}
+    for number in _union_keys(ours, theirs, base):
+        b, o, t = (table.get(number, _MISSING) for table in (base, ours, theirs))
+        try:
+            document = _three_way(b, o, t)
+        except _Conflicted:
+            raise InputError(
+                f"table {name!r}, document {number}: changed on both sides; not merged"
+            ) from None
+        if document is not _MISSING:
+            merged[number] = document
+    return merged
 
 
 def _merge_recorded(base: Image, ours: Image, theirs: Image) -> list[Conflict]:
