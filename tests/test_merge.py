@@ -353,3 +353,13 @@ def test_a_table_htcat_does_not_know_merges_by_document_or_is_refused() -> None:
     theirs["notes"]["1"] = {"text": "t"}
     with pytest.raises(InputError, match="table 'notes', document 1: changed on both sides"):
         merge_images(base, ours, theirs)
+
+
+def test_an_item_listed_twice_is_not_collapsed_by_a_merge() -> None:
+    twice = [link("https://x.org/a"), link("https://x.org/a/")]
+    base = image_of(entry("a", links=twice, tags=[]))
+    ours = image_of(entry("a", links=[*twice, link("https://x.org/o")], tags=[]))
+    theirs = image_of(entry("a", links=[*twice, link("https://x.org/t")], tags=[]))
+    merged = by_id(merge_images(base, ours, theirs).image)["a"]
+    assert [x["url"] for x in merged["links"]][:2] == ["https://x.org/a", "https://x.org/a/"]
+    assert len(merged["links"]) == 4

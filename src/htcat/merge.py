@@ -127,9 +127,7 @@ def _merge_items(
     order, the side whose additions sort first first, so that swapping ours and
     theirs gives the same list.
     """
-    b = {key(i): i for i in base}
-    o = {key(i): i for i in ours}
-    t = {key(i): i for i in theirs}
+    b, o, t = (_keyed(items, key) for items in (base, ours, theirs))
     kept = [k for k in b if k in o and k in t]
     added = sorted(
         ([k for k in o if k not in b], [k for k in t if k not in b]),
@@ -148,6 +146,17 @@ def _merge_items(
         else:
             merged.append(_prefer(bi, oi, ti, prefer))
     return merged
+
+
+def _keyed(items: list[Any], key: Callable[[Any], Hashable]) -> dict[Hashable, Any]:
+    """Items by key; a key met again is counted (the same URL twice), so none is lost."""
+    keyed: dict[Hashable, Any] = {}
+    seen: dict[Hashable, int] = {}
+    for item in items:
+        k = key(item)
+        seen[k] = seen.get(k, 0) + 1
+        keyed[(k, seen[k])] = item
+    return keyed
 
 
 def _merge_field(field: str, base: Any, ours: Any, theirs: Any) -> Any:
