@@ -67,7 +67,7 @@ def unregistered_driver(catalog: Path) -> Path | None:
     root = repo_root(catalog.parent)
     if root is None or f"merge={DRIVER}" not in _read(root / ".gitattributes"):
         return None
-    home = Path.home()
+    home = Path(os.path.expanduser("~"))  # never raises, unlike Path.home() with no HOME
     xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
     configs = (_common_dir(root) / "config", home / ".gitconfig", xdg / "git" / "config")
     if any(f'[merge "{DRIVER}"]' in _read(config) for config in configs):
@@ -82,7 +82,7 @@ def run_git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes
             ["git", *args], cwd=cwd, capture_output=True, stdin=subprocess.DEVNULL, check=False
         )
     except FileNotFoundError:
-        raise CatalogError("git is not installed; htcat needs it here") from None
+        raise CatalogError("git is not installed, and this command needs it") from None
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines()
         raise InputError(f"git {' '.join(args)}: {lines[0] if lines else 'failed'}")
