@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from htcat.errors import InputError
-from htcat.store import Catalog, Image
+from htcat.store import Catalog, Image, resolve_id
 
 CONFLICTS_TABLE = "conflicts"
 _HEAD_BYTES = 65536
@@ -67,7 +67,11 @@ def with_conflicts(image: Image, conflicts: list[Conflict]) -> Image:
 
 
 def find_conflict(image: Image, ident: str, field: str | None) -> Conflict:
-    """The recorded conflict on ``ident`` (and ``field``); an error names what is open there."""
+    """The recorded conflict on ``ident`` or the one id it begins (and ``field``); an error
+    names what is open there."""
+    ids = sorted({c["id"] for c in conflicts_in(image)})
+    if ident not in ids and any(i.startswith(ident) for i in ids):
+        ident = resolve_id(ident, [i for i in ids if i.startswith(ident)])
     here = [c for c in conflicts_in(image) if c["id"] == ident]
     for conflict in here:
         if (conflict["field"] or None) == (field or None):
@@ -87,6 +91,7 @@ def settle(catalog: Catalog, ident: str, field: str | None, value: Any) -> Confl
     """
     image = catalog.image
     conflict = find_conflict(image, ident, field)
+    ident = conflict["id"]
     present = ident in catalog.ids()
     if field is None:
         if value is None and present:

@@ -77,6 +77,7 @@ def test_conflicts_list_and_resolve_settles_fields_and_whole_entries(
     assert "a" in listed.stdout and "Theirs" in listed.stdout and "(entry)" in listed.stdout
     assert cli("resolve", "a", "summary", "--ours", db_path=ours).exit_code == 2
     assert cli("resolve", "a", "title", "--value", "Both", db_path=ours).exit_code == 0
+    assert "no merge conflict on entry 'a'" in cli("resolve", "a", "--ours", db_path=ours).stderr
     assert entries_in(ours)["a"]["title"] == "Both"
     settled = cli("resolve", "b", "--theirs", db_path=ours)
     assert settled.exit_code == 0 and "no conflicts left" in settled.stderr

@@ -276,7 +276,9 @@ def _given_value(text: str, conflict: Any) -> Any:
 
 def resolve(
     ctx: typer.Context,
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="The conflicted entry's id.")],
+    entry_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The conflicted entry's id or a unique prefix.")
+    ],
     field: Annotated[
         str | None,
         typer.Argument(
@@ -311,9 +313,9 @@ def resolve(
         chosen = conflict["theirs"] if theirs else conflict["ours"]
         if value is not None:
             chosen = _given_value(value, conflict)
-        settle(catalog, entry_id, field, chosen)
+        settle(catalog, conflict["id"], field, chosen)
         left = len(conflicts_in(catalog.image))
-    what = f"{entry_id} {field}" if field else entry_id
+    what = f"{conflict['id']} {field}" if field else conflict["id"]
     if left:
         info(f"settled {what}; {left} conflict{'s' if left > 1 else ''} left")
         return
