@@ -175,6 +175,35 @@ def copy_catalog(source: Path, target: Path) -> Path:
     return target
 
 
+def merge_sides(source: Path, folder: Path, share: int) -> tuple[Path, Path, Path]:
+    """BASE, OURS and THEIRS for a merge: ours retitles one entry in ``share``, theirs
+    tags two in ``share`` (half of them ours' entries); each adds one in ``share`` new,
+    with document numbers that clash with the other side's. Written as htcat writes."""
+    from htcat.store import dump_json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = tuple(folder / f"{side}.json" for side in ("base", "ours", "theirs"))
+    shutil.copyfile(source, paths[0])
+    maker = EntryMaker()
+    for number, (side, path) in enumerate(zip(("ours", "theirs"), paths[1:], strict=True)):
+        image = orjson.loads(source.read_bytes())
+        entries = image["entries"]
+        top = max(map(int, entries))
+        for key in list(entries)[:: share // (number + 1)]:
+            entry = entries[key]
+            if side == "ours":
+                entry["title"] = f"{entry['title']} (revised)"
+            else:
+                entry["tags"] = sorted({*entry["tags"], "merge-bench"})
+            entry["updated"] = f"2026-0{number + 1}-01T00:00:00Z"
+        for offset in range(len(entries) // share):
+            added = maker.entry(10_000_000 * (number + 1) + offset)
+            added |= {"id": f"{side}-added-{offset}", "created": "2026-01-01T00:00:00Z"}
+            entries[str(top + 1 + offset)] = added | {"updated": added["created"]}
+        path.write_bytes(dump_json(image))
+    return paths[0], paths[1], paths[2]
+
+
 def link_catalog(
     htcat: Htcat, urls: list[str], links_per_entry: int, catalog: Path, log: Log
 ) -> None:

@@ -1,8 +1,9 @@
 """The reference scripts htcat is measured against: the least any JSON-file tool must do.
 
-``load`` reads and parses the catalog with orjson and nothing more. ``load-write``
-also writes it back as htcat would (pretty-printed, sorted keys, final newline)
-and fsyncs: the floor for any command that changes or exports a JSON catalog.
+``load`` reads and parses the catalog (or each of several, all held at once) with
+orjson and nothing more. ``load-write`` also writes it back as htcat would
+(pretty-printed, sorted keys, final newline) and fsyncs: the floor for any
+command that changes or exports a JSON catalog.
 
 ``links`` is the floor for a link check by a Python command-line tool on
 htcat's stack: it starts Python, imports typer, tinydb, tabulate and httpx
@@ -15,6 +16,7 @@ spends before and around the requests on the machine of the day.
 Usage:
 
     python bench/reference.py load data/catalog.json
+    python bench/reference.py load base.json ours.json theirs.json
     python bench/reference.py load-write copy-of-catalog.json
     python bench/reference.py links urls.txt 50
 """
@@ -29,6 +31,11 @@ from urllib.parse import SplitResult, urlsplit
 import orjson
 
 PRETTY = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+
+
+def load_all(paths: list[str]) -> list[object]:
+    """Every file parsed and held at once, as a three-way merge must hold its sides."""
+    return [load(path) for path in paths]
 
 
 def load(path: str) -> object:
@@ -83,12 +90,15 @@ async def _first_kilobytes(urls: list[SplitResult], concurrency: int) -> None:
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "links":
         links(sys.argv[2], int(sys.argv[3]))
-    elif len(sys.argv) == 3 and sys.argv[1] == "load":
-        load(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "load":
+        load_all(sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == "load-write":
         load_write(sys.argv[2])
     else:
-        sys.exit("usage: reference.py load|load-write FILE, or reference.py links URLS CONCURRENCY")
+        sys.exit(
+            "usage: reference.py load FILE..., load-write FILE, "
+            "or reference.py links URLS CONCURRENCY"
+        )
 
 
 if __name__ == "__main__":

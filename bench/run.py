@@ -50,6 +50,7 @@ from catalogs import (
     import_argv,
     input_files,
     link_catalog,
+    merge_sides,
 )
 from linkserver import link_urls
 from measure import Command, CommandFailed, Figures, Job, measure_together
@@ -91,6 +92,10 @@ PER_HOST_LINKS = 100
 PER_HOST_BAND = 0.2
 MANY_LINKS = 10_000
 MANY_LINKS_PEAK_MB = 200.0
+MERGE_SIZE = 10_000
+MERGE_RATIO = 2.0
+MERGE_SHARE = 100
+"""The merge scenario's sides each change one entry in this many, and add as many again."""
 HEAVY_RUNS = 3
 """Runs of the scenarios that take seconds each at 100,000 entries."""
 
@@ -261,6 +266,7 @@ class Bench:
         self.prime(catalog)
         self.export(size, label, catalog, reference_copy)
         self.imports(size, label, reference_copy)
+        self.merge(size, label, source, reference_copy)
 
     def prime(self, catalog: Path) -> None:
         """Bring the derived index up to date, untimed, so no scenario pays for another's."""
@@ -457,6 +463,46 @@ class Bench:
 
         argv = [str(sqlite_utils), "insert", str(db), "entries", str(csv_file), "--csv"]
         return Job(self.command(argv), before=fresh)
+
+    def merge(self, size: int, label: str, source: Path, reference_copy: Path) -> None:
+        """git's merge driver on two sides that each changed and added 1% of the entries.
+
+        Its time is set against loading the three files; its peak memory, at
+        100,000 entries, against a one-entry change's bound (the load-and-write
+        script's peak), measured in the same runs.
+        """
+        row = self.row(
+            "git merge BASE OURS THEIRS (each side changed and added 1%)",
+            label,
+            "orjson load of the three files",
+        )
+        if self.missing(row, "git"):
+            return
+        base, ours, theirs = merge_sides(source, self.work / str(size) / "merge", MERGE_SHARE)
+        result = ours.with_name("result.json")
+
+        def fresh_ours() -> None:
+            shutil.copyfile(ours, result)
+
+        argv = [*self.htcat.argv, "git", "merge", str(base), str(result), str(theirs)]
+        jobs = [
+            Job(self.command(argv), before=fresh_ours),
+            Job(self.script("load", str(base), str(ours), str(theirs))),
+        ]
+        large = size >= LARGE_SIZE
+        if large:
+            jobs.append(Job(self.script("load-write", str(reference_copy))))
+        found = self.together(row, jobs, self.heavy_runs(size), warmup=not large)
+        row.htcat, row.reference = found[0], found[1]
+        if size == MERGE_SIZE and row.ratio is not None:
+            row.checks.append(Check(f"≤ {MERGE_RATIO:g}x", row.ratio <= MERGE_RATIO))
+        if not large:
+            return
+        memory = self.row("git merge BASE OURS THEIRS: peak memory", label, LOAD_WRITE)
+        memory.htcat, memory.reference, memory.note = found[0], found[2], row.note
+        if memory.htcat and memory.reference:
+            ok = memory.htcat.peak_mb <= CHANGE_PEAK_RATIO * memory.reference.peak_mb
+            memory.checks.append(Check(f"≤ {CHANGE_PEAK_RATIO:g}x peak", ok))
 
     # -- 6. link checking --------------------------------------------------
 

@@ -465,3 +465,26 @@ def test_a_catalog_offers_its_own_close_ids(db: Path):
     write_catalog(db, [{"title": "HTLA Class 6 Recommendations Report"}])
     with pytest.raises(InputError, match="did you mean htla-class-6-recommendations-report"):
         read_catalog(db).get("htla-clas-6")
+
+
+def test_a_table_beside_the_entries_survives_changes_and_its_own_changes_are_written(
+    db: Path,
+) -> None:
+    write_catalog(db, [{"id": "a", "title": "A"}])
+    data = json.loads(db.read_text())
+    data["conflicts"] = {"1": {"id": "a", "field": "title", "base": "", "ours": "A", "theirs": "B"}}
+    db.write_bytes(store.dump_json(data))
+    write_catalog(db, [{"id": "b", "title": "B"}])
+    assert json.loads(db.read_text())["conflicts"] == data["conflicts"]
+    with store.change_catalog(db) as catalog:
+        del catalog.image["conflicts"]
+        catalog.tables_changed.add("conflicts")
+    assert "conflicts" not in json.loads(db.read_text())
+
+
+def test_git_conflict_markers_are_named_with_the_way_out(db: Path) -> None:
+    db.write_text(
+        '{\n<<<<<<< HEAD\n  "entries": {}\n=======\n  "entries": {"1": {}}\n>>>>>>> b\n}\n'
+    )
+    with pytest.raises(CatalogError, match=r"git's conflict markers: run 'htcat git setup', then"):
+        store.read_catalog(db)

@@ -12,9 +12,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from htcat.errors import InvalidEntry
 from htcat.model import Entry, fold, normalize_url, validate_entry
+from htcat.store import Image
 
 NEAR_DUPLICATE_RATIO = 0.9
 
@@ -84,3 +86,19 @@ def diagnose(entries: list[Entry]) -> list[Finding]:
         *duplicate_url_findings(entries),
         *near_duplicate_findings(entries),
     ]
+
+
+def sharing_findings(image: Image, catalog: Path) -> Iterator[Finding]:
+    """Merge conflicts left to settle, and a clone lacking the team's merge driver."""
+    from htcat.conflicts import conflicts_in
+    from htcat.gitrepo import unregistered_driver
+
+    for c in conflicts_in(image):
+        where = f"field {c['field']}" if c["field"] else "the whole entry"
+        yield Finding("merge-conflict", (c["id"],), f"{where}: settle with 'htcat resolve'")
+    if unregistered_driver(catalog) is not None:
+        yield Finding(
+            "git-setup",
+            (),
+            "this clone merges the catalog with git's line merge: run 'htcat git setup'",
+        )

@@ -46,6 +46,10 @@ class CatalogError(HtcatError):
     exit_code = 3
 
 
+class NewerSchema(CatalogError):
+    """The catalog was written by a newer htcat; merged or changed, it would lose data."""
+
+
 class Interrupted(HtcatError):
     """The user interrupted; nothing was half written."""
 

@@ -21,7 +21,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from htcat.errors import CatalogError, InputError
+from htcat.errors import CatalogError, InputError, NewerSchema
 from htcat.model import Entry, now_stamp, shape_problem, slugify, unique_id, validate_entry
 
 SCHEMA_VERSION = 1
@@ -49,10 +49,37 @@ def files_written() -> tuple[Path, ...]:
 
 
 def catalog_path(db: str | os.PathLike[str] | None = None) -> Path:
-    """Where the catalog is: ``--db``, else ``HTCAT_DB``, else ``data/catalog.json``."""
+    """Where the catalog is: ``--db``, else ``HTCAT_DB``, else the nearest ``data/catalog.json``.
+
+    Searched like git finds ``.git``: here, then each parent up to the
+    repository's root, so any folder of the repository works.
+    """
     if db:
         return Path(db)
-    return Path(os.environ["HTCAT_DB"]) if os.environ.get("HTCAT_DB") else DEFAULT_PATH
+    if os.environ.get("HTCAT_DB"):
+        return Path(os.environ["HTCAT_DB"])
+    folders = catalog_search_folders()
+    for folder in folders:
+        if (folder / DEFAULT_PATH).is_file():
+            return (
+                DEFAULT_PATH
+                if folder == folders[0]
+                else Path(os.path.relpath(folder)) / DEFAULT_PATH
+            )
+    return DEFAULT_PATH
+
+
+def catalog_search_folders() -> list[Path]:
+    """The folders searched for ``data/catalog.json``: here, and up to the repository's root."""
+    try:
+        here = Path.cwd()
+    except OSError:
+        return [Path(".")]
+    folders = [here, *here.parents]
+    for count, folder in enumerate(folders, 1):
+        if (folder / ".git").exists():
+            return folders[:count]
+    return folders[:1]
 
 
 def dump_json(data: object) -> bytes:
@@ -149,8 +176,16 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        markers = raw.startswith(b"<<<<<<< ") or b"\n<<<<<<< " in raw
+        hint = (
+            f"; these are git's conflict markers: run 'htcat git setup', "
+            f"then 'git checkout -m {path}'"
+            if markers
+            else ""
+        )
         raise CatalogError(
             f"catalog {path} line {exc.lineno}, column {exc.colno}: {exc.msg} — not overwritten"
+            + hint
         ) from exc
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise CatalogError(f"{path} is not an htcat catalog (expected an object of tables)")
@@ -159,7 +194,7 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     if not isinstance(version, int):
         raise CatalogError(f"{path} is not an htcat catalog (bad schema version {version!r})")
     if version > SCHEMA_VERSION:
-        raise CatalogError(
+        raise NewerSchema(
             f"catalog {path} has schema {version}, newer than this htcat understands "
             f"({SCHEMA_VERSION}); upgrade htcat"
         )
@@ -239,6 +274,8 @@ class Catalog:
         self._doc_ids: dict[str, int] | None = None
         self.changed: set[int] = set()
         """Ids of the TinyDB documents added, changed or removed: what a write must carry."""
+        self.tables_changed: set[str] = set()
+        """Other tables changed in the image (a merge's conflicts): a write must carry them too."""
 
     @property
     def image(self) -> Image:
@@ -361,8 +398,14 @@ def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
         with open(path, "rb") as file:
             return file.read(), os.fstat(file.fileno())
     except FileNotFoundError:
+        looked = ""
+        if path == DEFAULT_PATH:
+            folders = catalog_search_folders()
+            looked = f" (looked in {folders[0]}" + (
+                f" and its parents up to {folders[-1]})" if len(folders) > 1 else ")"
+            )
         raise CatalogError(
-            f"no catalog at {path}; create one with 'htcat init' or choose one with --db"
+            f"no catalog at {path}{looked}; create one with 'htcat init' or choose one with --db"
         ) from None
     except IsADirectoryError:
         raise CatalogError(f"catalog {path} is a folder, not a file") from None
@@ -430,7 +473,7 @@ def change_catalog(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> It
         catalog = _catalog_of(path, raw, before)
         del raw
         yield catalog
-        if catalog.changed:
+        if catalog.changed or catalog.tables_changed:
             write_file_atomically(path, dump_json(catalog.image), what="catalog")
             from htcat.index import fingerprint, update_index
 

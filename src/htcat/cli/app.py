@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from htcat import __version__
-from htcat.cli.output import error
+from htcat.cli.output import error, warn
 from htcat.cli.state import State
 from htcat.errors import HtcatError
 from htcat.store import DEFAULT_LOCK_TIMEOUT, files_written
@@ -48,6 +48,7 @@ COMMAND_MODULES = {
     "remove": "entries", "tag": "tags", "tags": "tags", "list": "listing",
     "search": "listing", "import": "transfer", "export": "transfer", "check": "links",
     "fetch": "links", "doctor": "doctor",
+    "git": "sharing", "diff": "sharing", "conflicts": "sharing", "resolve": "sharing",
 }  # fmt: skip
 """Which module of htcat.cli defines each command."""
 _VALUED_GLOBALS = ("--db", "--lock-timeout")
@@ -104,6 +105,20 @@ def _global_options(
         htcat list --tag supply-chains --since 2021
     """
     ctx.obj = State(db=db, no_input=no_input, lock_timeout=lock_timeout)
+    if ctx.invoked_subcommand != "git":
+        _warn_unregistered_driver(ctx.obj.path)
+
+
+def _warn_unregistered_driver(catalog: Path) -> None:
+    """One line on every command while this clone lacks the merge driver its team shares."""
+    from htcat.gitrepo import unregistered_driver
+
+    root = unregistered_driver(catalog)
+    if root is not None:
+        warn(
+            f"{root / '.gitattributes'} merges the catalog with htcat, but this clone "
+            "has not registered it: run 'htcat git setup'"
+        )
 
 
 def build_app(command: str | None = None) -> typer.Typer:

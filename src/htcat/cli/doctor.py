@@ -19,7 +19,8 @@ def doctor(
     ctx: typer.Context,
     format_: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """Check the catalog: schema errors, duplicate ids and URLs, near-duplicate titles.
+    """Check the catalog: schema errors, duplicate ids and URLs, near-duplicate titles,
+    merge conflicts left to settle.
 
     Exits 1 when it finds anything, so it can guard a commit or a cron job.
 
@@ -30,9 +31,11 @@ def doctor(
     """
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
-    from htcat.doctor import diagnose
+    from htcat.doctor import diagnose, sharing_findings
 
-    findings = diagnose(state_of(ctx).read().entries())
+    state = state_of(ctx)
+    catalog = state.read()
+    findings = [*diagnose(catalog.entries()), *sharing_findings(catalog.image, state.path)]
     if format_ == "json":
         rows = [dataclasses.asdict(f) for f in findings]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")

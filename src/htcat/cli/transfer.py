@@ -18,7 +18,7 @@ import orjson
 import typer
 
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import info
+from htcat.cli.output import info, warn
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
@@ -209,6 +209,11 @@ def export(
     if format_ is None and output == "-":
         format_ = "json"
     fmt = format_for_path(output, format_, EXPORT_FORMATS)
+    if fmt not in ("json", "jsonl", "csv"):
+        from htcat.conflicts import has_conflicts
+
+        if has_conflicts(state.path):
+            warn("the catalog holds unsettled merge conflicts (see 'htcat conflicts')")
     data, count = export_data(
         state.path,
         fmt,

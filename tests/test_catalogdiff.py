@@ -1,0 +1,54 @@
+"""Diffs of catalogs entry by entry, and the text git diffs them as."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from htcat.catalogdiff import FieldChange, catalog_text, diff_images
+from htcat.store import Image, empty_image
+
+
+def image_of(*entries: dict[str, Any]) -> Image:
+    image = empty_image()
+    image["entries"] = {str(n): e for n, e in enumerate(entries, 1)}
+    return image
+
+
+def page(url: str, outcome: str | None = None) -> dict[str, Any]:
+    return {"url": url, "kind": "page", "check": {"outcome": outcome} if outcome else None}
+
+
+def test_a_change_inside_a_link_is_named_by_its_url_and_key() -> None:
+    old = image_of({"id": "a", "title": "A", "links": [page("https://x.org/p", "ok")]})
+    new = image_of({"id": "a", "title": "A", "links": [page("https://X.org/p/", "broken")]})
+    [change] = diff_images(old, new)
+    assert change.change == "changed"
+    assert change.fields == [
+        FieldChange("links[https://x.org/p].check.outcome", "ok", "broken"),
+        FieldChange("links[https://x.org/p].url", "https://x.org/p", "https://X.org/p/"),
+    ]
+
+
+def test_the_text_for_git_heads_each_entry_with_its_id_and_title_and_lists_conflicts() -> None:
+    image = image_of(
+        {"id": "b", "title": "Bee", "summary": "one\n\ntwo", "tags": ["x", "y"]},
+        {"id": "a", "title": "Ay", "links": [page("https://x.org/p", "ok")]},
+    )
+    image["conflicts"] = {
+        "1": {"id": "b", "field": "summary", "base": "", "ours": "one\ntwo", "theirs": "three"}
+    }
+    assert catalog_text(image).splitlines() == [
+        "entry a — Ay",
+        "  link https://x.org/p",
+        "    check.outcome: ok",
+        "    kind: page",
+        "",
+        "entry b — Bee",
+        "  summary: one",
+        "",
+        "           two",
+        "  tags: x",
+        "  tags: y",
+        "",
+        'conflict b summary: "one\\ntwo" / "three"',
+    ]

@@ -1,0 +1,344 @@
+"""Real git around a catalog: set-up, the merge driver under merge, rebase, cherry-pick and
+stash, the diff driver, and the warning for a clone that lacks the team's driver."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+import orjson
+import pytest
+
+from helpers import HTCAT, ROOT, RunCli, entries_in, write_catalog
+from htcat.store import change_catalog
+
+CATALOG = "data/catalog.json"
+
+
+@pytest.fixture
+def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """git that never reads this machine's configuration."""
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    (tmp_path / ".gitconfig").write_text(
+        "[user]\n\tname = Test\n\temail = test@example.org\n"
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+    )
+    return dict(os.environ)
+
+
+def git(cwd: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if ok:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def htcat(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(HTCAT), *args], cwd=cwd, capture_output=True, text=True, check=False, stdin=None
+    )
+
+
+def commit_all(cwd: Path, message: str) -> None:
+    git(cwd, "add", "-A")
+    git(cwd, "commit", "-qm", message)
+
+
+@pytest.fixture
+def remote(tmp_path: Path, git_env: dict[str, str]) -> Path:
+    """A bare repository holding a set-up catalog of two entries."""
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    seed = tmp_path / "seed"
+    git(tmp_path, "clone", "-q", str(bare), str(seed))
+    write_catalog(
+        seed / CATALOG,
+        [
+            {"id": "shared", "title": "Shared entry", "type": "report", "tags": ["base"]},
+            {"id": "other", "title": "Other entry", "type": "webinar"},
+        ],
+    )
+    assert htcat(seed, "git", "setup").returncode == 0
+    commit_all(seed, "catalog")
+    git(seed, "push", "-q", "origin", "HEAD:main")
+    return bare
+
+
+def clone(remote: Path, name: str) -> Path:
+    folder = remote.parent / name
+    git(remote.parent, "clone", "-q", str(remote), str(folder))
+    assert htcat(folder, "git", "setup").returncode == 0
+    return folder
+
+
+def add_entry(repo: Path, ident: str, **fields: object) -> None:
+    write_catalog(repo / CATALOG, [{"id": ident, "title": ident.title(), **fields}])
+
+
+def set_field(repo: Path, ident: str, field: str, value: object) -> None:
+    with change_catalog(repo / CATALOG) as catalog:
+        entry = catalog.get(ident)
+        entry[field] = value
+        catalog.replace(entry)
+
+
+def test_setup_registers_both_drivers_ignores_derived_files_and_is_idempotent(
+    tmp_path: Path, git_env: dict[str, str]
+) -> None:
+    repo = tmp_path / "repo"
+    git(tmp_path, "init", "-q", str(repo))
+    write_catalog(repo / CATALOG, [{"title": "One"}])
+    (repo / "data" / "sub").mkdir()
+    missing = htcat(repo / "data" / "sub", "git", "setup", "--check")
+    assert missing.returncode == 1
+    assert "missing .gitattributes: /data/catalog.json merge=htcat diff=htcat" in missing.stdout
+    assert "missing .git/config: merge.htcat.driver" in missing.stdout
+    assert "missing .gitignore: data/catalog.json.lock" in missing.stdout
+    assert htcat(repo, "git", "setup").returncode == 0
+    names = (".gitattributes", ".gitignore", ".git/config")
+    files = [(repo / name).read_text() for name in names]
+    again = htcat(repo, "git", "setup")
+    assert again.returncode == 0 and "set up:" in again.stderr
+    assert files == [(repo / name).read_text() for name in names]
+    assert htcat(repo, "git", "setup", "--check").returncode == 0
+    (repo / "data" / "archive").mkdir()
+    (repo / "data" / "archive" / "doc.pdf").write_bytes(b"%PDF-")
+    htcat(repo, "list")
+    assert git(repo, "status", "--porcelain").stdout.split() == [
+        "??",
+        ".gitattributes",
+        "??",
+        ".gitignore",
+        "??",
+        "data/",
+    ]
+    assert git(repo, "status", "--porcelain", "-uall").stdout.count("data/") == 1
+
+
+def test_a_clone_without_the_driver_warns_once_on_every_command_and_in_doctor(
+    remote: Path,
+) -> None:
+    bare_clone = remote.parent / "fresh"
+    git(remote.parent, "clone", "-q", str(remote), str(bare_clone))
+    listed = htcat(bare_clone / "data", "list", "--format", "ids")
+    assert listed.returncode == 0 and sorted(listed.stdout.split()) == ["other", "shared"]
+    warnings = [line for line in listed.stderr.splitlines() if "htcat git setup" in line]
+    assert len(warnings) == 1 and "has not registered it" in warnings[0]
+    doctor = htcat(bare_clone, "doctor")
+    assert doctor.returncode == 1 and "git-setup" in doctor.stdout
+    assert htcat(bare_clone, "git", "setup").returncode == 0
+    assert "htcat git setup" not in htcat(bare_clone, "list").stderr
+
+
+def test_concurrent_additions_and_edits_merge_through_pull_and_pull_rebase(
+    remote: Path,
+) -> None:
+    alice, bob = clone(remote, "alice"), clone(remote, "bob")
+    add_entry(alice, "alice-report", type="report")
+    set_field(alice, "shared", "summary", "Alice's summary")
+    set_field(alice, "shared", "links", ["https://example.org/a.pdf"])
+    set_field(alice, "other", "audiences", ["policymakers"])
+    commit_all(alice, "alice")
+    git(alice, "push", "-q")
+    add_entry(bob, "bob-webinar", type="webinar")
+    set_field(bob, "shared", "tags", ["base", "bob"])
+    set_field(bob, "shared", "links", ["https://example.org/b"])
+    set_field(bob, "other", "audiences", ["survivors"])
+    commit_all(bob, "bob")
+    git(bob, "pull", "-q", "--no-rebase", "--no-edit")
+    merged = entries_in(bob / CATALOG)
+    assert {"alice-report", "bob-webinar", "shared", "other"} == set(merged)
+    assert merged["shared"]["summary"] == "Alice's summary"
+    assert merged["shared"]["tags"] == ["base", "bob"]
+    assert sorted(link["url"] for link in merged["shared"]["links"]) == [
+        "https://example.org/a.pdf",
+        "https://example.org/b",
+    ]
+    assert sorted(merged["other"]["audiences"]) == ["policymakers", "survivors"]
+    assert htcat(bob, "doctor").returncode == 0
+    git(bob, "push", "-q")
+    add_entry(alice, "alice-second")
+    commit_all(alice, "alice again")
+    git(alice, "pull", "-q", "--rebase")
+    rebased = entries_in(alice / CATALOG)
+    assert {"alice-second", "bob-webinar"} <= set(rebased)
+    assert git(alice, "status", "--porcelain").stdout == ""
+
+
+def test_true_conflicts_leave_a_readable_catalog_settled_with_resolve(
+    remote: Path, cli: RunCli
+) -> None:
+    alice, bob = clone(remote, "alice"), clone(remote, "bob")
+    set_field(alice, "shared", "title", "Alice's title")
+    set_field(alice, "other", "summary", "Alice's summary")
+    add_entry(alice, "twice", summary="Alice's")
+    commit_all(alice, "alice")
+    git(alice, "push", "-q")
+    set_field(bob, "shared", "title", "Bob's title")
+    set_field(bob, "shared", "tags", ["base", "bob"])
+    with change_catalog(bob / CATALOG) as catalog:
+        catalog.remove_many(["other"])
+    add_entry(bob, "twice", summary="Bob's")
+    commit_all(bob, "bob")
+    pulled = git(bob, "pull", "--no-rebase", "--no-edit", ok=False)
+    assert pulled.returncode != 0 and "3 conflicts" in pulled.stderr + pulled.stdout
+    assert "<<<<<<<" not in (bob / CATALOG).read_text()
+    listed = orjson.loads(htcat(bob, "conflicts", "--format", "json").stdout)
+    by_id = {c["id"]: c for c in listed}
+    assert {(c["id"], c["field"]) for c in listed} == {
+        ("shared", "title"),
+        ("other", None),
+        ("twice", None),
+    }
+    assert (by_id["shared"]["ours"], by_id["shared"]["theirs"]) == ("Bob's title", "Alice's title")
+    assert by_id["other"]["ours"] is None and by_id["twice"]["theirs"]["summary"] == "Alice's"
+    merged = entries_in(bob / CATALOG)
+    assert merged["shared"]["title"] == "Bob's title" and merged["shared"]["tags"] == [
+        "base",
+        "bob",
+    ]
+    assert "other" not in merged and merged["twice"]["summary"] == "Bob's"
+    doctor = htcat(bob, "doctor")
+    assert doctor.returncode == 1 and doctor.stdout.count("merge-conflict") == 3
+    assert cli("resolve", "other", "--theirs", db_path=bob / CATALOG).exit_code == 0
+    assert cli("resolve", "twice", "--ours", db_path=bob / CATALOG).exit_code == 0
+    settled = htcat(bob, "resolve", "shared", "title", "--theirs")
+    assert settled.returncode == 0
+    assert "git add data/catalog.json && git commit --no-edit" in settled.stderr
+    git(bob, "add", CATALOG)
+    git(bob, "commit", "-q", "--no-edit")
+    settled_entries = entries_in(bob / CATALOG)
+    assert settled_entries["shared"]["title"] == "Alice's title"
+    assert settled_entries["other"]["summary"] == "Alice's summary"
+    assert "conflicts" not in orjson.loads((bob / CATALOG).read_bytes())
+    assert htcat(bob, "doctor").returncode == 0
+
+
+def test_cherry_pick_and_stash_pop_go_through_the_driver(remote: Path) -> None:
+    repo = clone(remote, "repo")
+    git(repo, "checkout", "-q", "-b", "side")
+    add_entry(repo, "picked")
+    commit_all(repo, "side")
+    git(repo, "checkout", "-q", "main")
+    add_entry(repo, "on-main")
+    commit_all(repo, "main")
+    git(repo, "cherry-pick", "side")
+    assert {"picked", "on-main"} <= set(entries_in(repo / CATALOG))
+    add_entry(repo, "stashed")
+    git(repo, "stash", "-q")
+    add_entry(repo, "meanwhile")
+    commit_all(repo, "meanwhile")
+    git(repo, "stash", "pop", "-q")
+    assert {"stashed", "meanwhile", "picked"} <= set(entries_in(repo / CATALOG))
+
+
+def test_git_diff_and_log_name_each_changed_entry_by_id_and_title(remote: Path) -> None:
+    repo = clone(remote, "repo")
+    set_field(repo, "other", "summary", "A new summary")
+    diff = git(repo, "diff").stdout
+    assert "entry other — Other entry" in diff
+    assert "+  summary: A new summary" in diff
+    commit_all(repo, "summary")
+    log = git(repo, "log", "-p", "-1").stdout
+    assert "entry other — Other entry" in log and "+  summary: A new summary" in log
+    ours = htcat(repo, "diff", "HEAD~1", "--format", "json", "--exit-code")
+    assert ours.returncode == 1
+    assert orjson.loads(ours.stdout) == [
+        {
+            "id": "other",
+            "title": "Other entry",
+            "change": "changed",
+            "fields": [
+                {"field": "summary", "old": "", "new": "A new summary"},
+                {"field": "updated", "old": "2020-01-01T00:00:00Z", "new": ours_updated(repo)},
+            ],
+        }
+    ]
+    assert htcat(repo, "diff", "--exit-code").returncode == 0
+
+
+def ours_updated(repo: Path) -> str:
+    return str(entries_in(repo / CATALOG)["other"]["updated"])
+
+
+NIGHTLY = ROOT / "contrib" / "nightly-check.sh"
+
+
+class _Links(http.server.BaseHTTPRequestHandler):
+    """/ok answers a page, anything else 404; the first request runs ``on_first`` first."""
+
+    on_first: ClassVar[list[Callable[[], None]]] = []
+
+    def do_GET(self) -> None:
+        while self.on_first:
+            self.on_first.pop()()
+        status = 200 if self.path == "/ok" else 404
+        body = b"<html><body>ok</body></html>"
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_nightly_job_lands_its_results_when_an_analyst_pushed_meanwhile(
+    remote: Path, tmp_path: Path
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Links)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    nightly = clone(remote, "nightly")
+    links = [{"url": f"{base}/ok", "kind": "page"}, {"url": f"{base}/gone", "kind": "page"}]
+    set_field(nightly, "shared", "links", links)
+    commit_all(nightly, "links")
+    git(nightly, "push", "-q")
+    analyst = clone(remote, "analyst")
+
+    def analyst_pushes() -> None:
+        set_field(analyst, "shared", "title", "The analyst's title")
+        set_field(analyst, "shared", "tags", ["base", "reviewed"])
+        commit_all(analyst, "analyst")
+        git(analyst, "push", "-q")
+
+    _Links.on_first[:] = [analyst_pushes]
+    try:
+        cron = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "LANG": "C.UTF-8",
+            "HTCAT": str(HTCAT),
+        }
+        job = subprocess.run(
+            [str(NIGHTLY), str(nightly)],
+            env=cron,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            start_new_session=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+    assert job.returncode == 1, job.stdout + job.stderr
+    assert "broken links" in job.stderr and "/gone" in job.stdout
+    landed = git(remote, "show", f"main:{CATALOG}").stdout
+    shared = next(e for e in orjson.loads(landed)["entries"].values() if e["id"] == "shared")
+    assert shared["title"] == "The analyst's title"
+    assert shared["tags"] == ["base", "reviewed"]
+    assert [link["check"]["outcome"] for link in shared["links"]] == ["ok", "broken"]
+    assert git(remote, "log", "--format=%s", "main").stdout.split("\n")[:2] == [
+        "nightly link check",
+        "analyst",
+    ]
