@@ -42,7 +42,7 @@ from htcat.store import ENTRIES_TABLE, Image, parse_image, read_catalog, resolve
 if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
     import sqlite3
 
-INDEX_VERSION = "4"
+INDEX_VERSION = "5"
 DEFAULT_MIN_BYTES = 2_000_000
 """Catalogs smaller than this (about 1,000 entries) are read whole instead."""
 SQLITE_MAX_INT = 2**63 - 1

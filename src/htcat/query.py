@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from htcat.errors import InputError
-from htcat.model import Entry, fold, is_calendar_date, is_unicode_text, normalize_tag
+from htcat.model import (
+    Entry,
+    display_name,
+    fold,
+    is_calendar_date,
+    is_unicode_text,
+    normalize_tag,
+)
 
 SORT_KEYS = ("date", "title", "type", "updated")
 LINK_STATUSES = ("ok", "broken", "moved", "changed", "unchecked")
@@ -115,7 +122,7 @@ class Page:
 def searched_text(entry: Entry) -> str:
     """The text a keyword query looks in: title, summary, tags, people, publisher."""
     people = " ".join(
-        f"{p.get('name', '')} {p.get('affiliation', '')}" for p in entry.get("people", ())
+        f"{display_name(p)} {p.get('affiliation', '')}" for p in entry.get("people", ())
     )
     tags = " ".join(entry.get("tags", ()))
     parts = (entry.get("title", ""), entry.get("summary", ""), tags, people)

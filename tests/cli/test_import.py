@@ -41,7 +41,7 @@ def test_a_spreadsheet_csv_imports(empty_db: Path, tmp_path: Path, cli):
     ]
     assert webinar["tags"] == ["labor-trafficking", "outreach"]
     assert webinar["people"] == [
-        {"name": "Jenna Novak", "role": "moderator", "affiliation": "NHTTAC"}
+        {"family": "Novak", "given": "Jenna", "role": "moderator", "affiliation": "NHTTAC"}
     ]
 
 

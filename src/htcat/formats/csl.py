@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 from htcat.model import Entry
 
@@ -41,9 +42,11 @@ CSL_TYPES = {
 PRESENTED = frozenset({"speech"})
 """CSL types whose speakers are their authors (Zotero's presenters)."""
 
-PARTICLES = frozenset(
-    {"da", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"}
-)
+NAME_ROLES = {"editor": {"editor"}, "contributor": {"contributor", "moderator", "speaker"}}
+"""CSL name variable → the htcat roles it holds (besides the authors). Moderators are
+contributors: CSL 1.0.2's ``chair`` stops citeproc-py, and Zotero has no such role."""
+_DOI_URL_RE = re.compile(r"(?i)^https?://(?:dx\.)?doi\.org/(10\.\S+)$")
+
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 MAIN_KINDS = ("page", "webinar", "video")
 
@@ -71,32 +74,35 @@ def date_parts(date: str) -> list[int] | None:
     return [year, month, day] if 1 <= day <= 31 else [year, month]
 
 
-def csl_name(name: str) -> dict[str, str]:
-    """A person's name as CSL ``family``/``given``.
-
-    ``Family, Given`` is taken as written; otherwise the last word is the
-    family name, with the lower-case particles before it (``Martinez de
-    Vedia`` keeps ``de Vedia``). A single word stays whole, as ``literal``.
-    """
-    name = " ".join(name.split())
-    if "," in name:
-        family, given = (part.strip() for part in name.split(",", 1))
-        return {"family": family, "given": given} if given else {"literal": family}
-    words = name.split(" ")
-    if len(words) < 2:
-        return {"literal": name}
-    start = len(words) - 1
-    while start > 1 and words[start - 1] in PARTICLES:
-        start -= 1
-    return {"family": " ".join(words[start:]), "given": " ".join(words[:start])}
+def csl_name(person: Mapping[str, Any]) -> dict[str, str]:
+    """A person's name as a CSL name: ``family`` and ``given``, or one ``literal``."""
+    if person.get("literal"):
+        return {"literal": str(person["literal"])}
+    name = {"family": str(person.get("family") or "")}
+    if person.get("given"):
+        name["given"] = str(person["given"])
+    return name
 
 
 def _names(people: Iterable[Mapping[str, Any]], roles: set[str]) -> list[dict[str, str]]:
     return [
-        csl_name(str(p["name"]))
+        csl_name(p)
         for p in people
-        if p.get("name") and str(p.get("role") or "author") in roles
+        if (p.get("family") or p.get("literal")) and str(p.get("role") or "author") in roles
     ]
+
+
+def doi(url: str) -> str | None:
+    """The DOI a ``https://doi.org/...`` link resolves, or None for any other URL."""
+    match = _DOI_URL_RE.match(url)
+    return unquote(match[1]) if match else None
+
+
+def accessed(link: Mapping[str, Any]) -> list[int] | None:
+    """The date a link was last reached (its check's ``last_ok``), as CSL date parts."""
+    check = link.get("check")
+    last_ok = check.get("last_ok") if isinstance(check, Mapping) else None
+    return date_parts(last_ok[:10]) if isinstance(last_ok, str) else None
 
 
 def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -116,12 +122,10 @@ def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
         authors = [{"literal": publisher}]
     if authors:
         item["author"] = authors
-    editors = _names(people, {"editor"})
-    if editors:
-        item["editor"] = editors
-    others = _names(people, {"moderator", "contributor", "speaker"} - author_roles)
-    if others:
-        item["contributor"] = others
+    for variable, roles in NAME_ROLES.items():
+        names = _names(people, roles - author_roles)
+        if names:
+            item[variable] = names
     parts = date_parts(str(entry.get("date") or ""))
     if parts:
         item["issued"] = {"date-parts": [parts]}
@@ -129,9 +133,17 @@ def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
         item["genre"] = genre
     if publisher:
         item["publisher"] = publisher
-    link = main_link(links)
+    link = main_link([link for link in links if not doi(str(link.get("url") or ""))]) or (
+        main_link(links)
+    )
     if link is not None:
         item["URL"] = str(link["url"])
+        seen = accessed(link)
+        if seen:
+            item["accessed"] = {"date-parts": [seen]}
+    found = next((d for d in (doi(str(x.get("url") or "")) for x in links) if d), None)
+    if found:
+        item["DOI"] = found
     if entry.get("summary"):
         item["abstract"] = str(entry["summary"])
     if entry.get("tags"):

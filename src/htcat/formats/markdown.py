@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from htcat.model import TYPES, Entry, url_problem
+from htcat.model import TYPES, Entry, display_name, url_problem
 
 TYPE_HEADINGS = {
     "information-memorandum": "Information memoranda",
@@ -76,7 +76,7 @@ def _byline(entry: Mapping[str, Any]) -> str:
 def _person(person: Any) -> str:
     if not isinstance(person, Mapping):
         return escape_inline(str(person))
-    text = escape_inline(str(person.get("name", "")))
+    text = escape_inline(display_name(person))
     details = [str(person.get(k)) for k in ("role", "affiliation") if person.get(k)]
     return text + (f" ({escape_inline(', '.join(details))})" if details else "")
 

@@ -15,7 +15,7 @@ from htcat.errors import FieldProblem, InputError
 from htcat.model import KNOWN_FIELDS, Entry
 
 LINK_KEYS = ("url", "label", "kind", "check")
-PERSON_KEYS = ("name", "role", "affiliation")
+PERSON_KEYS = ("family", "given", "literal", "role", "affiliation")
 
 
 @dataclass(frozen=True)
