@@ -16,6 +16,14 @@ import bibtexparser
 import jsonschema
 import pytest
 import rispy
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -185,6 +193,53 @@ def test_names_dates_and_the_main_link() -> None:
     assert main_link([]) is None
 
 
+def apa_bibliography(items: list[dict[str, Any]]) -> list[str]:
+    """``items`` rendered by citeproc-py in APA (the style vendored from the CSL styles)."""
+    source = CiteProcJSON(items)
+    style = CitationStylesStyle(str(Path(__file__).parent / "readers" / "apa.csl"))
+    bibliography = CitationStylesBibliography(style, source, formatter.plain)
+    bibliography.register(Citation([CitationItem(item["id"]) for item in items]))
+    return [str(line) for line in bibliography.bibliography()]
+
+
+def test_citeproc_renders_apa_with_the_right_family_names() -> None:
+    entry = {
+        "id": "w",
+        "title": "Labor trafficking",
+        "type": "webinar",
+        "date": "2019-10",
+        "publisher": "NHTTAC",
+        "people": [
+            {"family": "Martinez de Vedia", "given": "Gonzalo", "role": "speaker"},
+            {"family": "Nguyễn", "given": "Văn An", "role": "speaker"},
+            {"family": "Chisolm-Straker", "given": "Makini", "role": "author"},
+        ],
+        "links": [{"url": "https://x.example/w", "kind": "webinar"}],
+    }
+    items = json.loads(write_entries([entry], "csl-json"))
+    [line] = apa_bibliography(items)
+    assert line.startswith(
+        "Martinez de Vedia, G., Nguyễn, V. A., & Chisolm-Straker, M. (2019, October)."
+    )
+    assert "[Webinar]" in line and "NHTTAC" in line
+
+
+def test_the_last_good_check_is_the_access_date_and_a_doi_link_the_doi() -> None:
+    links = [
+        {"url": "https://doi.org/10.1000/a%2Fb", "kind": "page"},
+        {
+            "url": "https://x.example/w",
+            "kind": "page",
+            "check": {"last_ok": "2026-01-02T03:04:05Z"},
+        },
+    ]
+    [item] = json.loads(write_entries([{"id": "x", "title": "T", "links": links}], "csl-json"))
+    assert item["URL"] == "https://x.example/w"
+    assert item["accessed"] == {"date-parts": [[2026, 1, 2]]}
+    assert item["DOI"] == "10.1000/a/b"
+    assert csl_problems([item]) == []
+
+
 def test_hostile_text_survives_csl_json_unchanged_and_notes_stay_out() -> None:
     text = write_entries([hostile_entry()], "csl-json", include_internal=True)
     assert b"secret plan" not in text
@@ -228,7 +283,8 @@ def test_the_shipped_catalog_reads_back_with_rispy() -> None:
     for entry in entries:
         record = found[entry["id"]]
         assert record["title"] == entry["title"]
-        assert record["urls"] == [main_link(entry["links"])["url"]]  # type: ignore[index]
+        assert record["urls"][0] == main_link(entry["links"])["url"]  # type: ignore[index]
+        assert sorted(record["urls"]) == sorted(link["url"] for link in entry["links"])
         assert record["keywords"] == entry["tags"]
     memo = found["information-memorandum-federal-cases-involving-forced-labor-of-health"]
     assert memo["type_of_reference"] == "RPRT"
@@ -239,6 +295,43 @@ def test_the_shipped_catalog_reads_back_with_rispy() -> None:
     webinar = found["labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"]
     assert webinar["type_of_reference"] == "SLIDE"
     assert webinar["authors"][0] == "Martinez de Vedia, Gonzalo"
+
+
+def test_ris_keeps_organizations_whole_and_writes_every_role() -> None:
+    entry = {
+        "id": "w",
+        "title": "W",
+        "type": "webinar",
+        "people": [
+            {"literal": "Office of Trafficking, Inc. and Partners", "role": "speaker"},
+            {"family": "Martinez de Vedia", "given": "Gonzalo", "role": "speaker"},
+            {"family": "Madonna", "given": "", "role": "speaker"},
+            {"family": "Itor", "given": "Ed", "role": "editor"},
+            {"family": "Novak", "given": "Jenna", "role": "moderator"},
+            {"literal": "OTIP", "role": "contributor"},
+        ],
+        "links": [
+            {
+                "url": "https://x.example/w",
+                "kind": "webinar",
+                "check": {"last_ok": "2026-01-02T03:04:05Z"},
+            },
+            {"url": "https://x.example/t.pdf", "kind": "transcript"},
+            {"url": "https://doi.org/10.1000/xyz", "kind": "page"},
+        ],
+    }
+    text = write_entries([entry], "ris").decode()
+    [record] = rispy.loads(text)
+    assert record["authors"] == [
+        "Office of Trafficking Inc. and Partners",
+        "Martinez de Vedia, Gonzalo",
+        "Madonna,",
+    ]
+    assert record["unknown_tag"]["ED"] == ["Itor, Ed"]
+    assert record["tertiary_authors"] == ["Novak, Jenna"]
+    assert record["subsidiary_authors"] == ["OTIP"]
+    assert record["urls"] == ["https://x.example/w", "https://x.example/t.pdf"]
+    assert (record["access_date"], record["doi"]) == ("2026/01/02", "10.1000/xyz")
 
 
 def test_ris_lines_cannot_be_injected_by_line_breaks() -> None:

@@ -1,7 +1,11 @@
 """Markdown: a readable list of entries grouped by type, for reports and web pages.
 
 Every piece of catalog text is escaped, so a title or summary can neither
-break the page's structure (headings, lists, tables, links) nor inject HTML.
+break the page's structure (headings, lists, tables, links) nor inject HTML,
+in CommonMark and in pandoc's own Markdown alike: pandoc's math (``$``),
+citations (``@``), superscripts (``^``), attributes (``{}``) and smart
+punctuation (quotes, ``--``, ``...``) are escaped too, since pandoc treats any
+punctuation after a backslash as itself.
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ TYPE_HEADINGS = {
     "other": "Other resources",
 }
 
-_INLINE = re.compile(r"([\\`*_\[\]<>|~#])")
+_INLINE = re.compile(r"""([\\`*_\[\]<>|~#$@^{}"']|-(?=-)|\.(?=\.\.))""")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LINE_START = re.compile(r"^([+=-]|\d+[.)])")
+_LINE_START = re.compile(r"^([+=:-]|\d+[.)])")
 _URL_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E", "\n": "%0A", "\r": "%0D", "\\": "%5C"}
 
 

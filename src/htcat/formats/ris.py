@@ -7,10 +7,11 @@ institution), a webinar is ``SLIDE`` (Zotero's *Presentation*; ``M3`` says
 its one line: RIS has no escaping, so line breaks inside a value (a summary's
 paragraphs) become spaces, and each record ends with ``ER``.
 
-Only authors (``AU``) are written: the secondary-name tags mean a different
-role for each reference type and each manager (Zotero reads ``A2`` on a report
-as a series editor, ``A4`` as a translator), so editors, moderators and other
-contributors are left to CSL-JSON, which names their roles.
+A person is ``Family, Given``; an organization is written with no comma,
+which Zotero reads as one name kept whole (commas inside an organization's
+name are dropped: every RIS reader would split the name there). Authors
+are ``AU``, editors ``ED``, moderators ``A3`` and other contributors
+``A4``. ``Y2`` is the date the main link was last reached, ``DO`` a DOI.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from htcat.formats.csl import csl_item
+from htcat.formats.csl import csl_item, csl_name, doi
 from htcat.model import Entry
 
 RIS_TYPES = {"report": "RPRT", "speech": "SLIDE", "dataset": "DATA", "document": "GEN"}
@@ -30,10 +31,15 @@ def _one_line(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def _name(name: Mapping[str, str]) -> str:
+NAME_TAGS = (("AU", "author"), ("ED", "editor"), ("A3", "chair"), ("A4", "contributor"))
+"""RIS name tag → CSL name variable; ``chair`` holds the moderators (see `ris_record`)."""
+
+
+def ris_name(name: Mapping[str, str]) -> str:
+    """``Family, Given`` (``Family,`` alone), or an organization's name with no comma."""
     if "literal" in name:
-        return name["literal"]
-    return f"{name.get('family', '')}, {name.get('given', '')}".strip(", ")
+        return " ".join(name["literal"].replace(",", " ").split())
+    return f"{name.get('family', '')}, {name.get('given', '')}".rstrip()
 
 
 def ris_date(parts: list[int]) -> str:
@@ -44,12 +50,28 @@ def ris_date(parts: list[int]) -> str:
 def ris_record(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The (tag, value) lines of one entry, ``TY`` first and ``ER`` last."""
     item = csl_item(entry)
+    people = [p for p in entry.get("people") or () if isinstance(p, Mapping)]
+    moderators = [csl_name(p) for p in people if p.get("role") == "moderator"]
+    names = dict(item, chair=moderators)
+    names["contributor"] = [n for n in item.get("contributor", ()) if n not in moderators]
     lines = [("TY", RIS_TYPES.get(item["type"], "GEN")), ("ID", item["id"]), ("TI", item["title"])]
-    lines += [("AU", _name(n)) for n in item.get("author", ())]
+    for tag, variable in NAME_TAGS:
+        lines += [(tag, ris_name(n)) for n in names.get(variable, ())]
     if "issued" in item:
         parts = item["issued"]["date-parts"][0]
         lines += [("PY", f"{parts[0]:04d}"), ("DA", ris_date(parts))]
-    for tag, key in (("M3", "genre"), ("PB", "publisher"), ("UR", "URL"), ("AB", "abstract")):
+    for tag, key in (("M3", "genre"), ("PB", "publisher"), ("UR", "URL")):
+        if item.get(key):
+            lines.append((tag, item[key]))
+    links = [link for link in entry.get("links") or () if isinstance(link, Mapping)]
+    lines += [
+        ("UR", str(link["url"]))
+        for link in links
+        if link.get("url") and link["url"] != item.get("URL") and not doi(str(link["url"]))
+    ]
+    if "accessed" in item:
+        lines.append(("Y2", ris_date(item["accessed"]["date-parts"][0])))
+    for tag, key in (("DO", "DOI"), ("AB", "abstract")):
         if item.get(key):
             lines.append((tag, item[key]))
     lines += [("KW", str(tag)) for tag in entry.get("tags") or ()]
