@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from htcat.formats.csl import csl_item
-from htcat.model import Entry
+from htcat.errors import FieldProblem
+from htcat.formats.csl import csl_item, csl_name, entry_from_csl
+from htcat.formats.records import SourceRow, decode_text
+from htcat.model import Entry, split_name
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _LATEX = {
@@ -47,6 +49,8 @@ _LATEX = {
     "|": r"\ensuremath{|}",
 }
 """``<``, ``>`` and ``|`` are math symbols: their text commands need T1 fonts."""
+MISC_KINDS = {"report": "Report", "dataset": "Data set"}
+"""What ``howpublished`` says of a CSL type with no genre, so that the kind survives @misc."""
 _URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20"}
 _AND_RE = re.compile(r"\band\b", re.IGNORECASE)
 _KEY_UNSAFE_RE = re.compile(r"[^A-Za-z0-9_:.-]+")
@@ -198,13 +202,27 @@ def entry_type(item: Mapping[str, Any]) -> str:
     return "misc"
 
 
-def bibtex_fields(item: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The (field, value) pairs of one CSL item, values already in BibTeX syntax."""
+def bibtex_fields(
+    item: Mapping[str, Any], moderators: Sequence[Mapping[str, str]] = ()
+) -> list[tuple[str, str]]:
+    """The (field, value) pairs of one CSL item, values already in BibTeX syntax.
+
+    ``moderators`` (CSL has no role for them, so they are among its
+    contributors) go to biblatex's ``editora`` as organizers, the other
+    contributors to ``editorb`` as collaborators; BibTeX's styles ignore both.
+    """
     report = entry_type(item) == "techreport"
     fields = [("title", "{{" + escape(item["title"]) + "}}")]
     for field in ("author", "editor"):
         if item.get(field):
             fields.append((field, _names(item[field])))
+    others = [n for n in item.get("contributor", ()) if n not in moderators]
+    for field, names, role in (
+        ("editora", moderators, "organizer"),
+        ("editorb", others, "collaborator"),
+    ):
+        if names:
+            fields += [(field, _names(names)), (field + "type", "{" + role + "}")]
     if not item.get("author"):
         fields.append(("key", "{" + escape(item["title"]) + "}"))
     publisher, genre = item.get("publisher", ""), item.get("genre", "")
@@ -213,7 +231,8 @@ def bibtex_fields(item: Mapping[str, Any]) -> list[tuple[str, str]]:
         if genre:
             fields.append(("type", "{" + escape(genre) + "}"))
     else:
-        shown = ", ".join(part for part in (genre, publisher) if part)
+        kind = genre or MISC_KINDS.get(item["type"], "")
+        shown = ", ".join(part for part in (kind, publisher) if part)
         if shown:
             fields.append(("howpublished", "{" + escape(shown) + "}"))
         if publisher:
@@ -239,7 +258,13 @@ def bibtex_fields(item: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def bibtex_record(entry: Mapping[str, Any]) -> str:
     item = csl_item(entry)
-    body = ",\n".join(f"  {field} = {value}" for field, value in bibtex_fields(item))
+    people = [p for p in entry.get("people") or () if isinstance(p, Mapping)]
+    moderators = [
+        csl_name(p)
+        for p in people
+        if p.get("role") == "moderator" and (p.get("family") or p.get("literal"))
+    ]
+    body = ",\n".join(f"  {field} = {value}" for field, value in bibtex_fields(item, moderators))
     return f"@{entry_type(item)}{{{bibtex_key(item['id'])},\n{body}\n}}\n"
 
 
@@ -247,3 +272,145 @@ def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
     """``entries`` as BibTeX records; internal notes are never part of a citation."""
     del include_internal
     return "\n".join(bibtex_record(entry) for entry in entries).encode("utf-8")
+
+
+# --- reading ------------------------------------------------------------------------------
+
+CSL_TYPES = {
+    "techreport": "report",
+    "report": "report",
+    "misc": "document",
+    "dataset": "dataset",
+    "article": "article-journal",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "thesis": "thesis",
+    "unpublished": "manuscript",
+    "booklet": "pamphlet",
+    "video": "motion_picture",
+}
+"""BibTeX entry type → the CSL type it is read as (`htcat.formats.csl.HTCAT_TYPES` maps that on)."""
+_MONTH_NAMES = {name: n for n, name in enumerate(MONTHS, 1)}
+_AND_SPLIT_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
+def _top_level(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """``text`` split where ``pattern`` matches outside braces."""
+    parts, depth, start = [], 0, 0
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0:
+            match = pattern.match(text, position)
+            if match and match.end() > position:
+                parts.append(text[start:position])
+                start = position = match.end()
+                continue
+        position += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _wrapped(text: str) -> bool:
+    """Whether ``text`` is one brace group: ``{A and B}``, not ``{A} and {B}``."""
+    depth = 0
+    for position, char in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth == 0:
+            return position == len(text) - 1 and char == "}"
+    return False
+
+
+def read_name(text: str) -> dict[str, str]:
+    """A BibTeX name as a CSL name: ``{Literal}`` whole, ``Family, Given``, or ``Given Family``."""
+    if _wrapped(text):
+        return {"literal": " ".join(unescape(text[1:-1]).split())}
+    parts = _top_level(text, re.compile(r","))
+    if len(parts) == 1:
+        found = split_name(unescape(text))
+        found.pop("literal", None)
+        return found or {"literal": unescape(text)}
+    family = unescape(parts[0]) + (f", {unescape(parts[1])}" if len(parts) > 2 else "")
+    return {"family": family, "given": unescape(parts[-1])}
+
+
+def _read_names(value: str) -> list[dict[str, str]]:
+    return [read_name(name) for name in _top_level(value, _AND_SPLIT_RE)]
+
+
+def _read_date(fields: Mapping[str, str]) -> str:
+    if fields.get("date"):
+        return fields["date"].split("/")[0].strip()
+    year = fields.get("year", "").strip()
+    month = fields.get("month", "").strip().lower()
+    number = _MONTH_NAMES.get(month[:3]) or (int(month) if month.isdigit() else 0)
+    return f"{year}-{number:02d}" if year and 1 <= number <= 12 else year
+
+
+def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any]:
+    text = {k: unescape(v).strip() for k, v in fields.items() if k not in ("url", "doi")}
+    publisher = next(
+        (text[k] for k in ("institution", "organization", "publisher", "school") if text.get(k)), ""
+    )
+    genre = text.get("type", "")
+    shown = text.get("howpublished", "")
+    if not genre and shown:
+        genre = shown.removesuffix(publisher).rstrip(", ") if publisher else shown
+    item: dict[str, Any] = {
+        "id": key,
+        "type": CSL_TYPES.get(entry_type, ""),
+        "title": text.get("title", ""),
+        "publisher": publisher,
+        "genre": genre,
+        "URL": fields.get("url", "").strip(),
+        "DOI": fields.get("doi", "").strip(),
+        "abstract": fields.get("abstract", ""),
+        "keyword": text.get("keywords", ""),
+        "issued": {"raw": _read_date(text)},
+    }
+    if item["abstract"]:
+        paragraphs = re.split(r"\n\s*\n", item["abstract"])
+        item["abstract"] = "\n\n".join(" ".join(unescape(p).split()) for p in paragraphs)
+    for variable in ("author", "editor"):
+        if fields.get(variable):
+            item[variable] = _read_names(fields[variable])
+    for field in ("editora", "editorb", "editorc"):
+        if fields.get(field):
+            variable = "chair" if text.get(field + "type") == "organizer" else "contributor"
+            item.setdefault(variable, []).extend(_read_names(fields[field]))
+    return item
+
+
+def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
+    """The entries of a BibTeX file (Zotero's, JabRef's, htcat's), ``record N (line L)`` each.
+
+    bibtexparser splits the file into records and fields; LaTeX in the values
+    is read back by `unescape`. Fields htcat has no place for are left out;
+    ``keep_unknown`` does not apply.
+    """
+    del keep_unknown
+    from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import Entry as BibEntry
+    from bibtexparser.model import ParsingFailedBlock
+
+    library = parse_string(decode_text(data, source))
+    rows = []
+    records = [b for b in library.blocks if isinstance(b, BibEntry | ParsingFailedBlock)]
+    for number, block in enumerate(records, 1):
+        where = f"record {number} (line {(block.start_line or 0) + 1})"
+        if isinstance(block, ParsingFailedBlock):
+            reason = str(block.error) or "is not a complete BibTeX record (unbalanced braces?)"
+            problem = FieldProblem("record", (block.raw or "").split("\n", 1)[0], reason)
+            rows.append(SourceRow(where, {}, (problem,)))
+            continue
+        fields = {f.key.lower(): str(f.value) for f in block.fields}
+        item = _item(block.entry_type.lower(), block.key, fields)
+        raw, warnings = entry_from_csl(item, "@" + block.entry_type.lower())
+        rows.append(SourceRow(where, raw, warnings=tuple(warnings)))
+    return rows

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from htcat.errors import FieldProblem, InputError
+from htcat.formats.records import SourceRow, decode_text
 from htcat.model import Entry
 
 CSL_TYPES = {
@@ -156,3 +158,198 @@ def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
     del include_internal
     items = [csl_item(entry) for entry in entries]
     return (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --- reading: CSL items (and the RIS and BibTeX records read as CSL items) as entries ----
+
+HTCAT_TYPES = {
+    "report": "report",
+    "speech": "webinar",
+    "motion_picture": "webinar",
+    "dataset": "data",
+    "document": "other",
+    "article-journal": "research",
+    "paper-conference": "research",
+    "thesis": "research",
+    "manuscript": "research",
+    "pamphlet": "fact-sheet",
+}
+"""CSL type → htcat type, where one matches; any other type is imported as ``other``."""
+GENRE_TYPES = {genre.lower(): kind for kind, (_, genre) in CSL_TYPES.items() if genre} | {
+    "report": "report",
+    "data set": "data",
+    "dataset": "data",
+}
+"""A genre htcat writes (``Webinar``, ``Fact sheet``) names the htcat type whatever the CSL type."""
+CSL_ONLY_KEYS = frozenset(
+    {"author", "editor", "issued", "URL", "DOI", "abstract", "keyword", "genre", "accessed"}
+)
+HTCAT_ONLY_KEYS = frozenset({"people", "links", "tags", "summary", "date", "audiences"})
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ROLES = (
+    ("author", "author"),
+    ("editor", "editor"),
+    ("chair", "moderator"),
+    ("contributor", "contributor"),
+)
+"""CSL name variable → the htcat role of the people it holds, when read."""
+
+
+def looks_like_csl(items: Sequence[Any]) -> bool:
+    """Whether a JSON array holds CSL items (Zotero's, Mendeley's exports) rather than entries."""
+    keys = {k for item in items if isinstance(item, Mapping) for k in item}
+    return bool(keys & CSL_ONLY_KEYS) and not keys & HTCAT_ONLY_KEYS
+
+
+def _date_text(value: object) -> str:
+    """A CSL date (``date-parts``, or ``raw``/``literal`` text) as ``YYYY[-MM[-DD]]``."""
+    if not isinstance(value, Mapping):
+        return ""
+    parts = value.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+        try:
+            numbers = [int(p) for p in parts[0][:3]]
+        except (TypeError, ValueError):
+            return ""
+        return "-".join(f"{n:04d}" if i == 0 else f"{n:02d}" for i, n in enumerate(numbers))
+    text = value.get("raw") or value.get("literal")
+    match = re.match(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?", str(text or "").strip())
+    if not match:
+        return ""
+    return "-".join(p if i == 0 else f"{int(p):02d}" for i, p in enumerate(match.groups()) if p)
+
+
+def _person(name: object, role: str) -> dict[str, Any] | None:
+    if isinstance(name, str):
+        return {"literal": name, "role": role} if name.strip() else None
+    if not isinstance(name, Mapping):
+        return None
+    if name.get("literal"):
+        return {"literal": str(name["literal"]), "role": role}
+    family = " ".join(str(name[k]) for k in ("non-dropping-particle", "family") if name.get(k))
+    given = " ".join(str(name[k]) for k in ("given", "dropping-particle") if name.get(k))
+    if name.get("suffix"):
+        family = f"{family}, {name['suffix']}" if family else str(name["suffix"])
+    if not family:
+        return {"family": given, "given": "", "role": role} if given else None
+    return {"family": family, "given": given, "role": role}
+
+
+def entry_from_csl(
+    item: Mapping[str, Any], type_named: str = "", more_urls: Sequence[str] = ()
+) -> tuple[dict[str, Any], list[str]]:
+    """The entry a CSL item describes, unvalidated, and a warning for anything guessed.
+
+    ``type_named`` is the type as the input wrote it (``JOUR``, ``@article``),
+    for the warning when it has no htcat type; ``more_urls`` are links beyond
+    the one CSL holds (RIS has several). An author that is only the
+    publisher standing in (as htcat's own exports write it) is dropped.
+    """
+    warnings = []
+    csl_type = str(item.get("type") or "")
+    genre = str(item.get("genre") or "").strip()
+    kind = GENRE_TYPES.get(genre.lower()) or HTCAT_TYPES.get(csl_type)
+    if kind is None:
+        kind = "other"
+        warnings.append(f"type {type_named or csl_type!r} has no htcat type; imported as other")
+    raw: dict[str, Any] = {"title": str(item.get("title") or ""), "type": kind}
+    ident = str(item.get("id") or "")
+    if _ID_RE.match(ident):
+        raw["id"] = ident
+    publisher = str(item.get("publisher") or "").strip()
+    if publisher:
+        raw["publisher"] = publisher
+    date = _date_text(item.get("issued"))
+    if date:
+        raw["date"] = date
+    people = []
+    for variable, role in _ROLES:
+        names = item.get(variable)
+        if role == "author" and names == [{"literal": publisher}]:
+            continue
+        if role == "author" and kind == "webinar":
+            role = "speaker"
+        for name in names if isinstance(names, list) else ():
+            person = _person(name, role)
+            if person is not None:
+                people.append(person)
+    if people:
+        raw["people"] = people
+    links: list[dict[str, str]] = []
+    for url in dict.fromkeys(u.strip() for u in (str(item.get("URL") or ""), *more_urls)):
+        if url:
+            webinar = kind == "webinar" and not links and not url.lower().endswith(".pdf")
+            links.append({"url": url, "kind": "webinar"} if webinar else {"url": url})
+    found_doi = str(item.get("DOI") or "").strip()
+    if found_doi:
+        if not found_doi.lower().startswith(("http://", "https://")):
+            found_doi = "https://doi.org/" + found_doi
+        links.append({"url": found_doi, "label": "DOI", "kind": "page"})
+    if links:
+        raw["links"] = links
+    if item.get("abstract"):
+        raw["summary"] = str(item["abstract"])
+    keywords = item.get("keyword")
+    if isinstance(keywords, list):
+        keywords = ",".join(map(str, keywords))
+    tags = [t for t in re.split(r"[,;]", str(keywords or "")) if t.strip()]
+    if tags:
+        raw["tags"] = tags
+    return raw, warnings
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line each object of a top-level JSON array starts on."""
+    lines, depth, line, in_string, escaped = [], 0, 1, False, False
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            if depth == 1:
+                lines.append(line)
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return lines
+
+
+def rows_from_items(items: Sequence[Any], text: str) -> list[SourceRow]:
+    """The entries of CSL items read from JSON ``text``, each named ``record N (line L)``."""
+    lines = _item_lines(text)
+    rows = []
+    for number, item in enumerate(items, 1):
+        line = f" (line {lines[number - 1]})" if number <= len(lines) else ""
+        where = f"record {number}{line}"
+        if not isinstance(item, Mapping):
+            problem = FieldProblem("record", item, "must be a CSL-JSON object")
+            rows.append(SourceRow(where, {}, (problem,)))
+            continue
+        raw, warnings = entry_from_csl(item)
+        rows.append(SourceRow(where, raw, warnings=tuple(warnings)))
+    return rows
+
+
+def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
+    """The entries of a CSL-JSON array (Zotero's, Mendeley's, citation-js's exports).
+
+    Variables htcat has no field for are left out; ``keep_unknown`` does not apply.
+    """
+    del keep_unknown
+    from htcat.formats.json import parse
+
+    text = decode_text(data, source)
+    items = parse(text, source)
+    if isinstance(items, Mapping):
+        items = [items]
+    if not isinstance(items, list):
+        raise InputError(f"{source}: expected a CSL-JSON array of items")
+    return rows_from_items(items, text)
