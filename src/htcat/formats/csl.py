@@ -13,6 +13,11 @@ Types, chosen for what Zotero imports and citation styles render well:
   not a film, and ``motion_picture`` would make Zotero a *Film* whose
   speakers become directors;
 - data is ``dataset``; training and anything else is ``document``.
+
+People are CSL names as the catalog holds them (family and given, or a
+literal). Reading goes the other way: `entry_from_csl` turns a CSL item into
+an entry, and the RIS and BibTeX readers read their records as CSL items
+first, so the three imports agree too.
 """
 
 from __future__ import annotations
