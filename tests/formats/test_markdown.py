@@ -86,9 +86,11 @@ def pandoc_html(markdown: bytes) -> str:
 
 def test_pandoc_renders_every_character_literally_in_its_own_markdown():
     people = [{"family": "Doe", "given": "@jane $1", "role": "author"}]
-    markdown = write([entry(title=PANDOC_TEXT, summary=f": {PANDOC_TEXT}\n(@) x", people=people)])
+    summary = f": {PANDOC_TEXT}\n(@) x\n\na. x\n\niv) x\n\n(b) x"
+    markdown = write([entry(title=PANDOC_TEXT, summary=summary, people=people)])
     html = pandoc_html(markdown)
     assert 'class="math' not in html and 'class="citation' not in html
     assert "<sup>" not in html and "<sub>" not in html and "<dl>" not in html
+    assert "<ol" not in html
     text = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", "", html)).split())
     assert f": {PANDOC_TEXT}" in text and "(@) x" in text and "@jane $1 Doe" in text

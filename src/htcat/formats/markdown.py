@@ -31,7 +31,9 @@ TYPE_HEADINGS = {
 
 _INLINE = re.compile(r"""([\\`*_\[\]<>|~#$@^{}"']|-(?=-)|\.(?=\.\.))""")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LINE_START = re.compile(r"^([+=:-]|\d+[.)])")
+_LINE_START = re.compile(r"^([+=:-]|\d+[.)]|[A-Za-z]+[.)](?=\s|$)|\((?=[A-Za-z0-9]+\)))")
+"""Line starts that open a block: lists (pandoc's ``a.``, ``iv)``, ``(b)`` too), headings,
+definitions."""
 _URL_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E", "\n": "%0A", "\r": "%0D", "\\": "%5C"}
 
 
@@ -57,7 +59,7 @@ def escape_block(text: str) -> str:
 
 
 def _escape_start(token: str) -> str:
-    return token[:-1] + "\\" + token[-1] if token[0].isdigit() else "\\" + token
+    return token[:-1] + "\\" + token[-1] if token[0].isalnum() else "\\" + token
 
 
 def link_target(url: str) -> str:
