@@ -55,6 +55,8 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _URL_REFUSED_RE = re.compile(r"[\s\x00-\x1f\x7f]")
+_WIDE_SPACE_RE = re.compile(r"\s\s|[^\S ]")
+"""White space a name part holds more of than one space between words."""
 _SUSPECT_RE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 """Any character a text check may refuse: most text has none and needs no closer look."""
 _PLAIN_URL_RE = re.compile(
@@ -439,10 +441,15 @@ def _check_person(c: _Checker, raw: object) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         c.fail("people", raw, "each person must be an object with family, given, role, affiliation")
         return None
-    raw = migrated_person(raw)
+    if "name" in raw:
+        raw = migrated_person(raw)
     person = dict(raw)
     for part in NAME_PARTS:
-        person[part] = " ".join(c.text(f"people.{part}", raw.get(part), multiline=False).split())
+        value = raw.get(part)
+        text = (
+            "" if value is None or value == "" else c.text(f"people.{part}", value, multiline=False)
+        )
+        person[part] = " ".join(text.split()) if _WIDE_SPACE_RE.search(text) else text
     if person["literal"]:
         if person["family"] or person["given"]:
             c.fail(

@@ -240,6 +240,18 @@ def _person(name: object, role: str) -> dict[str, Any] | None:
     return {"family": family, "given": given, "role": role}
 
 
+def _stands_in(names: object, publisher: str) -> bool:
+    """Whether ``names`` is only the publisher as an organization (RIS drops its commas)."""
+
+    def plain(text: object) -> str:
+        return " ".join(str(text).replace(",", " ").split())
+
+    if not (publisher and isinstance(names, list) and len(names) == 1):
+        return False
+    name = names[0]
+    return isinstance(name, Mapping) and plain(name.get("literal", "")) == plain(publisher)
+
+
 def entry_from_csl(
     item: Mapping[str, Any], type_named: str = "", more_urls: Sequence[str] = ()
 ) -> tuple[dict[str, Any], list[str]]:
@@ -270,7 +282,7 @@ def entry_from_csl(
     people = []
     for variable, role in _ROLES:
         names = item.get(variable)
-        if role == "author" and names == [{"literal": publisher}]:
+        if role == "author" and _stands_in(names, publisher):
             continue
         if role == "author" and kind == "webinar":
             role = "speaker"
