@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bibtexparser
 import pybtex.database
 import pytest
 
@@ -149,6 +150,15 @@ def test_bibtex_prints_a_publisher_for_every_type_that_has_one(compiled):
         n = int(key[1]) if key[0] == "e" else None
         if n is not None and n % 3 != 2:
             assert "National Human Trafficking" in " ".join(item.split()), key
+
+
+def test_bibtexparser_reads_every_entry_back_as_written(compiled):
+    library = bibtexparser.parse_string(compiled["bib"].bbl)
+    assert not library.failed_blocks
+    found = {e.key: {f.key: unescape(f.value) for f in e.fields} for e in library.entries}
+    assert len(found) == len(TYPES) + 1
+    assert found["e0-information-memorandum"]["title"] == f"information-memorandum {SPECIAL}"
+    assert found["bare"]["title"] == "Bare } one"
 
 
 def test_pybtex_reads_every_entry_with_its_names(compiled):
