@@ -396,8 +396,8 @@ def test_bibtex_escapes_every_special_character_and_reads_back_the_same() -> Non
 
 
 def test_escape_covers_latex_specials() -> None:
-    assert escape("100% & $5 #1 a_b {x} ~ ^ \\ <|>") == (
-        r"100\% \& \$5 \#1 a\_b \textbraceleft{}x\textbraceright{} \textasciitilde{} "
+    assert escape("100% & $5 #1 a_b {x} } ~ ^ \\ <|>") == (
+        r"100\% \& \$5 \#1 a\_b \{x\} \textbraceright{} \textasciitilde{} "
         r"\textasciicircum{} \textbackslash{} \ensuremath{<}\ensuremath{|}\ensuremath{>}"
     )
     assert bibtex_key("a b/c{d}") == "a-b-c-d"

@@ -9,8 +9,9 @@ publisher field, so ``howpublished`` says the kind and the publisher
 too, for reference managers. An entry with no author gets a ``key`` (its
 title), which BibTeX sorts and natbib labels by.
 
-Text cannot break a record: no brace is written as a brace (``{`` is
-``\\textbraceleft{}``), so every value is balanced whatever it holds, and
+Text cannot break a record: a brace is written ``\\{``/``\\}`` only where it
+pairs with another, ``\\textbraceleft{}``/``\\textbraceright{}`` where it does
+not, so every value is balanced whatever it holds, and
 ``\\ & % $ # _ ^ ~ < > |`` become the LaTeX commands that print them in any
 font encoding. Names in lists BibTeX splits on " and " (authors, editors,
 institutions, publishers) are protected by braces where needed; family names
@@ -57,9 +58,31 @@ _KEY_UNSAFE_RE = re.compile(r"[^A-Za-z0-9_:.-]+")
 _ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 
 
+def _paired_braces(text: str) -> set[int]:
+    """The positions of the braces in ``text`` that close or are closed by another."""
+    paired: set[int] = set()
+    open_at: list[int] = []
+    for position, char in enumerate(text):
+        if char == "{":
+            open_at.append(position)
+        elif char == "}" and open_at:
+            paired.update((open_at.pop(), position))
+    return paired
+
+
 def escape(text: str) -> str:
-    """``text`` as LaTeX that prints it unchanged; line breaks become spaces."""
-    return "".join(_LATEX.get(c, c) for c in " ".join(text.split()))
+    """``text`` as LaTeX that prints it unchanged; line breaks become spaces.
+
+    Braces that pair up are ``\\{`` and ``\\}``, which every LaTeX reader
+    knows (pandoc's too); a brace left without a partner is
+    ``\\textbraceleft{}`` or ``\\textbraceright{}``, as BibTeX and Biber count
+    ``\\{`` as a brace and one alone would unbalance the record.
+    """
+    text = " ".join(text.split())
+    if "{" not in text and "}" not in text:
+        return "".join(_LATEX.get(c, c) for c in text)
+    paired = _paired_braces(text)
+    return "".join("\\" + c if n in paired else _LATEX.get(c, c) for n, c in enumerate(text))
 
 
 _ACCENTS = {
