@@ -226,9 +226,8 @@ NAME_PARTS = ("family", "given", "literal")
 """A person's name as CSL holds it: ``family`` and ``given``, or one ``literal`` name."""
 _FAMILY_FIRST_RE = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 """Han, kana and hangul: scripts whose names are written family name first."""
-
-
 _BRACED_FAMILY_RE = re.compile(r"\{(.*)\} ?,(.*)")
+"""``{King, Jr.}, Martin Luther``: a family name that holds a comma, braced."""
 
 
 def split_name(text: str) -> dict[str, str]:
@@ -271,9 +270,7 @@ def name_text(person: Mapping[str, Any]) -> str:
         return f"{{{family}}}, {given}".rstrip()
     if given:
         return f"{family}, {given}"
-    return (
-        family if " " not in family and split_name(family).get("family") == family else family + ","
-    )
+    return family + "," if " " in family else family
 
 
 def display_name(person: Mapping[str, Any]) -> str:

@@ -317,6 +317,7 @@ CSL_TYPES = {
 """BibTeX entry type → the CSL type it is read as (`htcat.formats.csl.HTCAT_TYPES` maps that on)."""
 _MONTH_NAMES = {name: n for n, name in enumerate(MONTHS, 1)}
 _AND_SPLIT_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
+_COMMA_RE = re.compile(",")
 
 
 def _top_level(text: str, pattern: re.Pattern[str]) -> list[str]:
@@ -354,11 +355,9 @@ def read_name(text: str) -> dict[str, str]:
     """A BibTeX name as a CSL name: ``{Literal}`` whole, ``Family, Given``, or ``Given Family``."""
     if _wrapped(text):
         return {"literal": " ".join(unescape(text[1:-1]).split())}
-    parts = _top_level(text, re.compile(r","))
+    parts = _top_level(text, _COMMA_RE)
     if len(parts) == 1:
-        found = split_name(unescape(text))
-        found.pop("literal", None)
-        return found or {"literal": unescape(text)}
+        return split_name(unescape(text))
     family = unescape(parts[0]) + (f", {unescape(parts[1])}" if len(parts) > 2 else "")
     return {"family": family, "given": unescape(parts[-1])}
 

@@ -301,7 +301,8 @@ def entry_from_csl(
     if found_doi:
         if not found_doi.lower().startswith(("http://", "https://")):
             found_doi = "https://doi.org/" + found_doi
-        links.append({"url": found_doi, "label": "DOI", "kind": "page"})
+        if all(doi(link["url"]) != doi(found_doi) for link in links):
+            links.append({"url": found_doi, "label": "DOI", "kind": "page"})
     if links:
         raw["links"] = links
     if item.get("abstract"):
