@@ -427,7 +427,8 @@ class EntryMaker:
     def _people(rng: random.Random) -> list[dict[str, str]]:
         return [
             {
-                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                "family": rng.choice(LAST_NAMES),
+                "given": rng.choice(FIRST_NAMES),
                 "role": rng.choice(ROLES),
                 "affiliation": rng.choice(AFFILIATIONS),
             }

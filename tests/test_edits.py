@@ -18,7 +18,7 @@ ENTRY = validate_entry(
         "type": "webinar",
         "tags": ["labor-trafficking", "webinar"],
         "audiences": ["service providers"],
-        "people": [{"name": "Jenna Novak", "role": "moderator"}],
+        "people": [{"family": "Novak", "given": "Jenna", "role": "moderator"}],
         "links": [
             {
                 "url": "https://example.org/webinar",
@@ -63,8 +63,8 @@ def test_list_fields_are_split_on_semicolons():
         {"label": "Report", "url": "https://e.org/r.pdf", "kind": "pdf"}
     ]
     assert field_value("people", "Ana|speaker|OTIP; Ben") == [
-        {"name": "Ana", "role": "speaker", "affiliation": "OTIP"},
-        {"name": "Ben"},
+        {"family": "Ana", "given": "", "role": "speaker", "affiliation": "OTIP"},
+        {"family": "Ben", "given": ""},
     ]
     assert field_value("summary", "a; b") == "a; b"
 
@@ -97,7 +97,16 @@ def test_kept_links_keep_their_check_results():
 
 def test_people_are_removed_by_name_and_added_from_text():
     entry = edited(remove_people=("Jenna Novak",), add_people=("Julissa Ponce|speaker|USCRI",))
-    assert entry["people"] == [{"name": "Julissa Ponce", "role": "speaker", "affiliation": "USCRI"}]
+    assert entry["people"] == [
+        {"family": "Ponce", "given": "Julissa", "role": "speaker", "affiliation": "USCRI"}
+    ]
+
+
+def test_a_person_is_removed_by_any_form_of_the_name():
+    for text in ("Jenna Novak", "Novak, Jenna", " Novak,  Jenna "):
+        assert edited(remove_people=(text,))["people"] == []
+    with pytest.raises(InvalidEntry, match="no such person"):
+        edited(remove_people=("Jenna Smith",))
 
 
 def test_audiences_are_added_and_removed():

@@ -98,7 +98,9 @@ def test_add_form_saves_the_answers(empty_db: Path, terminal):
     assert [(link["label"], link["url"], link["kind"]) for link in entry["links"]] == [
         ("Recording", "https://example.org/webinar", "webinar")
     ]
-    assert entry["people"] == [{"name": "Ana Núñez", "role": "speaker", "affiliation": "NHTTAC"}]
+    assert entry["people"] == [
+        {"family": "Núñez", "given": "Ana", "role": "speaker", "affiliation": "NHTTAC"}
+    ]
 
 
 def test_add_form_refuses_an_empty_title(empty_db: Path, terminal):
@@ -131,7 +133,7 @@ def test_edit_form_is_filled_with_the_current_values(seed_db: Path, terminal):
     child.send(ENTER)
     answer(child, "Links", ENTER)
     expect(child, "People")
-    expect(child, "Jenna Novak|moderator")
+    expect(child, "Novak, Jenna|moderator")
     child.send(ENTER)
     answer(child, "Status:", ENTER)
     expect(child, f"updated {WEBINAR}")

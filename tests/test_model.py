@@ -18,12 +18,15 @@ from htcat.model import (
     ROLES,
     STATUSES,
     TYPES,
+    display_name,
+    name_text,
     normalize_tag,
     normalize_tags,
     normalize_url,
     parse_link_text,
     parse_person_text,
     slugify,
+    split_name,
     unique_id,
     validate_entry,
 )
@@ -154,14 +157,60 @@ def test_impossible_calendar_date_says_so():
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_is_accepted(role):
-    entry = validate_entry({"title": "t", "people": [{"name": "Ana", "role": role}]})
-    assert entry["people"] == [{"name": "Ana", "role": role, "affiliation": ""}]
+    entry = validate_entry({"title": "t", "people": [{"family": "Ana", "role": role}]})
+    assert entry["people"] == [{"family": "Ana", "given": "", "role": role, "affiliation": ""}]
 
 
 def test_person_given_as_text_is_parsed():
     entry = validate_entry({"title": "t", "people": ["Jenna Novak|moderator|NHTTAC"]})
-    jenna = {"name": "Jenna Novak", "role": "moderator", "affiliation": "NHTTAC"}
+    jenna = {"family": "Novak", "given": "Jenna", "role": "moderator", "affiliation": "NHTTAC"}
     assert entry["people"] == [jenna]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Martinez de Vedia, Gonzalo", {"family": "Martinez de Vedia", "given": "Gonzalo"}),
+        ("Gonzalo Martinez de Vedia", {"family": "de Vedia", "given": "Gonzalo Martinez"}),
+        ("Ludwig van Beethoven", {"family": "van Beethoven", "given": "Ludwig"}),
+        ("Makini Chisolm-Straker", {"family": "Chisolm-Straker", "given": "Makini"}),
+        ("Nguyễn, Văn An", {"family": "Nguyễn", "given": "Văn An"}),
+        ("王 小明", {"family": "王", "given": "小明"}),
+        ("Madonna", {"family": "Madonna", "given": ""}),
+        ("Martinez de Vedia,", {"family": "Martinez de Vedia", "given": ""}),
+        ("{King, Jr.}, Martin Luther", {"family": "King, Jr.", "given": "Martin Luther"}),
+        (
+            "{Office of Trafficking, Inc. and Partners}",
+            {"literal": "Office of Trafficking, Inc. and Partners"},
+        ),
+    ],
+)
+def test_names_split_into_family_and_given_or_stay_whole(text, name):
+    assert split_name(text) == name
+    person = {**name, "role": "author"}
+    assert split_name(name_text(person)) == name
+
+
+def test_display_name_puts_the_given_name_first():
+    assert display_name({"family": "Martinez de Vedia", "given": "Gonzalo"}) == (
+        "Gonzalo Martinez de Vedia"
+    )
+    assert display_name({"literal": "OTIP"}) == "OTIP"
+
+
+def test_an_older_plain_name_is_split_on_validation():
+    entry = validate_entry({"title": "t", "people": [{"name": "Jenna Novak", "role": "moderator"}]})
+    assert entry["people"] == [
+        {"family": "Novak", "given": "Jenna", "role": "moderator", "affiliation": ""}
+    ]
+
+
+def test_an_organization_is_one_literal_name():
+    entry = validate_entry({"title": "t", "people": ["{Office on Trafficking in Persons}|author"]})
+    assert entry["people"] == [
+        {"literal": "Office on Trafficking in Persons", "role": "author", "affiliation": ""}
+    ]
+    refused_in({"title": "t", "people": [{"literal": "OTIP", "family": "Novak"}]}, "people.literal")
 
 
 def test_person_role_defaults_to_author():
@@ -169,12 +218,13 @@ def test_person_role_defaults_to_author():
 
 
 def test_person_with_unknown_role_is_refused():
-    error = refused_in({"title": "t", "people": [{"name": "Ana", "role": "host"}]}, "people.role")
+    error = refused_in({"title": "t", "people": [{"family": "Ana", "role": "host"}]}, "people.role")
     assert "people.role 'host'" in str(error)
 
 
 def test_person_without_name_is_refused():
-    refused_in({"title": "t", "people": [{"role": "speaker"}]}, "people.name")
+    refused_in({"title": "t", "people": [{"role": "speaker"}]}, "people.family")
+    refused_in({"title": "t", "people": [{"given": "Ana"}]}, "people.family")
 
 
 def test_people_must_be_a_list_of_objects():
@@ -407,7 +457,7 @@ links = st.one_of(
 people = st.one_of(
     st.text(max_size=30),
     st.fixed_dictionaries(
-        {}, optional={"name": json_values, "role": st.sampled_from(ROLES) | json_values}
+        {}, optional={"family": json_values, "role": st.sampled_from(ROLES) | json_values}
     ),
     json_values,
 )

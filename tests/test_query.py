@@ -47,7 +47,7 @@ CATALOG = [
         date="2021-02-26",
         tags=["htla", "forced-labor"],
         summary="Risk factors among migratory families.",
-        people=[{"name": "Gonzalo Martínez de Vedia", "role": "speaker"}],
+        people=[{"family": "Martínez de Vedia", "given": "Gonzalo", "role": "speaker"}],
         links=[checked("broken"), checked("ok")],
         updated="2024-01-05T00:00:00Z",
     ),

@@ -90,7 +90,8 @@ def _link(rng: random.Random, n: int, i: int) -> dict[str, Any]:
 
 def _person(rng: random.Random) -> dict[str, str]:
     return {
-        "name": _text(rng, 2),
+        "family": _text(rng, 1),
+        "given": _text(rng, 1),
         "role": rng.choice(ROLES),
         "affiliation": rng.choice(["", _text(rng, 3)]),
     }

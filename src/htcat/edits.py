@@ -19,6 +19,7 @@ from htcat.model import (
     normalize_url,
     parse_link_text,
     parse_person_text,
+    person_matches,
 )
 
 
@@ -100,7 +101,11 @@ def apply_edit(entry: Entry, edit: EntryEdit) -> Entry:
     links = [link for link in links if normalize_url(link["url"]) not in gone]
     new["links"] = links + [parse_link_text(t) for t in edit.add_links]
     people = list(new.get("people", []))
-    _without([p.get("name", "") for p in people], edit.remove_people, "people", "person")
-    people = [p for p in people if p.get("name") not in set(edit.remove_people)]
+    missing = [t for t in edit.remove_people if not any(person_matches(p, t) for p in people)]
+    if missing:
+        raise InvalidEntry(
+            [FieldProblem("people", m, "no such person on this entry") for m in missing]
+        )
+    people = [p for p in people if not any(person_matches(p, t) for t in edit.remove_people)]
     new["people"] = people + [parse_person_text(t) for t in edit.add_people]
     return new

@@ -55,6 +55,8 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _URL_REFUSED_RE = re.compile(r"[\s\x00-\x1f\x7f]")
+_WIDE_SPACE_RE = re.compile(r"\s\s|[^\S ]")
+"""White space a name part holds more of than one space between words."""
 _SUSPECT_RE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 """Any character a text check may refuse: most text has none and needs no closer look."""
 _PLAIN_URL_RE = re.compile(
@@ -216,13 +218,85 @@ def parse_link_text(text: str) -> dict[str, Any]:
     raise InvalidEntry([FieldProblem("links", text, "expected URL or LABEL|URL|KIND")])
 
 
+PARTICLES = frozenset(
+    {"da", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"}
+)
+"""Lower-case words that belong to the family name that follows them (``van Beethoven``)."""
+NAME_PARTS = ("family", "given", "literal")
+"""A person's name as CSL holds it: ``family`` and ``given``, or one ``literal`` name."""
+_FAMILY_FIRST_RE = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+"""Han, kana and hangul: scripts whose names are written family name first."""
+_BRACED_FAMILY_RE = re.compile(r"\{(.*)\} ?,(.*)")
+"""``{King, Jr.}, Martin Luther``: a family name that holds a comma, braced."""
+
+
+def split_name(text: str) -> dict[str, str]:
+    """A name as typed, as ``family``/``given`` (or ``literal``).
+
+    ``{Office on Trafficking in Persons}`` is an organization, kept whole as
+    ``literal``; ``Martinez de Vedia, Gonzalo`` is family, given, as written
+    (``Family,`` alone is a family name with no given name; ``{Family, Jr.},
+    Given`` for a family name with a comma). Otherwise the
+    last word is the family name, with the lower-case particles before it
+    (``Ludwig van Beethoven``), except in Chinese, Japanese and Korean script,
+    where the first word is. One word is a family name.
+    """
+    name = " ".join(text.split())
+    braced = _BRACED_FAMILY_RE.fullmatch(name)
+    if braced:
+        return {"family": braced[1].strip(), "given": braced[2].strip()}
+    if len(name) > 1 and name.startswith("{") and name.endswith("}"):
+        return {"literal": " ".join(name[1:-1].split())}
+    if "," in name:
+        family, given = (part.strip() for part in name.split(",", 1))
+        return {"family": family, "given": given}
+    words = name.split(" ")
+    if len(words) < 2:
+        return {"family": name, "given": ""}
+    if _FAMILY_FIRST_RE.search(name):
+        return {"family": words[0], "given": " ".join(words[1:])}
+    start = len(words) - 1
+    while start > 1 and words[start - 1] in PARTICLES:
+        start -= 1
+    return {"family": " ".join(words[start:]), "given": " ".join(words[:start])}
+
+
+def name_text(person: Mapping[str, Any]) -> str:
+    """A person's name as `split_name` reads it back: ``Family, Given`` or ``{Literal}``."""
+    if person.get("literal"):
+        return "{" + str(person["literal"]) + "}"
+    family, given = str(person.get("family") or ""), str(person.get("given") or "")
+    if "," in family or family.startswith("{"):
+        return f"{{{family}}}, {given}".rstrip()
+    if given:
+        return f"{family}, {given}"
+    return family + "," if " " in family else family
+
+
+def display_name(person: Mapping[str, Any]) -> str:
+    """A person's name as people read it: ``Gonzalo Martinez de Vedia``, or the literal name."""
+    if person.get("literal"):
+        return str(person["literal"])
+    return " ".join(str(person.get(k) or "") for k in ("given", "family")).strip()
+
+
+def person_matches(person: Mapping[str, Any], text: str) -> bool:
+    """Whether ``text`` names ``person``: as shown, or in any form `split_name` reads."""
+    wanted = " ".join(text.split())
+    if wanted in (display_name(person), name_text(person)):
+        return True
+    parts = split_name(wanted)
+    return all(str(person.get(k) or "") == parts.get(k, "") for k in NAME_PARTS)
+
+
 def parse_person_text(text: str) -> dict[str, Any]:
-    """A person from ``name``, ``name|role`` or ``name|role|affiliation``."""
+    """A person from ``name``, ``name|role`` or ``name|role|affiliation`` (see `split_name`)."""
     parts = [p.strip() for p in text.split("|")]
     if len(parts) > 3:
         raise InvalidEntry([FieldProblem("people", text, "expected NAME|ROLE|AFFILIATION")])
-    keys = ("name", "role", "affiliation")
-    return dict(zip(keys, parts, strict=False))
+    person: dict[str, Any] = split_name(parts[0])
+    person.update(zip(("role", "affiliation"), parts[1:], strict=False))
+    return person
 
 
 def link_text(link: Mapping[str, Any]) -> str:
@@ -232,11 +306,24 @@ def link_text(link: Mapping[str, Any]) -> str:
 
 def person_text(person: Mapping[str, Any]) -> str:
     """The ``name|role|affiliation`` form, the inverse of `parse_person_text`."""
-    return f"{person['name']}|{person.get('role', '')}|{person.get('affiliation', '')}"
+    return f"{name_text(person)}|{person.get('role', '')}|{person.get('affiliation', '')}"
+
+
+def migrated_person(person: Mapping[str, Any]) -> dict[str, Any]:
+    """A person stored with one ``name`` (older catalogs), with that name split by `split_name`.
+
+    Anything else is returned as it is, for the shape check to judge.
+    """
+    name = person.get("name")
+    if not isinstance(name, str) or any(k in person for k in NAME_PARTS):
+        return dict(person)
+    rest = {k: v for k, v in person.items() if k != "name"}
+    return split_name(name) | rest
 
 
 _SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)
 _TEXT_ONLY = {str}
+_PERSON_TEXT = (*NAME_PARTS, "role", "affiliation")
 
 
 def shape_problem(doc: Mapping[str, Any]) -> str | None:
@@ -265,13 +352,12 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
     if type(people) is not list:
         return "people must be a list"
     for person in people:
-        if type(person) is not dict or type(person.get("name")) is not str:
-            return "people must be objects with a name"
-        if (
-            type(person.get("role", "")) is not str
-            or type(person.get("affiliation", "")) is not str
+        if type(person) is not dict or not (
+            type(person.get("family")) is str or type(person.get("literal")) is str
         ):
-            return "people: role and affiliation must be text"
+            return "people must be objects with a family or literal name"
+        if not all(type(person.get(k, "")) is str for k in _PERSON_TEXT):
+            return "people: names, role and affiliation must be text"
     links = doc.get("links", [])
     if type(links) is not list:
         return "links must be a list"
@@ -350,12 +436,31 @@ def _check_person(c: _Checker, raw: object) -> dict[str, Any] | None:
     if isinstance(raw, str):
         raw = parse_person_text(raw)
     if not isinstance(raw, dict):
-        c.fail("people", raw, "each person must be an object with name, role, affiliation")
+        c.fail("people", raw, "each person must be an object with family, given, role, affiliation")
         return None
+    if "name" in raw:
+        raw = migrated_person(raw)
     person = dict(raw)
-    person["name"] = c.text("people.name", raw.get("name"), multiline=False)
-    if not person["name"]:
-        c.fail("people.name", raw.get("name"), "is required")
+    for part in NAME_PARTS:
+        value = raw.get(part)
+        text = (
+            "" if value is None or value == "" else c.text(f"people.{part}", value, multiline=False)
+        )
+        person[part] = " ".join(text.split()) if _WIDE_SPACE_RE.search(text) else text
+    if person["literal"]:
+        if person["family"] or person["given"]:
+            c.fail(
+                "people.literal",
+                person["literal"],
+                "an organization's one name cannot come with a family or given name",
+            )
+        del person["family"], person["given"]
+    else:
+        del person["literal"]
+        if not person["family"]:
+            c.fail(
+                "people.family", raw.get("family"), "is required (or literal, for an organization)"
+            )
     person["role"] = c.choice("people.role", raw.get("role"), ROLES, "author")
     person["affiliation"] = c.text("people.affiliation", raw.get("affiliation"), multiline=False)
     return person

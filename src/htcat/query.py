@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from htcat.errors import InputError
-from htcat.model import Entry, fold, is_calendar_date, is_unicode_text, normalize_tag
+from htcat.model import (
+    Entry,
+    display_name,
+    fold,
+    is_calendar_date,
+    is_unicode_text,
+    normalize_tag,
+)
 
 SORT_KEYS = ("date", "title", "type", "updated")
 LINK_STATUSES = ("ok", "broken", "moved", "changed", "unchecked")
@@ -164,7 +171,7 @@ class Page:
 
 def person_words(person: Mapping[str, Any]) -> str:
     """What a keyword query finds a person by: the name and the affiliation."""
-    return f"{person.get('name', '')} {person.get('affiliation', '')}"
+    return f"{display_name(person)} {person.get('affiliation', '')}"
 
 
 def searched_text(entry: Entry) -> str:

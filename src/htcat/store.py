@@ -22,9 +22,17 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from htcat.errors import CatalogError, InputError, NewerSchema
-from htcat.model import Entry, now_stamp, shape_problem, slugify, unique_id, validate_entry
+from htcat.model import (
+    Entry,
+    migrated_person,
+    now_stamp,
+    shape_problem,
+    slugify,
+    unique_id,
+    validate_entry,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_TABLE = "_meta"
 ENTRIES_TABLE = "entries"
 DEFAULT_PATH = Path("data/catalog.json")
@@ -201,6 +209,8 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     if version == 0:
         data.setdefault(ENTRIES_TABLE, data.pop("_default", {}))
     entries = data.get(ENTRIES_TABLE, {})
+    if version < 2:
+        _split_people_names(entries)
     for doc_id, doc in () if checked else entries.items():
         if not doc_id.isdigit() or not isinstance(doc, dict):
             raise CatalogError(f"catalog {path}: entry {doc_id!r} is not an entry object")
@@ -213,6 +223,14 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     data[ENTRIES_TABLE] = entries
     data[META_TABLE] = {"1": {"schema": SCHEMA_VERSION}}
     return data
+
+
+def _split_people_names(entries: dict[str, Any]) -> None:
+    """Schema 1 held a person's name as one string; schema 2 as family and given names."""
+    for doc in entries.values():
+        people = doc.get("people") if isinstance(doc, dict) else None
+        if isinstance(people, list):
+            doc["people"] = [migrated_person(p) if isinstance(p, dict) else p for p in people]
 
 
 def empty_image() -> Image:

@@ -155,7 +155,7 @@ def test_hostile_text_shows_as_text_and_never_runs(pages: Opener, tmp_path: Path
         "type": "report",
         "summary": hostile + "\n\n- " + hostile,
         "tags": ["<b>x</b>"],
-        "people": [{"name": hostile, "role": "author"}],
+        "people": [{"literal": hostile, "role": "author"}],
         "links": [{"url": "https://x.example/a.pdf", "label": hostile, "kind": "pdf"}],
     }
     page = pages(export_page(tmp_path / "hostile.html", [entry, {**entry, "id": "second"}]))

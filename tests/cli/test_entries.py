@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import OLD, entries_in, write_catalog
+from htcat.model import display_name
 
 HTLA = "htla-class-6-recommendations-report"
 WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
@@ -85,7 +86,7 @@ def test_add_prints_the_new_id_and_stores_every_option(empty_db: Path, cli):
         "--link",
         "https://example.org/page",
         "--person",
-        "Ana Núñez|editor|OTIP",
+        "Núñez García, Ana|editor|OTIP",
         "--audience",
         "service providers",
     )
@@ -102,7 +103,9 @@ def test_add_prints_the_new_id_and_stores_every_option(empty_db: Path, cli):
         ("Toolkit", "https://example.org/toolkit.pdf", "pdf"),
         ("", "https://example.org/page", "page"),
     ]
-    assert entry["people"] == [{"name": "Ana Núñez", "role": "editor", "affiliation": "OTIP"}]
+    assert entry["people"] == [
+        {"family": "Núñez García", "given": "Ana", "role": "editor", "affiliation": "OTIP"}
+    ]
     assert entry["audiences"] == ["service providers"]
     assert entry["created"] == entry["updated"]
     assert entry["created"].endswith("Z")
@@ -256,8 +259,8 @@ def test_edit_adds_and_removes_tags_links_people_and_audiences(seed_db: Path, cl
         *[link["url"] for link in before["links"][1:]],
         "https://example.org/slides.pdf",
     ]
-    assert [p["name"] for p in after["people"]] == [
-        *[p["name"] for p in before["people"] if p["name"] != "Jenna Novak"],
+    assert [display_name(p) for p in after["people"]] == [
+        *[display_name(p) for p in before["people"] if p["family"] != "Novak"],
         "Ana Núñez",
     ]
     assert after["audiences"] == [*before["audiences"][1:], "policymakers"]

@@ -41,7 +41,7 @@ def test_a_spreadsheet_csv_imports(empty_db: Path, tmp_path: Path, cli):
     ]
     assert webinar["tags"] == ["labor-trafficking", "outreach"]
     assert webinar["people"] == [
-        {"name": "Jenna Novak", "role": "moderator", "affiliation": "NHTTAC"}
+        {"family": "Novak", "given": "Jenna", "role": "moderator", "affiliation": "NHTTAC"}
     ]
 
 
@@ -271,3 +271,44 @@ def test_import_into_a_catalog_with_entries_keeps_them(seed_db: Path, tmp_path: 
 def test_help_ends_with_an_example(cli):
     result = cli("import", "--help", db_path=None)
     assert "Example:" in result.stdout and "htcat import resources.csv" in result.stdout
+
+
+ZOTERO = Path(__file__).resolve().parents[1] / "formats" / "zotero"
+
+
+@pytest.mark.parametrize(
+    ("name", "count"), [("zotero.ris", 3), ("zotero.bib", 3), ("zotero.json", 3)]
+)
+def test_citation_manager_files_import_with_a_warning_for_unmatched_types(
+    empty_db: Path, cli, name: str, count: int
+):
+    result = cli("import", str(ZOTERO / name))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.endswith(f"added {count}, updated 0, skipped 0\n")
+    assert ("imported as other" in result.stderr) == (name == "zotero.json")
+    titles = {e["title"] for e in entries_in(empty_db).values()}
+    assert "Labor Trafficking Among Foreign Nationals" in titles
+
+
+def test_a_broken_citation_record_writes_nothing_and_names_its_record_and_line(
+    empty_db: Path, tmp_path: Path, cli
+):
+    ris = (ZOTERO / "zotero.ris").read_bytes() + b"TY  - RPRT\r\nAU  - Novak, Jenna\r\nER  - \r\n"
+    before = empty_db.read_bytes()
+    result = cli("import", str(put(tmp_path, "broken.ris", ris)))
+    assert result.exit_code == 2
+    assert "record 4 (line 33): title '': is required" in result.stderr
+    assert empty_db.read_bytes() == before
+
+
+def test_a_citation_export_imports_back_with_dry_run_and_conflicts(
+    seed_db: Path, tmp_path: Path, cli
+):
+    for fmt, suffix in (("ris", "ris"), ("bibtex", "bib"), ("csl-json", "json")):
+        out = tmp_path / f"seed.{suffix}"
+        assert cli("export", "--format", fmt, "--output", str(out)).exit_code == 0
+        result = cli("import", str(out), "--dry-run")
+        assert result.exit_code == 2 and "is already in the catalog" in result.stderr
+        result = cli("import", str(out), "--on-conflict", "skip", "--dry-run")
+        assert result.exit_code == 0, result.stderr
+        assert result.stderr.endswith("would add 0, update 0, skip 5\n")

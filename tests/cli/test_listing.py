@@ -227,7 +227,7 @@ def test_csv_format_gives_a_header_and_one_row_per_entry(seed_db: Path, cli):
         "htla-class-6-recommendations-report",
         "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and",
     ]
-    assert rows[1]["type"] == "webinar" and "Jenna Novak" in rows[1]["people"]
+    assert rows[1]["type"] == "webinar" and "Novak, Jenna" in rows[1]["people"]
 
 
 def test_unknown_format_exits_2(seed_db: Path, cli):

@@ -30,7 +30,10 @@ ENTRY = validate_entry(
         "summary": "First paragraph.\n\nSecond; with | bars.",
         "date": "2021-05",
         "publisher": "HHS",
-        "people": [{"name": "Ada; Lovelace", "role": "author", "affiliation": "A|B"}],
+        "people": [
+            {"family": "Lovelace", "given": "Ada; Augusta", "role": "author", "affiliation": "A|B"},
+            {"literal": "Office of Trafficking, Inc. and Partners", "role": "contributor"},
+        ],
         "audiences": ["health professionals"],
         "tags": ["supply-chains", "semi;colon"],
         "links": [{"url": "https://example.org/a.pdf", "label": "PDF | full", "kind": "pdf"}],
@@ -67,7 +70,10 @@ def test_list_cells_escape_separators_inside_items():
     header, row = cells(write([ENTRY]))
     assert row[header.index("tags")] == "semi\\;colon;supply-chains"
     assert row[header.index("links")] == "PDF \\| full|https://example.org/a.pdf|pdf"
-    assert row[header.index("people")] == "Ada\\; Lovelace|author|A\\|B"
+    assert row[header.index("people")] == (
+        "Lovelace, Ada\\; Augusta|author|A\\|B;"
+        "{Office of Trafficking, Inc. and Partners}|contributor|"
+    )
 
 
 def test_link_check_results_are_not_in_csv():

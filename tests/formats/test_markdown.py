@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html as htmllib
+import re
+import subprocess
+
 from htcat.formats.markdown import escape_block, escape_inline, link_target, write
 
 
@@ -63,3 +67,30 @@ def test_unpublished_entries_say_so():
     assert b"*2020 \xc2\xb7 HHS \xc2\xb7 draft*" in write(
         [entry(date="2020", publisher="HHS", status="draft")]
     )
+
+
+PANDOC_TEXT = 'Cost $5 or $x^2$ @SUM(A1) [@doe] it\'s "q" -- a... ^sup^ ~sub~ {.red} 2 < 3 \\(y\\)'
+
+
+def pandoc_html(markdown: bytes) -> str:
+    done = subprocess.run(
+        ["pandoc", "-f", "markdown", "-t", "html"],
+        input=markdown,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    assert not done.stderr, done.stderr.decode()
+    return done.stdout.decode()
+
+
+def test_pandoc_renders_every_character_literally_in_its_own_markdown():
+    people = [{"family": "Doe", "given": "@jane $1", "role": "author"}]
+    summary = f": {PANDOC_TEXT}\n(@) x\n\na. x\n\niv) x\n\n(b) x"
+    markdown = write([entry(title=PANDOC_TEXT, summary=summary, people=people)])
+    html = pandoc_html(markdown)
+    assert 'class="math' not in html and 'class="citation' not in html
+    assert "<sup>" not in html and "<sub>" not in html and "<dl>" not in html
+    assert "<ol" not in html
+    text = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", "", html)).split())
+    assert f": {PANDOC_TEXT}" in text and "(@) x" in text and "@jane $1 Doe" in text

@@ -42,7 +42,17 @@ link = st.fixed_dictionaries(
     {"url": url, "label": line, "kind": st.sampled_from(LINK_KINDS)},
     optional={"check": st.fixed_dictionaries({"outcome": st.sampled_from(["ok", "broken"])})},
 )
-person = st.fixed_dictionaries({"name": word, "role": st.sampled_from(ROLES), "affiliation": line})
+person = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "family": word.filter(lambda w: "," not in w),
+            "given": line,
+            "role": st.sampled_from(ROLES),
+            "affiliation": line,
+        }
+    ),
+    st.fixed_dictionaries({"literal": word, "role": st.sampled_from(ROLES), "affiliation": line}),
+)
 entry = st.fixed_dictionaries(
     {
         "id": st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,3}", fullmatch=True),

@@ -66,7 +66,10 @@ def add(
         ),
     ] = [],  # noqa: B006
     person: Annotated[
-        list[str], typer.Option("--person", help="NAME|ROLE|AFFILIATION (repeatable).")
+        list[str],
+        typer.Option(
+            "--person", help="'Family, Given|ROLE|AFFILIATION', or {Organization} (repeatable)."
+        ),
     ] = [],  # noqa: B006
     audience: Annotated[list[str], typer.Option("--audience", help="Audience (repeatable).")] = [],  # noqa: B006
 ) -> None:
@@ -78,7 +81,9 @@ def add(
 
     \b
         htcat add --title "Labor Trafficking Toolkit" --type toolkit --date 2024-05 \\
-          --tag labor-trafficking --link "Toolkit|https://example.org/toolkit.pdf|pdf"
+          --tag labor-trafficking --link "Toolkit|https://example.org/toolkit.pdf|pdf" \\
+          --person "Martinez de Vedia, Gonzalo|author|Buffett-McCain Institute" \\
+          --person "{Office on Trafficking in Persons}|contributor"
     """
     state = state_of(ctx)
     raw: Entry = {
@@ -144,7 +149,9 @@ def edit(
         list[str], typer.Option(help="URL or LABEL|URL|KIND.", autocompletion=complete_link_kind)
     ] = [],  # noqa: B006
     remove_link: Annotated[list[str], typer.Option(help="URL of a link to drop.")] = [],  # noqa: B006
-    add_person: Annotated[list[str], typer.Option(help="NAME|ROLE|AFFILIATION.")] = [],  # noqa: B006
+    add_person: Annotated[
+        list[str], typer.Option(help="'Family, Given|ROLE|AFFILIATION', or {Organization}.")
+    ] = [],  # noqa: B006
     remove_person: Annotated[list[str], typer.Option(help="NAME of a person to drop.")] = [],  # noqa: B006
     add_audience: Many = [],  # noqa: B006
     remove_audience: Many = [],  # noqa: B006

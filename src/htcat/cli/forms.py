@@ -74,7 +74,7 @@ def entry_form(current: Entry) -> Entry:
             validate=_valid("links"),
         ).unsafe_ask(),
         "people": questionary.text(
-            "People (NAME|ROLE|AFFILIATION, separated by ';'):",
+            "People (Family, Given|ROLE|AFFILIATION or {Organization}|ROLE, separated by ';'):",
             default=_joined(people),
             validate=_valid("people"),
         ).unsafe_ask(),

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from htcat.cli.tables import table
 from htcat.errors import InputError
-from htcat.model import Entry
+from htcat.model import Entry, display_name
 
 ENTRY_FORMATS = ("table", "json", "jsonl", "csv", "ids")
 _PIECE = 65536
@@ -126,7 +126,7 @@ def entry_text(entry: Entry) -> str:
         lines.append(f"{'audiences:':<11}{', '.join(entry['audiences'])}")
     for person in entry.get("people", ()):
         affiliation = f" ({person['affiliation']})" if person.get("affiliation") else ""
-        lines.append(f"{person.get('role', '') + ':':<11}{person['name']}{affiliation}")
+        lines.append(f"{person.get('role', '') + ':':<11}{display_name(person)}{affiliation}")
     if entry.get("summary"):
         lines += ["", entry["summary"]]
     if entry.get("links"):

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # Only the format names are needed to build the commands; the formats themselves, the
 # transfer planner and the store are imported by the command that runs (see `_formats`).
-IMPORT_FORMATS = ("csv", "json", "jsonl")
+IMPORT_FORMATS = ("csv", "json", "jsonl", "csl-json", "ris", "bibtex")
 EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown", "html", "csl-json", "ris", "bibtex")
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
 
@@ -113,20 +113,23 @@ def import_(
         ),
     ] = None,
 ) -> None:
-    """Import entries from CSV, JSON or JSON Lines, all or nothing.
+    """Import entries from CSV, JSON, JSON Lines, RIS, BibTeX or CSL-JSON, all or nothing.
 
     Every row is checked first; if any is bad, every problem is reported with
     its row or line, nothing is written, and the exit status is 2. A row that
     matches an entry by id or by a link URL is refused, skipped or used to
     update the entry, as --on-conflict says; an update changes only the
     fields the input gives. CSV: one column per field, list fields
-    ;-separated, links as URL or LABEL|URL|KIND (docs/import-export.md).
+    ;-separated, links as URL or LABEL|URL|KIND. RIS, BibTeX and CSL-JSON (from
+    Zotero, Mendeley, EndNote): a type with no htcat match is imported as
+    other, with a warning (docs/import-export.md).
 
     Example:
 
     \b
         htcat import resources.csv --dry-run
         htcat import resources.csv --on-conflict update
+        htcat import zotero-export.ris --dry-run
         curl -s https://example.org/feed.jsonl | htcat import - --format jsonl
     """
     from htcat.formats import format_for_path, read_rows
@@ -141,6 +144,9 @@ def import_(
         raise InputError(f"--report {shown!r}: expected one of {', '.join(REPORTS)}")
     data, source = _read_input(file)
     rows = read_rows(data, fmt, source=source, keep_unknown=keep_unknown)
+    for row in rows:
+        for warning in row.warnings:
+            warn(f"{source} {row.where}: {warning}")
     del data  # the input's bytes are not needed once read: free them before the catalog is
     try:
         plan = import_rows(

@@ -22,7 +22,14 @@ Writer = Callable[..., bytes]
 
 # Format name → module: a module is imported only when its format is used, so that the
 # commands that read or write no file (and --help) do not pay for all of them.
-READERS: dict[str, str] = {"csv": "csv", "json": "json", "jsonl": "jsonl"}
+READERS: dict[str, str] = {
+    "csv": "csv",
+    "json": "json",
+    "jsonl": "jsonl",
+    "csl-json": "csl",
+    "ris": "ris",
+    "bibtex": "bibtex",
+}
 WRITERS: dict[str, str] = {
     "json": "json",
     "jsonl": "jsonl",

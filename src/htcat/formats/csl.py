@@ -13,6 +13,11 @@ Types, chosen for what Zotero imports and citation styles render well:
   not a film, and ``motion_picture`` would make Zotero a *Film* whose
   speakers become directors;
 - data is ``dataset``; training and anything else is ``document``.
+
+People are CSL names as the catalog holds them (family and given, or a
+literal). Reading goes the other way: `entry_from_csl` turns a CSL item into
+an entry, and the RIS and BibTeX readers read their records as CSL items
+first, so the three imports agree too.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import unquote
 
+from htcat.errors import FieldProblem, InputError
+from htcat.formats.records import SourceRow, decode_text
 from htcat.model import Entry
 
 CSL_TYPES = {
@@ -41,9 +49,11 @@ CSL_TYPES = {
 PRESENTED = frozenset({"speech"})
 """CSL types whose speakers are their authors (Zotero's presenters)."""
 
-PARTICLES = frozenset(
-    {"da", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"}
-)
+NAME_ROLES = {"editor": {"editor"}, "contributor": {"contributor", "moderator", "speaker"}}
+"""CSL name variable → the htcat roles it holds (besides the authors). Moderators are
+contributors: CSL 1.0.2's ``chair`` stops citeproc-py, and Zotero has no such role."""
+_DOI_URL_RE = re.compile(r"(?i)^https?://(?:dx\.)?doi\.org/(10\.\S+)$")
+
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 MAIN_KINDS = ("page", "webinar", "video")
 
@@ -71,32 +81,35 @@ def date_parts(date: str) -> list[int] | None:
     return [year, month, day] if 1 <= day <= 31 else [year, month]
 
 
-def csl_name(name: str) -> dict[str, str]:
-    """A person's name as CSL ``family``/``given``.
-
-    ``Family, Given`` is taken as written; otherwise the last word is the
-    family name, with the lower-case particles before it (``Martinez de
-    Vedia`` keeps ``de Vedia``). A single word stays whole, as ``literal``.
-    """
-    name = " ".join(name.split())
-    if "," in name:
-        family, given = (part.strip() for part in name.split(",", 1))
-        return {"family": family, "given": given} if given else {"literal": family}
-    words = name.split(" ")
-    if len(words) < 2:
-        return {"literal": name}
-    start = len(words) - 1
-    while start > 1 and words[start - 1] in PARTICLES:
-        start -= 1
-    return {"family": " ".join(words[start:]), "given": " ".join(words[:start])}
+def csl_name(person: Mapping[str, Any]) -> dict[str, str]:
+    """A person's name as a CSL name: ``family`` and ``given``, or one ``literal``."""
+    if person.get("literal"):
+        return {"literal": str(person["literal"])}
+    name = {"family": str(person.get("family") or "")}
+    if person.get("given"):
+        name["given"] = str(person["given"])
+    return name
 
 
 def _names(people: Iterable[Mapping[str, Any]], roles: set[str]) -> list[dict[str, str]]:
     return [
-        csl_name(str(p["name"]))
+        csl_name(p)
         for p in people
-        if p.get("name") and str(p.get("role") or "author") in roles
+        if (p.get("family") or p.get("literal")) and str(p.get("role") or "author") in roles
     ]
+
+
+def doi(url: str) -> str | None:
+    """The DOI a ``https://doi.org/...`` link resolves, or None for any other URL."""
+    match = _DOI_URL_RE.match(url)
+    return unquote(match[1]) if match else None
+
+
+def accessed(link: Mapping[str, Any]) -> list[int] | None:
+    """The date a link was last reached (its check's ``last_ok``), as CSL date parts."""
+    check = link.get("check")
+    last_ok = check.get("last_ok") if isinstance(check, Mapping) else None
+    return date_parts(last_ok[:10]) if isinstance(last_ok, str) else None
 
 
 def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -116,12 +129,10 @@ def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
         authors = [{"literal": publisher}]
     if authors:
         item["author"] = authors
-    editors = _names(people, {"editor"})
-    if editors:
-        item["editor"] = editors
-    others = _names(people, {"moderator", "contributor", "speaker"} - author_roles)
-    if others:
-        item["contributor"] = others
+    for variable, roles in NAME_ROLES.items():
+        names = _names(people, roles - author_roles)
+        if names:
+            item[variable] = names
     parts = date_parts(str(entry.get("date") or ""))
     if parts:
         item["issued"] = {"date-parts": [parts]}
@@ -129,9 +140,17 @@ def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
         item["genre"] = genre
     if publisher:
         item["publisher"] = publisher
-    link = main_link(links)
+    link = main_link([link for link in links if not doi(str(link.get("url") or ""))]) or (
+        main_link(links)
+    )
     if link is not None:
         item["URL"] = str(link["url"])
+        seen = accessed(link)
+        if seen:
+            item["accessed"] = {"date-parts": [seen]}
+    found = next((d for d in (doi(str(x.get("url") or "")) for x in links) if d), None)
+    if found:
+        item["DOI"] = found
     if entry.get("summary"):
         item["abstract"] = str(entry["summary"])
     if entry.get("tags"):
@@ -144,3 +163,211 @@ def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
     del include_internal
     items = [csl_item(entry) for entry in entries]
     return (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --- reading: CSL items (and the RIS and BibTeX records read as CSL items) as entries ----
+
+HTCAT_TYPES = {
+    "report": "report",
+    "speech": "webinar",
+    "motion_picture": "webinar",
+    "dataset": "data",
+    "document": "other",
+    "article-journal": "research",
+    "paper-conference": "research",
+    "thesis": "research",
+    "manuscript": "research",
+    "pamphlet": "fact-sheet",
+}
+"""CSL type → htcat type, where one matches; any other type is imported as ``other``."""
+GENRE_TYPES = {genre.lower(): kind for kind, (_, genre) in CSL_TYPES.items() if genre} | {
+    "report": "report",
+    "data set": "data",
+    "dataset": "data",
+}
+"""A genre htcat writes (``Webinar``, ``Fact sheet``) names the htcat type whatever the CSL type."""
+CSL_ONLY_KEYS = frozenset(
+    {"author", "editor", "issued", "URL", "DOI", "abstract", "keyword", "genre", "accessed"}
+)
+HTCAT_ONLY_KEYS = frozenset({"people", "links", "tags", "summary", "date", "audiences"})
+_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_ROLES = (
+    ("author", "author"),
+    ("editor", "editor"),
+    ("chair", "moderator"),
+    ("contributor", "contributor"),
+)
+"""CSL name variable → the htcat role of the people it holds, when read."""
+
+
+def looks_like_csl(items: Sequence[Any]) -> bool:
+    """Whether a JSON array holds CSL items (Zotero's, Mendeley's exports) rather than entries."""
+    keys = {k for item in items if isinstance(item, Mapping) for k in item}
+    return bool(keys & CSL_ONLY_KEYS) and not keys & HTCAT_ONLY_KEYS
+
+
+def _date_text(value: object) -> str:
+    """A CSL date (``date-parts``, or ``raw``/``literal`` text) as ``YYYY[-MM[-DD]]``."""
+    if not isinstance(value, Mapping):
+        return ""
+    parts = value.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+        try:
+            numbers = [int(p) for p in parts[0][:3]]
+        except (TypeError, ValueError):
+            return ""
+        return "-".join(f"{n:04d}" if i == 0 else f"{n:02d}" for i, n in enumerate(numbers))
+    text = value.get("raw") or value.get("literal")
+    match = re.match(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?", str(text or "").strip())
+    if not match:
+        return ""
+    return "-".join(p if i == 0 else f"{int(p):02d}" for i, p in enumerate(match.groups()) if p)
+
+
+def _person(name: object, role: str) -> dict[str, Any] | None:
+    if isinstance(name, str):
+        return {"literal": name, "role": role} if name.strip() else None
+    if not isinstance(name, Mapping):
+        return None
+    if name.get("literal"):
+        return {"literal": str(name["literal"]), "role": role}
+    family = " ".join(str(name[k]) for k in ("non-dropping-particle", "family") if name.get(k))
+    given = " ".join(str(name[k]) for k in ("given", "dropping-particle") if name.get(k))
+    if name.get("suffix"):
+        family = f"{family}, {name['suffix']}" if family else str(name["suffix"])
+    if not family:
+        return {"family": given, "given": "", "role": role} if given else None
+    return {"family": family, "given": given, "role": role}
+
+
+def _stands_in(names: object, publisher: str) -> bool:
+    """Whether ``names`` is only the publisher as an organization (RIS drops its commas)."""
+
+    def plain(text: object) -> str:
+        return " ".join(str(text).replace(",", " ").split())
+
+    if not (publisher and isinstance(names, list) and len(names) == 1):
+        return False
+    name = names[0]
+    return isinstance(name, Mapping) and plain(name.get("literal", "")) == plain(publisher)
+
+
+def entry_from_csl(
+    item: Mapping[str, Any], type_named: str = "", more_urls: Sequence[str] = ()
+) -> tuple[dict[str, Any], list[str]]:
+    """The entry a CSL item describes, unvalidated, and a warning for anything guessed.
+
+    ``type_named`` is the type as the input wrote it (``JOUR``, ``@article``),
+    for the warning when it has no htcat type; ``more_urls`` are links beyond
+    the one CSL holds (RIS has several). An author that is only the
+    publisher standing in (as htcat's own exports write it) is dropped.
+    """
+    warnings = []
+    csl_type = str(item.get("type") or "")
+    genre = str(item.get("genre") or "").strip()
+    kind = GENRE_TYPES.get(genre.lower()) or HTCAT_TYPES.get(csl_type)
+    if kind is None:
+        kind = "other"
+        warnings.append(f"type {type_named or csl_type!r} has no htcat type; imported as other")
+    raw: dict[str, Any] = {"title": str(item.get("title") or ""), "type": kind}
+    ident = str(item.get("id") or "")
+    if _ID_RE.match(ident):
+        raw["id"] = ident
+    publisher = str(item.get("publisher") or "").strip()
+    if publisher:
+        raw["publisher"] = publisher
+    date = _date_text(item.get("issued"))
+    if date:
+        raw["date"] = date
+    people = []
+    for variable, role in _ROLES:
+        names = item.get(variable)
+        if role == "author" and _stands_in(names, publisher):
+            continue
+        if role == "author" and kind == "webinar":
+            role = "speaker"
+        for name in names if isinstance(names, list) else ():
+            person = _person(name, role)
+            if person is not None:
+                people.append(person)
+    if people:
+        raw["people"] = people
+    links: list[dict[str, str]] = []
+    for url in dict.fromkeys(u.strip() for u in (str(item.get("URL") or ""), *more_urls)):
+        if url:
+            webinar = kind == "webinar" and not links and not url.lower().endswith(".pdf")
+            links.append({"url": url, "kind": "webinar"} if webinar else {"url": url})
+    found_doi = str(item.get("DOI") or "").strip()
+    if found_doi:
+        if not found_doi.lower().startswith(("http://", "https://")):
+            found_doi = "https://doi.org/" + found_doi
+        if all(doi(link["url"]) != doi(found_doi) for link in links):
+            links.append({"url": found_doi, "label": "DOI", "kind": "page"})
+    if links:
+        raw["links"] = links
+    if item.get("abstract"):
+        raw["summary"] = str(item["abstract"])
+    keywords = item.get("keyword")
+    if isinstance(keywords, list):
+        keywords = ",".join(map(str, keywords))
+    tags = [t for t in re.split(r"[,;]", str(keywords or "")) if t.strip()]
+    if tags:
+        raw["tags"] = tags
+    return raw, warnings
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line each object of a top-level JSON array starts on."""
+    lines, depth, line, in_string, escaped = [], 0, 1, False, False
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            if depth == 1:
+                lines.append(line)
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return lines
+
+
+def rows_from_items(items: Sequence[Any], text: str) -> list[SourceRow]:
+    """The entries of CSL items read from JSON ``text``, each named ``record N (line L)``."""
+    lines = _item_lines(text)
+    rows = []
+    for number, item in enumerate(items, 1):
+        line = f" (line {lines[number - 1]})" if number <= len(lines) else ""
+        where = f"record {number}{line}"
+        if not isinstance(item, Mapping):
+            problem = FieldProblem("record", item, "must be a CSL-JSON object")
+            rows.append(SourceRow(where, {}, (problem,)))
+            continue
+        raw, warnings = entry_from_csl(item)
+        rows.append(SourceRow(where, raw, warnings=tuple(warnings)))
+    return rows
+
+
+def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
+    """The entries of a CSL-JSON array (Zotero's, Mendeley's, citation-js's exports).
+
+    Variables htcat has no field for are left out; ``keep_unknown`` does not apply.
+    """
+    del keep_unknown
+    from htcat.formats.json import parse
+
+    text = decode_text(data, source)
+    items = parse(text, source)
+    if isinstance(items, Mapping):
+        items = [items]
+    if not isinstance(items, list):
+        raise InputError(f"{source}: expected a CSL-JSON array of items")
+    return rows_from_items(items, text)

@@ -2,9 +2,9 @@
 
 Columns are the entry fields in `KNOWN_FIELDS` order. List fields hold
 ``;``-separated items; a link is ``label|url|kind`` (or just ``url``), a person
-``name|role|affiliation``. Inside an item a backslash escapes ``;``, ``|`` and
-itself, so any text survives the round trip. A link's ``check`` result is not
-in CSV (it is in JSON and JSON Lines).
+``Family, Given|role|affiliation`` (``{Name}|role`` for an organization).
+Inside an item a backslash escapes ``;``, ``|`` and itself, so any text
+survives the round trip. A link's ``check`` result is not in CSV (it is in JSON and JSON Lines).
 
 Cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) are written with a leading ``'``; the reader
@@ -24,7 +24,7 @@ import orjson
 
 from htcat.errors import FieldProblem, InputError
 from htcat.formats.records import SourceRow, decode_text
-from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry
+from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, name_text
 
 ITEM_SEPARATOR = ";"
 PART_SEPARATOR = "|"
@@ -127,7 +127,7 @@ def _link_cell(link: Any) -> list[str]:
 def _person_cell(person: Any) -> list[str]:
     if not isinstance(person, dict):
         return [str(person)]
-    return [str(person.get(key) or "") for key in ("name", "role", "affiliation")]
+    return [name_text(person), *(str(person.get(key) or "") for key in ("role", "affiliation"))]
 
 
 def cell_text(field: str, value: Any) -> str:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from htcat import __version__
 from htcat.formats.csl import main_link
-from htcat.model import ROLES, TYPES, Entry
+from htcat.model import ROLES, TYPES, Entry, display_name
 from htcat.query import FAILING_OUTCOMES, Order, ordered, search_text
 
 if TYPE_CHECKING:
@@ -292,9 +292,9 @@ def people_views(people: Iterable[Any]) -> tuple[PeopleView, ...]:
     """People grouped by role, roles in the order of `ROLES`, each ``Name (Affiliation)``."""
     groups: dict[str, list[str]] = {}
     for person in people:
-        if not isinstance(person, Mapping) or not person.get("name"):
+        if not isinstance(person, Mapping) or not display_name(person):
             continue
-        name = str(person["name"])
+        name = display_name(person)
         if person.get("affiliation"):
             name += f" ({person['affiliation']})"
         groups.setdefault(str(person.get("role") or "author"), []).append(name)

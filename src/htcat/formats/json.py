@@ -1,7 +1,9 @@
 """JSON: an array of whole entries, link check results included.
 
 The reader also takes what else a script is likely to hold: an object with an
-``entries`` array, one entry object, or an htcat catalog file itself.
+``entries`` array, one entry object, or an htcat catalog file itself; and an
+array of CSL items (Zotero's CSL JSON export, saved as ``.json``) is read as
+CSL-JSON.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import orjson
 
 from htcat.errors import FieldProblem, InputError
+from htcat.formats.csl import looks_like_csl, rows_from_items
 from htcat.formats.records import SourceRow, decode_text, exported, refuse_unknown_fields
 from htcat.model import Entry
 
@@ -51,8 +54,12 @@ def _items(data: Any, source: str) -> list[Any]:
 
 def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
     """The entries of a JSON input, each named ``entry N`` by its position."""
+    text = decode_text(data, source)
+    items = _items(parse(text, source), source)
+    if looks_like_csl(items):
+        return rows_from_items(items, text)
     rows = []
-    for number, item in enumerate(_items(parse(decode_text(data, source), source), source), 1):
+    for number, item in enumerate(items, 1):
         where = f"entry {number}"
         if isinstance(item, dict):
             rows.append(SourceRow(where, item))

@@ -1,7 +1,11 @@
 """Markdown: a readable list of entries grouped by type, for reports and web pages.
 
 Every piece of catalog text is escaped, so a title or summary can neither
-break the page's structure (headings, lists, tables, links) nor inject HTML.
+break the page's structure (headings, lists, tables, links) nor inject HTML,
+in CommonMark and in pandoc's own Markdown alike: pandoc's math (``$``),
+citations (``@``), superscripts (``^``), attributes (``{}``) and smart
+punctuation (quotes, ``--``, ``...``) are escaped too, since pandoc treats any
+punctuation after a backslash as itself.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from htcat.model import TYPES, Entry, url_problem
+from htcat.model import TYPES, Entry, display_name, url_problem
 
 TYPE_HEADINGS = {
     "information-memorandum": "Information memoranda",
@@ -25,9 +29,11 @@ TYPE_HEADINGS = {
     "other": "Other resources",
 }
 
-_INLINE = re.compile(r"([\\`*_\[\]<>|~#])")
+_INLINE = re.compile(r"""([\\`*_\[\]<>|~#$@^{}"']|-(?=-)|\.(?=\.\.))""")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LINE_START = re.compile(r"^([+=-]|\d+[.)])")
+_LINE_START = re.compile(r"^([+=:-]|\d+[.)]|[A-Za-z]+[.)](?=\s|$)|\((?=[A-Za-z0-9]+\)))")
+"""Line starts that open a block: lists (pandoc's ``a.``, ``iv)``, ``(b)`` too), headings,
+definitions."""
 _URL_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E", "\n": "%0A", "\r": "%0D", "\\": "%5C"}
 
 
@@ -53,7 +59,7 @@ def escape_block(text: str) -> str:
 
 
 def _escape_start(token: str) -> str:
-    return token[:-1] + "\\" + token[-1] if token[0].isdigit() else "\\" + token
+    return token[:-1] + "\\" + token[-1] if token[0].isalnum() else "\\" + token
 
 
 def link_target(url: str) -> str:
@@ -76,7 +82,7 @@ def _byline(entry: Mapping[str, Any]) -> str:
 def _person(person: Any) -> str:
     if not isinstance(person, Mapping):
         return escape_inline(str(person))
-    text = escape_inline(str(person.get("name", "")))
+    text = escape_inline(display_name(person))
     details = [str(person.get(k)) for k in ("role", "affiliation") if person.get(k)]
     return text + (f" ({escape_inline(', '.join(details))})" if details else "")
 

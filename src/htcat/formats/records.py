@@ -15,7 +15,7 @@ from htcat.errors import FieldProblem, InputError
 from htcat.model import KNOWN_FIELDS, Entry
 
 LINK_KEYS = ("url", "label", "kind", "check")
-PERSON_KEYS = ("name", "role", "affiliation")
+PERSON_KEYS = ("family", "given", "literal", "role", "affiliation")
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,15 @@ class SourceRow:
 
     ``where`` names its position as the format counts (``row 7 (line 9)``,
     ``line 4``, ``entry 12``); ``problems`` are those the reader itself found,
-    such as a ragged CSV row or a JSON Lines line that does not parse.
+    such as a ragged CSV row or a JSON Lines line that does not parse, and
+    refuse the import.
     """
 
     where: str
     data: dict[str, Any]
     problems: tuple[FieldProblem, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What the reader guessed and the person should know (a type with no htcat match)."""
 
 
 def decode_text(data: bytes, source: str) -> str:
