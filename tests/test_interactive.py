@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pexpect
 import pytest
 
 from helpers import HTCAT, entries_in
+from htcat.cli.editor import editor_command
+from htcat.errors import InputError
 from htcat.store import change_catalog
 
 HTLA = "htla-class-6-recommendations-report"
@@ -19,6 +23,7 @@ ENTER = "\r"
 FINISH_MULTILINE = "\x1b\r"  # Esc then Enter
 CLEAR_LINE = "\x15"  # Ctrl-U
 CTRL_C = "\x03"
+CTRL_D = "\x04"
 
 Spawn = Callable[..., pexpect.spawn]
 
@@ -30,11 +35,11 @@ def terminal(db: Path) -> Iterator[Spawn]:
     env = {k: v for k, v in os.environ.items() if k not in ("HTCAT_DB", "NO_COLOR")}
     env.update(TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8", COLUMNS="120", LINES="40")
 
-    def spawn(*args: str, no_color: bool = True) -> pexpect.spawn:
+    def spawn(*args: str, no_color: bool = True, **more_env: str) -> pexpect.spawn:
         child = pexpect.spawn(
             str(HTCAT),
             ["--db", str(db), *args],
-            env={**env, **({"NO_COLOR": "1"} if no_color else {})},
+            env={**env, **({"NO_COLOR": "1"} if no_color else {}), **more_env},
             dimensions=(40, 120),
             encoding="utf-8",
             timeout=20,
@@ -197,7 +202,7 @@ def test_ctrl_c_in_the_edit_form_exits_130_and_writes_nothing(seed_db: Path, ter
 
 def test_remove_asks_for_confirmation_on_a_terminal(seed_db: Path, terminal):
     child = terminal("remove", "htla")
-    answer(child, f"Remove 1 entries: {HTLA}? [y/N]", "n" + ENTER)
+    answer(child, f"Remove 1 entry: {HTLA}? [y/N]", "n" + ENTER)
     expect(child, "nothing removed")
     assert finished(child) == 0
     assert HTLA in entries_in(seed_db)
@@ -221,3 +226,148 @@ def test_errors_are_coloured_on_a_terminal_unless_no_color(seed_db: Path, termin
     child = terminal("show", "nope")
     expect(child, pexpect.EOF)
     assert "\x1b[" not in child.before and "htcat: error: no entry" in child.before
+
+
+@pytest.mark.parametrize("key", [CTRL_C, CTRL_D], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_ctrl_d_at_the_remove_question_exits_130(seed_db: Path, terminal, key):
+    before = seed_db.read_bytes()
+    child = terminal("remove", "htla")
+    answer(child, "[y/N]", key)
+    expect(child, "interrupted; nothing was written")
+    assert finished(child) == 130
+    assert "Aborted" not in child.before
+    assert seed_db.read_bytes() == before
+
+
+def test_ctrl_d_in_the_add_form_exits_130(empty_db: Path, terminal):
+    child = terminal("add")
+    answer(child, "Title:", CTRL_D)
+    expect(child, "interrupted; nothing was written")
+    assert finished(child) == 130
+    assert entries_in(empty_db) == {}
+
+
+# --- edit in $EDITOR ----------------------------------------------------------------------------
+
+FAKE_EDITOR = """
+import json, pathlib, sys
+here = pathlib.Path(sys.argv[0]).parent
+path = pathlib.Path(sys.argv[-1])
+with open(here / "seen.jsonl", "a") as seen:
+    seen.write(json.dumps({"path": str(path), "text": path.read_text()}) + "\\n")
+answers = json.loads((here / "answers.json").read_text())
+answer = answers.pop(0)
+(here / "answers.json").write_text(json.dumps(answers))
+if isinstance(answer, int):
+    sys.exit(answer)
+if answer is not None:
+    path.write_text(answer)
+"""
+"""An editor that saves the next of its answers: text, None (quit unchanged) or an exit status."""
+
+
+@pytest.fixture
+def fake_editor(tmp_path: Path) -> Callable[..., dict[str, str]]:
+    """The environment for htcat with ``EDITOR`` set to `FAKE_EDITOR` and the given answers."""
+    folder = tmp_path / "editor"
+    folder.mkdir()
+    (folder / "editor.py").write_text(FAKE_EDITOR)
+
+    def with_answers(*answers: str | int | None) -> dict[str, str]:
+        (folder / "answers.json").write_text(json.dumps(list(answers)))
+        return {"EDITOR": f"{sys.executable} {folder / 'editor.py'}", "TMPDIR": str(tmp_path)}
+
+    return with_answers
+
+
+def seen_by_editor(tmp_path: Path) -> list[dict[str, str]]:
+    lines = (tmp_path / "editor" / "seen.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def stored_json(db: Path, ident: str) -> dict[str, object]:
+    return dict(entries_in(db)[ident])
+
+
+def test_editor_reopens_a_bad_save_with_the_error_and_the_text_kept(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    fixed = {**stored_json(seed_db, HTLA), "title": "Fixed in the editor"}
+    broken = json.dumps(fixed, indent=2)[:-3]
+    unknown = json.dumps({**fixed, "tittle": "typo"})
+    child = terminal("edit", "htla", "--editor", **fake_editor(broken, unknown, json.dumps(fixed)))
+    expect(child, f"updated {HTLA}")
+    assert finished(child) == 0
+    first, second, third = seen_by_editor(tmp_path)
+    assert first["text"].startswith("# Edit the entry below")
+    assert second["text"].startswith("# not saved: line ")
+    assert "unexpected end of data" in second["text"].splitlines()[0]
+    assert broken in second["text"]  # the person's text, kept under the error
+    assert third["text"].startswith("# not saved: tittle 'typo': unknown field; did you mean")
+    assert stored_json(seed_db, HTLA)["title"] == "Fixed in the editor"
+    assert not Path(first["path"]).exists()
+
+
+def test_giving_up_after_a_bad_save_keeps_the_file_and_prints_its_path(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla", "--editor", **fake_editor('{"id": "renamed"', None))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    path = Path(seen_by_editor(tmp_path)[0]["path"])
+    assert f"not saved; your text is kept in {path}" in " ".join(child.before.split())
+    assert '{"id": "renamed"' in path.read_text()
+    assert seed_db.read_bytes() == before
+
+
+def test_an_editor_that_fails_leaves_the_file_and_says_where(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla", "--editor", **fake_editor(3))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    path = Path(seen_by_editor(tmp_path)[0]["path"])
+    said = " ".join(child.before.split())
+    assert f"exited with status 3; nothing changed; the file is kept in {path}" in said
+    assert path.exists() and seed_db.read_bytes() == before
+
+
+def test_an_editor_closed_unchanged_says_so_and_writes_nothing(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla", "--editor", **fake_editor(None))
+    expect(child, f"no change to {HTLA}")
+    assert finished(child) == 0
+    assert seed_db.read_bytes() == before
+    assert not Path(seen_by_editor(tmp_path)[0]["path"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("/nonexistent", "$EDITOR '/nonexistent': cannot run it: No such file or directory"),
+        ('"unclosed', "$EDITOR '\"unclosed': No closing quotation"),
+    ],
+)
+def test_an_editor_that_cannot_start_is_one_line_and_exit_2(
+    seed_db: Path, terminal, tmp_path, command, message
+):
+    child = terminal("edit", "htla", "--editor", EDITOR=command, TMPDIR=str(tmp_path))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert child.before.strip().splitlines() == [f"htcat: error: {message}"]
+    assert not list(tmp_path.glob("htcat-*"))
+
+
+def test_visual_is_preferred_to_editor():
+    named, words = editor_command({"VISUAL": "code --wait", "EDITOR": "vi"})
+    assert (named, words) == ("$VISUAL 'code --wait'", ["code", "--wait"])
+    assert editor_command({})[1] == ["vi"]
+    with pytest.raises(InputError, match="names no program"):
+        editor_command({"EDITOR": "  "})

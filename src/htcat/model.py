@@ -64,6 +64,14 @@ _PLAIN_URL_RE = re.compile(
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
+def close_field(name: str) -> str | None:
+    """The known field a mistyped field name (``tittle``) most likely meant, if any."""
+    import difflib
+
+    found = difflib.get_close_matches(name.strip().lower(), KNOWN_FIELDS, n=1, cutoff=0.7)
+    return found[0] if found else None
+
+
 def is_unicode_text(text: str) -> bool:
     """False for text with lone surrogates: command-line bytes that were not UTF-8.
 

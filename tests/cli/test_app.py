@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ import typer.main
 
 from htcat import __version__
 from htcat.cli.app import app
+from htcat.errors import ExitStatus
 
 
 def commands(command: Any = None, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -76,6 +78,7 @@ def test_root_help_documents_every_exit_status(cli):
         "1 done and something wrong was found",
         "2 bad usage",
         "3 the catalog",
+        "70 an internal error",
     ):
         assert status in text
     assert "130 interrupted" in text
@@ -120,6 +123,59 @@ def test_exit_3_when_the_catalog_cannot_be_read(db: Path, cli):
     result = cli("list")
     assert result.exit_code == 3
     assert result.stderr.startswith("htcat: error: catalog ")
+
+
+BUGGY_HTCAT = """
+import sys
+import htcat.cli.entries
+def broken(*args, **kwargs):
+    raise KeyError("a bug in htcat")
+htcat.cli.entries.get_entry = broken
+sys.argv = ["htcat", *sys.argv[1:]]
+from htcat.cli.app import main
+main()
+"""
+"""htcat with a bug planted in `show`: what a person sees when htcat itself fails."""
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_an_internal_error_is_one_line_and_exit_70(seed_db: Path, debug):
+    result = subprocess.run(
+        [sys.executable, "-c", BUGGY_HTCAT, "--db", str(seed_db), "show", "htla"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HTCAT_DEBUG": debug},
+        check=False,
+    )
+    assert result.returncode == ExitStatus.INTERNAL == 70
+    *traceback, last = result.stderr.splitlines()
+    assert last == (
+        "htcat: internal error: KeyError: 'a bug in htcat'; please report it with the "
+        "command you ran (HTCAT_DEBUG=1 shows the traceback)"
+    )
+    assert bool(traceback) == bool(debug)
+    assert not debug or traceback[0] == "Traceback (most recent call last):"
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (
+            ["list", "--db", "x.json"],
+            "--db is a global option: put it before the command: htcat --db x.json list",
+        ),
+        (
+            ["tags", "rename", "a", "--lock-timeout=3", "b"],
+            "--lock-timeout is a global option: "
+            "put it before the command: htcat --lock-timeout=3 tags rename a b",
+        ),
+        (["search", "labor", "--no-input"], "htcat --no-input search labor"),
+    ],
+)
+def test_a_global_option_after_the_command_says_where_it_goes(cli, args, suggestion):
+    result = cli(*args, db_path=None)
+    assert result.exit_code == 2
+    assert suggestion in " ".join(result.stderr.split())
 
 
 def test_errors_are_one_line_on_stderr(seed_db: Path, cli):

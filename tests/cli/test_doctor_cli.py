@@ -91,3 +91,12 @@ def test_doctor_on_a_corrupt_file_exits_3(db: Path, cli):
     db.write_text('{"entries": {')
     result = cli("doctor")
     assert result.exit_code == 3 and str(db) in result.stderr
+
+
+def test_one_problem_is_counted_in_the_singular(db: Path, cli):
+    write_catalog(
+        db, [{"title": "Labor Trafficking Toolkit"}, {"title": "Labor trafficking toolkit"}]
+    )
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert result.stderr == "1 problem found\n"

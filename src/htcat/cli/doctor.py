@@ -10,8 +10,9 @@ import orjson
 import typer
 
 from htcat.cli.output import info, table
+from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
-from htcat.errors import InputError
+from htcat.errors import ExitStatus, InputError
 
 
 def doctor(
@@ -42,9 +43,9 @@ def doctor(
                 ("problem", "entries", "detail"),
             )
         )
-    info(f"{len(findings)} problems found" if findings else "no problems found")
+    info(f"{counted(len(findings), 'problem')} found" if findings else "no problems found")
     if findings:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FOUND)
 
 
 def register(app: typer.Typer) -> None:

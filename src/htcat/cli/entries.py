@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
 
 from htcat.cli.output import entry_text, info
+from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError
 from htcat.index import get_entry
-from htcat.model import STATUSES, TYPES, Entry, validate_entry
+from htcat.model import STATUSES, TYPES, Entry
 from htcat.store import init_catalog
 
 Many = Annotated[list[str], typer.Option(show_default=False)]
@@ -148,15 +148,26 @@ def edit(
     )
     if not change.empty:
         with state.change() as catalog:
-            entry = catalog.replace(apply_edit(catalog.get(entry_id), change))
-        info(f"updated {entry['id']}")
+            entry = catalog.get(entry_id)
+            changed = catalog.replace_many([apply_edit(entry, change)])
+        _report_change(entry["id"], changed)
         return
-    if not editor and not state.interactive:
-        raise InputError("nothing to change: give --set, --add-…/--remove-… or --editor")
+    if not state.interactive:
+        raise InputError(
+            "--editor needs a terminal (standard input or output is not one, or --no-input)"
+            if editor
+            else "nothing to change: give --set, --add-…/--remove-… or --editor"
+        )
     # A person may take minutes in a form or an editor: read now, merge under the lock later.
     current = state.read().get(entry_id)
     if editor:
-        fields = _fields(_edit_in_editor(current))
+        from htcat.cli.editor import edit_in_editor
+
+        edited = edit_in_editor(current)
+        if edited is None:
+            info(f"no change to {current['id']}")
+            return
+        fields = _fields(edited)
     else:
         from htcat.cli.forms import entry_form
 
@@ -166,39 +177,16 @@ def edit(
         # The editor hands back the whole entry, so a field deleted there is deleted;
         # the form asks for some fields only, so the others stay as stored.
         base = {"id": stored["id"]} if editor else stored
-        catalog.replace({**base, **fields})
-    info(f"updated {current['id']}")
+        changed = catalog.replace_many([{**base, **fields}])
+    _report_change(current["id"], changed)
+
+
+def _report_change(ident: str, changed: list[Entry]) -> None:
+    info(f"updated {ident}" if changed else f"no change to {ident}")
 
 
 def _fields(entry: Entry) -> Entry:
     return {k: v for k, v in entry.items() if k not in ("id", "created", "updated")}
-
-
-def _edit_in_editor(entry: Entry) -> Entry:
-    """The entry as the person saved it from $EDITOR, validated; its id cannot change."""
-    import os
-    import shlex
-    import subprocess
-    import tempfile
-
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    text = orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, f"{entry['id']}.json")
-        path.write_bytes(text + b"\n")
-        if subprocess.call([*shlex.split(command), str(path)]) != 0:
-            raise InputError(f"editor {command!r} failed; nothing changed")
-        try:
-            new = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError as exc:
-            raise InputError(
-                f"edited entry line {exc.lineno}, column {exc.colno}: {exc.msg}; nothing changed"
-            ) from None
-    if not isinstance(new, dict):
-        raise InputError("edited entry is not a JSON object; nothing changed")
-    if new.get("id") != entry["id"]:
-        raise InputError(f"edited entry: id {new.get('id')!r} cannot change; nothing changed")
-    return validate_entry(new, where=entry["id"])
 
 
 def remove(
@@ -218,13 +206,13 @@ def remove(
         if not state.interactive:
             raise InputError("remove needs --yes when not run on a terminal")
         idents = sorted({state.read().resolve(i) for i in entry_ids})
-        if not typer.confirm(f"Remove {len(idents)} entries: {', '.join(idents)}?"):
+        if not typer.confirm(f"Remove {counted(len(idents), 'entry')}: {', '.join(idents)}?"):
             info("nothing removed")
             return
     with state.change() as catalog:
         idents = sorted({catalog.resolve(i) for i in entry_ids})
         catalog.remove_many(idents)
-    info(f"removed {len(idents)} {'entry' if len(idents) == 1 else 'entries'}")
+    info(f"removed {counted(len(idents), 'entry')}")
 
 
 def register(app: typer.Typer) -> None:

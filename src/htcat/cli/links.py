@@ -25,8 +25,9 @@ import typer
 from htcat.cli.collector import collecting
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, table, warn
+from htcat.cli.plurals import counted
 from htcat.cli.state import State, state_of
-from htcat.errors import InputError
+from htcat.errors import ExitStatus, InputError
 from htcat.links.results import OUTCOMES, CheckResult, merge_check
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS, Entry
@@ -342,25 +343,27 @@ def _finish(
     _write_report(shown, format_, output)
     info(_summary(per_link, len(chosen), interrupted))
     if saved.skipped:
-        warn(f"{saved.skipped:,} results not saved: their links were removed or changed meanwhile")
+        warn(
+            f"{counted(saved.skipped, 'result')} not saved: "
+            "their links were removed or changed meanwhile"
+        )
     if saved.rewritten:
-        info(f"rewrote {saved.rewritten:,} moved links")
+        info(f"rewrote {counted(saved.rewritten, 'moved link')}")
     if interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(ExitStatus.INTERRUPTED)
     if any(r.outcome in failing for r in per_link):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FOUND)
 
 
 def _summary(results: Sequence[CheckResult], total: int, interrupted: bool) -> str:
     """``1,000 links: 962 ok, 21 moved, 17 broken``."""
     counts = Counter(r.outcome for r in results)
     parts = ", ".join(f"{counts[o]:,} {o}" for o in OUTCOMES if counts[o])
-    noun = "link" if total == 1 else "links"
     if interrupted:
-        return f"interrupted: {len(results):,} of {total:,} {noun} done" + (
+        return f"interrupted: {len(results):,} of {counted(total, 'link')} done" + (
             f" ({parts}); their results are saved" if parts else ""
         )
-    return f"{total:,} {noun}: {parts}"
+    return f"{counted(total, 'link')}: {parts}"
 
 
 def _write_report(rows: list[dict[str, Any]], format_: str, output: str) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, table
+from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.errors import InputError
 from htcat.index import tag_counts
@@ -54,7 +55,7 @@ def tag(
             if new_tags != entry.get("tags", []):
                 changed.append({**entry, "tags": new_tags})
         catalog.replace_many(changed)
-    info(f"changed tags on {len(changed)} {'entry' if len(changed) == 1 else 'entries'}")
+    info(f"changed tags on {counted(len(changed), 'entry')}")
 
 
 @tags_app.callback(invoke_without_command=True)
@@ -108,7 +109,7 @@ def rename(
         if not changed:
             raise InputError(f"no entry has the tag {old_tag!r}")
         catalog.replace_many(changed)
-    info(f"renamed {old_tag} to {new_tag} on {len(changed)} entries")
+    info(f"renamed {old_tag} to {new_tag} on {counted(len(changed), 'entry')}")
 
 
 def register(app: typer.Typer) -> None:

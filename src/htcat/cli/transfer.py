@@ -19,6 +19,7 @@ import typer
 
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, shorten, table
+from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.errors import InputError
 
@@ -220,7 +221,7 @@ def export(
         sys.stdout.buffer.flush()
         return
     write_file_atomically(Path(output), data, what="export")
-    info(f"exported {count:,} {'entry' if count == 1 else 'entries'} to {output}")
+    info(f"exported {counted(count, 'entry')} to {output}")
 
 
 def register(app: typer.Typer) -> None:
