@@ -13,6 +13,7 @@ import copy
 import os
 import signal
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -185,15 +186,29 @@ def empty_image() -> Image:
 
 
 def resolve_id(prefix: str, found: list[str]) -> str:
-    """The one id among ``found`` (the ids that begin with ``prefix``) that ``prefix`` names."""
-    if prefix in found:
-        return prefix
-    if len(found) == 1:
-        return found[0]
-    if not found:
+    """The one id among ``found`` (the ids that begin with ``prefix``, once per entry
+    holding each) that ``prefix`` names; an id two entries hold names neither."""
+    distinct = list(dict.fromkeys(found))
+    if prefix in distinct:
+        ident = prefix
+    elif len(distinct) == 1:
+        ident = distinct[0]
+    elif not distinct:
         raise InputError(f"no entry with id {prefix!r}")
-    shown = ", ".join(found[:10]) + (", …" if len(found) > 10 else "")
-    raise InputError(f"id {prefix!r} is ambiguous: {shown}")
+    else:
+        shown = ", ".join(distinct[:10]) + (", …" if len(distinct) > 10 else "")
+        raise InputError(f"id {prefix!r} is ambiguous: {shown}")
+    if found.count(ident) > 1:
+        raise shared_id_error(ident, found.count(ident))
+    return ident
+
+
+def shared_id_error(ident: str, count: int) -> CatalogError:
+    """Two entries with one id (a hand edit): acting on either could lose the other."""
+    return CatalogError(
+        f"id {ident!r} is held by {count} entries; give one of them another id by hand "
+        "('htcat doctor' lists such problems) — nothing done"
+    )
 
 
 class Catalog:
@@ -208,6 +223,8 @@ class Catalog:
         self.db = TinyDB(storage=lambda: self._storage)
         self.table = self.db.table(ENTRIES_TABLE, cache_size=0)
         self._doc_ids: dict[str, int] | None = None
+        self._shared_ids: dict[str, int] = {}
+        """Ids more than one entry holds (a hand edit), with how many hold each."""
         self.changed: set[int] = set()
         """Ids of the TinyDB documents added, changed or removed: what a write must carry."""
 
@@ -227,6 +244,10 @@ class Catalog:
         if self._doc_ids is None:
             raw = self.image[ENTRIES_TABLE]
             self._doc_ids = {doc.get("id", ""): int(key) for key, doc in raw.items()}
+            self._shared_ids = {}
+            if len(self._doc_ids) < len(raw):
+                held = Counter(doc.get("id", "") for doc in raw.values())
+                self._shared_ids = {ident: n for ident, n in held.items() if n > 1}
         return self._doc_ids
 
     def ids(self) -> set[str]:
@@ -236,8 +257,12 @@ class Catalog:
         """The id that ``prefix`` names: itself, or the one id it begins."""
         ids = self._ids()
         if prefix in ids:
-            return prefix
-        return resolve_id(prefix, sorted(i for i in ids if prefix and i.startswith(prefix)))
+            ident = prefix
+        else:
+            ident = resolve_id(prefix, sorted(i for i in ids if prefix and i.startswith(prefix)))
+        if ident in self._shared_ids:
+            raise shared_id_error(ident, self._shared_ids[ident])
+        return ident
 
     def get(self, prefix: str) -> Entry:
         """A copy of the entry whose id is or begins with ``prefix``, free to change."""

@@ -298,8 +298,74 @@ def test_edit_without_options_and_without_terminal_exits_2(seed_db: Path, cli):
 
 def test_edit_that_changes_nothing_keeps_the_bytes(seed_db: Path, cli):
     before = seed_db.read_bytes()
-    assert cli("edit", "htla", "--set", "date=2021-02-26").exit_code == 0
+    result = cli("edit", "htla", "--set", "date=2021-02-26", "--set", "type=report")
+    assert result.exit_code == 0
+    assert result.stderr == f"no change to {HTLA}\n"
     assert seed_db.read_bytes() == before
+
+
+# --- duplicates -------------------------------------------------------------------------------
+
+HTLA_PAGE = "https://www.acf.hhs.gov/otip/report/htla-class-6-recommendations-report"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["edit", "htla", "--add-link", HTLA_PAGE.replace("www.acf", "WWW.ACF") + "/#top"],
+        ["edit", "htla", "--add-link", "https://x.org/a", "--add-link", "https://x.org/a#b"],
+        ["edit", "htla", "--add-person", "Ana Núñez|author", "--add-person", " ana núñez "],
+        ["add", "--title", "Copy", "--link", HTLA_PAGE + "#top"],
+        ["edit", "labor-trafficking-among", "--add-link", f"Report|{HTLA_PAGE}|page"],
+    ],
+    ids=["link-on-entry", "link-twice", "person-twice", "add-others-link", "edit-others-link"],
+)
+def test_a_duplicate_made_by_hand_is_refused_naming_it(seed_db: Path, cli, args):
+    before = seed_db.read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert "is on this entry twice" in result.stderr or (
+        f"is already a link of entry '{HTLA}'" in result.stderr
+    )
+    assert seed_db.read_bytes() == before
+
+
+def test_a_person_already_on_the_entry_is_refused(seed_db: Path, cli):
+    result = cli("edit", "labor-trafficking-among", "--add-person", "jenna novak|moderator")
+    assert result.exit_code == 2
+    assert "people 'jenna novak': is on this entry twice" in result.stderr
+
+
+def hand_edited_shared_id(db: Path) -> Path:
+    """Two entries given one id by a person with a text editor."""
+    write_catalog(db, [{"title": "First"}, {"title": "Second"}])
+    data = json.loads(db.read_text())
+    for doc in data["entries"].values():
+        doc["id"] = "shared"
+    db.write_text(json.dumps(data, indent=2))
+    return db
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "shared"],
+        ["show", "sha"],
+        ["edit", "shared", "--set", "date=2020"],
+        ["remove", "shared", "--yes"],
+    ],
+)
+@pytest.mark.parametrize("indexed", [False, True], ids=["json", "index"])
+def test_an_id_two_entries_hold_is_refused_naming_it_and_doctor(
+    db: Path, cli, monkeypatch, args, indexed
+):
+    if indexed:
+        monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+    before = hand_edited_shared_id(db).read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 3
+    assert "id 'shared' is held by 2 entries" in result.stderr and "htcat doctor" in result.stderr
+    assert db.read_bytes() == before
 
 
 # --- edit in $EDITOR (the editor itself is driven through a terminal in test_interactive) ----

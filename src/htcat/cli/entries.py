@@ -11,10 +11,10 @@ from htcat.cli.output import entry_text, info
 from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
-from htcat.errors import InputError
+from htcat.errors import InputError, InvalidEntry
 from htcat.index import get_entry
-from htcat.model import STATUSES, TYPES, Entry
-from htcat.store import init_catalog
+from htcat.model import STATUSES, TYPES, Entry, validate_entry
+from htcat.store import Catalog, init_catalog
 
 Many = Annotated[list[str], typer.Option(show_default=False)]
 
@@ -81,7 +81,7 @@ def add(
 
         raw = entry_form(raw)
     with state.change() as catalog:
-        entry = catalog.add(raw)
+        entry = catalog.add(_without_new_duplicates(catalog, raw))
     typer.echo(entry["id"])
 
 
@@ -149,7 +149,8 @@ def edit(
     if not change.empty:
         with state.change() as catalog:
             entry = catalog.get(entry_id)
-            changed = catalog.replace_many([apply_edit(entry, change)])
+            new = _without_new_duplicates(catalog, apply_edit(entry, change), entry)
+            changed = catalog.replace_many([new])
         _report_change(entry["id"], changed)
         return
     if not state.interactive:
@@ -177,8 +178,20 @@ def edit(
         # The editor hands back the whole entry, so a field deleted there is deleted;
         # the form asks for some fields only, so the others stay as stored.
         base = {"id": stored["id"]} if editor else stored
-        changed = catalog.replace_many([{**base, **fields}])
+        new = _without_new_duplicates(catalog, {**base, **fields}, stored)
+        changed = catalog.replace_many([new])
     _report_change(current["id"], changed)
+
+
+def _without_new_duplicates(catalog: Catalog, raw: Entry, stored: Entry | None = None) -> Entry:
+    """``raw`` validated, refused if it adds a link or person twice or another entry's link."""
+    from htcat.duplicates import new_duplicates
+
+    entry = validate_entry(raw, where=raw.get("id", ""))
+    problems = new_duplicates(entry, catalog.entries(), stored)
+    if problems:
+        raise InvalidEntry(problems, where=raw.get("id", ""))
+    return entry
 
 
 def _report_change(ident: str, changed: list[Entry]) -> None:
