@@ -19,6 +19,7 @@ from htcat.store import change_catalog
 HTLA = "htla-class-6-recommendations-report"
 WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
 DOWN = "\x1b[B"
+UP = "\x1b[A"
 ENTER = "\r"
 FINISH_MULTILINE = "\x1b\r"  # Esc then Enter
 CLEAR_LINE = "\x15"  # Ctrl-U
@@ -81,7 +82,8 @@ def finished(child: pexpect.spawn) -> int:
 def test_add_form_saves_the_answers(empty_db: Path, terminal):
     child = terminal("add")
     answer(child, "Title:", "Trata de niñas: guía" + ENTER)
-    answer(child, "Type:", DOWN + DOWN + ENTER)  # report → research → webinar
+    # From `other`, the type the command line gives an entry without --type, up to webinar.
+    answer(child, "Type:", UP * 6 + ENTER)
     answer(child, "Date", "2021-13" + ENTER)
     expect(child, "not a calendar date")  # the form refuses it and asks again
     child.send("\x7f\x7f" + "05" + ENTER)
@@ -90,7 +92,9 @@ def test_add_form_saves_the_answers(empty_db: Path, terminal):
     answer(child, "Tags", "Labor Trafficking; Webinar" + ENTER)
     answer(child, "Links", "Recording|https://example.org/webinar|webinar" + ENTER)
     answer(child, "People", "Ana Núñez|speaker|NHTTAC" + ENTER)
+    answer(child, "Audiences", "law enforcement; health professionals" + ENTER)
     answer(child, "Status:", DOWN + ENTER)  # published → archived
+    answer(child, "Internal notes", "From the May call." + FINISH_MULTILINE)
     expect(child, "trata-de-ninas-guia")
     assert finished(child) == 0
 
@@ -104,6 +108,8 @@ def test_add_form_saves_the_answers(empty_db: Path, terminal):
         ("Recording", "https://example.org/webinar", "webinar")
     ]
     assert entry["people"] == [{"name": "Ana Núñez", "role": "speaker", "affiliation": "NHTTAC"}]
+    assert entry["audiences"] == ["law enforcement", "health professionals"]
+    assert entry["notes"] == "From the May call."
 
 
 def test_add_form_refuses_an_empty_title(empty_db: Path, terminal):
@@ -138,7 +144,9 @@ def test_edit_form_is_filled_with_the_current_values(seed_db: Path, terminal):
     expect(child, "People")
     expect(child, "Jenna Novak|moderator")
     child.send(ENTER)
+    answer(child, "Audiences", ENTER)
     answer(child, "Status:", ENTER)
+    answer(child, "Internal notes", FINISH_MULTILINE)
     expect(child, f"updated {WEBINAR}")
     assert finished(child) == 0
 
@@ -162,9 +170,12 @@ def test_edit_form_accepted_unchanged_writes_nothing(seed_db: Path, terminal):
         ("Tags", ENTER),
         ("Links", ENTER),
         ("People", ENTER),
+        ("Audiences", ENTER),
         ("Status:", ENTER),
+        ("Internal notes", FINISH_MULTILINE),
     ]:
         answer(child, prompt, keys)
+    expect(child, f"no change to {HTLA}")
     assert finished(child) == 0
     assert seed_db.read_bytes() == before
 

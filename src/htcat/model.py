@@ -31,6 +31,8 @@ TYPES = (
     "data",
     "other",
 )
+DEFAULT_TYPE = "other"
+"""The type of an entry given none, on the command line, in a form or in an import."""
 LINK_KINDS = ("pdf", "webinar", "video", "page", "transcript", "slides", "dataset", "other")
 ROLES = ("author", "speaker", "moderator", "editor", "contributor")
 STATUSES = ("draft", "published", "archived")
@@ -460,7 +462,7 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     elif len(title) > MAX_TITLE:
         c.fail("title", title[:40] + "...", f"is longer than {MAX_TITLE} characters")
     entry["title"] = title
-    entry["type"] = c.choice("type", raw.get("type"), TYPES, "other")
+    entry["type"] = c.choice("type", raw.get("type"), TYPES, DEFAULT_TYPE)
     entry["summary"] = c.text("summary", raw.get("summary")).strip()
     entry["date"] = _check_date(c, raw.get("date"))
     entry["publisher"] = c.text("publisher", raw.get("publisher"), multiline=False)

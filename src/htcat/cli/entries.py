@@ -13,7 +13,7 @@ from htcat.cli.state import state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
 from htcat.index import get_entry
-from htcat.model import STATUSES, TYPES, Entry, validate_entry
+from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
 from htcat.store import Catalog, init_catalog
 
 Many = Annotated[list[str], typer.Option(show_default=False)]
@@ -35,7 +35,9 @@ def init(ctx: typer.Context) -> None:
 def add(
     ctx: typer.Context,
     title: Annotated[str, typer.Option(help="Title (required; asked on a terminal).")] = "",
-    type_: Annotated[str, typer.Option("--type", help=f"One of: {', '.join(TYPES)}.")] = "",
+    type_: Annotated[str, typer.Option("--type", help=f"One of: {', '.join(TYPES)}.")] = (
+        DEFAULT_TYPE
+    ),
     date: Annotated[str, typer.Option(help="YYYY, YYYY-MM or YYYY-MM-DD.")] = "",
     summary: Annotated[str, typer.Option(help="Summary; paragraphs kept.")] = "",
     publisher: Annotated[str, typer.Option(help="Publisher.")] = "",

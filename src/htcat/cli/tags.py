@@ -100,6 +100,9 @@ def rename(
     old_tag, new_tag = normalize_tag(old), normalize_tag(new)
     if not new_tag:
         raise InputError("the new tag name is empty")
+    if new_tag == old_tag:
+        info(f"nothing to rename: {old!r} and {new!r} are the same tag")
+        return
     with state_of(ctx).change() as catalog:
         changed = [
             {**e, "tags": normalize_tags([new_tag if t == old_tag else t for t in e["tags"]])}
