@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -14,8 +16,9 @@ from typing import Any
 import pytest
 import typer.main
 
+from helpers import ROOT
 from htcat import __version__
-from htcat.cli.app import app
+from htcat.cli.app import app, command_named
 from htcat.errors import ExitStatus
 
 
@@ -60,6 +63,96 @@ def test_every_help_shows_its_example_as_written(cli, path):
     shown = [line.strip() for line in result.stdout.splitlines()]
     for line in lines:
         assert line in shown, f"example line rewrapped in --help: {line!r}"
+
+
+def examples() -> Iterator[tuple[str, list[str]]]:
+    """Every example of every --help, continuation lines joined: the shell line and the
+    words of its htcat command (without what a pipe, ``&&`` or ``>`` does around it)."""
+    for path in ALL_COMMANDS:
+        line = ""
+        for part in example_lines(path):
+            line += part.removesuffix("\\")
+            if part.endswith("\\"):
+                continue
+            lexer = shlex.shlex(line, posix=True, punctuation_chars="|&>")
+            lexer.whitespace_split = True
+            words = list(itertools.dropwhile(lambda w: w != "htcat", lexer))
+            yield line, list(itertools.takewhile(lambda w: w not in ("|", "&&", ">"), words))
+            line = ""
+
+
+EXAMPLES = dict(examples())
+ONE_ROW_JSONL = '{"title": "A feed entry", "type": "toolkit"}\n'
+ONE_ROW_CSV = "title,type\nA spreadsheet entry,toolkit\n"
+FOUND_BY = {
+    "list": ["--format", "ids"],
+    "search": ["--format", "ids"],
+    "export": ["--format", "jsonl", "-o", "-"],
+}
+"""How to see what a selecting example finds: the same command, one line per entry."""
+
+
+@pytest.mark.parametrize("line", EXAMPLES)
+def test_every_help_example_works_on_the_shipped_catalog(
+    seed_db: Path, cli, tmp_path, monkeypatch, line
+):
+    """Each example exits 0, and one that lists or selects finds something. check and
+    fetch would reach the internet from the shipped catalog: their options are parsed only."""
+    words = EXAMPLES[line]
+    args = words[1:]
+    name = command_named(args)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HTCAT_DB", str(seed_db))
+    (tmp_path / "resources.csv").write_text(ONE_ROW_CSV)
+    if name in ("check", "fetch"):
+        group = typer.main.get_command(app)
+        at = args.index(name)
+        with group.make_context("htcat", [*args[:at], name]) as parent:
+            group.commands[name].make_context(name, args[at + 1 :], parent=parent)
+        return
+    result = cli(*args, db_path=None, input=ONE_ROW_JSONL if "-" in args else None)
+    assert result.exit_code == 0, result.stderr
+    if "-o" in args:
+        assert (tmp_path / args[args.index("-o") + 1]).stat().st_size > 0
+    assert " on 0 entries" not in result.stderr, "the example changes nothing"
+    if name in FOUND_BY:
+        found = cli(*args, *FOUND_BY[name], db_path=None)
+        assert found.exit_code == 0 and found.stdout.strip(), "the example finds nothing"
+
+
+def readme_tour() -> list[tuple[str, list[str]]]:
+    """The commands of the README's tour, each with the lines it shows htcat printing."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## A short tour", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    tour: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            tour.append((line[2:], []))
+        elif tour and tour[-1][0].endswith("\\"):
+            tour[-1] = (tour[-1][0][:-1] + line.strip(), [])
+        elif tour:
+            tour[-1][1].append(line)
+    return tour
+
+
+def test_the_readme_tour_shows_what_htcat_prints(seed_db: Path, cli):
+    status = None
+    for command, shown in readme_tour():
+        if command == "echo $?":
+            assert shown == [str(status)]
+            continue
+        lexer = shlex.shlex(command, posix=True, punctuation_chars="<")
+        lexer.whitespace_split = True
+        words = list(itertools.takewhile(lambda w: w != "<", lexer))
+        result = cli(*words[1:])
+        status = result.exit_code
+        printed = (result.stdout + result.stderr).splitlines()
+        while shown and not shown[-1]:
+            shown.pop()
+        if shown and shown[-1] == "…":  # the README shows the beginning only
+            shown.pop()
+            printed = printed[: len(shown)]
+        assert printed == shown, command
 
 
 def test_short_help_option(cli):

@@ -214,7 +214,7 @@ def remove(
     Example:
 
     \b
-        htcat remove old-draft-report --yes
+        htcat remove research-policy-otip --yes
     """
     state = state_of(ctx)
     if not yes:

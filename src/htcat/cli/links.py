@@ -139,7 +139,7 @@ def check(
     \b
         htcat check
         htcat check --older-than 7d --format json -o report.json
-        htcat check --tag webinars --fail-on broken,moved --update-moved
+        htcat check --tag webinar --fail-on broken,moved --update-moved
     """
     state = state_of(ctx)
     failing = _outcomes(fail_on)

@@ -44,8 +44,8 @@ def list_(
     Example:
 
     \b
-        htcat list --tag supply-chains --type webinar --since 2021 --sort date
-        htcat list --format json --link-status broken
+        htcat list --tag labor-trafficking --type webinar --since 2019 --sort date
+        htcat list --format json --link-status unchecked
     """
     _print_selection(ctx, selection, format_, tablefmt)
 
@@ -66,7 +66,7 @@ def search(
 
     \b
         htcat search '"supply chains" forced' --since 2021
-        htcat search forced labor --type webinar
+        htcat search labor migrant --type webinar
     """
     filters = selection.filters
     keywords = filters.keywords + parse_keywords(" ".join(text))

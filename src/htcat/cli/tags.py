@@ -35,7 +35,7 @@ def tag(
     Example:
 
     \b
-        htcat tag --type webinar --since 2022 --add training --remove draft
+        htcat tag --type webinar --since 2019 --add training --remove draft
         htcat tag htla-class-6 --add leadership
     """
     if not add and not remove:
@@ -69,7 +69,7 @@ def tags(
 
     \b
         htcat tags
-        htcat tags rename forced-labour forced-labor
+        htcat tags rename otip hhs-otip
     """
     if ctx.invoked_subcommand:
         return
@@ -95,7 +95,7 @@ def rename(
     Example:
 
     \b
-        htcat tags rename forced-labour forced-labor
+        htcat tags rename otip hhs-otip
     """
     old_tag, new_tag = normalize_tag(old), normalize_tag(new)
     if not new_tag:

@@ -197,8 +197,8 @@ def export(
         htcat export -o catalog.csv
         htcat export --status published -o library.html
         htcat export --type report --format ris > reports.ris
-        htcat export --format markdown --type webinar --since 2021 > webinars.md
-        htcat export --format jsonl --link-status broken | jq -r .id
+        htcat export --format markdown --type webinar --since 2019 > webinars.md
+        htcat export --format jsonl --type webinar | jq -r .title
     """
     from htcat.formats import format_for_path
     from htcat.store import write_file_atomically
