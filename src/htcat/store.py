@@ -71,8 +71,9 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
     except OSError as exc:
         raise CatalogError(f"cannot write {what} {path}: {exc.strerror}") from exc
     else:
-        # A rename needs only the folder's permission; a read-only file means "keep out".
-        if not os.access(path, os.W_OK):
+        # A rename needs only the folder's permission; a read-only file means "keep out",
+        # also to root, whom os.access lets write anything: so the mode bits decide too.
+        if not os.access(path, os.W_OK) or not mode & 0o222:
             raise CatalogError(f"cannot write {what} {path}: it is read-only — not changed")
     tmp_name = ""
     try:
