@@ -54,8 +54,18 @@ def test_one_person_in_two_roles_is_no_duplicate():
 def test_only_duplicates_a_change_adds_are_refused():
     before = entry("https://example.org/report.pdf")  # a hand edit already gave it OTHER's link
     unrelated = {**before, "title": "Retitled"}
-    assert new_duplicates(unrelated, [OTHER], before) == []
+    assert new_duplicates(unrelated, lambda: [OTHER], before) == []
     added = entry(
         "https://example.org/report.pdf", "https://example.org/b", "https://example.org/b/"
     )
-    assert [p.value for p in new_duplicates(added, [OTHER], before)] == ["https://example.org/b/"]
+    assert [p.value for p in new_duplicates(added, lambda: [OTHER], before)] == [
+        "https://example.org/b/"
+    ]
+
+
+def test_the_catalog_is_walked_only_for_a_link_the_entry_gains():
+    def no_walk() -> list:
+        raise AssertionError("walked the catalog for an entry that gained no link")
+
+    before = entry("https://example.org/a")
+    assert new_duplicates({**before, "title": "Retitled"}, no_walk, before) == []

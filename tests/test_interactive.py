@@ -224,6 +224,14 @@ def test_remove_asks_for_confirmation_on_a_terminal(seed_db: Path, terminal):
     assert HTLA not in entries_in(seed_db)
 
 
+def test_remove_by_filters_asks_naming_what_they_select(seed_db: Path, terminal):
+    child = terminal("remove", "--type", "webinar")
+    answer(child, f"Remove 1 entry: {WEBINAR}? [y/N]", "y" + ENTER)
+    expect(child, "removed 1 entry")
+    assert finished(child) == 0
+    assert WEBINAR not in entries_in(seed_db) and len(entries_in(seed_db)) == 4
+
+
 def test_no_input_never_asks_even_on_a_terminal(seed_db: Path, terminal):
     child = terminal("--no-input", "add")
     expect(child, "--title is required")

@@ -10,7 +10,7 @@ entry already has, is refused.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from htcat.errors import FieldProblem
@@ -74,13 +74,19 @@ def duplicate_problems(entry: Entry, others: Iterable[Entry]) -> list[FieldProbl
 
 
 def new_duplicates(
-    entry: Entry, others: Iterable[Entry], before: Entry | None = None
+    entry: Entry, others: Callable[[], Iterable[Entry]], before: Entry | None = None
 ) -> list[FieldProblem]:
     """The duplicates ``entry`` has that ``before``, its stored version, did not have.
 
     A change may not add a duplicate, but an entry that already holds one (a hand
-    edit) can still be changed in its other fields.
+    edit) can still be changed in its other fields. ``others`` gives the catalog's
+    entries, and is called only when ``entry`` gains a link (a bulk edit of
+    statuses never walks the catalog once per entry).
     """
-    others = list(others)
-    had = {str(p) for p in duplicate_problems(before, others)} if before else set()
-    return [p for p in duplicate_problems(entry, others) if str(p) not in had]
+    had = {str(p) for p in repeated_problems(before)} if before else set()
+    problems = [p for p in repeated_problems(entry) if str(p) not in had]
+    old_urls = {normalize_url(link["url"]) for link in (before or {}).get("links", ())}
+    gained = [link for link in entry.get("links", ()) if normalize_url(link["url"]) not in old_urls]
+    if gained:
+        problems += taken_link_problems({**entry, "links": gained}, others())
+    return problems

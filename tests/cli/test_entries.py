@@ -441,3 +441,72 @@ def test_remove_then_add_does_not_reuse_stamps(seed_db: Path, cli):
     assert cli("remove", "htla", "--yes").exit_code == 0
     assert cli("add", "--title", "HTLA Class 6 Recommendations Report").stdout == f"{HTLA}\n"
     assert entries_in(seed_db)[HTLA]["created"] != OLD
+
+
+# --- edit and remove by filters ---------------------------------------------------------------
+
+
+def test_remove_by_filters_removes_what_they_select(seed_db: Path, cli):
+    result = cli("remove", "--type", "information-memorandum", "--since", "2021", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "removed 1 entry\n"
+    ids = set(entries_in(seed_db))
+    assert len(ids) == 4
+    assert "information-memorandum-federal-cases-involving-forced-labor-of-health" not in ids
+
+
+def test_remove_by_ids_and_filters_removes_only_the_named_entries_that_match(seed_db: Path, cli):
+    result = cli("remove", "htla", "labor-trafficking-among", "--type", "webinar", "--yes")
+    assert result.stderr == "removed 1 entry\n"
+    assert HTLA in entries_in(seed_db) and WEBINAR not in entries_in(seed_db)
+
+
+def test_remove_by_filters_that_match_nothing_writes_nothing(seed_db: Path, cli, count_writes):
+    result = cli("remove", "--status", "draft", "--type", "webinar", "--yes")
+    assert result.exit_code == 0 and result.stderr == "removed 0 entries\n"
+    assert count_writes == []
+
+
+def test_remove_with_neither_ids_nor_filters_is_refused(seed_db: Path, cli):
+    result = cli("remove", "--yes")
+    assert result.exit_code == 2 and "name entries by id or filters" in result.stderr
+    assert len(entries_in(seed_db)) == 5
+
+
+def test_edit_by_filters_changes_every_selected_entry_in_one_write(
+    seed_db: Path, cli, count_writes
+):
+    result = cli("edit", "--type", "information-memorandum", "--set", "status=archived")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "updated 2 entries of 2 selected\n"
+    assert count_writes == [seed_db]
+    statuses = {e["id"]: e["status"] for e in entries_in(seed_db).values()}
+    assert sorted(statuses.values()) == [
+        "archived",
+        "archived",
+        "published",
+        "published",
+        "published",
+    ]
+    again = cli("edit", "--type", "information-memorandum", "--set", "status=archived")
+    assert again.stderr == "no change to the 2 entries selected\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--type", "report", "--type", "research", "--add-link", "https://x.org/a"],
+            "a link belongs to one entry",
+        ),
+        (["--type", "research", "--editor"], "take --set, --add-… or --remove-… only"),
+        (["--type", "information-memorandum", "--remove-tag", "otip"], "tags 'otip': no such tag"),
+        ([], "name an entry by id, or entries by filters"),
+    ],
+)
+def test_edit_by_filters_refusals_write_nothing(seed_db: Path, cli, args, message):
+    before = seed_db.read_bytes()
+    result = cli("edit", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert seed_db.read_bytes() == before

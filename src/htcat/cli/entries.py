@@ -7,13 +7,15 @@ from typing import Annotated
 import orjson
 import typer
 
+from htcat.cli.options import Selection, entries_named, selection_options
 from htcat.cli.output import entry_text, info
 from htcat.cli.plurals import counted
-from htcat.cli.state import state_of
+from htcat.cli.state import State, state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
 from htcat.index import get_entry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
+from htcat.query import Filters
 from htcat.store import Catalog, init_catalog
 
 Many = Annotated[list[str], typer.Option(show_default=False)]
@@ -108,9 +110,13 @@ def show(
         raise InputError(f"--format {format_!r}: expected text or json")
 
 
+@selection_options(paging=False)
 def edit(
     ctx: typer.Context,
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="An id or a unique prefix.")],
+    selection: Selection,
+    entry_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="An id or a unique prefix.")
+    ] = None,
     set_: Annotated[
         list[str], typer.Option("--set", help="FIELD=VALUE; lists take ';' between items.")
     ] = [],  # noqa: B006
@@ -126,7 +132,8 @@ def edit(
         bool, typer.Option("--editor", help="Edit the entry as JSON in $VISUAL or $EDITOR.")
     ] = False,
 ) -> None:
-    """Change an entry's fields, links, people, tags and audiences.
+    """Change an entry's fields, links, people, tags and audiences, or those of every
+    entry the filters select.
 
     On a terminal with no options, asks for each field, filled with its value.
 
@@ -135,6 +142,7 @@ def edit(
     \b
         htcat edit htla-class-6 --set date=2021-02 --add-tag htla \\
           --add-link "Slides|https://example.org/slides.pdf|slides"
+        htcat edit --type webinar --status published --set status=archived
     """
     state = state_of(ctx)
     change = EntryEdit(
@@ -148,11 +156,18 @@ def edit(
         add_audiences=tuple(add_audience),
         remove_audiences=tuple(remove_audience),
     )
+    if not selection.filters.empty:
+        if change.empty or editor:
+            raise InputError("entries chosen by filters take --set, --add-… or --remove-… only")
+        _edit_many(state, entry_id, selection.filters, change)
+        return
+    if entry_id is None:
+        raise InputError("name an entry by id, or entries by filters")
     if not change.empty:
         with state.change() as catalog:
             entry = catalog.get(entry_id)
             new = _without_new_duplicates(catalog, apply_edit(entry, change), entry)
-            changed = catalog.replace_many([new])
+            changed = catalog.replace_many([new], validated=True)
         _report_change(entry["id"], changed)
         return
     if not state.interactive:
@@ -181,8 +196,34 @@ def edit(
         # the form asks for some fields only, so the others stay as stored.
         base = {"id": stored["id"]} if editor else stored
         new = _without_new_duplicates(catalog, {**base, **fields}, stored)
-        changed = catalog.replace_many([new])
+        changed = catalog.replace_many([new], validated=True)
     _report_change(current["id"], changed)
+
+
+def _edit_many(state: State, entry_id: str | None, filters: Filters, change: EntryEdit) -> None:
+    """Apply one change to every entry the filters select (within ``entry_id``), in one write."""
+    with state.change() as catalog:
+        chosen = entries_named(catalog, [entry_id] if entry_id else None, filters)
+        gains_links = change.add_links or any(field == "links" for field, _ in change.sets)
+        if len(chosen) > 1 and gains_links:
+            raise InputError(
+                f"the filters select {counted(len(chosen), 'entry')}, but a link belongs to "
+                "one entry: give --add-link or --set links= one entry's id"
+            )
+        new = []
+        for entry in chosen:
+            try:
+                edited = apply_edit(entry, change)
+            except InvalidEntry as exc:
+                raise InvalidEntry(exc.problems, where=entry["id"]) from None
+            new.append(_without_new_duplicates(catalog, edited, entry))
+        changed = catalog.replace_many(new, validated=True)
+    if not chosen:
+        info("no entry matches the filters; nothing changed")
+    elif changed:
+        info(f"updated {counted(len(changed), 'entry')} of {len(chosen)} selected")
+    else:
+        info(f"no change to the {counted(len(chosen), 'entry')} selected")
 
 
 def _without_new_duplicates(catalog: Catalog, raw: Entry, stored: Entry | None = None) -> Entry:
@@ -190,7 +231,7 @@ def _without_new_duplicates(catalog: Catalog, raw: Entry, stored: Entry | None =
     from htcat.duplicates import new_duplicates
 
     entry = validate_entry(raw, where=raw.get("id", ""))
-    problems = new_duplicates(entry, catalog.entries(), stored)
+    problems = new_duplicates(entry, catalog.entries, stored)
     if problems:
         raise InvalidEntry(problems, where=raw.get("id", ""))
     return entry
@@ -204,30 +245,46 @@ def _fields(entry: Entry) -> Entry:
     return {k: v for k, v in entry.items() if k not in ("id", "created", "updated")}
 
 
+@selection_options(paging=False)
 def remove(
     ctx: typer.Context,
-    entry_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Ids or prefixes.")],
+    selection: Selection,
+    entry_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[ID]...", help="Ids or prefixes.")
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Remove entries (asks on a terminal; needs --yes elsewhere).
+    """Remove the entries given by id or by the filters (asks on a terminal; needs --yes
+    elsewhere).
 
     Example:
 
     \b
         htcat remove research-policy-otip --yes
+        htcat remove --status published --type webinar --yes
     """
     state = state_of(ctx)
     if not yes:
         if not state.interactive:
             raise InputError("remove needs --yes when not run on a terminal")
-        idents = sorted({state.read().resolve(i) for i in entry_ids})
-        if not typer.confirm(f"Remove {counted(len(idents), 'entry')}: {', '.join(idents)}?"):
+        idents = [e["id"] for e in entries_named(state.read(), entry_ids, selection.filters)]
+        if not idents:
+            info(f"no entry matches; {counted(0, 'entry')} removed")
+            return
+        shown = ", ".join(idents[:10]) + (
+            f", … ({len(idents) - 10} more)" if len(idents) > 10 else ""
+        )
+        if not typer.confirm(f"Remove {counted(len(idents), 'entry')}: {shown}?"):
             info("nothing removed")
             return
     with state.change() as catalog:
-        idents = sorted({catalog.resolve(i) for i in entry_ids})
-        catalog.remove_many(idents)
-    info(f"removed {counted(len(idents), 'entry')}")
+        chosen = entries_named(catalog, entry_ids, selection.filters)
+        if not yes and sorted(e["id"] for e in chosen) != sorted(idents):
+            raise InputError(
+                "the catalog changed while you were asked; nothing removed, run it again"
+            )
+        catalog.remove_many([e["id"] for e in chosen])
+    info(f"removed {counted(len(chosen), 'entry')}")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,14 +7,13 @@ from typing import Annotated
 
 import typer
 
-from htcat.cli.options import Selection, selection_options
+from htcat.cli.options import Selection, entries_named, selection_options
 from htcat.cli.output import info, table
 from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.errors import InputError
 from htcat.index import tag_counts
 from htcat.model import normalize_tag, normalize_tags
-from htcat.query import matches
 
 tags_app = typer.Typer()
 
@@ -40,16 +39,10 @@ def tag(
     """
     if not add and not remove:
         raise InputError("give --add TAG or --remove TAG")
-    filters = selection.filters
-    if not entry_ids and filters.empty and not all_:
-        raise InputError("name entries by id or filters, or give --all")
     added, removed = normalize_tags(add), set(normalize_tags(remove))
     with state_of(ctx).change() as catalog:
-        chosen = [catalog.get(i) for i in entry_ids] if entry_ids else catalog.entries()
         changed = []
-        for entry in chosen:
-            if not matches(entry, filters):
-                continue
+        for entry in entries_named(catalog, entry_ids, selection.filters, every=all_):
             tags = [t for t in entry.get("tags", []) if t not in removed]
             new_tags = normalize_tags([*tags, *added])
             if new_tags != entry.get("tags", []):
