@@ -9,3 +9,4 @@ def test_one_is_singular_and_every_other_count_plural():
     assert counted(1, "problem") == "1 problem"
     assert counted(1_000, "link") == "1,000 links"
     assert counted(3, "moved link") == "3 moved links"
+    assert counted(2, "draft or archived entry") == "2 draft or archived entries"

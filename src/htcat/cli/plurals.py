@@ -5,4 +5,6 @@ _PLURALS = {"entry": "entries", "problem": "problems", "link": "links", "result"
 
 def counted(count: int, noun: str) -> str:
     """``count`` with ``noun`` in the number it calls for, thousands separated."""
-    return f"{count:,} {noun if count == 1 else _PLURALS.get(noun, noun + 's')}"
+    *words, last = noun.split(" ")
+    plural = " ".join([*words, _PLURALS.get(last, last + "s")])
+    return f"{count:,} {noun if count == 1 else plural}"

@@ -24,6 +24,7 @@ from htcat.cli.state import state_of
 from htcat.errors import InputError
 
 if TYPE_CHECKING:
+    from htcat.query import Filters
     from htcat.transfer import ImportPlan, OnConflict
 
 # Only the format names are needed to build the commands; the formats themselves, the
@@ -208,10 +209,13 @@ def export(
     if format_ is None and output == "-":
         format_ = "json"
     fmt = format_for_path(output, format_, EXPORT_FORMATS)
+    filters = selection.filters
+    if fmt == "html" and not filters.statuses:
+        filters = _published_only(state.path, filters)
     data, count = export_data(
         state.path,
         fmt,
-        filters=selection.filters,
+        filters=filters,
         order=selection.order,
         include_internal=include_internal,
     )
@@ -222,6 +226,24 @@ def export(
         return
     write_file_atomically(Path(output), data, what="export")
     info(f"exported {counted(count, 'entry')} to {output}")
+
+
+def _published_only(path: Path, filters: Filters) -> Filters:
+    """The page is public: without --status it shows published entries, and says so
+    when that leaves drafts or archived entries out."""
+    import dataclasses
+
+    from htcat.index import select_entries
+    from htcat.query import Order
+
+    hidden = dataclasses.replace(filters, statuses=("draft", "archived"))
+    left_out = select_entries(path, hidden, Order(limit=0)).total
+    if left_out:
+        info(
+            f"the page shows published entries only: left out "
+            f"{counted(left_out, 'draft or archived entry')} (choose with --status)"
+        )
+    return dataclasses.replace(filters, statuses=("published",))
 
 
 def register(app: typer.Typer) -> None:
