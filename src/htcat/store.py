@@ -351,6 +351,11 @@ class Catalog:
         self._doc_ids = None
 
 
+def read_bytes(path: Path) -> bytes:
+    """The catalog file's bytes, for a reader that parses them itself (``doctor``)."""
+    return _read_bytes(path)[0]
+
+
 def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
     """The file's bytes and the stat of the very file they came from."""
     try:

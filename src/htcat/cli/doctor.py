@@ -30,17 +30,19 @@ def doctor(
     """
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
-    from htcat.doctor import diagnose
+    from htcat.doctor import diagnose_file
+    from htcat.store import read_bytes
 
-    findings = diagnose(state_of(ctx).read().entries())
+    path = state_of(ctx).path
+    findings = diagnose_file(path, read_bytes(path))
     if format_ == "json":
         rows = [dataclasses.asdict(f) for f in findings]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
     elif findings:
         typer.echo(
             table(
-                ((f.kind, ", ".join(f.ids), f.detail) for f in findings),
-                ("problem", "entries", "detail"),
+                ((f.line or "", f.kind, ", ".join(f.ids), f.detail) for f in findings),
+                ("line", "problem", "entries", "detail"),
             )
         )
     info(f"{counted(len(findings), 'problem')} found" if findings else "no problems found")
