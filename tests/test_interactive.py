@@ -384,6 +384,15 @@ def test_an_editor_that_cannot_start_is_one_line_and_exit_2(
     assert not list(tmp_path.glob("htcat-*"))
 
 
+def test_no_input_refuses_the_editor_even_on_a_terminal(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    child = terminal("--no-input", "edit", "htla", "--editor", **fake_editor("{}"))
+    expect(child, "--editor needs a terminal")
+    assert finished(child) == 2
+    assert not (tmp_path / "editor" / "seen.jsonl").exists()
+
+
 def test_visual_is_preferred_to_editor():
     named, words = editor_command({"VISUAL": "code --wait", "EDITOR": "vi"})
     assert (named, words) == ("$VISUAL 'code --wait'", ["code", "--wait"])
