@@ -279,6 +279,11 @@ answer = answers.pop(0)
 (here / "answers.json").write_text(json.dumps(answers))
 if isinstance(answer, int):
     sys.exit(answer)
+if isinstance(answer, dict):  # Ctrl-C typed while editing: the editor's to handle
+    import os, signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.killpg(0, signal.SIGINT)
+    answer = answer["then"]
 if answer is not None:
     path.write_text(answer)
 """
@@ -353,6 +358,16 @@ def test_an_editor_that_fails_leaves_the_file_and_says_where(
     said = " ".join(child.before.split())
     assert f"exited with status 3; nothing changed; the file is kept in {path}" in said
     assert path.exists() and seed_db.read_bytes() == before
+
+
+def test_ctrl_c_while_editing_is_the_editors_and_htcat_waits_for_it(
+    seed_db: Path, terminal, fake_editor
+):
+    fixed = {**stored_json(seed_db, HTLA), "title": "Saved after a Ctrl-C"}
+    child = terminal("edit", "htla", "--editor", **fake_editor({"then": json.dumps(fixed)}))
+    expect(child, f"updated {HTLA}")
+    assert finished(child) == 0
+    assert stored_json(seed_db, HTLA)["title"] == "Saved after a Ctrl-C"
 
 
 def test_an_editor_closed_unchanged_says_so_and_writes_nothing(

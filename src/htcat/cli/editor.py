@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -60,14 +61,23 @@ def edit_in_editor(entry: Entry) -> Entry | None:
 
 
 def _run(named: str, words: list[str], path: Path, *, kept: bool) -> None:
-    """Run the editor on ``path``; if it fails, keep the file, which may hold edits."""
+    """Run the editor on ``path``; if it fails, keep the file, which may hold edits.
+
+    While it runs, Ctrl-C belongs to the editor (as git has it): htcat ignores it
+    instead of dying and leaving the editor without its terminal.
+    """
     try:
-        status = subprocess.call([*words, str(path)])
+        editor = subprocess.Popen([*words, str(path)])
     except OSError as exc:
         where = f"; your text is kept in {path}" if kept else ""
         if not kept:
             path.unlink()
         raise InputError(f"{named}: cannot run it: {exc.strerror or exc}{where}") from None
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        status = editor.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if status != 0:
         raise InputError(
             f"{named} exited with status {status}; nothing changed; the file is kept in {path}"
