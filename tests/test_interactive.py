@@ -284,8 +284,10 @@ if isinstance(answer, dict):  # Ctrl-C typed while editing: the editor's to hand
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.killpg(0, signal.SIGINT)
     answer = answer["then"]
-if answer is not None:
-    path.write_text(answer)
+if answer == "DELETE":
+    path.unlink()
+elif answer is not None:
+    path.write_bytes(answer.encode("utf-8", "surrogateescape"))
 """
 """An editor that saves the next of its answers: text, None (quit unchanged) or an exit status."""
 
@@ -368,6 +370,23 @@ def test_ctrl_c_while_editing_is_the_editors_and_htcat_waits_for_it(
     expect(child, f"updated {HTLA}")
     assert finished(child) == 0
     assert stored_json(seed_db, HTLA)["title"] == "Saved after a Ctrl-C"
+
+
+@pytest.mark.parametrize(
+    ("saved", "message"),
+    [("DELETE", "removed {path}; nothing changed"), ("{\udcff}", "{path} byte 2 is not UTF-8")],
+)
+def test_a_file_the_editor_removed_or_left_unreadable_is_one_line_and_exit_2(
+    seed_db: Path, terminal, fake_editor, tmp_path, saved, message
+):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla", "--editor", **fake_editor(saved))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    path = seen_by_editor(tmp_path)[0]["path"]
+    assert message.format(path=path) in " ".join(child.before.split())
+    assert seed_db.read_bytes() == before
 
 
 def test_an_editor_closed_unchanged_says_so_and_writes_nothing(

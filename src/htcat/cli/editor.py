@@ -44,7 +44,7 @@ def edit_in_editor(entry: Entry) -> Entry | None:
     while True:
         path.write_text(text, encoding="utf-8")
         _run(named, words, path, kept=text != original)
-        saved = path.read_text(encoding="utf-8")
+        saved = _saved_text(named, path)
         if saved == text:
             if text == original:
                 path.unlink()
@@ -58,6 +58,17 @@ def edit_in_editor(entry: Entry) -> Entry | None:
             continue
         path.unlink()
         return new
+
+
+def _saved_text(named: str, path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{named} removed {path}; nothing changed") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path} byte {exc.start + 1} is not UTF-8 text; nothing changed; the file is kept"
+        ) from None
 
 
 def _run(named: str, words: list[str], path: Path, *, kept: bool) -> None:
