@@ -258,6 +258,17 @@ def test_ctrl_c_or_ctrl_d_at_the_remove_question_exits_130(seed_db: Path, termin
     assert seed_db.read_bytes() == before
 
 
+def test_ctrl_d_in_the_edit_form_exits_130_and_writes_nothing(seed_db: Path, terminal):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla")
+    answer(child, "Title:", CLEAR_LINE + "Changed" + ENTER)
+    answer(child, "Type:", ENTER)
+    answer(child, "Date", CLEAR_LINE + CTRL_D)
+    expect(child, "interrupted; nothing was written")
+    assert finished(child) == 130
+    assert seed_db.read_bytes() == before
+
+
 def test_ctrl_d_in_the_add_form_exits_130(empty_db: Path, terminal):
     child = terminal("add")
     answer(child, "Title:", CTRL_D)

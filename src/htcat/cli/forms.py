@@ -1,7 +1,8 @@
 """The questionary form for adding and editing an entry on a terminal.
 
 Imported only when a form is shown, so questionary never slows other commands.
-Ctrl-C raises KeyboardInterrupt, which the app turns into exit status 130.
+Ctrl-C raises KeyboardInterrupt and Ctrl-D EOFError, which the app turns into
+exit status 130.
 """
 
 from __future__ import annotations
