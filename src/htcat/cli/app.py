@@ -95,7 +95,7 @@ def _finite_wait(value: float) -> float:
 def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"htcat {__version__}")
-        raise typer.Exit()
+        raise typer.Exit(ExitStatus.OK)
 
 
 def _global_options(
