@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from htcat.duplicates import duplicate_problems, new_duplicates, same_person
 from htcat.model import validate_entry
 
@@ -23,6 +25,21 @@ def test_the_same_url_written_another_way_is_the_same_link():
     assert [str(p) for p in found] == [
         "links.url 'HTTPS://EXAMPLE.org:443/a/#part': is on this entry twice"
     ]
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("HTTPS://EXAMPLE.ORG:443/docs/Report.pdf#p2", "https://example.org/docs/Report.pdf"),
+        ("https://example.org/docs/Report.pdf/", "https://Example.org/docs/Report.pdf#top"),
+        ("https://example.org/docs/?q=1", "https://example.org/docs?q=1"),
+        ("https://example.org", "https://EXAMPLE.org/"),
+    ],
+)
+def test_another_entrys_link_is_found_however_either_is_written(written, stored):
+    other = validate_entry({"id": "other", "title": "Other", "links": [stored]})
+    found = duplicate_problems(entry(written), [other])
+    assert [p.reason for p in found] == ["is already a link of entry 'other'"]
 
 
 def test_another_entrys_link_is_refused_naming_that_entry():

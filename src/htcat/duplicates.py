@@ -54,18 +54,29 @@ def taken_link_problems(entry: Entry, others: Iterable[Entry]) -> list[FieldProb
     wanted = {normalize_url(link["url"]): link["url"] for link in entry.get("links", ())}
     if not wanted:
         return []
+    needles = [_needle(url) for url in wanted]
     owners: dict[str, str] = {}
     for other in others:
         if other.get("id") == entry.get("id"):
             continue
         for link in other.get("links", ()):
-            url = normalize_url(link["url"])
+            raw = link["url"]
+            if all(needle not in raw for needle in needles):
+                continue
+            url = normalize_url(raw)
             if url in wanted:
                 owners.setdefault(url, other["id"])
     return [
         FieldProblem("links.url", wanted[url], f"is already a link of entry {owner!r}")
         for url, owner in owners.items()
     ]
+
+
+def _needle(normalized: str) -> str:
+    """Text that every URL normalizing to ``normalized`` holds as written: the last part
+    of its path (normalizing keeps a path's case), so most links need no normalizing."""
+    path = normalized.split("://", 1)[-1].partition("/")[2].partition("?")[0]
+    return path.rsplit("/", 1)[-1]
 
 
 def duplicate_problems(entry: Entry, others: Iterable[Entry]) -> list[FieldProblem]:
