@@ -139,23 +139,23 @@ def diagnose_file(path: Path, raw: bytes) -> list[Finding]:
     """
     image = parse_image(raw, path, checked=True)
     entries = list(image[ENTRIES_TABLE].values())
-    return diagnose(entries, _locator(raw.decode("utf-8", "replace"), len(entries)))
+    return diagnose(entries, _locator(raw, len(entries)))
 
 
-_ENTRY_KEY = re.compile(r'\n([ \t]*)"\d+"\s*:\s*\{')
+_ENTRY_KEY = re.compile(rb'\n([ \t]*)"\d+"\s*:\s*\{')
 
 
-def _locator(text: str, count: int) -> Locate | None:
+def _locator(text: bytes, count: int) -> Locate | None:
     """Where each entry and its fields start in a pretty-printed catalog file.
 
     The entries are the keys indented alike after ``"entries"``; a file laid
     out otherwise (one line, or an unusual layout) gets no lines.
     """
-    table = re.search(rf'"{ENTRIES_TABLE}"\s*:\s*\{{', text)
+    table = re.search(rb'"' + ENTRIES_TABLE.encode() + rb'"\s*:\s*\{', text)
     if table is None:
         return None
     starts: list[int] = []
-    indent = None
+    indent: bytes | None = None
     for match in _ENTRY_KEY.finditer(text, table.end()):
         if indent is None:
             indent = match[1]
@@ -168,8 +168,9 @@ def _locator(text: str, count: int) -> Locate | None:
     def locate(at: int, field: str) -> int | None:
         start = starts[at]
         if field:
-            key = re.compile(rf'"{re.escape(field)}"\s*:').search(text, start, ends[at])
+            name = re.escape(field.encode("utf-8", "replace"))
+            key = re.compile(rb'"' + name + rb'"\s*:').search(text, start, ends[at])
             start = key.start() if key else start
-        return text.count("\n", 0, start) + 1
+        return text.count(b"\n", 0, start) + 1
 
     return locate
