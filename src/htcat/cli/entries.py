@@ -221,7 +221,7 @@ def _edit_many(state: State, entry_id: str | None, filters: Filters, change: Ent
     if not chosen:
         info("no entry matches the filters; nothing changed")
     elif changed:
-        info(f"updated {counted(len(changed), 'entry')} of {len(chosen)} selected")
+        info(f"updated {counted(len(changed), 'entry')} of {len(chosen):,} selected")
     else:
         info(f"no change to the {counted(len(chosen), 'entry')} selected")
 
