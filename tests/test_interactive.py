@@ -202,11 +202,16 @@ def test_ctrl_c_at_the_first_question_exits_130(empty_db: Path, terminal):
     assert empty_db.read_bytes() == before
 
 
-def test_ctrl_c_in_the_edit_form_exits_130_and_writes_nothing(seed_db: Path, terminal):
+@pytest.mark.parametrize("key", [CTRL_C, CTRL_D], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_ctrl_d_in_the_edit_form_exits_130_and_writes_nothing(
+    seed_db: Path, terminal, key
+):
     before = seed_db.read_bytes()
     child = terminal("edit", "htla")
     answer(child, "Title:", CLEAR_LINE + "Changed" + ENTER)
-    answer(child, "Type:", CTRL_C)
+    answer(child, "Type:", ENTER)
+    answer(child, "Date", CLEAR_LINE + key)
+    expect(child, "interrupted; nothing was written")
     assert finished(child) == 130
     assert seed_db.read_bytes() == before
 
@@ -255,17 +260,6 @@ def test_ctrl_c_or_ctrl_d_at_the_remove_question_exits_130(seed_db: Path, termin
     expect(child, "interrupted; nothing was written")
     assert finished(child) == 130
     assert "Aborted" not in child.before
-    assert seed_db.read_bytes() == before
-
-
-def test_ctrl_d_in_the_edit_form_exits_130_and_writes_nothing(seed_db: Path, terminal):
-    before = seed_db.read_bytes()
-    child = terminal("edit", "htla")
-    answer(child, "Title:", CLEAR_LINE + "Changed" + ENTER)
-    answer(child, "Type:", ENTER)
-    answer(child, "Date", CLEAR_LINE + CTRL_D)
-    expect(child, "interrupted; nothing was written")
-    assert finished(child) == 130
     assert seed_db.read_bytes() == before
 
 
