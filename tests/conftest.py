@@ -13,9 +13,19 @@ from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from helpers import SEED, RunCli, hold_lock
+from helpers.system_packages import PACKAGE_LIST, install_advice, missing_packages, system_packages
 from htcat import store
 from htcat.cli.app import app
 from htcat.store import init_catalog
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stop at once, saying what to install, when a program the chosen tests run is missing."""
+    needed = system_packages(PACKAGE_LIST.read_text())
+    missing = missing_packages(needed, {item.path for item in session.items})
+    if missing:
+        pytest.exit(install_advice(missing), returncode=pytest.ExitCode.USAGE_ERROR)
+
 
 settings.register_profile("htcat", deadline=None, database=None)
 settings.load_profile("htcat")

@@ -7,7 +7,16 @@ import re
 
 import pytest
 
-from htcat.edits import EntryEdit, apply_edit, field_value, parse_assignment, split_list
+from htcat.edits import (
+    EntryEdit,
+    apply_edit,
+    edited_entry,
+    editor_text,
+    entry_json,
+    field_value,
+    parse_assignment,
+    split_list,
+)
 from htcat.errors import InputError, InvalidEntry
 from htcat.model import validate_entry
 
@@ -149,3 +158,58 @@ def test_unknown_fields_survive_an_edit():
 def test_an_empty_edit_is_empty():
     assert EntryEdit().empty and not EntryEdit(add_tags=("x",)).empty
     assert validate_entry(apply_edit(ENTRY, EntryEdit())) == ENTRY
+
+
+# --- text saved in an editor ------------------------------------------------------------------
+
+STORED = {**ENTRY, "created": "2020-01-01T00:00:00Z", "updated": "2020-01-01T00:00:00Z"}
+
+
+def saved(change: dict[str, object] | None = None, drop: str = "") -> str:
+    """The editor's file after a person made ``change`` (or dropped ``drop``) and saved."""
+    entry = {**STORED, **(change or {})}
+    entry.pop(drop, None)
+    return editor_text(entry_json(entry), ["an earlier problem"])
+
+
+def test_the_editor_header_is_stripped_and_the_entry_read():
+    text = saved({"title": "Renamed"})
+    assert text.startswith("# not saved: an earlier problem\n")
+    assert edited_entry(text, STORED)["title"] == "Renamed"
+
+
+def test_a_field_deleted_in_the_editor_is_gone_from_the_result():
+    assert "legacy" not in edited_entry(saved(drop="legacy"), STORED)
+
+
+def test_a_json_error_names_the_line_of_the_file_header_included():
+    text = editor_text('{\n  "id": "webinar",\n')
+    header_lines = text.count("\n") - 2
+    with pytest.raises(InputError, match=f"line {header_lines + 3}, column 1: unexpected end"):
+        edited_entry(text, STORED)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tittle": "x"}, "tittle 'x': unknown field; did you mean 'title'?"),
+        ({"summry": "x"}, "did you mean 'summary'?"),
+        ({"created": "2021-01-01T00:00:00Z"}, "created '2021-01-01T00:00:00Z': set by htcat"),
+        ({"updated": "2030-01-01T00:00:00Z"}, "updated '2030-01-01T00:00:00Z': set by htcat"),
+        ({"type": "podcast"}, "type 'podcast': must be one of"),
+        ({"id": "renamed"}, "id 'renamed' cannot change"),
+    ],
+)
+def test_what_the_editor_refuses_is_named(change, message):
+    with pytest.raises(InputError) as refused:
+        edited_entry(saved(change), STORED)
+    assert message in str(refused.value)
+
+
+def test_a_field_the_entry_already_had_is_not_unknown():
+    assert edited_entry(saved({"legacy": {"kept": False}}), STORED)["legacy"] == {"kept": False}
+
+
+def test_text_that_is_not_an_object_is_refused():
+    with pytest.raises(InputError, match="JSON object"):
+        edited_entry(editor_text("[1, 2]"), STORED)

@@ -4,7 +4,6 @@ stash, the diff driver, and the warning for a clone that lacks the team's driver
 from __future__ import annotations
 
 import http.server
-import os
 import subprocess
 import threading
 from collections.abc import Callable
@@ -15,6 +14,7 @@ import orjson
 import pytest
 
 from helpers import HTCAT, ROOT, RunCli, entries_in, write_catalog
+from helpers.gitwork import commit_all, git, isolated_git
 from htcat.store import change_catalog
 
 CATALOG = "data/catalog.json"
@@ -22,33 +22,13 @@ CATALOG = "data/catalog.json"
 
 @pytest.fixture
 def git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """git that never reads this machine's configuration."""
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("GIT_DIR", raising=False)
-    (tmp_path / ".gitconfig").write_text(
-        "[user]\n\tname = Test\n\temail = test@example.org\n"
-        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
-    )
-    return dict(os.environ)
-
-
-def git(cwd: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if ok:
-        assert done.returncode == 0, done.stderr
-    return done
+    return isolated_git(tmp_path, monkeypatch)
 
 
 def htcat(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(HTCAT), *args], cwd=cwd, capture_output=True, text=True, check=False, stdin=None
     )
-
-
-def commit_all(cwd: Path, message: str) -> None:
-    git(cwd, "add", "-A")
-    git(cwd, "commit", "-qm", message)
 
 
 @pytest.fixture

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,15 +12,19 @@ import pexpect
 import pytest
 
 from helpers import HTCAT, entries_in
+from htcat.cli.editor import editor_command
+from htcat.errors import InputError
 from htcat.store import change_catalog
 
 HTLA = "htla-class-6-recommendations-report"
 WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
 DOWN = "\x1b[B"
+UP = "\x1b[A"
 ENTER = "\r"
 FINISH_MULTILINE = "\x1b\r"  # Esc then Enter
 CLEAR_LINE = "\x15"  # Ctrl-U
 CTRL_C = "\x03"
+CTRL_D = "\x04"
 
 Spawn = Callable[..., pexpect.spawn]
 
@@ -30,11 +36,11 @@ def terminal(db: Path) -> Iterator[Spawn]:
     env = {k: v for k, v in os.environ.items() if k not in ("HTCAT_DB", "NO_COLOR")}
     env.update(TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8", COLUMNS="120", LINES="40")
 
-    def spawn(*args: str, no_color: bool = True) -> pexpect.spawn:
+    def spawn(*args: str, no_color: bool = True, **more_env: str) -> pexpect.spawn:
         child = pexpect.spawn(
             str(HTCAT),
             ["--db", str(db), *args],
-            env={**env, **({"NO_COLOR": "1"} if no_color else {})},
+            env={**env, **({"NO_COLOR": "1"} if no_color else {}), **more_env},
             dimensions=(40, 120),
             encoding="utf-8",
             timeout=20,
@@ -76,7 +82,8 @@ def finished(child: pexpect.spawn) -> int:
 def test_add_form_saves_the_answers(empty_db: Path, terminal):
     child = terminal("add")
     answer(child, "Title:", "Trata de niñas: guía" + ENTER)
-    answer(child, "Type:", DOWN + DOWN + ENTER)  # report → research → webinar
+    # From `other`, the type the command line gives an entry without --type, up to webinar.
+    answer(child, "Type:", UP * 6 + ENTER)
     answer(child, "Date", "2021-13" + ENTER)
     expect(child, "not a calendar date")  # the form refuses it and asks again
     child.send("\x7f\x7f" + "05" + ENTER)
@@ -85,7 +92,9 @@ def test_add_form_saves_the_answers(empty_db: Path, terminal):
     answer(child, "Tags", "Labor Trafficking; Webinar" + ENTER)
     answer(child, "Links", "Recording|https://example.org/webinar|webinar" + ENTER)
     answer(child, "People", "Ana Núñez|speaker|NHTTAC" + ENTER)
+    answer(child, "Audiences", "law enforcement; health professionals" + ENTER)
     answer(child, "Status:", DOWN + ENTER)  # published → archived
+    answer(child, "Internal notes", "From the May call." + FINISH_MULTILINE)
     expect(child, "trata-de-ninas-guia")
     assert finished(child) == 0
 
@@ -101,6 +110,8 @@ def test_add_form_saves_the_answers(empty_db: Path, terminal):
     assert entry["people"] == [
         {"family": "Núñez", "given": "Ana", "role": "speaker", "affiliation": "NHTTAC"}
     ]
+    assert entry["audiences"] == ["law enforcement", "health professionals"]
+    assert entry["notes"] == "From the May call."
 
 
 def test_add_form_refuses_an_empty_title(empty_db: Path, terminal):
@@ -135,7 +146,9 @@ def test_edit_form_is_filled_with_the_current_values(seed_db: Path, terminal):
     expect(child, "People")
     expect(child, "Novak, Jenna|moderator")
     child.send(ENTER)
+    answer(child, "Audiences", ENTER)
     answer(child, "Status:", ENTER)
+    answer(child, "Internal notes", FINISH_MULTILINE)
     expect(child, f"updated {WEBINAR}")
     assert finished(child) == 0
 
@@ -159,9 +172,12 @@ def test_edit_form_accepted_unchanged_writes_nothing(seed_db: Path, terminal):
         ("Tags", ENTER),
         ("Links", ENTER),
         ("People", ENTER),
+        ("Audiences", ENTER),
         ("Status:", ENTER),
+        ("Internal notes", FINISH_MULTILINE),
     ]:
         answer(child, prompt, keys)
+    expect(child, f"no change to {HTLA}")
     assert finished(child) == 0
     assert seed_db.read_bytes() == before
 
@@ -188,18 +204,23 @@ def test_ctrl_c_at_the_first_question_exits_130(empty_db: Path, terminal):
     assert empty_db.read_bytes() == before
 
 
-def test_ctrl_c_in_the_edit_form_exits_130_and_writes_nothing(seed_db: Path, terminal):
+@pytest.mark.parametrize("key", [CTRL_C, CTRL_D], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_ctrl_d_in_the_edit_form_exits_130_and_writes_nothing(
+    seed_db: Path, terminal, key
+):
     before = seed_db.read_bytes()
     child = terminal("edit", "htla")
     answer(child, "Title:", CLEAR_LINE + "Changed" + ENTER)
-    answer(child, "Type:", CTRL_C)
+    answer(child, "Type:", ENTER)
+    answer(child, "Date", CLEAR_LINE + key)
+    expect(child, "interrupted; nothing was written")
     assert finished(child) == 130
     assert seed_db.read_bytes() == before
 
 
 def test_remove_asks_for_confirmation_on_a_terminal(seed_db: Path, terminal):
     child = terminal("remove", "htla")
-    answer(child, f"Remove 1 entries: {HTLA}? [y/N]", "n" + ENTER)
+    answer(child, f"Remove 1 entry: {HTLA}? [y/N]", "n" + ENTER)
     expect(child, "nothing removed")
     assert finished(child) == 0
     assert HTLA in entries_in(seed_db)
@@ -208,6 +229,14 @@ def test_remove_asks_for_confirmation_on_a_terminal(seed_db: Path, terminal):
     answer(child, "[y/N]", "y" + ENTER)
     assert finished(child) == 0
     assert HTLA not in entries_in(seed_db)
+
+
+def test_remove_by_filters_asks_naming_what_they_select(seed_db: Path, terminal):
+    child = terminal("remove", "--type", "webinar")
+    answer(child, f"Remove 1 entry: {WEBINAR}? [y/N]", "y" + ENTER)
+    expect(child, "removed 1 entry")
+    assert finished(child) == 0
+    assert WEBINAR not in entries_in(seed_db) and len(entries_in(seed_db)) == 4
 
 
 def test_no_input_never_asks_even_on_a_terminal(seed_db: Path, terminal):
@@ -223,3 +252,191 @@ def test_errors_are_coloured_on_a_terminal_unless_no_color(seed_db: Path, termin
     child = terminal("show", "nope")
     expect(child, pexpect.EOF)
     assert "\x1b[" not in child.before and "htcat: error: no entry" in child.before
+
+
+@pytest.mark.parametrize("key", [CTRL_C, CTRL_D], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_ctrl_d_at_the_remove_question_exits_130(seed_db: Path, terminal, key):
+    before = seed_db.read_bytes()
+    child = terminal("remove", "htla")
+    answer(child, "[y/N]", key)
+    expect(child, "interrupted; nothing was written")
+    assert finished(child) == 130
+    assert "Aborted" not in child.before
+    assert seed_db.read_bytes() == before
+
+
+def test_ctrl_d_in_the_add_form_exits_130(empty_db: Path, terminal):
+    child = terminal("add")
+    answer(child, "Title:", CTRL_D)
+    expect(child, "interrupted; nothing was written")
+    assert finished(child) == 130
+    assert entries_in(empty_db) == {}
+
+
+# --- edit in $EDITOR ----------------------------------------------------------------------------
+
+FAKE_EDITOR = """
+import json, pathlib, sys
+here = pathlib.Path(sys.argv[0]).parent
+path = pathlib.Path(sys.argv[-1])
+with open(here / "seen.jsonl", "a") as seen:
+    seen.write(json.dumps({"path": str(path), "text": path.read_text()}) + "\\n")
+answers = json.loads((here / "answers.json").read_text())
+answer = answers.pop(0)
+(here / "answers.json").write_text(json.dumps(answers))
+if isinstance(answer, int):
+    sys.exit(answer)
+if isinstance(answer, dict):  # Ctrl-C typed while editing: the editor's to handle
+    import os, signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.killpg(0, signal.SIGINT)
+    answer = answer["then"]
+if answer == "DELETE":
+    path.unlink()
+elif answer is not None:
+    path.write_bytes(answer.encode("utf-8", "surrogateescape"))
+"""
+"""An editor that saves the next of its answers: text, None (quit unchanged) or an exit status."""
+
+
+@pytest.fixture
+def fake_editor(tmp_path: Path) -> Callable[..., dict[str, str]]:
+    """The environment for htcat with ``EDITOR`` set to `FAKE_EDITOR` and the given answers."""
+    folder = tmp_path / "editor"
+    folder.mkdir()
+    (folder / "editor.py").write_text(FAKE_EDITOR)
+
+    def with_answers(*answers: str | int | None) -> dict[str, str]:
+        (folder / "answers.json").write_text(json.dumps(list(answers)))
+        return {"EDITOR": f"{sys.executable} {folder / 'editor.py'}", "TMPDIR": str(tmp_path)}
+
+    return with_answers
+
+
+def seen_by_editor(tmp_path: Path) -> list[dict[str, str]]:
+    lines = (tmp_path / "editor" / "seen.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def stored_json(db: Path, ident: str) -> dict[str, object]:
+    return dict(entries_in(db)[ident])
+
+
+def test_editor_reopens_a_bad_save_with_the_error_and_the_text_kept(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    fixed = {**stored_json(seed_db, HTLA), "title": "Fixed in the editor"}
+    broken = json.dumps(fixed, indent=2)[:-3]
+    unknown = json.dumps({**fixed, "tittle": "typo"})
+    child = terminal("edit", "htla", "--editor", **fake_editor(broken, unknown, json.dumps(fixed)))
+    expect(child, f"updated {HTLA}")
+    assert finished(child) == 0
+    first, second, third = seen_by_editor(tmp_path)
+    assert first["text"].startswith("# Edit the entry below")
+    assert second["text"].startswith("# not saved: line ")
+    assert "unexpected end of data" in second["text"].splitlines()[0]
+    assert broken in second["text"]  # the person's text, kept under the error
+    assert third["text"].startswith("# not saved: tittle 'typo': unknown field; did you mean")
+    assert stored_json(seed_db, HTLA)["title"] == "Fixed in the editor"
+    assert not Path(first["path"]).exists()
+
+
+def test_giving_up_after_a_bad_save_keeps_the_file_and_prints_its_path(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla", "--editor", **fake_editor('{"id": "renamed"', None))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    path = Path(seen_by_editor(tmp_path)[0]["path"])
+    assert f"not saved; your text is kept in {path}" in " ".join(child.before.split())
+    assert '{"id": "renamed"' in path.read_text()
+    assert seed_db.read_bytes() == before
+
+
+def test_an_editor_that_fails_leaves_the_file_and_says_where(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla", "--editor", **fake_editor(3))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    path = Path(seen_by_editor(tmp_path)[0]["path"])
+    said = " ".join(child.before.split())
+    assert f"exited with status 3; nothing changed; the file is kept in {path}" in said
+    assert path.exists() and seed_db.read_bytes() == before
+
+
+def test_ctrl_c_while_editing_is_the_editors_and_htcat_waits_for_it(
+    seed_db: Path, terminal, fake_editor
+):
+    fixed = {**stored_json(seed_db, HTLA), "title": "Saved after a Ctrl-C"}
+    child = terminal("edit", "htla", "--editor", **fake_editor({"then": json.dumps(fixed)}))
+    expect(child, f"updated {HTLA}")
+    assert finished(child) == 0
+    assert stored_json(seed_db, HTLA)["title"] == "Saved after a Ctrl-C"
+
+
+@pytest.mark.parametrize(
+    ("saved", "message"),
+    [("DELETE", "removed {path}; nothing changed"), ("{\udcff}", "{path} byte 2 is not UTF-8")],
+)
+def test_a_file_the_editor_removed_or_left_unreadable_is_one_line_and_exit_2(
+    seed_db: Path, terminal, fake_editor, tmp_path, saved, message
+):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla", "--editor", **fake_editor(saved))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    path = seen_by_editor(tmp_path)[0]["path"]
+    assert message.format(path=path) in " ".join(child.before.split())
+    assert seed_db.read_bytes() == before
+
+
+def test_an_editor_closed_unchanged_says_so_and_writes_nothing(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    before = seed_db.read_bytes()
+    child = terminal("edit", "htla", "--editor", **fake_editor(None))
+    expect(child, f"no change to {HTLA}")
+    assert finished(child) == 0
+    assert seed_db.read_bytes() == before
+    assert not Path(seen_by_editor(tmp_path)[0]["path"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("/nonexistent", "$EDITOR '/nonexistent': cannot run it: No such file or directory"),
+        ('"unclosed', "$EDITOR '\"unclosed': No closing quotation"),
+    ],
+)
+def test_an_editor_that_cannot_start_is_one_line_and_exit_2(
+    seed_db: Path, terminal, tmp_path, command, message
+):
+    child = terminal("edit", "htla", "--editor", EDITOR=command, TMPDIR=str(tmp_path))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    assert child.before.strip().splitlines() == [f"htcat: error: {message}"]
+    assert not list(tmp_path.glob("htcat-*"))
+
+
+def test_no_input_refuses_the_editor_even_on_a_terminal(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    child = terminal("--no-input", "edit", "htla", "--editor", **fake_editor("{}"))
+    expect(child, "--editor needs a terminal")
+    assert finished(child) == 2
+    assert not (tmp_path / "editor" / "seen.jsonl").exists()
+
+
+def test_visual_is_preferred_to_editor():
+    named, words = editor_command({"VISUAL": "code --wait", "EDITOR": "vi"})
+    assert (named, words) == ("$VISUAL 'code --wait'", ["code", "--wait"])
+    assert editor_command({})[1] == ["vi"]
+    with pytest.raises(InputError, match="names no program"):
+        editor_command({"EDITOR": "  "})

@@ -129,6 +129,15 @@ def test_file_mode_survives_a_write(seed_db: Path):
     assert seed_db.stat().st_mode & 0o777 == 0o640
 
 
+def test_a_read_only_catalog_is_refused_even_to_root(seed_db: Path):
+    seed_db.chmod(0o444)
+    before = seed_db.read_bytes()
+    refused = pytest.raises(CatalogError, match="it is read-only — not changed")
+    with refused, change_catalog(seed_db) as catalog:
+        catalog.add({"title": "New"})
+    assert seed_db.read_bytes() == before
+
+
 def test_unknown_fields_survive_writes(db: Path, cli):
     write_catalog(db, [{"title": "Legacy", "legacy_code": "X-17", "review": {"score": [1, 2]}}])
     assert cli("edit", "legacy", "--set", "title=Legacy report").exit_code == 0

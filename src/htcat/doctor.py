@@ -1,7 +1,10 @@
 """Checks a catalog for what validation on write cannot catch alone.
 
 Schema errors (a hand edit or a merge), ids used twice, the same URL on
-several entries, and entries whose titles are near-duplicates.
+several entries, and entries whose titles are near-duplicates. A file whose
+entries have the wrong shape (``"tags": "not-a-list"``), which every other
+command refuses whole, is read here entry by entry so that each problem is
+listed with the line a person has to fix.
 """
 
 from __future__ import annotations
@@ -10,82 +13,167 @@ import difflib
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from htcat.errors import InvalidEntry
-from htcat.model import Entry, fold, normalize_url, validate_entry
-from htcat.store import Image
+from htcat.model import fold, normalize_url, validate_entry
+from htcat.store import ENTRIES_TABLE, Image, parse_image
 
 NEAR_DUPLICATE_RATIO = 0.9
+
+Locate = Callable[[int, str], int | None]
+"""The line of a field (or, for "", the start) of the entry at a position in the file."""
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: its kind, the entries concerned, and what is wrong."""
+    """One problem: its kind, the entries concerned, what is wrong, and the file's line."""
 
     kind: str
     ids: tuple[str, ...]
     detail: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A finding, and which entry (its position in the file) and field it is about."""
+
+    finding: Finding
+    at: int
+    field: str = ""
 
 
 def _title_key(title: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", fold(title)).split())
 
 
-def schema_findings(entries: list[Entry]) -> Iterator[Finding]:
-    for index, entry in enumerate(entries, 1):
+def _ident(entry: Any, index: int) -> str:
+    ident = entry.get("id") if isinstance(entry, dict) else None
+    return ident if isinstance(ident, str) and ident else f"#{index + 1}"
+
+
+def _schema(entries: list[Any]) -> Iterator[_Found]:
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            yield _Found(Finding("schema", (f"#{index + 1}",), "not an entry object"), index)
+            continue
         try:
             validate_entry(entry)
         except InvalidEntry as exc:
-            yield Finding("schema", (str(entry.get("id") or f"#{index}"),), str(exc))
+            for problem in exc.problems:
+                finding = Finding("schema", (_ident(entry, index),), str(problem))
+                yield _Found(finding, index, problem.field.partition(".")[0])
         if not entry.get("id"):
-            yield Finding("schema", (f"#{index}",), "entry has no id")
+            yield _Found(Finding("schema", (f"#{index + 1}",), "entry has no id"), index)
 
 
-def duplicate_id_findings(entries: list[Entry]) -> Iterator[Finding]:
-    seen: dict[str, int] = defaultdict(int)
-    for entry in entries:
-        seen[str(entry.get("id", ""))] += 1
-    for ident, count in sorted(seen.items()):
-        if ident and count > 1:
-            yield Finding("duplicate-id", (ident,), f"id used by {count} entries")
+def _duplicate_ids(entries: list[Any]) -> Iterator[_Found]:
+    held: dict[str, list[int]] = defaultdict(list)
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
+            held[entry["id"]].append(index)
+    for ident, where in sorted(held.items()):
+        if len(where) > 1:
+            finding = Finding("duplicate-id", (ident,), f"id used by {len(where)} entries")
+            yield _Found(finding, where[1], "id")
 
 
-def duplicate_url_findings(entries: list[Entry]) -> Iterator[Finding]:
-    owners: dict[str, list[str]] = defaultdict(list)
-    for entry in entries:
-        for link in entry.get("links", ()):
+def _links(entry: Any) -> list[Any]:
+    links = entry.get("links") if isinstance(entry, dict) else None
+    return links if isinstance(links, list) else []
+
+
+def _duplicate_urls(entries: list[Any]) -> Iterator[_Found]:
+    owners: dict[str, list[int]] = defaultdict(list)
+    for index, entry in enumerate(entries):
+        for link in _links(entry):
             if isinstance(link, dict) and isinstance(link.get("url"), str):
-                owners[normalize_url(link["url"])].append(str(entry.get("id", "")))
-    for url, ids in sorted(owners.items()):
-        if len(ids) > 1:
-            yield Finding("duplicate-url", tuple(sorted(set(ids))), url)
+                owners[normalize_url(link["url"])].append(index)
+    for url, where in sorted(owners.items()):
+        if len(where) > 1:
+            ids = tuple(sorted({_ident(entries[i], i) for i in where}))
+            yield _Found(Finding("duplicate-url", ids, url), where[1], "links")
 
 
-def near_duplicate_findings(entries: list[Entry]) -> Iterator[Finding]:
+def _near_duplicates(entries: list[Any]) -> Iterator[_Found]:
     """Titles that are the same once folded, or nearly so as sorted neighbours.
 
     Comparing neighbours in sorted order keeps this O(n log n) on big catalogs.
     """
-    keyed = sorted((_title_key(str(e.get("title", ""))), str(e.get("id", ""))) for e in entries)
-    for (key_a, id_a), (key_b, id_b) in itertools.pairwise(keyed):
+    keyed = sorted(
+        (_title_key(str(e.get("title", ""))), _ident(e, i), i)
+        for i, e in enumerate(entries)
+        if isinstance(e, dict)
+    )
+    for (key_a, id_a, _), (key_b, id_b, at_b) in itertools.pairwise(keyed):
         if not key_a or id_a == id_b:
             continue
         ratio = 1.0 if key_a == key_b else difflib.SequenceMatcher(None, key_a, key_b).ratio()
         if ratio >= NEAR_DUPLICATE_RATIO:
-            yield Finding("near-duplicate", (id_a, id_b), f"titles {ratio:.0%} alike")
+            finding = Finding("near-duplicate", (id_a, id_b), f"titles {ratio:.0%} alike")
+            yield _Found(finding, at_b, "title")
 
 
-def diagnose(entries: list[Entry]) -> list[Finding]:
-    """Every finding, schema errors first."""
-    return [
-        *schema_findings(entries),
-        *duplicate_id_findings(entries),
-        *duplicate_url_findings(entries),
-        *near_duplicate_findings(entries),
+def diagnose(entries: list[Any], locate: Locate | None = None) -> list[Finding]:
+    """Every finding, schema errors first, each with its line when ``locate`` can tell."""
+    found = [
+        *_schema(entries),
+        *_duplicate_ids(entries),
+        *_duplicate_urls(entries),
+        *_near_duplicates(entries),
     ]
+    if locate is None:
+        return [f.finding for f in found]
+    return [replace(f.finding, line=locate(f.at, f.field)) for f in found]
+
+
+def diagnose_file(path: Path, raw: bytes) -> list[Finding]:
+    """The findings in the catalog file ``raw`` read from ``path``, with their lines.
+
+    Raises `CatalogError` only for a file that is no catalog at all (not JSON,
+    not an object of tables, a newer schema).
+    """
+    image = parse_image(raw, path, checked=True)
+    entries = list(image[ENTRIES_TABLE].values())
+    return [*diagnose(entries, _locator(raw, len(entries))), *sharing_findings(image, path)]
+
+
+_ENTRY_KEY = re.compile(rb'\n([ \t]*)"\d+"\s*:\s*\{')
+
+
+def _locator(text: bytes, count: int) -> Locate | None:
+    """Where each entry and its fields start in a pretty-printed catalog file.
+
+    The entries are the keys indented alike after ``"entries"``; a file laid
+    out otherwise (one line, or an unusual layout) gets no lines.
+    """
+    table = re.search(rb'"' + ENTRIES_TABLE.encode() + rb'"\s*:\s*\{', text)
+    if table is None:
+        return None
+    starts: list[int] = []
+    indent: bytes | None = None
+    for match in _ENTRY_KEY.finditer(text, table.end()):
+        if indent is None:
+            indent = match[1]
+        if match[1] == indent:
+            starts.append(match.start() + 1)
+    if len(starts) != count:
+        return None
+    ends = [*starts[1:], len(text)]
+
+    def locate(at: int, field: str) -> int | None:
+        start = starts[at]
+        if field:
+            name = re.escape(field.encode("utf-8", "replace"))
+            key = re.compile(rb'"' + name + rb'"\s*:').search(text, start, ends[at])
+            start = key.start() if key else start
+        return text.count(b"\n", 0, start) + 1
+
+    return locate
 
 
 def sharing_findings(image: Image, catalog: Path) -> Iterator[Finding]:

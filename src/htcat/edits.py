@@ -10,16 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import orjson
+
 from htcat.errors import FieldProblem, InputError, InvalidEntry
 from htcat.model import (
     EDITABLE_FIELDS,
+    KNOWN_FIELDS,
     LIST_FIELDS,
+    STAMP_FIELDS,
     Entry,
+    close_field,
     normalize_tag,
     normalize_url,
     parse_link_text,
     parse_person_text,
     person_matches,
+    validate_entry,
 )
 
 
@@ -109,3 +115,69 @@ def apply_edit(entry: Entry, edit: EntryEdit) -> Entry:
     people = [p for p in people if not any(person_matches(p, t) for t in edit.remove_people)]
     new["people"] = people + [parse_person_text(t) for t in edit.add_people]
     return new
+
+
+EDITOR_HELP = (
+    "Edit the entry below and save it; quit without saving to leave it as it is.",
+    "Lines starting with '#' above the entry are ignored.",
+)
+
+
+def editor_text(body: str, problems: Iterable[str] = ()) -> str:
+    """What the editor opens: a '#' header, with the problems that sent it back, then the JSON.
+
+    JSON has no comments, so the header stands before it and is stripped on
+    reading, as ``kubectl edit`` does.
+    """
+    shown = [f"# not saved: {p}" for p in problems]
+    if shown:
+        shown.append("# Fix it and save to try again; quit without saving to give up.")
+    header = "".join(f"{line}\n" for line in [*shown, *(f"# {h}" for h in EDITOR_HELP)])
+    return header + body
+
+
+def entry_json(entry: Entry) -> str:
+    """An entry as the editor shows it: indented JSON with sorted keys."""
+    return orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
+
+
+def without_header(text: str) -> tuple[int, str]:
+    """The number of '#' (and blank) lines before the JSON, and the JSON itself."""
+    lines = text.splitlines(keepends=True)
+    skipped = 0
+    while skipped < len(lines) and (
+        lines[skipped].lstrip().startswith("#") or not lines[skipped].strip()
+    ):
+        skipped += 1
+    return skipped, "".join(lines[skipped:])
+
+
+def edited_entry(text: str, stored: Entry) -> Entry:
+    """The entry a person saved in the editor, checked against the ``stored`` one.
+
+    Raises `InputError` (or `InvalidEntry`, naming every problem) for text
+    that is not a JSON object, a changed id or stamp, a field htcat does not
+    know that the entry did not already have, or a value validation refuses.
+    """
+    skipped, body = without_header(text)
+    try:
+        new = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"line {exc.lineno + skipped}, column {exc.colno}: {exc.msg}") from None
+    if not isinstance(new, dict):
+        raise InputError("the entry must be a JSON object {...}")
+    if new.get("id") != stored["id"]:
+        raise InputError(f"id {new.get('id')!r} cannot change (it is {stored['id']!r})")
+    problems = [
+        FieldProblem(field, new[field], f"set by htcat, not editable (it is {stored.get(field)!r})")
+        for field in STAMP_FIELDS
+        if field in new and new[field] != stored.get(field)
+    ]
+    for key in new:
+        if key not in KNOWN_FIELDS and key not in stored:
+            close = close_field(key)
+            hint = f"; did you mean {close!r}?" if close else ""
+            problems.append(FieldProblem(key, new[key], f"unknown field{hint}"))
+    if problems:
+        raise InvalidEntry(problems)
+    return validate_entry(new, where=stored["id"])

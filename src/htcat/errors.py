@@ -1,16 +1,36 @@
 """One exception hierarchy; each class carries the exit status the CLI turns it into."""
 
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Every exit status htcat uses, so that a script can rely on what each one means."""
+
+    OK = 0
+    FOUND = 1
+    """Done, and something wrong was found (broken links, catalog problems)."""
+    USAGE = 2
+    """Bad usage or bad input; nothing was written."""
+    CATALOG = 3
+    """The catalog could not be read or written; nothing was written."""
+    INTERNAL = 70
+    """A bug in htcat (sysexits' EX_SOFTWARE), never mistaken for "something wrong was found"."""
+    INTERRUPTED = 130
+    """Ctrl-C, or end of input at a prompt; nothing half written."""
+    PIPE_CLOSED = 141
+    """The reader of standard output went away, as a process killed by SIGPIPE reports."""
+
 
 class HtcatError(Exception):
     """Base of every error htcat reports to a user."""
 
-    exit_code = 1
+    exit_code = ExitStatus.FOUND
 
 
 class InputError(HtcatError):
     """Bad usage or bad input: an invalid value, an unknown id, a bad import row."""
 
-    exit_code = 2
+    exit_code = ExitStatus.USAGE
 
 
 class InvalidEntry(InputError):
@@ -43,7 +63,7 @@ class FieldProblem:
 class CatalogError(HtcatError):
     """The catalog could not be read or written; nothing was written."""
 
-    exit_code = 3
+    exit_code = ExitStatus.CATALOG
 
 
 class NewerSchema(CatalogError):
@@ -53,4 +73,4 @@ class NewerSchema(CatalogError):
 class Interrupted(HtcatError):
     """The user interrupted; nothing was half written."""
 
-    exit_code = 130
+    exit_code = ExitStatus.INTERRUPTED

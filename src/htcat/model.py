@@ -31,6 +31,8 @@ TYPES = (
     "data",
     "other",
 )
+DEFAULT_TYPE = "other"
+"""The type of an entry given none, on the command line, in a form or in an import."""
 LINK_KINDS = ("pdf", "webinar", "video", "page", "transcript", "slides", "dataset", "other")
 ROLES = ("author", "speaker", "moderator", "editor", "contributor")
 STATUSES = ("draft", "published", "archived")
@@ -64,6 +66,14 @@ _PLAIN_URL_RE = re.compile(
 )
 """The common URL shape, handled without `urlsplit`; anything else takes the slow path."""
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def close_field(name: str) -> str | None:
+    """The known field a mistyped field name (``tittle``) most likely meant, if any."""
+    import difflib
+
+    found = difflib.get_close_matches(name.strip().lower(), KNOWN_FIELDS, n=1, cutoff=0.7)
+    return found[0] if found else None
 
 
 def is_unicode_text(text: str) -> bool:
@@ -557,7 +567,7 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     elif len(title) > MAX_TITLE:
         c.fail("title", title[:40] + "...", f"is longer than {MAX_TITLE} characters")
     entry["title"] = title
-    entry["type"] = c.choice("type", raw.get("type"), TYPES, "other")
+    entry["type"] = c.choice("type", raw.get("type"), TYPES, DEFAULT_TYPE)
     entry["summary"] = c.text("summary", raw.get("summary")).strip()
     entry["date"] = _check_date(c, raw.get("date"))
     entry["publisher"] = c.text("publisher", raw.get("publisher"), multiline=False)

@@ -13,6 +13,7 @@ import copy
 import os
 import signal
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -105,8 +106,9 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
     except OSError as exc:
         raise CatalogError(f"cannot write {what} {path}: {exc.strerror}") from exc
     else:
-        # A rename needs only the folder's permission; a read-only file means "keep out".
-        if not os.access(path, os.W_OK):
+        # A rename needs only the folder's permission; a read-only file means "keep out",
+        # also to root, whom os.access lets write anything: so the mode bits decide too.
+        if not os.access(path, os.W_OK) or not mode & 0o222:
             raise CatalogError(f"cannot write {what} {path}: it is read-only — not changed")
     tmp_name = ""
     try:
@@ -238,21 +240,35 @@ def empty_image() -> Image:
 
 
 def resolve_id(prefix: str, found: list[str], every_id: Callable[[], Iterable[str]] = tuple) -> str:
-    """The one id among ``found`` (the ids that begin with ``prefix``) that ``prefix`` names.
+    """The one id among ``found`` (the ids that begin with ``prefix``, once per entry
+    holding each) that ``prefix`` names; an id two entries hold names neither.
 
     When none does, the message offers the ids of ``every_id()`` closest to ``prefix``.
     """
-    if prefix in found:
-        return prefix
-    if len(found) == 1:
-        return found[0]
-    if not found:
+    distinct = list(dict.fromkeys(found))
+    if prefix in distinct:
+        ident = prefix
+    elif len(distinct) == 1:
+        ident = distinct[0]
+    elif not distinct:
         close = close_ids(prefix, every_id())
         offered = " or ".join(filter(None, (", ".join(close[:-1]), *close[-1:])))
         hint = f"; did you mean {offered}?" if close else ""
         raise InputError(f"no entry with id {prefix!r}{hint}")
-    shown = ", ".join(found[:10]) + (", …" if len(found) > 10 else "")
-    raise InputError(f"id {prefix!r} is ambiguous: {shown}")
+    else:
+        shown = ", ".join(distinct[:10]) + (", …" if len(distinct) > 10 else "")
+        raise InputError(f"id {prefix!r} is ambiguous: {shown}")
+    if found.count(ident) > 1:
+        raise shared_id_error(ident, found.count(ident))
+    return ident
+
+
+def shared_id_error(ident: str, count: int) -> CatalogError:
+    """Two entries with one id (a hand edit): acting on either could lose the other."""
+    return CatalogError(
+        f"id {ident!r} is held by {count} entries; give one of them another id by hand "
+        "('htcat doctor' lists such problems) — nothing done"
+    )
 
 
 CLOSE_IDS = 3
@@ -290,6 +306,8 @@ class Catalog:
         self.db = TinyDB(storage=lambda: self._storage)
         self.table = self.db.table(ENTRIES_TABLE, cache_size=0)
         self._doc_ids: dict[str, int] | None = None
+        self._shared_ids: dict[str, int] = {}
+        """Ids more than one entry holds (a hand edit), with how many hold each."""
         self.changed: set[int] = set()
         """Ids of the TinyDB documents added, changed or removed: what a write must carry."""
         self.tables_changed: set[str] = set()
@@ -311,6 +329,10 @@ class Catalog:
         if self._doc_ids is None:
             raw = self.image[ENTRIES_TABLE]
             self._doc_ids = {doc.get("id", ""): int(key) for key, doc in raw.items()}
+            self._shared_ids = {}
+            if len(self._doc_ids) < len(raw):
+                held = Counter(doc.get("id", "") for doc in raw.values())
+                self._shared_ids = {ident: n for ident, n in held.items() if n > 1}
         return self._doc_ids
 
     def ids(self) -> set[str]:
@@ -320,9 +342,13 @@ class Catalog:
         """The id that ``prefix`` names: itself, or the one id it begins."""
         ids = self._ids()
         if prefix in ids:
-            return prefix
-        found = sorted(i for i in ids if prefix and i.startswith(prefix))
-        return resolve_id(prefix, found, ids.keys)
+            ident = prefix
+        else:
+            found = sorted(i for i in ids if prefix and i.startswith(prefix))
+            ident = resolve_id(prefix, found, ids.keys)
+        if ident in self._shared_ids:
+            raise shared_id_error(ident, self._shared_ids[ident])
+        return ident
 
     def get(self, prefix: str) -> Entry:
         """A copy of the entry whose id is or begins with ``prefix``, free to change."""
@@ -408,6 +434,11 @@ class Catalog:
         self.table.remove(doc_ids=doc_ids)
         self.changed.update(doc_ids)
         self._doc_ids = None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The catalog file's bytes, for a reader that parses them itself (``doctor``)."""
+    return _read_bytes(path)[0]
 
 
 def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:

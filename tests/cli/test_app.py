@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import shlex
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -12,9 +16,14 @@ from typing import Any
 
 import pytest
 import typer.main
+from typer.testing import CliRunner
 
+from helpers import ROOT
+from helpers.gitwork import commit_all, git, isolated_git
 from htcat import __version__
-from htcat.cli.app import app
+from htcat.cli.app import app, command_named
+from htcat.errors import ExitStatus
+from htcat.store import change_catalog
 
 
 def commands(command: Any = None, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -60,6 +69,143 @@ def test_every_help_shows_its_example_as_written(cli, path):
         assert line in shown, f"example line rewrapped in --help: {line!r}"
 
 
+SHELL_GLUE = ("|", "||", "&&", ">")
+"""What ends an example's htcat command: a pipe, a list or a redirection."""
+
+
+def examples() -> Iterator[tuple[str, list[str]]]:
+    """Every example of every --help, continuation lines joined: the shell line and the
+    words of its htcat command (without what a pipe, ``&&`` or ``>`` does around it)."""
+    for path in ALL_COMMANDS:
+        line = ""
+        for part in example_lines(path):
+            line += part.removesuffix("\\")
+            if part.endswith("\\"):
+                continue
+            lexer = shlex.shlex(line, posix=True, punctuation_chars="|&>")
+            lexer.whitespace_split = True
+            words = list(itertools.dropwhile(lambda w: w != "htcat", lexer))
+            if words:
+                yield line, list(itertools.takewhile(lambda w: w not in SHELL_GLUE, words))
+            line = ""
+
+
+EXAMPLES = dict(examples())
+ONE_ROW_JSONL = '{"title": "A feed entry", "type": "toolkit"}\n'
+ONE_ROW_CSV = "title,type\nA spreadsheet entry,toolkit\n"
+ONE_RIS_RECORD = "TY  - RPRT\nTI  - A Zotero report\nPY  - 2024\nER  - \n"
+SHARING = ("diff", "git", "resolve", "conflicts")
+"""Commands whose examples need the catalog in a git repository, with history."""
+FOUND_BY = {
+    "list": ["--format", "ids"],
+    "search": ["--format", "ids"],
+    "export": ["--format", "jsonl", "-o", "-"],
+}
+"""How to see what a selecting example finds: the same command, one line per entry."""
+
+
+@pytest.mark.parametrize("line", EXAMPLES)
+def test_every_help_example_works_on_the_shipped_catalog(
+    seed_db: Path, cli, tmp_path, monkeypatch, line
+):
+    """Each example exits 0, and one that lists or selects finds something. check and
+    fetch would reach the internet from the shipped catalog: their options are parsed only."""
+    words = EXAMPLES[line]
+    args = words[1:]
+    name = command_named(args)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HTCAT_DB", str(seed_db))
+    (tmp_path / "resources.csv").write_text(ONE_ROW_CSV)
+    (tmp_path / "zotero-export.ris").write_text(ONE_RIS_RECORD)
+    if name in SHARING:
+        monkeypatch.setenv("HTCAT_DB", str(shared_repository(tmp_path, seed_db, monkeypatch)))
+    if name in ("check", "fetch"):
+        group = typer.main.get_command(app)
+        at = args.index(name)
+        with group.make_context("htcat", [*args[:at], name]) as parent:
+            group.commands[name].make_context(name, args[at + 1 :], parent=parent)
+        return
+    result = cli(*args, db_path=None, input=ONE_ROW_JSONL if "-" in args else None)
+    allowed = (0, ExitStatus.FOUND) if "||" in line else (0,)
+    assert result.exit_code in allowed, result.stderr
+    if "-o" in args:
+        assert (tmp_path / args[args.index("-o") + 1]).stat().st_size > 0
+    assert " on 0 entries" not in result.stderr, "the example changes nothing"
+    if name in FOUND_BY:
+        found = cli(*args, *FOUND_BY[name], db_path=None)
+        assert found.exit_code == 0 and found.stdout.strip(), "the example finds nothing"
+
+
+def shared_repository(folder: Path, seed: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``folder`` as a clone sharing the shipped catalog: two commits on main, a branch
+    feature, the three sides of a merge beside it, and a title left in conflict."""
+    isolated_git(folder, monkeypatch)
+    catalog = folder / "data" / "catalog.json"
+    catalog.parent.mkdir()
+    shutil.copyfile(seed, catalog)
+    git(folder, "init", "-q")
+    commit_all(folder, "the shipped catalog")
+    git(folder, "branch", "feature")
+    with change_catalog(catalog) as changing:
+        changing.replace({**changing.get("htla-class-6"), "date": "2021-03"})
+    commit_all(folder, "a date fixed")
+    for side, change in (("base", {}), ("ours", {"title": "HTLA 6"}), ("theirs", {"date": "2021"})):
+        shutil.copyfile(seed, folder / f"{side}.json")
+        with change_catalog(folder / f"{side}.json") as changing:
+            changing.replace({**changing.get("htla-class-6"), **change})
+    conflicted, other = folder / "conflicted.json", folder / "other.json"
+    shutil.copyfile(folder / "ours.json", conflicted)
+    shutil.copyfile(folder / "base.json", other)
+    with change_catalog(other) as changing:
+        changing.replace({**changing.get("htla-class-6"), "title": "HTLA Class Six"})
+    merged = CliRunner().invoke(
+        app, ["git", "merge", "base.json", str(conflicted), str(other)], catch_exceptions=False
+    )
+    assert merged.exit_code == ExitStatus.FOUND, merged.stderr
+    shutil.copyfile(conflicted, catalog)
+    return catalog
+
+
+README_WIDTH = 140
+"""The terminal width the README's tour shows htcat's tables at."""
+
+
+def readme_tour() -> list[tuple[str, list[str]]]:
+    """The commands of the README's tour, each with the lines it shows htcat printing."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## A short tour", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    tour: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            tour.append((line[2:], []))
+        elif tour and tour[-1][0].endswith("\\"):
+            tour[-1] = (tour[-1][0][:-1] + line.strip(), [])
+        elif tour:
+            tour[-1][1].append(line)
+    return tour
+
+
+def test_the_readme_tour_shows_what_htcat_prints(seed_db: Path, cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", str(README_WIDTH))
+    status = None
+    for command, shown in readme_tour():
+        if command == "echo $?":
+            assert shown == [str(status)]
+            continue
+        lexer = shlex.shlex(command, posix=True, punctuation_chars="<")
+        lexer.whitespace_split = True
+        words = list(itertools.takewhile(lambda w: w != "<", lexer))
+        result = cli(*words[1:])
+        status = result.exit_code
+        printed = (result.stdout + result.stderr).splitlines()
+        while shown and not shown[-1]:
+            shown.pop()
+        if shown and shown[-1] == "…":  # the README shows the beginning only
+            shown.pop()
+            printed = printed[: len(shown)]
+        assert printed == shown, command
+
+
 def test_short_help_option(cli):
     assert "Example:" in cli("list", "-h", db_path=None).stdout
 
@@ -76,6 +222,7 @@ def test_root_help_documents_every_exit_status(cli):
         "1 done and something wrong was found",
         "2 bad usage",
         "3 the catalog",
+        "70 an internal error",
     ):
         assert status in text
     assert "130 interrupted" in text
@@ -120,6 +267,59 @@ def test_exit_3_when_the_catalog_cannot_be_read(db: Path, cli):
     result = cli("list")
     assert result.exit_code == 3
     assert result.stderr.startswith("htcat: error: catalog ")
+
+
+BUGGY_HTCAT = """
+import sys
+import htcat.cli.entries
+def broken(*args, **kwargs):
+    raise KeyError("a bug in htcat")
+htcat.cli.entries.get_entry = broken
+sys.argv = ["htcat", *sys.argv[1:]]
+from htcat.cli.app import main
+main()
+"""
+"""htcat with a bug planted in `show`: what a person sees when htcat itself fails."""
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_an_internal_error_is_one_line_and_exit_70(seed_db: Path, debug):
+    result = subprocess.run(
+        [sys.executable, "-c", BUGGY_HTCAT, "--db", str(seed_db), "show", "htla"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HTCAT_DEBUG": debug},
+        check=False,
+    )
+    assert result.returncode == ExitStatus.INTERNAL == 70
+    *traceback, last = result.stderr.splitlines()
+    assert last == (
+        "htcat: internal error: KeyError: 'a bug in htcat'; please report it with the "
+        "command you ran (HTCAT_DEBUG=1 shows the traceback)"
+    )
+    assert bool(traceback) == bool(debug)
+    assert not debug or traceback[0] == "Traceback (most recent call last):"
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (
+            ["list", "--db", "x.json"],
+            "--db is a global option: put it before the command: htcat --db x.json list",
+        ),
+        (
+            ["tags", "rename", "a", "--lock-timeout=3", "b"],
+            "--lock-timeout is a global option: "
+            "put it before the command: htcat --lock-timeout=3 tags rename a b",
+        ),
+        (["search", "labor", "--no-input"], "htcat --no-input search labor"),
+    ],
+)
+def test_a_global_option_after_the_command_says_where_it_goes(cli, args, suggestion):
+    result = cli(*args, db_path=None)
+    assert result.exit_code == 2
+    assert suggestion in " ".join(result.stderr.split())
 
 
 def test_errors_are_one_line_on_stderr(seed_db: Path, cli):

@@ -162,7 +162,7 @@ def test_update_moved_rewrites_the_link_and_marks_the_entry_updated(
 
     after = entries_in(mixed_db)["moved"]
     assert result.exit_code == 0
-    assert "rewrote 1 moved links" in result.stderr
+    assert "rewrote 1 moved link\n" in result.stderr
     assert after["links"][0]["url"] == server.url("/doc.pdf")
     assert after["links"][0]["check"]["outcome"] == "moved"
     assert after["updated"] != before["updated"]

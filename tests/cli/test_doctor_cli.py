@@ -55,14 +55,16 @@ def test_hand_edited_problems_exit_1_and_are_listed(troubled_db: Path, cli):
     result = cli("doctor")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["problem", "entries", "detail"]
-    kinds = [line.split()[0] for line in lines[2:]]
-    assert kinds == ["schema", "duplicate-url", "near-duplicate"]
-    schema = lines[2]
-    assert "fact-sheet-on-labor-trafficking" in schema
-    assert "type 'podcast'" in schema and "date 'March 2021'" in schema
-    assert "htla-class-6-recommendations-report, webinar-on-supply-chains" in lines[3]
-    assert "3 problems found" in result.stderr
+    assert lines[0].split() == ["line", "problem", "entries", "detail"]
+    kinds = [line.split()[1] for line in lines[2:]]
+    assert kinds == ["schema", "schema", "duplicate-url", "near-duplicate"]
+    file_lines = troubled_db.read_text().splitlines()
+    for row, wanted in zip(lines[2:4], ['"type": "podcast"', '"date": "March 2021"'], strict=True):
+        assert "fact-sheet-on-labor-trafficking" in row
+        assert wanted in file_lines[int(row.split()[0]) - 1]
+    assert "type 'podcast'" in lines[2] and "date 'March 2021'" in lines[3]
+    assert "htla-class-6-recommendations-report, webinar-on-supply-chains" in lines[4]
+    assert "4 problems found" in result.stderr
     assert troubled_db.read_bytes() == before, "doctor only reads"
 
 
@@ -91,3 +93,49 @@ def test_doctor_on_a_corrupt_file_exits_3(db: Path, cli):
     db.write_text('{"entries": {')
     result = cli("doctor")
     assert result.exit_code == 3 and str(db) in result.stderr
+
+
+def test_one_problem_is_counted_in_the_singular(db: Path, cli):
+    write_catalog(
+        db, [{"title": "Labor Trafficking Toolkit"}, {"title": "Labor trafficking toolkit"}]
+    )
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert result.stderr == "1 problem found\n"
+
+
+def test_entries_of_the_wrong_shape_are_each_listed_with_their_line(db: Path, cli):
+    """Every other command refuses such a file whole (exit 3); doctor says what to fix."""
+    write_catalog(db, [{"title": "First"}, {"title": "Second"}, {"title": "Third"}])
+
+    def break_it(entries: dict) -> None:
+        entries["1"]["tags"] = "not-a-list"
+        entries["2"]["links"] = {"url": "https://e.org"}
+        entries["3"]["date"] = "soon"
+
+    hand_edit(db, break_it)
+    assert cli("list").exit_code == 3
+    result = cli("doctor", "--format", "json")
+    assert result.exit_code == 1
+    file_lines = db.read_text().splitlines()
+    found = [
+        (f["ids"], f["detail"], file_lines[f["line"] - 1].strip())
+        for f in json.loads(result.stdout)
+    ]
+    assert found == [
+        (["first"], "tags 'not-a-list': must be a list", '"tags": "not-a-list",'),
+        (["second"], "links {'url': 'https://e.org'}: must be a list", '"links": {'),
+        (["third"], "date 'soon': must be YYYY, YYYY-MM or YYYY-MM-DD", '"date": "soon",'),
+    ]
+
+
+def test_a_catalog_on_one_line_is_diagnosed_without_lines(db: Path, cli):
+    write_catalog(db, [{"title": "First"}])
+    data = json.loads(db.read_text())
+    data["entries"]["1"]["tags"] = "not-a-list"
+    db.write_text(json.dumps(data))
+    result = cli("doctor", "--format", "json")
+    assert result.exit_code == 1
+    assert [(f["detail"], f["line"]) for f in json.loads(result.stdout)] == [
+        ("tags 'not-a-list': must be a list", None)
+    ]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -180,6 +178,34 @@ def test_show_prints_the_entry_for_a_person(seed_db: Path, cli):
     assert "\n\n" in text.split("links:")[0], "summary paragraphs are kept"
 
 
+def test_show_says_why_a_link_broke_and_when_it_was_checked(db: Path, cli):
+    broken = {
+        "checked": "2026-11-30T02:00:00Z",
+        "outcome": "broken",
+        "status": 404,
+        "error": "HTTP 404 Not Found",
+        "failures": 3,
+        "failing_since": "2026-11-28T02:00:00Z",
+        "last_ok": "2026-11-27T02:00:00Z",
+    }
+    ok = {"checked": "2026-11-30T02:00:00Z", "outcome": "ok", "status": 200}
+    soft = {**ok, "outcome": "broken", "error": "expected a PDF, got an HTML page", "failures": 1}
+    links = [
+        {"url": "https://example.org/gone.pdf", "check": broken},
+        {"url": "https://example.org/fine", "check": ok},
+        {"url": "https://example.org/soft.pdf", "check": soft},
+    ]
+    write_catalog(db, [{"title": "Checked", "links": links}])
+    lines = cli("show", "checked").stdout.splitlines()
+    at = lines.index("  [pdf] https://example.org/gone.pdf  (broken, checked 2026-11-30T02:00:00Z)")
+    assert lines[at + 1] == (
+        "      HTTP 404 Not Found; failing since 2026-11-28T02:00:00Z (3 checks in a row); "
+        "last ok 2026-11-27T02:00:00Z"
+    )
+    assert lines[at + 2] == "  [page] https://example.org/fine  (ok, checked 2026-11-30T02:00:00Z)"
+    assert lines[at + 4] == "      HTTP 200; expected a PDF, got an HTML page"
+
+
 def test_show_json_is_the_stored_entry(seed_db: Path, cli):
     result = cli("show", HTLA, "--format", "json")
     assert json.loads(result.stdout) == entries_in(seed_db)[HTLA]
@@ -303,93 +329,89 @@ def test_edit_without_options_and_without_terminal_exits_2(seed_db: Path, cli):
 
 def test_edit_that_changes_nothing_keeps_the_bytes(seed_db: Path, cli):
     before = seed_db.read_bytes()
-    assert cli("edit", "htla", "--set", "date=2021-02-26").exit_code == 0
+    result = cli("edit", "htla", "--set", "date=2021-02-26", "--set", "type=report")
+    assert result.exit_code == 0
+    assert result.stderr == f"no change to {HTLA}\n"
     assert seed_db.read_bytes() == before
 
 
-# --- edit in $EDITOR --------------------------------------------------------------------------
+# --- duplicates -------------------------------------------------------------------------------
 
-
-def editor(tmp_path: Path, body: str) -> str:
-    """An EDITOR command: a Python script that rewrites the JSON file it is given."""
-    script = tmp_path / "editor.py"
-    script.write_text(
-        "import json, sys\n"
-        "path = sys.argv[-1]\n"
-        "entry = json.load(open(path, encoding='utf-8'))\n"
-        + textwrap.dedent(body)
-        + "\njson.dump(entry, open(path, 'w', encoding='utf-8'))\n"
-    )
-    return f"{sys.executable} {script} --flag"
-
-
-def test_edit_in_editor_saves_the_rewritten_entry(seed_db: Path, cli, tmp_path, monkeypatch):
-    monkeypatch.setenv(
-        "EDITOR",
-        editor(
-            tmp_path,
-            """
-            assert sys.argv[1] == "--flag"
-            entry["title"] = "Edited in an editor"
-            entry["tags"].append("Edited Tag")
-            """,
-        ),
-    )
-    before = entries_in(seed_db)[HTLA]
-    result = cli("edit", "htla", "--editor")
-    assert result.exit_code == 0, result.stderr
-    after = entries_in(seed_db)[HTLA]
-    assert after["title"] == "Edited in an editor"
-    assert after["tags"] == sorted([*before["tags"], "edited-tag"])
-    assert after["created"] == before["created"] and after["updated"] > before["updated"]
-
-
-def test_edit_in_editor_prefers_visual(seed_db: Path, cli, tmp_path, monkeypatch):
-    monkeypatch.setenv("EDITOR", "false")
-    monkeypatch.setenv("VISUAL", editor(tmp_path, "entry['date'] = '2021-03'"))
-    assert cli("edit", "htla", "--editor").exit_code == 0
-    assert entries_in(seed_db)[HTLA]["date"] == "2021-03"
-
-
-def test_a_field_deleted_in_the_editor_is_deleted(db: Path, cli, tmp_path, monkeypatch):
-    write_catalog(db, [{"title": "Legacy", "legacy_code": "X-17", "notes": "old note"}])
-    monkeypatch.setenv("EDITOR", editor(tmp_path, "del entry['legacy_code']\ndel entry['notes']"))
-    result = cli("edit", "legacy", "--editor")
-    assert result.exit_code == 0, result.stderr
-    entry = entries_in(db)["legacy"]
-    assert "legacy_code" not in entry
-    assert entry["notes"] == ""
+HTLA_PAGE = "https://www.acf.hhs.gov/otip/report/htla-class-6-recommendations-report"
 
 
 @pytest.mark.parametrize(
-    ("body", "named"),
+    "args",
     [
-        ("entry['type'] = 'podcast'", "type 'podcast'"),
-        ("entry['links'].append({'url': 'ftp://x.org/a'})", "links.url 'ftp://x.org/a'"),
-        ("entry['id'] = 'renamed'", "id 'renamed' cannot change"),
-        ("entry = [entry]", "not a JSON object"),
-        ("json.dump = lambda e, f: f.write('{broken')", "line 1, column"),
-        ("sys.exit(1)", "failed"),
+        ["edit", "htla", "--add-link", HTLA_PAGE.replace("www.acf", "WWW.ACF") + "/#top"],
+        ["edit", "htla", "--add-link", "https://x.org/a", "--add-link", "https://x.org/a#b"],
+        ["edit", "htla", "--add-person", "Ana Núñez|author", "--add-person", " ana núñez "],
+        ["add", "--title", "Copy", "--link", HTLA_PAGE + "#top"],
+        ["edit", "labor-trafficking-among", "--add-link", f"Report|{HTLA_PAGE}|page"],
     ],
+    ids=["link-on-entry", "link-twice", "person-twice", "add-others-link", "edit-others-link"],
 )
-def test_edit_in_editor_with_an_invalid_result_exits_2_and_writes_nothing(
-    seed_db: Path, cli, tmp_path, monkeypatch, body, named
-):
-    monkeypatch.setenv("EDITOR", editor(tmp_path, body))
+def test_a_duplicate_made_by_hand_is_refused_naming_it(seed_db: Path, cli, args):
     before = seed_db.read_bytes()
-    result = cli("edit", "htla", "--editor")
+    result = cli(*args)
     assert result.exit_code == 2
-    assert named in result.stderr
-    assert "nothing changed" in result.stderr or named.startswith(("type", "links"))
+    assert "is on this entry twice" in result.stderr or (
+        f"is already a link of entry '{HTLA}'" in result.stderr
+    )
     assert seed_db.read_bytes() == before
 
 
-def test_edit_in_editor_that_changes_nothing_keeps_the_bytes(
+def test_a_person_already_on_the_entry_is_refused(seed_db: Path, cli):
+    result = cli("edit", "labor-trafficking-among", "--add-person", "jenna novak|moderator")
+    assert result.exit_code == 2
+    assert "people 'jenna novak': is on this entry twice" in result.stderr
+
+
+def hand_edited_shared_id(db: Path) -> Path:
+    """Two entries given one id by a person with a text editor."""
+    write_catalog(db, [{"title": "First"}, {"title": "Second"}])
+    data = json.loads(db.read_text())
+    for doc in data["entries"].values():
+        doc["id"] = "shared"
+    db.write_text(json.dumps(data, indent=2))
+    return db
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "shared"],
+        ["show", "sha"],
+        ["edit", "shared", "--set", "date=2020"],
+        ["remove", "shared", "--yes"],
+    ],
+)
+@pytest.mark.parametrize("indexed", [False, True], ids=["json", "index"])
+def test_an_id_two_entries_hold_is_refused_naming_it_and_doctor(
+    db: Path, cli, monkeypatch, args, indexed
+):
+    if indexed:
+        monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+    before = hand_edited_shared_id(db).read_bytes()
+    result = cli(*args)
+    assert result.exit_code == 3
+    assert "id 'shared' is held by 2 entries" in result.stderr and "htcat doctor" in result.stderr
+    assert db.read_bytes() == before
+
+
+# --- edit in $EDITOR (the editor itself is driven through a terminal in test_interactive) ----
+
+
+def test_edit_in_editor_without_a_terminal_refuses_and_starts_no_editor(
     seed_db: Path, cli, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("EDITOR", editor(tmp_path, "pass"))
+    started = tmp_path / "started"
+    monkeypatch.setenv("EDITOR", f"touch {started}")
     before = seed_db.read_bytes()
-    assert cli("edit", "htla", "--editor").exit_code == 0
+    result = cli("edit", "htla", "--editor")
+    assert result.exit_code == 2
+    assert "--editor needs a terminal" in result.stderr
+    assert not started.exists()
     assert seed_db.read_bytes() == before
 
 
@@ -422,3 +444,72 @@ def test_remove_then_add_does_not_reuse_stamps(seed_db: Path, cli):
     assert cli("remove", "htla", "--yes").exit_code == 0
     assert cli("add", "--title", "HTLA Class 6 Recommendations Report").stdout == f"{HTLA}\n"
     assert entries_in(seed_db)[HTLA]["created"] != OLD
+
+
+# --- edit and remove by filters ---------------------------------------------------------------
+
+
+def test_remove_by_filters_removes_what_they_select(seed_db: Path, cli):
+    result = cli("remove", "--type", "information-memorandum", "--since", "2021", "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "removed 1 entry\n"
+    ids = set(entries_in(seed_db))
+    assert len(ids) == 4
+    assert "information-memorandum-federal-cases-involving-forced-labor-of-health" not in ids
+
+
+def test_remove_by_ids_and_filters_removes_only_the_named_entries_that_match(seed_db: Path, cli):
+    result = cli("remove", "htla", "labor-trafficking-among", "--type", "webinar", "--yes")
+    assert result.stderr == "removed 1 entry\n"
+    assert HTLA in entries_in(seed_db) and WEBINAR not in entries_in(seed_db)
+
+
+def test_remove_by_filters_that_match_nothing_writes_nothing(seed_db: Path, cli, count_writes):
+    result = cli("remove", "--status", "draft", "--type", "webinar", "--yes")
+    assert result.exit_code == 0 and result.stderr == "removed 0 entries\n"
+    assert count_writes == []
+
+
+def test_remove_with_neither_ids_nor_filters_is_refused(seed_db: Path, cli):
+    result = cli("remove", "--yes")
+    assert result.exit_code == 2 and "name entries by id or filters" in result.stderr
+    assert len(entries_in(seed_db)) == 5
+
+
+def test_edit_by_filters_changes_every_selected_entry_in_one_write(
+    seed_db: Path, cli, count_writes
+):
+    result = cli("edit", "--type", "information-memorandum", "--set", "status=archived")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "updated 2 entries of 2 selected\n"
+    assert count_writes == [seed_db]
+    statuses = {e["id"]: e["status"] for e in entries_in(seed_db).values()}
+    assert sorted(statuses.values()) == [
+        "archived",
+        "archived",
+        "published",
+        "published",
+        "published",
+    ]
+    again = cli("edit", "--type", "information-memorandum", "--set", "status=archived")
+    assert again.stderr == "no change to the 2 entries selected\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--type", "report", "--type", "research", "--add-link", "https://x.org/a"],
+            "a link belongs to one entry",
+        ),
+        (["--type", "research", "--editor"], "take --set, --add-… or --remove-… only"),
+        (["--type", "information-memorandum", "--remove-tag", "otip"], "tags 'otip': no such tag"),
+        ([], "name an entry by id, or entries by filters"),
+    ],
+)
+def test_edit_by_filters_refusals_write_nothing(seed_db: Path, cli, args, message):
+    before = seed_db.read_bytes()
+    result = cli("edit", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert seed_db.read_bytes() == before

@@ -219,3 +219,25 @@ def test_start_up_imports_no_format_module():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_html_page_shows_published_entries_unless_told_and_says_what_it_left_out(db: Path, cli):
+    write_catalog(
+        db,
+        [
+            {"title": "Public report", "status": "published"},
+            {"title": "Unfinished draft", "status": "draft"},
+            {"title": "Old archived page", "status": "archived"},
+        ],
+    )
+    result = cli("export", "--format", "html")
+    assert result.exit_code == 0
+    assert "Public report" in result.stdout
+    assert "Unfinished draft" not in result.stdout and "Old archived page" not in result.stdout
+    assert result.stderr == (
+        "the page shows published entries only: left out 2 draft or archived entries "
+        "(choose with --status)\n"
+    )
+    chosen = cli("export", "--format", "html", "--status", "draft", "--status", "published")
+    assert "Unfinished draft" in chosen.stdout and chosen.stderr == ""
+    assert "Unfinished draft" in cli("export", "--format", "json").stdout

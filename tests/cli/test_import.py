@@ -202,10 +202,26 @@ def test_a_bad_on_conflict_is_refused(empty_db: Path, tmp_path: Path, cli):
 def test_unknown_columns_are_refused_unless_kept(empty_db: Path, tmp_path: Path, cli):
     path = put(tmp_path, "in.csv", "title,Region\nA,West\n")
     refused = cli("import", str(path))
-    assert refused.exit_code == 2 and "unknown columns 'Region'" in refused.stderr
+    assert refused.exit_code == 2 and "Region 'West': unknown column" in refused.stderr
     kept = cli("import", str(path), "--keep-unknown")
     assert kept.exit_code == 0
     assert entries_in(empty_db)["a"]["Region"] == "West"
+
+
+def test_unknown_fields_are_reported_with_every_other_problem_in_the_json_report(
+    empty_db: Path, tmp_path: Path, cli
+):
+    rows = '{"title": "A", "tittle": "typo"}\n{"title": "B", "type": "podcast"}\n'
+    result = cli("import", str(put(tmp_path, "in.jsonl", rows)), "--report", "json")
+    assert result.exit_code == 2
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["where"], p["field"], p["value"]) for p in problems] == [
+        ("line 1", "tittle", "typo"),
+        ("line 2", "type", "podcast"),
+    ]
+    assert "did you mean 'title'?" in problems[0]["reason"]
+    assert "2 bad rows, nothing imported" in result.stderr
+    assert entries_in(empty_db) == {}
 
 
 @pytest.mark.parametrize(

@@ -157,6 +157,21 @@ def test_tags_rename_renames_everywhere(tag_db: Path, cli, writes):
     assert tags["webinar-two"] == ["labor-trafficking"]
 
 
+@pytest.mark.parametrize("new", ["labor", " Labor "])
+def test_tags_rename_to_the_same_tag_says_there_is_nothing_to_rename(
+    tag_db: Path, cli, writes, new
+):
+    result = cli("tags", "rename", "labor", new)
+    assert result.exit_code == 0
+    assert result.stderr == f"nothing to rename: 'labor' and {new!r} are the same tag\n"
+    assert writes == []
+
+
+def test_tags_rename_on_one_entry_is_singular(tag_db: Path, cli):
+    result = cli("tags", "rename", "draft", "drafts")
+    assert result.stderr == "renamed draft to drafts on 1 entry\n"
+
+
 def test_tags_rename_merges_into_an_existing_tag(tag_db: Path, cli):
     assert cli("tags", "rename", "forced-labour", "forced-labor").exit_code == 0
     tags = tags_of(tag_db)

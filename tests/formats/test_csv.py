@@ -203,9 +203,14 @@ def test_ragged_rows_are_each_reported_with_their_row():
     assert "the header has 2 columns" in rows[1].problems[0].reason
 
 
-def test_unknown_columns_are_refused_by_name():
-    with pytest.raises(InputError, match=r"unknown columns 'Colour', 'size'.*--keep-unknown"):
-        read(b"title,Colour,size\nA,red,XL\n", "in.csv")
+def test_unknown_columns_are_problems_of_the_first_row_that_fills_them():
+    rows = read(b"title,Colour,Tittle\nA,,x\nB,red,y\n", "in.csv")
+    first, second = ([str(p) for p in row.problems] for row in rows)
+    assert first == [
+        "Tittle 'x': unknown column; did you mean 'title'? Rename it, or keep it with "
+        "--keep-unknown"
+    ]
+    assert len(second) == 1 and second[0].startswith("Colour 'red': unknown column; the columns")
 
 
 def test_unknown_columns_are_kept_as_fields_with_keep_unknown():

@@ -6,6 +6,7 @@ import gc
 import importlib
 import math
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,12 +17,16 @@ from typer.core import TyperGroup
 from htcat import __version__
 from htcat.cli.output import error, warn
 from htcat.cli.state import State
-from htcat.errors import HtcatError
+from htcat.errors import ExitStatus, HtcatError
 from htcat.store import DEFAULT_LOCK_TIMEOUT, files_written
 
 
 class _HtcatGroup(TyperGroup):
     """Turns htcat's exceptions and Ctrl-C into a one-line message and the spec's exit status."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta[_COMMAND_LINE] = list(args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -29,18 +34,42 @@ class _HtcatGroup(TyperGroup):
         except HtcatError as exc:
             error(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, EOFError, typer.Abort):
+            # Ctrl-C anywhere, or Ctrl-D at a prompt (which click would report as
+            # "Aborted!" with status 1, the status for "something wrong was found").
             written = files_written()
             if written:
                 error(f"interrupted, but only after {written[-1]} was written in full")
             else:
                 error("interrupted; nothing was written")
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
         except BrokenPipeError:
             # The reader went away (`htcat list | head -1`). Click would exit 1, which
             # here means "something wrong was found"; leave quietly as SIGPIPE would.
             _silence_stdout()
-            raise typer.Exit(141) from None
+            raise typer.Exit(ExitStatus.PIPE_CLOSED) from None
+        except typer.TyperException as exc:
+            _say_where_globals_go(exc, ctx.meta.get(_COMMAND_LINE, []))
+            raise
+
+
+def _say_where_globals_go(exc: typer.TyperException, args: list[str]) -> None:
+    """Make click's "No such option: --db", given after the command, say where it goes."""
+    option = str(getattr(exc, "option_name", "")).partition("=")[0]
+    if option not in _GLOBAL_OPTIONS or not hasattr(exc, "possibilities"):
+        return
+    words = list(args)
+    found = [i for i, w in enumerate(words) if w.partition("=")[0] == option]
+    if not found:
+        return
+    at = found[-1]
+    taken = 2 if option in _VALUED_GLOBALS and "=" not in words[at] else 1
+    moved = words[at : at + taken]
+    del words[at : at + taken]
+    exc.message = f"{option} is a global option: put it before the command: " + shlex.join(
+        ["htcat", *moved, *words]
+    )
+    exc.possibilities = None
 
 
 COMMAND_MODULES = {
@@ -52,6 +81,9 @@ COMMAND_MODULES = {
 }  # fmt: skip
 """Which module of htcat.cli defines each command."""
 _VALUED_GLOBALS = ("--db", "--lock-timeout")
+_GLOBAL_OPTIONS = (*_VALUED_GLOBALS, "--no-input")
+_COMMAND_LINE = "htcat.command_line"
+"""Where the group keeps its arguments, to say where a misplaced global option goes."""
 
 
 def _finite_wait(value: float) -> float:
@@ -64,7 +96,7 @@ def _finite_wait(value: float) -> float:
 def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"htcat {__version__}")
-        raise typer.Exit()
+        raise typer.Exit(ExitStatus.OK)
 
 
 def _global_options(
@@ -97,7 +129,8 @@ def _global_options(
     """Keep a catalog of resources on human trafficking: add, find, tag, check links.
 
     Exit status: 0 done; 1 done and something wrong was found; 2 bad usage or
-    input; 3 the catalog could not be read or written; 130 interrupted.
+    input; 3 the catalog could not be read or written; 70 an internal error
+    (a bug in htcat); 130 interrupted.
 
     Example:
 
@@ -188,7 +221,8 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """The console script: run the app, and leave quietly when the reader goes away."""
+    """The console script: run the app, leave quietly when the reader goes away, and
+    turn a bug into one line and its own exit status."""
     # No cycle collection while htcat works on data: see htcat.cli.collector.
     gc.disable()
     try:
@@ -196,7 +230,18 @@ def main() -> None:
         build_app(command_named(words))()
     except BrokenPipeError:
         _silence_stdout()
-        sys.exit(141)
+        sys.exit(ExitStatus.PIPE_CLOSED)
+    except Exception as exc:  # the one place a bug becomes a message
+        if os.environ.get("HTCAT_DEBUG") == "1":
+            import traceback
+
+            traceback.print_exc()
+        print(
+            f"htcat: internal error: {type(exc).__name__}: {' '.join(str(exc).split())}; "
+            "please report it with the command you ran (HTCAT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(ExitStatus.INTERNAL)
     finally:
         # The process is about to end and the OS takes its memory back: spare
         # the interpreter's last garbage collections (they run even with the

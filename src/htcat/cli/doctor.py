@@ -10,9 +10,10 @@ import orjson
 import typer
 
 from htcat.cli.output import info
+from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
-from htcat.errors import InputError
+from htcat.errors import ExitStatus, InputError
 
 
 def doctor(
@@ -31,25 +32,25 @@ def doctor(
     """
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
-    from htcat.doctor import diagnose, sharing_findings
+    from htcat.doctor import diagnose_file
+    from htcat.store import read_bytes
 
-    state = state_of(ctx)
-    catalog = state.read()
-    findings = [*diagnose(catalog.entries()), *sharing_findings(catalog.image, state.path)]
+    path = state_of(ctx).path
+    findings = diagnose_file(path, read_bytes(path))
     if format_ == "json":
         rows = [dataclasses.asdict(f) for f in findings]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
     elif findings:
         typer.echo(
             table(
-                ((f.kind, ", ".join(f.ids), f.detail) for f in findings),
-                ("problem", "entries", "detail"),
+                ((f.line or "", f.kind, ", ".join(f.ids), f.detail) for f in findings),
+                ("line", "problem", "entries", "detail"),
                 cuttable=("detail",),
             )
         )
-    info(f"{len(findings)} problems found" if findings else "no problems found")
+    info(f"{counted(len(findings), 'problem')} found" if findings else "no problems found")
     if findings:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FOUND)
 
 
 def register(app: typer.Typer) -> None:

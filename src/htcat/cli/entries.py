@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -15,13 +14,16 @@ from htcat.cli.completion import (
     complete_tags,
     complete_types,
 )
+from htcat.cli.options import Selection, entries_named, selection_options
 from htcat.cli.output import entry_text, info
-from htcat.cli.state import state_of
+from htcat.cli.plurals import counted
+from htcat.cli.state import State, state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
-from htcat.errors import InputError
+from htcat.errors import InputError, InvalidEntry
 from htcat.index import get_entry
-from htcat.model import STATUSES, TYPES, Entry, validate_entry
-from htcat.store import init_catalog
+from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
+from htcat.query import Filters
+from htcat.store import Catalog, init_catalog
 
 Many = Annotated[list[str], typer.Option(show_default=False)]
 
@@ -45,7 +47,7 @@ def add(
     type_: Annotated[
         str,
         typer.Option("--type", help=f"One of: {', '.join(TYPES)}.", autocompletion=complete_types),
-    ] = "",
+    ] = DEFAULT_TYPE,
     date: Annotated[str, typer.Option(help="YYYY, YYYY-MM or YYYY-MM-DD.")] = "",
     summary: Annotated[str, typer.Option(help="Summary; paragraphs kept.")] = "",
     publisher: Annotated[str, typer.Option(help="Publisher.")] = "",
@@ -106,7 +108,7 @@ def add(
 
         raw = entry_form(raw)
     with state.change() as catalog:
-        entry = catalog.add(raw)
+        entry = catalog.add(_without_new_duplicates(catalog, raw))
     typer.echo(entry["id"])
 
 
@@ -134,12 +136,16 @@ def show(
         raise InputError(f"--format {format_!r}: expected text or json")
 
 
+@selection_options(paging=False)
 def edit(
     ctx: typer.Context,
+    selection: Selection,
     entry_id: Annotated[
-        str,
-        typer.Argument(metavar="ID", help="An id or a unique prefix.", autocompletion=complete_ids),
-    ],
+        str | None,
+        typer.Argument(
+            metavar="[ID]", help="An id or a unique prefix.", autocompletion=complete_ids
+        ),
+    ] = None,
     set_: Annotated[
         list[str], typer.Option("--set", help="FIELD=VALUE; lists take ';' between items.")
     ] = [],  # noqa: B006
@@ -159,7 +165,8 @@ def edit(
         bool, typer.Option("--editor", help="Edit the entry as JSON in $VISUAL or $EDITOR.")
     ] = False,
 ) -> None:
-    """Change an entry's fields, links, people, tags and audiences.
+    """Change an entry's fields, links, people, tags and audiences, or those of every
+    entry the filters select.
 
     On a terminal with no options, asks for each field, filled with its value.
 
@@ -168,6 +175,7 @@ def edit(
     \b
         htcat edit htla-class-6 --set date=2021-02 --add-tag htla \\
           --add-link "Slides|https://example.org/slides.pdf|slides"
+        htcat edit --type webinar --status published --set status=archived
     """
     state = state_of(ctx)
     change = EntryEdit(
@@ -181,17 +189,36 @@ def edit(
         add_audiences=tuple(add_audience),
         remove_audiences=tuple(remove_audience),
     )
+    if not selection.filters.empty:
+        if change.empty or editor:
+            raise InputError("entries chosen by filters take --set, --add-… or --remove-… only")
+        _edit_many(state, entry_id, selection.filters, change)
+        return
+    if entry_id is None:
+        raise InputError("name an entry by id, or entries by filters")
     if not change.empty:
         with state.change() as catalog:
-            entry = catalog.replace(apply_edit(catalog.get(entry_id), change))
-        info(f"updated {entry['id']}")
+            entry = catalog.get(entry_id)
+            new = _without_new_duplicates(catalog, apply_edit(entry, change), entry)
+            changed = catalog.replace_many([new], validated=True)
+        _report_change(entry["id"], changed)
         return
-    if not editor and not state.interactive:
-        raise InputError("nothing to change: give --set, --add-…/--remove-… or --editor")
+    if not state.interactive:
+        raise InputError(
+            "--editor needs a terminal (standard input or output is not one, or --no-input)"
+            if editor
+            else "nothing to change: give --set, --add-…/--remove-… or --editor"
+        )
     # A person may take minutes in a form or an editor: read now, merge under the lock later.
     current = state.read().get(entry_id)
     if editor:
-        fields = _fields(_edit_in_editor(current))
+        from htcat.cli.editor import edit_in_editor
+
+        edited = edit_in_editor(current)
+        if edited is None:
+            info(f"no change to {current['id']}")
+            return
+        fields = _fields(edited)
     else:
         from htcat.cli.forms import entry_form
 
@@ -201,68 +228,97 @@ def edit(
         # The editor hands back the whole entry, so a field deleted there is deleted;
         # the form asks for some fields only, so the others stay as stored.
         base = {"id": stored["id"]} if editor else stored
-        catalog.replace({**base, **fields})
-    info(f"updated {current['id']}")
+        new = _without_new_duplicates(catalog, {**base, **fields}, stored)
+        changed = catalog.replace_many([new], validated=True)
+    _report_change(current["id"], changed)
+
+
+def _edit_many(state: State, entry_id: str | None, filters: Filters, change: EntryEdit) -> None:
+    """Apply one change to every entry the filters select (within ``entry_id``), in one write."""
+    with state.change() as catalog:
+        chosen = entries_named(catalog, [entry_id] if entry_id else None, filters)
+        gains_links = change.add_links or any(field == "links" for field, _ in change.sets)
+        if len(chosen) > 1 and gains_links:
+            raise InputError(
+                f"the filters select {counted(len(chosen), 'entry')}, but a link belongs to "
+                "one entry: give --add-link or --set links= one entry's id"
+            )
+        new = []
+        for entry in chosen:
+            try:
+                edited = apply_edit(entry, change)
+            except InvalidEntry as exc:
+                raise InvalidEntry(exc.problems, where=entry["id"]) from None
+            new.append(_without_new_duplicates(catalog, edited, entry))
+        changed = catalog.replace_many(new, validated=True)
+    if not chosen:
+        info("no entry matches the filters; nothing changed")
+    elif changed:
+        info(f"updated {counted(len(changed), 'entry')} of {len(chosen):,} selected")
+    else:
+        info(f"no change to the {counted(len(chosen), 'entry')} selected")
+
+
+def _without_new_duplicates(catalog: Catalog, raw: Entry, stored: Entry | None = None) -> Entry:
+    """``raw`` validated, refused if it adds a link or person twice or another entry's link."""
+    from htcat.duplicates import new_duplicates
+
+    entry = validate_entry(raw, where=raw.get("id", ""))
+    problems = new_duplicates(entry, catalog.entries, stored)
+    if problems:
+        raise InvalidEntry(problems, where=raw.get("id", ""))
+    return entry
+
+
+def _report_change(ident: str, changed: list[Entry]) -> None:
+    info(f"updated {ident}" if changed else f"no change to {ident}")
 
 
 def _fields(entry: Entry) -> Entry:
     return {k: v for k, v in entry.items() if k not in ("id", "created", "updated")}
 
 
-def _edit_in_editor(entry: Entry) -> Entry:
-    """The entry as the person saved it from $EDITOR, validated; its id cannot change."""
-    import os
-    import shlex
-    import subprocess
-    import tempfile
-
-    command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    text = orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, f"{entry['id']}.json")
-        path.write_bytes(text + b"\n")
-        if subprocess.call([*shlex.split(command), str(path)]) != 0:
-            raise InputError(f"editor {command!r} failed; nothing changed")
-        try:
-            new = orjson.loads(path.read_bytes())
-        except orjson.JSONDecodeError as exc:
-            raise InputError(
-                f"edited entry line {exc.lineno}, column {exc.colno}: {exc.msg}; nothing changed"
-            ) from None
-    if not isinstance(new, dict):
-        raise InputError("edited entry is not a JSON object; nothing changed")
-    if new.get("id") != entry["id"]:
-        raise InputError(f"edited entry: id {new.get('id')!r} cannot change; nothing changed")
-    return validate_entry(new, where=entry["id"])
-
-
+@selection_options(paging=False)
 def remove(
     ctx: typer.Context,
+    selection: Selection,
     entry_ids: Annotated[
-        list[str],
-        typer.Argument(metavar="ID...", help="Ids or prefixes.", autocompletion=complete_ids),
-    ],
+        list[str] | None,
+        typer.Argument(metavar="[ID]...", help="Ids or prefixes.", autocompletion=complete_ids),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Remove entries (asks on a terminal; needs --yes elsewhere).
+    """Remove the entries given by id or by the filters (asks on a terminal; needs --yes
+    elsewhere).
 
     Example:
 
     \b
-        htcat remove old-draft-report --yes
+        htcat remove research-policy-otip --yes
+        htcat remove --status published --type webinar --yes
     """
     state = state_of(ctx)
     if not yes:
         if not state.interactive:
             raise InputError("remove needs --yes when not run on a terminal")
-        idents = sorted({state.read().resolve(i) for i in entry_ids})
-        if not typer.confirm(f"Remove {len(idents)} entries: {', '.join(idents)}?"):
+        idents = [e["id"] for e in entries_named(state.read(), entry_ids, selection.filters)]
+        if not idents:
+            info(f"no entry matches; {counted(0, 'entry')} removed")
+            return
+        shown = ", ".join(idents[:10]) + (
+            f", … ({len(idents) - 10} more)" if len(idents) > 10 else ""
+        )
+        if not typer.confirm(f"Remove {counted(len(idents), 'entry')}: {shown}?"):
             info("nothing removed")
             return
     with state.change() as catalog:
-        idents = sorted({catalog.resolve(i) for i in entry_ids})
-        catalog.remove_many(idents)
-    info(f"removed {len(idents)} {'entry' if len(idents) == 1 else 'entries'}")
+        chosen = entries_named(catalog, entry_ids, selection.filters)
+        if not yes and sorted(e["id"] for e in chosen) != sorted(idents):
+            raise InputError(
+                "the catalog changed while you were asked; nothing removed, run it again"
+            )
+        catalog.remove_many([e["id"] for e in chosen])
+    info(f"removed {counted(len(chosen), 'entry')}")
 
 
 def register(app: typer.Typer) -> None:

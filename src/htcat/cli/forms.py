@@ -1,7 +1,8 @@
 """The questionary form for adding and editing an entry on a terminal.
 
 Imported only when a form is shown, so questionary never slows other commands.
-Ctrl-C raises KeyboardInterrupt, which the app turns into exit status 130.
+Ctrl-C raises KeyboardInterrupt and Ctrl-D EOFError, which the app turns into
+exit status 130.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from htcat.cli.collector import collecting
 from htcat.edits import field_value
 from htcat.errors import InvalidEntry
 from htcat.model import (
+    DEFAULT_TYPE,
     STATUSES,
     TYPES,
     Entry,
@@ -50,7 +52,7 @@ def entry_form(current: Entry) -> Entry:
             "Title:", default=current.get("title", ""), validate=_valid("title")
         ).unsafe_ask(),
         "type": questionary.select(
-            "Type:", choices=list(TYPES), default=current.get("type") or "report"
+            "Type:", choices=list(TYPES), default=current.get("type") or DEFAULT_TYPE
         ).unsafe_ask(),
         "date": questionary.text(
             "Date (YYYY, YYYY-MM or YYYY-MM-DD):",
@@ -78,11 +80,19 @@ def entry_form(current: Entry) -> Entry:
             default=_joined(people),
             validate=_valid("people"),
         ).unsafe_ask(),
+        "audiences": questionary.text(
+            "Audiences (separated by ';'):", default=_joined(current.get("audiences", []))
+        ).unsafe_ask(),
         "status": questionary.select(
             "Status:", choices=list(STATUSES), default=current.get("status") or "published"
         ).unsafe_ask(),
+        "notes": questionary.text(
+            "Internal notes, never exported (Esc then Enter to finish):",
+            default=current.get("notes", ""),
+            multiline=True,
+        ).unsafe_ask(),
     }
-    for field in ("tags", "links", "people"):
+    for field in ("tags", "links", "people", "audiences"):
         answers[field] = field_value(field, answers[field])
     _keep_checks(answers["links"], current.get("links", []))
     return answers

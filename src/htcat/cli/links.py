@@ -26,9 +26,10 @@ from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
+from htcat.cli.plurals import counted
 from htcat.cli.state import State, state_of
 from htcat.cli.tables import table
-from htcat.errors import InputError
+from htcat.errors import ExitStatus, InputError
 from htcat.links.results import OUTCOMES, CheckResult, merge_check
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS, Entry
@@ -159,7 +160,7 @@ def check(
     \b
         htcat check
         htcat check --older-than 7d --format json -o report.json
-        htcat check --tag webinars --fail-on broken,moved --update-moved
+        htcat check --tag webinar --fail-on broken,moved --update-moved
         htcat check --suggest --format csv -o broken-with-copies.csv
     """
     from htcat.links.archive import WebArchive, archive_url
@@ -371,25 +372,27 @@ def _finish(
     if note := suggestion_note(per_link):
         warn(note)
     if saved.skipped:
-        warn(f"{saved.skipped:,} results not saved: their links were removed or changed meanwhile")
+        warn(
+            f"{counted(saved.skipped, 'result')} not saved: "
+            "their links were removed or changed meanwhile"
+        )
     if saved.rewritten:
-        info(f"rewrote {saved.rewritten:,} moved links")
+        info(f"rewrote {counted(saved.rewritten, 'moved link')}")
     if interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(ExitStatus.INTERRUPTED)
     if any(r.outcome in failing for r in per_link):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FOUND)
 
 
 def _summary(results: Sequence[CheckResult], total: int, interrupted: bool) -> str:
     """``1,000 links: 962 ok, 21 moved, 17 broken``."""
     counts = Counter(r.outcome for r in results)
     parts = ", ".join(f"{counts[o]:,} {o}" for o in OUTCOMES if counts[o])
-    noun = "link" if total == 1 else "links"
     if interrupted:
-        return f"interrupted: {len(results):,} of {total:,} {noun} done" + (
+        return f"interrupted: {len(results):,} of {counted(total, 'link')} done" + (
             f" ({parts}); their results are saved" if parts else ""
         )
-    return f"{total:,} {noun}: {parts}"
+    return f"{counted(total, 'link')}: {parts}"
 
 
 def _write_report(rows: list[dict[str, Any]], format_: str, output: str) -> None:

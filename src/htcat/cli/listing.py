@@ -121,8 +121,8 @@ def list_(
     Example:
 
     \b
-        htcat list --tag supply-chains --type webinar --since 2021 --sort date
-        htcat list --format json --link-status broken
+        htcat list --tag labor-trafficking --type webinar --since 2019 --sort date
+        htcat list --format json --link-status unchecked
         htcat list --columns id,title --tablefmt tsv
     """
     _print_selection(ctx, selection, format_, tablefmt, columns, include_internal)
@@ -152,7 +152,7 @@ def search(
 
     \b
         htcat search '"supply chains" forced' --since 2021
-        htcat search forced labor --type webinar
+        htcat search labor migrant --type webinar
         htcat search trafficking OR exploitation -webinar
     """
     asked = parse_keywords(" ".join(text).replace(_EXCLUDED_WORD, ""))

@@ -132,11 +132,35 @@ def entry_text(entry: Entry) -> str:
     if entry.get("links"):
         lines += ["", "links:"]
         for link in entry["links"]:
-            check = link.get("check") or {}
-            outcome = check.get("outcome", "unchecked")
-            label = f"{link['label']} " if link.get("label") else ""
-            lines.append(f"  [{link.get('kind', '')}] {label}{link['url']}  ({outcome})")
+            lines += link_lines(link)
     if entry.get("notes"):
         lines += ["", "notes:", entry["notes"]]
     lines += ["", f"created {entry.get('created', '?')}, updated {entry.get('updated', '?')}"]
     return "\n".join(lines) + "\n"
+
+
+def link_lines(link: Entry) -> list[str]:
+    """A link, its last check's outcome and when it ran, and for a failing or moved
+    link why: the HTTP status or error, since when it fails, where it moved."""
+    check = link.get("check") or {}
+    outcome = check.get("outcome") or "unchecked"
+    when = f", checked {check['checked']}" if check.get("checked") else ""
+    label = f"{link['label']} " if link.get("label") else ""
+    lines = [f"  [{link.get('kind', '')}] {label}{link['url']}  ({outcome}{when})"]
+    if outcome in ("ok", "unchecked"):
+        return lines
+    error = " ".join(str(check.get("error") or "").split())
+    status = f"HTTP {check['status']}" if check.get("status") else ""
+    why = [status] if status and status not in error else []
+    if error:
+        why.append(error)
+    if check.get("moved_to"):
+        why.append(f"moved to {check['moved_to']}")
+    failures = check.get("failures")
+    if isinstance(failures, int) and failures > 1 and check.get("failing_since"):
+        why.append(f"failing since {check['failing_since']} ({failures} checks in a row)")
+    if check.get("last_ok"):
+        why.append(f"last ok {check['last_ok']}")
+    if why:
+        lines.append("      " + "; ".join(why))
+    return lines

@@ -12,9 +12,10 @@ import orjson
 import typer
 
 from htcat.cli.output import info
+from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import cut, table
-from htcat.errors import CatalogError, InputError, NewerSchema
+from htcat.errors import CatalogError, ExitStatus, InputError, NewerSchema
 from htcat.store import Image, dump_json, empty_image, parse_image
 
 git_app = typer.Typer(no_args_is_help=True)
@@ -69,7 +70,7 @@ def setup(
             typer.echo(f"missing {missing}")
         if state.missing:
             info("run 'htcat git setup' to install what is missing")
-            raise typer.Exit(1)
+            raise typer.Exit(ExitStatus.FOUND)
         info(f"git merges and diffs {state.relative} through htcat")
         return
     changed = install(path)
@@ -132,10 +133,10 @@ def merge_driver(
         earlier = count - len(merged.conflicts)
         carried = f" ({earlier} from an earlier merge)" if earlier else ""
         info(
-            f"htcat: {shown}: merged with {count} conflict{'s' if count > 1 else ''}{carried}, "
+            f"htcat: {shown}: merged with {counted(count, 'conflict')}{carried}, "
             "kept as data: see 'htcat conflicts', settle with 'htcat resolve'"
         )
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FOUND)
 
 
 @git_app.command()
@@ -234,7 +235,7 @@ def diff(
     removed = len(changes) - counts["added"] - counts["changed"]
     info(f"{counts['added']} added, {counts['changed']} changed, {removed} removed")
     if exit_code and changes:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitStatus.FOUND)
 
 
 def conflicts(
@@ -270,7 +271,7 @@ def conflicts(
             )
         )
     count = len(found)
-    info(f"{count} conflict{'' if count == 1 else 's'}" if found else "no conflicts")
+    info(counted(count, "conflict") if found else "no conflicts")
 
 
 def _given_value(text: str, conflict: Any) -> Any:

@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 
 from htcat.cli.completion import complete_ids, complete_tags
-from htcat.cli.options import Selection, selection_options
+from htcat.cli.options import Selection, entries_named, selection_options
 from htcat.cli.output import info
+from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.index import tag_counts
 from htcat.model import normalize_tag, normalize_tags
-from htcat.query import matches
 
 tags_app = typer.Typer()
 
@@ -43,27 +43,21 @@ def tag(
     Example:
 
     \b
-        htcat tag --type webinar --since 2022 --add training --remove draft
+        htcat tag --type webinar --since 2019 --add training --remove draft
         htcat tag htla-class-6 --add leadership
     """
     if not add and not remove:
         raise InputError("give --add TAG or --remove TAG")
-    filters = selection.filters
-    if not entry_ids and filters.empty and not all_:
-        raise InputError("name entries by id or filters, or give --all")
     added, removed = normalize_tags(add), set(normalize_tags(remove))
     with state_of(ctx).change() as catalog:
-        chosen = [catalog.get(i) for i in entry_ids] if entry_ids else catalog.entries()
         changed = []
-        for entry in chosen:
-            if not matches(entry, filters):
-                continue
+        for entry in entries_named(catalog, entry_ids, selection.filters, every=all_):
             tags = [t for t in entry.get("tags", []) if t not in removed]
             new_tags = normalize_tags([*tags, *added])
             if new_tags != entry.get("tags", []):
                 changed.append({**entry, "tags": new_tags})
         catalog.replace_many(changed)
-    info(f"changed tags on {len(changed)} {'entry' if len(changed) == 1 else 'entries'}")
+    info(f"changed tags on {counted(len(changed), 'entry')}")
 
 
 @tags_app.callback(invoke_without_command=True)
@@ -77,7 +71,7 @@ def tags(
 
     \b
         htcat tags
-        htcat tags rename forced-labour forced-labor
+        htcat tags rename otip hhs-otip
     """
     if ctx.invoked_subcommand:
         return
@@ -103,11 +97,14 @@ def rename(
     Example:
 
     \b
-        htcat tags rename forced-labour forced-labor
+        htcat tags rename otip hhs-otip
     """
     old_tag, new_tag = normalize_tag(old), normalize_tag(new)
     if not new_tag:
         raise InputError("the new tag name is empty")
+    if new_tag == old_tag:
+        info(f"nothing to rename: {old!r} and {new!r} are the same tag")
+        return
     with state_of(ctx).change() as catalog:
         changed = [
             {**e, "tags": normalize_tags([new_tag if t == old_tag else t for t in e["tags"]])}
@@ -117,7 +114,7 @@ def rename(
         if not changed:
             raise InputError(f"no entry has the tag {old_tag!r}")
         catalog.replace_many(changed)
-    info(f"renamed {old_tag} to {new_tag} on {len(changed)} entries")
+    info(f"renamed {old_tag} to {new_tag} on {counted(len(changed), 'entry')}")
 
 
 def register(app: typer.Typer) -> None:

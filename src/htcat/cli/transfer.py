@@ -19,11 +19,13 @@ import typer
 
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
+from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
 
 if TYPE_CHECKING:
+    from htcat.query import Filters
     from htcat.transfer import ImportPlan, OnConflict
 
 # Only the format names are needed to build the commands; the formats themselves, the
@@ -204,8 +206,8 @@ def export(
         htcat export -o catalog.csv
         htcat export --status published -o library.html
         htcat export --type report --format ris > reports.ris
-        htcat export --format markdown --type webinar --since 2021 > webinars.md
-        htcat export --format jsonl --link-status broken | jq -r .id
+        htcat export --format markdown --type webinar --since 2019 > webinars.md
+        htcat export --format jsonl --type webinar | jq -r .title
     """
     from htcat.formats import format_for_path
     from htcat.store import write_file_atomically
@@ -220,10 +222,13 @@ def export(
 
         if has_conflicts(state.path):
             warn("the catalog holds unsettled merge conflicts (see 'htcat conflicts')")
+    filters = selection.filters
+    if fmt == "html" and not filters.statuses:
+        filters = _published_only(state.path, filters)
     data, count = export_data(
         state.path,
         fmt,
-        filters=selection.filters,
+        filters=filters,
         order=selection.order,
         include_internal=include_internal,
     )
@@ -233,7 +238,25 @@ def export(
         sys.stdout.buffer.flush()
         return
     write_file_atomically(Path(output), data, what="export")
-    info(f"exported {count:,} {'entry' if count == 1 else 'entries'} to {output}")
+    info(f"exported {counted(count, 'entry')} to {output}")
+
+
+def _published_only(path: Path, filters: Filters) -> Filters:
+    """The page is public: without --status it shows published entries, and says so
+    when that leaves drafts or archived entries out."""
+    import dataclasses
+
+    from htcat.index import select_entries
+    from htcat.query import Order
+
+    hidden = dataclasses.replace(filters, statuses=("draft", "archived"))
+    left_out = select_entries(path, hidden, Order(limit=0)).total
+    if left_out:
+        info(
+            f"the page shows published entries only: left out "
+            f"{counted(left_out, 'draft or archived entry')} (choose with --status)"
+        )
+    return dataclasses.replace(filters, statuses=("published",))
 
 
 def register(app: typer.Typer) -> None:

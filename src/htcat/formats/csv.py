@@ -23,7 +23,7 @@ from typing import Any, TextIO
 import orjson
 
 from htcat.errors import FieldProblem, InputError
-from htcat.formats.records import SourceRow, decode_text
+from htcat.formats.records import SourceRow, decode_text, with_unknown_fields_refused
 from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, name_text
 
 ITEM_SEPARATOR = ";"
@@ -221,8 +221,12 @@ def _lines(entries: Iterable[Entry], columns: list[str]) -> Iterator[str]:
         yield ",".join(cells) + "\n"
 
 
-def _header_fields(header: list[str], source: str, *, keep_unknown: bool) -> list[str]:
-    """The field each column holds; known names are matched case-insensitively."""
+def _header_fields(header: list[str], source: str) -> list[str]:
+    """The field each column holds; known names are matched case-insensitively.
+
+    A column htcat does not know is a field; the rows that fill it carry the
+    problem unless it is kept (``--keep-unknown``).
+    """
     known = {f.lower(): f for f in KNOWN_FIELDS}
     fields: list[str] = []
     seen: dict[str, int] = {}
@@ -237,15 +241,10 @@ def _header_fields(header: list[str], source: str, *, keep_unknown: bool) -> lis
             )
         seen[field] = number
         fields.append(field)
-    unknown = [f for f in fields if f not in KNOWN_FIELDS]
-    if unknown and not keep_unknown:
-        hint = ""
-        if len(header) == 1 and ITEM_SEPARATOR in header[0]:
-            hint = " The header is one column holding ';': save the file comma-separated."
+    if len(header) == 1 and ITEM_SEPARATOR in header[0] and fields[0] not in KNOWN_FIELDS:
         raise InputError(
-            f"{source}: unknown columns {', '.join(repr(u) for u in unknown)}; "
-            f"the columns htcat knows are {', '.join(KNOWN_FIELDS)}. Rename them, "
-            f"or keep them as fields with --keep-unknown.{hint}"
+            f"{source}: the header is one column holding ';' ({header[0]!r}): "
+            "save the file comma-separated"
         )
     return fields
 
@@ -317,7 +316,7 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     first = next(records, None)
     if first is None:
         raise InputError(f"{source} is empty: expected a header row naming the columns")
-    fields = _header_fields(first[1], source, keep_unknown=keep_unknown)
+    fields = _header_fields(first[1], source)
     if not {"title", "id", "links"}.intersection(fields):
         raise InputError(
             f"{source}: no title column (the header is {', '.join(map(repr, first[1]))})"
@@ -344,4 +343,4 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
             elif cell or field in KNOWN_FIELDS:
                 row[field] = cell
         rows.append(SourceRow(where, row, tuple(problems)))
-    return rows
+    return rows if keep_unknown else with_unknown_fields_refused(rows, "column")

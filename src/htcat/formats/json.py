@@ -15,7 +15,7 @@ import orjson
 
 from htcat.errors import FieldProblem, InputError
 from htcat.formats.csl import looks_like_csl, rows_from_items
-from htcat.formats.records import SourceRow, decode_text, exported, refuse_unknown_fields
+from htcat.formats.records import SourceRow, decode_text, exported, with_unknown_fields_refused
 from htcat.model import Entry
 
 
@@ -66,6 +66,4 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
         else:
             problem = FieldProblem("entry", item, "must be a JSON object")
             rows.append(SourceRow(where, {}, (problem,)))
-    if not keep_unknown:
-        refuse_unknown_fields(rows)
-    return rows
+    return rows if keep_unknown else with_unknown_fields_refused(rows)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import orjson
 
 from htcat.errors import FieldProblem
-from htcat.formats.records import SourceRow, decode_text, exported, refuse_unknown_fields
+from htcat.formats.records import SourceRow, decode_text, exported, with_unknown_fields_refused
 from htcat.model import Entry
 
 
@@ -63,9 +63,7 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
         else:
             problem = FieldProblem("entry", item, "must be a JSON object")
             rows.append(SourceRow(f"line {number}", {}, (problem,)))
-    if not keep_unknown:
-        refuse_unknown_fields(rows)
-    return rows
+    return rows if keep_unknown else with_unknown_fields_refused(rows)
 
 
 _BOM = b"\xef\xbb\xbf"

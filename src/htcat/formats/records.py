@@ -7,12 +7,12 @@ row or line a person has to fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from htcat.errors import FieldProblem, InputError
-from htcat.model import KNOWN_FIELDS, Entry
+from htcat.model import KNOWN_FIELDS, Entry, close_field
 
 LINK_KEYS = ("url", "label", "kind", "check")
 PERSON_KEYS = ("family", "given", "literal", "role", "affiliation")
@@ -65,20 +65,30 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-def refuse_unknown_fields(rows: Iterable[SourceRow], noun: str = "fields") -> None:
-    """Raise `InputError` naming every field htcat does not know, where each first appears."""
-    first_seen: dict[str, str] = {}
+def with_unknown_fields_refused(rows: list[SourceRow], noun: str = "field") -> list[SourceRow]:
+    """``rows``, each field htcat does not know made a problem of the row where it first
+    appears: the import then reports it with every other problem of the input."""
+    seen: set[str] = set()
     known = set(KNOWN_FIELDS)
+    checked = []
     for row in rows:
-        for key in row.data:
-            if key not in known and key not in first_seen:
-                first_seen[key] = row.where
-    if first_seen:
-        named = ", ".join(f"{key!r} ({where})" for key, where in first_seen.items())
-        raise InputError(
-            f"unknown {noun}: {named}; the fields htcat knows are "
-            f"{', '.join(KNOWN_FIELDS)}. Rename them, or keep them with --keep-unknown"
-        )
+        unknown = [key for key in row.data if key not in known and key not in seen]
+        if unknown:
+            seen.update(unknown)
+            added = tuple(FieldProblem(k, row.data[k], _unknown(k, noun)) for k in unknown)
+            row = replace(row, problems=row.problems + added)
+        checked.append(row)
+    return checked
+
+
+def _unknown(name: str, noun: str) -> str:
+    close = close_field(name)
+    hint = (
+        f"did you mean {close!r}?"
+        if close
+        else f"the {noun}s htcat knows are " + ", ".join(KNOWN_FIELDS)
+    )
+    return f"unknown {noun}; {hint} Rename it, or keep it with --keep-unknown"
 
 
 def exported(entry: Mapping[str, Any], *, include_internal: bool) -> Entry:
