@@ -10,7 +10,7 @@ import pytest
 from helpers import write_catalog
 from htcat.errors import CatalogError, NewerSchema
 from htcat.sides import read_sides
-from htcat.store import change_catalog, parse_image
+from htcat.store import SCHEMA_VERSION, change_catalog, parse_image
 
 
 def three(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -51,6 +51,7 @@ def test_sides_in_another_layout_or_an_older_schema_are_read_whole(tmp_path: Pat
 
 def test_a_side_from_a_newer_htcat_is_refused(tmp_path: Path) -> None:
     base, ours, theirs = three(tmp_path)
-    theirs.write_bytes(theirs.read_bytes().replace(b'"schema": 1', b'"schema": 99'))
+    current = f'"schema": {SCHEMA_VERSION}'.encode()
+    theirs.write_bytes(theirs.read_bytes().replace(current, b'"schema": 99'))
     with pytest.raises(NewerSchema, match="schema 99"):
         read_sides(base, ours, theirs)
