@@ -254,13 +254,19 @@ class Bench:
         catalog = copy_catalog(source, folder / "catalog.json")
         reference_copy = copy_catalog(source, folder / "reference" / "catalog.json")
         label = f"{size:,}"
-        self.reads(size, label, catalog, picks)
-        self.rebuild(size, label, catalog, picks)
+        only = self.args.only
+        if "reads" in only:
+            self.reads(size, label, catalog, picks)
+        if "rebuild" in only:
+            self.rebuild(size, label, catalog, picks)
         self.prime(catalog)
-        self.change(size, label, catalog, reference_copy, picks)
+        if "change" in only:
+            self.change(size, label, catalog, reference_copy, picks)
         self.prime(catalog)
-        self.export(size, label, catalog, reference_copy)
-        self.imports(size, label, reference_copy)
+        if "export" in only:
+            self.export(size, label, catalog, reference_copy)
+        if "import" in only:
+            self.imports(size, label, reference_copy)
 
     def prime(self, catalog: Path) -> None:
         """Bring the derived index up to date, untimed, so no scenario pays for another's."""
@@ -660,6 +666,9 @@ def machine() -> str:
     )
 
 
+SCENARIO_GROUPS = ("startup", "reads", "rebuild", "change", "export", "import")
+
+
 def parse_sizes(text: str) -> list[int]:
     sizes = []
     for part in text.split(","):
@@ -695,6 +704,12 @@ def main() -> None:
     parser.add_argument("--no-links", action="store_true", help="leave the link checks out")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run at most")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--only",
+        type=lambda text: set(text.split(",")),
+        default=set(SCENARIO_GROUPS),
+        help=f"scenario groups to run, comma-separated (of {','.join(SCENARIO_GROUPS)})",
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.runs, args.no_peers = [1000], 3, True
@@ -707,7 +722,8 @@ def main() -> None:
     bench = Bench(args, htcat, peers)
     log(f"working in {bench.work}")
     try:
-        bench.startup()
+        if "startup" in args.only:
+            bench.startup()
         for size in args.sizes:
             bench.size(size)
         if not args.no_links:

@@ -392,7 +392,55 @@ def test_a_failed_write_leaves_the_old_bytes_and_no_temp_file(seed_db: Path):
     assert temp_files(seed_db.parent) == []
 
 
+def test_the_file_and_its_folder_are_fsynced_around_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The new bytes reach the disk before the rename, and the rename itself after it."""
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync folder" if os.path.isdir(f"/proc/self/fd/{fd}") else "fsync file")
+        real_fsync(fd)
+
+    def replace(source: str, target: Path) -> None:
+        events.append("rename")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    target = tmp_path / "catalog.json"
+    store.write_file_atomically(target, b"new bytes")
+    assert events == ["fsync file", "rename", "fsync folder"]
+    assert target.read_bytes() == b"new bytes"
+
+
 # --- the lock ---------------------------------------------------------------------------------
+
+
+def test_two_writers_never_hold_the_lock_at_once(seed_db: Path):
+    """A second holder, in another thread, waits for the first: the lock is exclusive."""
+    import threading
+
+    held, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with store.catalog_lock(seed_db):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert held.wait(10)
+        busy = pytest.raises(CatalogError, match="locked by another htcat")
+        with busy, store.catalog_lock(seed_db, timeout=0.1):
+            pytest.fail("two holders of the catalog lock at once")
+    finally:
+        release.set()
+        thread.join(10)
+    with store.catalog_lock(seed_db, timeout=1):
+        pass
 
 
 def test_lock_timeout_gives_catalog_error(seed_db: Path, lock_held):
