@@ -15,11 +15,13 @@ import pytest
 
 from helpers import write_catalog
 from htcat import index, store
+from htcat.catalog import change as change_catalog
+from htcat.catalog import read as read_catalog
 from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder
 from htcat.index import get_entry, index_path, select_entries, tag_counts
 from htcat.query import Filters, Order
-from htcat.store import change_catalog, dump_json, read_catalog
+from htcat.store import dump_json
 
 
 @pytest.fixture(autouse=True)
@@ -197,3 +199,80 @@ def test_an_index_of_another_version_is_built_afresh(db: Path):
     os.utime(db)
     assert titles(db, query="versioned") == ["Versioned"]
     assert index_path(db).stat().st_ino != inode
+
+
+# --- what the index trusts ----------------------------------------------------------------------
+
+
+def rewrite_in_place(db: Path, old: bytes, new: bytes) -> None:
+    """Change the file's bytes in place, keeping its size, and put its times back (touch -r)."""
+    assert len(old) == len(new)
+    times = db.stat()
+    text = db.read_bytes()
+    assert old in text
+    with open(db, "r+b") as file:
+        file.write(text.replace(old, new))
+    os.utime(db, ns=(times.st_atime_ns, times.st_mtime_ns))
+    after = db.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        times.st_size,
+        times.st_mtime_ns,
+        times.st_ino,
+    )
+
+
+def test_a_rewrite_with_the_same_size_and_times_is_seen(db: Path, monkeypatch: pytest.MonkeyPatch):
+    """The change time tells: the stat alone decides, without a digest of the bytes."""
+    write_catalog(db, [{"title": "Forced labor in fishing"}, {"title": "Other"}])
+    assert titles(db, query="fishing") == ["Forced labor in fishing"]
+    rewrite_in_place(db, b"fishing", b"farming")
+    monkeypatch.setattr(index, "file_digest", lambda path: pytest.fail("read for a digest"))
+    assert titles(db, query="farming") == ["Forced labor in farming"]
+    assert titles(db, query="fishing") == []
+    assert get_entry(db, "forced")["title"] == "Forced labor in farming"
+
+
+def test_a_bad_value_written_with_the_times_put_back_is_refused_by_name(db: Path, cli):
+    write_catalog(db, [{"title": "Kept", "tags": ["abcdef"]}, {"title": "Other"}])
+    assert titles(db, tags=["abcdef"]) == ["Kept"]
+    rewrite_in_place(db, b'"abcdef"', b"12345678")
+    result = cli("tag", "--all", "--add", "x")
+    assert result.exit_code == 3, result.stderr
+    assert "entry 'kept'" in result.stderr and "tags" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_within_a_clock_tick_of_the_index_the_bytes_decide(db: Path):
+    """A change the stat cannot tell apart (racy) is found by the digest of the bytes."""
+    write_catalog(db, [{"title": "Forced labor in fishing"}, {"title": "Other"}])
+    assert titles(db, query="fishing") == ["Forced labor in fishing"]
+    rewrite_in_place(db, b"fishing", b"farming")
+    stat = db.stat()
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn, conn:
+        # As if the stat had been recorded after this rewrite, in the same clock tick.
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (index.fingerprint(stat),)
+        )
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'known'", (str(stat.st_ctime_ns),))
+    assert titles(db, query="farming") == ["Forced labor in farming"]
+    assert titles(db, query="fishing") == []
+
+
+def test_bytes_that_prove_the_index_spare_the_next_reader_reading_them(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    write_catalog(db, [{"title": "Alpha"}, {"title": "Beta"}])
+    assert titles(db) == ["Alpha", "Beta"]
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn, conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'known'", (str(db.stat().st_ctime_ns),))
+    digests: list[Path] = []
+    real = index.file_digest
+
+    def counted(path: Path) -> tuple[str, os.stat_result]:
+        digests.append(path)
+        return real(path)
+
+    monkeypatch.setattr(index, "file_digest", counted)
+    assert titles(db) == ["Alpha", "Beta"]
+    assert titles(db) == ["Alpha", "Beta"]
+    assert digests == [db], "read once, when the stat could not decide"

@@ -8,13 +8,12 @@ from typing import Annotated
 import orjson
 import typer
 
+from htcat.catalog import get_entry, init_catalog
 from htcat.cli.output import entry_text, info
 from htcat.cli.state import state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError
-from htcat.index import get_entry
 from htcat.model import STATUSES, TYPES, Entry, validate_entry
-from htcat.store import init_catalog
 
 Many = Annotated[list[str], typer.Option(show_default=False)]
 

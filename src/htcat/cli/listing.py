@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
+from htcat.catalog import select_entries
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import ENTRY_FORMATS, write_entries
 from htcat.cli.state import state_of
-from htcat.index import select_entries
 from htcat.query import Filters, Order, displaying, parse_keywords
 
 TABLE_PAGE = 20

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
+from htcat.catalog import tag_counts
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, table
 from htcat.cli.state import state_of
 from htcat.errors import InputError
-from htcat.index import tag_counts
 from htcat.model import normalize_tag, normalize_tags
 from htcat.query import matches
 

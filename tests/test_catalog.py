@@ -1,0 +1,153 @@
+"""The catalog as commands see it: a change of a few entries copies the rest of the file,
+and gives exactly the bytes a full write would."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from helpers import OLD, write_catalog
+from htcat import catalog, index, store
+from htcat.layout import spans_of
+from htcat.query import Filters, Order
+from htcat.store import dump_json, parse_image
+
+
+@pytest.fixture(autouse=True)
+def always_indexed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+
+
+def spliced(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The paths written the fast way, from now on."""
+    written: list[Path] = []
+    real = catalog._write_splice
+
+    def counted(path: Path, *args: Any) -> None:
+        written.append(path)
+        real(path, *args)
+
+    monkeypatch.setattr(catalog, "_write_splice", counted)
+    return written
+
+
+def indexed(db: Path, titles: list[str]) -> Path:
+    write_catalog(db, [{"title": t, "tags": ["start"]} for t in titles])
+    assert index.open_index(db) is not None
+    return db
+
+
+def test_a_one_entry_change_copies_the_rest_and_reads_one_entry(
+    db: Path, cli, monkeypatch: pytest.MonkeyPatch
+):
+    indexed(db, ["Alpha report", "Beta report", "Gamma report"])
+    written = spliced(monkeypatch)
+    monkeypatch.setattr(store, "parse_image", lambda *a, **k: pytest.fail("read whole"))
+    assert cli("tag", "beta", "--add", "new").exit_code == 0
+    assert cli("edit", "gamma", "--set", "title=Gamma, edited").exit_code == 0
+    assert written == [db, db]
+    monkeypatch.undo()
+    raw = db.read_bytes()
+    assert dump_json(parse_image(raw, db)) == raw
+    with catalog.change(db):
+        pass
+    assert cli("list", "--tag", "new", "--format", "ids").stdout.split() == ["beta-report"]
+    assert cli("search", "edited", "--format", "ids").stdout.split() == ["gamma-report"]
+
+
+def test_a_file_not_in_canonical_form_is_written_whole_and_canonically(db: Path, cli):
+    indexed(db, ["Alpha report", "Beta report"])
+    compact = parse_image(db.read_bytes(), db)
+    db.write_bytes(orjson.dumps(compact))
+    assert cli("tag", "beta", "--add", "new").exit_code == 0
+    raw = db.read_bytes()
+    assert dump_json(parse_image(raw, db)) == raw
+    assert b'"new"' in raw
+
+
+def test_a_change_of_another_table_is_written_whole(db: Path, monkeypatch: pytest.MonkeyPatch):
+    indexed(db, ["Alpha report", "Beta report"])
+    written = spliced(monkeypatch)
+    with catalog.change(db) as changing:
+        changing.image["conflicts"] = {"1": {"id": "alpha-report"}}
+        changing.replace({**changing.get("alpha"), "notes": "seen"})
+    assert written == []
+    image = parse_image(db.read_bytes(), db)
+    assert image["conflicts"] == {"1": {"id": "alpha-report"}}
+    assert db.read_bytes() == dump_json(image)
+
+
+Step = tuple[str, int, str]
+
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(["edit", "tag", "add", "add-two", "remove", "edit-two"]),
+        st.integers(0, 50),
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=12),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def apply(changing: store.Catalog, step: Step) -> None:
+    kind, n, text = step
+    ids = sorted(changing.ids())
+    ident = ids[n % len(ids)] if ids else ""
+    if kind == "edit" and ident:
+        changing.replace({**changing.get(ident), "notes": f"{text}!"})
+    elif kind == "edit-two" and len(ids) > 1:
+        other = ids[(n + 1) % len(ids)]
+        changing.replace_many([{**changing.get(i), "summary": text + i} for i in (ident, other)])
+    elif kind == "tag" and ident:
+        entry = changing.get(ident)
+        changing.replace({**entry, "tags": sorted({*entry["tags"], f"t{n}"})})
+    elif kind == "add":
+        changing.add({"title": f"New {text} {n}".strip() or "New", "notes": text})
+    elif kind == "add-two":
+        changing.add_many([{"title": f"Pair {n}"}, {"title": f"Pair {n}", "notes": text}])
+    elif kind == "remove" and ident:
+        changing.remove_many([ident])
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(size=st.integers(1, 14), changes=steps)
+def test_changes_written_the_fast_way_give_the_bytes_of_a_full_write(
+    size: int, changes: list[Step]
+) -> None:
+    real_splice = catalog._write_splice
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        mock.patch.object(store, "now_stamp", lambda: OLD),
+        mock.patch.object(catalog, "_write_splice", side_effect=real_splice) as fast_writes,
+    ):
+        fast = indexed(Path(folder, "fast.json"), [f"Entry {n} é “x”" for n in range(size)])
+        whole = Path(folder, "whole.json")
+        shutil.copyfile(fast, whole)
+        for step in changes:
+            with catalog.change(fast) as changing:
+                apply(changing, step)
+            with store.change_catalog(whole) as changing:
+                apply(changing, step)
+            assert fast.read_bytes() == whole.read_bytes(), step
+        if changes[0][0] == "edit":
+            assert fast_writes.call_count >= 1, "the first one-entry change is spliced"
+        page = index.select_entries(fast, Filters(), Order(sort="title"))
+        assert sorted(e["id"] for e in page.entries) == sorted(
+            e["id"] for e in store.read_catalog(whole).entries()
+        )
+        with contextlib.closing(index._connect(fast)) as conn:
+            stored = dict(conn.execute("SELECT doc_id, start FROM spans"))
+        spans = spans_of(fast.read_bytes()) or {}
+        assert stored == {doc_id: start for doc_id, (start, _) in spans.items()}
