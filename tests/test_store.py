@@ -478,3 +478,47 @@ def test_add_many_keeps_given_stamps_only_when_asked(db: Path):
     with change_catalog(db) as catalog:
         fresh = catalog.add({"title": "Fresh", "created": OLD})
     assert fresh["created"] != OLD and fresh["created"] == fresh["updated"]
+
+
+# --- TinyDB as a client -------------------------------------------------------------------------
+
+
+def test_tinydb_reads_htcats_file_as_it_is(seed_db: Path):
+    from tinydb import Query, TinyDB
+
+    with TinyDB(seed_db, access_mode="r") as tiny:
+        table = tiny.table("entries")
+        assert {doc["id"]: doc for doc in table.all()} == entries_in(seed_db)
+        found = table.search(Query().tags.any(["htla"]))
+        assert "htla-class-6-recommendations-report" in [doc["id"] for doc in found]
+        raw = parse_image(seed_db.read_bytes(), seed_db)["entries"]
+        assert {str(doc.doc_id) for doc in table.all()} == set(raw)
+
+
+def test_what_a_tinydb_script_inserts_htcat_reads_and_rewrites_canonically(
+    seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch
+):
+    from tinydb import Query, TinyDB
+
+    monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+    assert cli("list", "--format", "ids").exit_code == 0  # an index, to be caught up
+    with TinyDB(seed_db) as tiny:  # TinyDB's own JSONStorage: compact, \\u escapes
+        table = tiny.table("entries")
+        doc_id = table.insert({"id": "from-a-script", "title": "From a script — é", "tags": []})
+        table.update(
+            {"summary": "seen by a script"}, Query().id == "htla-class-6-recommendations-report"
+        )
+    assert not seed_db.read_bytes().startswith(b"{\n")
+    result = cli("list", "--format", "ids")
+    assert "from-a-script" in result.stdout.split()
+    assert sorted(cli("search", "script", "--format", "ids").stdout.split()) == [
+        "from-a-script",
+        "htla-class-6-recommendations-report",
+    ]
+    assert cli("tag", "from-a-script", "--add", "scripted").exit_code == 0
+    raw = seed_db.read_bytes()
+    assert dump_json(parse_image(raw, seed_db)) == raw
+    assert parse_image(raw, seed_db)["entries"][str(doc_id)]["tags"] == ["scripted"]
+    added = cli("add", "--title", "After the script").stdout.strip()
+    with TinyDB(seed_db, access_mode="r") as tiny:
+        assert tiny.table("entries").get(doc_id=doc_id + 1)["id"] == added  # type: ignore[index]

@@ -158,8 +158,7 @@ class _SplicedCatalog(Catalog):
             found = self.view.span(doc_id)
             return None if found is None else found[0]
 
-        first, last = self.view.end(last=False), self.view.end(last=True)
-        return Layout(self.view.size, first, last, span_of, self.view.before)
+        return Layout(self.view.size, self.view.ends, span_of, self.view.before)
 
 
 @contextlib.contextmanager

@@ -527,12 +527,14 @@ class SpansView:
         ).fetchone()
         return None if found is None else (found[0], found[1])
 
-    def end(self, last: bool) -> Span:
-        order = "DESC" if last else "ASC"
-        found = self._conn.execute(
-            f"SELECT start, length FROM spans ORDER BY start {order} LIMIT 1"
-        ).fetchone()
-        return found[0], found[1]
+    def ends(self) -> tuple[Span, Span]:
+        """The spans of the first and the last entry in the file."""
+        found = [
+            self._conn.execute(f"SELECT start, length FROM spans ORDER BY start {o} LIMIT 1")
+            for o in ("ASC", "DESC")
+        ]
+        (first_start, first_length), (last_start, last_length) = (f.fetchone() for f in found)
+        return (first_start, first_length), (last_start, last_length)
 
     def max_doc_id(self) -> int:
         found = self._conn.execute("SELECT max(doc_id) FROM spans").fetchone()[0]

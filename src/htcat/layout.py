@@ -84,8 +84,9 @@ class Layout:
     """What a splice needs to know of the old file, asked of the index."""
 
     size: int
-    first: Span
-    last: Span
+    ends: Callable[[], tuple[Span, Span]]
+    """The spans of the first and the last entry (asked only when an entry is removed
+    or goes first)."""
     span_of: Callable[[int], Span | None]
     """The span of the entry with this document id, None if there is none."""
     before: Callable[[int], Span | None]
@@ -124,9 +125,10 @@ def splice(layout: Layout, changes: Mapping[int, Entry | None]) -> Splice | None
                 continue
             removing = True
             start, end = old[0], old[0] + old[1]
-            if old == layout.first == layout.last:
+            first, last = layout.ends()
+            if old == first == last:
                 return None
-            if old == layout.first:
+            if old == first:
                 edits.append(_Edit(start, 1, "", end + len(_SEPARATOR)))
             else:
                 edits.append(_Edit(start - len(_SEPARATOR), 1, "", end))
@@ -138,7 +140,7 @@ def splice(layout: Layout, changes: Mapping[int, Entry | None]) -> Splice | None
         adding = True
         after = layout.before(doc_id)
         if after is None:
-            at = layout.first[0]
+            at = layout.ends()[0][0]
             edits.append(_Edit(at, 0, str(doc_id), at, b"", chunk, _SEPARATOR, doc_id))
         else:
             at = after[0] + after[1]
