@@ -20,6 +20,7 @@ from htcat.catalog import read as read_catalog
 from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder
 from htcat.index import get_entry, index_path, select_entries, tag_counts
+from htcat.model import Entry
 from htcat.query import Filters, Order
 from htcat.store import dump_json
 
@@ -170,6 +171,47 @@ def test_an_outside_change_is_caught_up_entry_by_entry(db: Path):
     assert index_path(db).stat().st_ino == inode  # caught up in place, not built again
     with contextlib.closing(sqlite3.connect(index_path(db))) as conn:
         conn.execute("INSERT INTO words(words) VALUES ('integrity-check')")
+
+
+def test_an_outside_change_parses_only_the_entries_whose_bytes_changed(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """As after a ``git pull``: the unchanged entries' bytes are found and not parsed."""
+    write_catalog(db, [{"title": f"Report {n}", "summary": "Shelters in Zürich"} for n in range(8)])
+    assert len(titles(db, query="zurich")) == 8
+
+    def change(entries: dict[str, Any]) -> None:
+        entries["2"]["summary"] = "Clinics in Genève"
+        del entries["5"]
+        entries["99"] = {**entries["3"], "id": "added-by-hand", "title": "Added by hand"}
+
+    _rewrite(db, change)
+    parsed: list[bytes] = []
+    real = index.entry_of_chunk
+
+    def counted(chunk: bytes) -> Entry:
+        parsed.append(chunk)
+        return real(chunk)
+
+    monkeypatch.setattr(index, "entry_of_chunk", counted)
+    monkeypatch.setattr(index, "_catch_up", lambda *a: pytest.fail("the whole file parsed"))
+    assert titles(db, query="geneve") == ["Report 1"]
+    assert titles(db, query="added") == ["Added by hand"]
+    assert "Report 4" not in titles(db)
+    assert len(titles(db, query="zurich")) == 7
+    assert [orjson.loads(c.split(b": ", 1)[1])["title"] for c in parsed] == [
+        "Report 1",
+        "Added by hand",
+    ]
+    written = spliced_write(db)
+    assert written == dump_json(orjson.loads(written))
+
+
+def spliced_write(db: Path) -> bytes:
+    """The file after a one-entry change through the index's spans."""
+    with change_catalog(db) as catalog:
+        catalog.replace({**catalog.get("report-0"), "notes": "after the pull"})
+    return db.read_bytes()
 
 
 def test_a_large_outside_change_builds_the_index_afresh(

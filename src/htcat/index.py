@@ -36,7 +36,15 @@ from htcat.fulltext import (
     scratch_database,
     unindex_words,
 )
-from htcat.layout import Span, Splice, digest, spans_of
+from htcat.layout import (
+    Span,
+    Splice,
+    digest,
+    entry_chunk,
+    entry_of_chunk,
+    outside_entries,
+    spans_of,
+)
 from htcat.model import Entry, fold, is_unicode_text
 from htcat.query import (
     Filters,
@@ -50,6 +58,7 @@ from htcat.query import (
 from htcat.store import (
     ENTRIES_TABLE,
     Image,
+    check_entries,
     ctime_is_fine,
     dump_json,
     opened,
@@ -329,11 +338,66 @@ def _refresh(path: Path) -> None:
     known_ns = time.time_ns()
     with opened(path) as file:
         raw, stat = read_bytes(file, path)
+    if _catch_up_from_bytes(path, raw, stat, known_ns):
+        return
     image = parse_image(raw, path)
     knowledge, spans = _knowledge(path, stat, known_ns, raw, image)
     entries = image[ENTRIES_TABLE]
     if not _catch_up(path, knowledge, entries, raw, spans):
         _rebuild(path, knowledge, entries, raw, spans)
+
+
+def _catch_up_from_bytes(path: Path, raw: bytes, stat: os.stat_result, known_ns: int) -> bool:
+    """Carry an outside change of a canonical file into the index, parsing only the entries
+    whose bytes changed; False if the file is not in canonical form or much changed.
+
+    After a ``git pull`` each entry's bytes are found where a canonical file puts
+    them and their digests compared with the ones the index holds; an entry
+    whose bytes are the same is the entry the index already took in, checked.
+    The rest of the file (the other tables) is parsed and must be canonical too.
+    """
+    import sqlite3
+
+    spans = spans_of(raw)
+    skeleton = None if spans is None else outside_entries(raw, spans)
+    if spans is None or skeleton is None or not index_path(path).exists():
+        return False
+    if dump_json(parse_image(skeleton, path)) != skeleton:
+        return False
+    limit = max(_CATCH_UP_ALWAYS, len(spans) // _CATCH_UP_SHARE)
+    try:
+        with _updating(path) as conn:
+            meta = _meta(conn)
+            if meta.get("version") != INDEX_VERSION or meta.get("canonical") != "1":
+                return False
+            known = dict(conn.execute("SELECT doc_id, digest FROM spans").fetchall())
+            rows, changed = [], {}
+            for doc_id, (start, length) in spans.items():
+                chunk = raw[start : start + length]
+                found = digest(chunk)
+                rows.append((doc_id, start, length, found))
+                if known.get(doc_id) == found:
+                    continue
+                entry = entry_of_chunk(chunk)
+                if entry_chunk(doc_id, entry) != chunk:
+                    return False
+                changed[str(doc_id)] = entry
+                if len(changed) > limit:
+                    return False
+            check_entries(changed, path)
+            gone = [d for d in known if d not in spans]
+            fine = ctime_is_fine(path.parent if str(path.parent) else Path("."))
+            racy = stat.st_ctime_ns + (0 if fine else COARSE_TICK_NS) >= known_ns
+            whole = hashlib.sha1(raw, usedforsecurity=False).hexdigest() if racy else ""
+            knowledge = Knowledge(fingerprint(stat), known_ns, fine, whole, True)
+            conn.execute("DELETE FROM spans")
+            for n in range(0, len(rows), _BATCH):
+                conn.executemany("INSERT INTO spans VALUES (?,?,?,?)", rows[n : n + _BATCH])
+            fresh = sorted(int(d) for d in changed)
+            _reindex(conn, sorted({*gone, *fresh}), changed, fresh, knowledge)
+            return True
+    except (sqlite3.Error, orjson.JSONDecodeError):
+        return False
 
 
 _CATCH_UP_SHARE = 4

@@ -12,6 +12,7 @@ entries again.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,23 @@ def spans_of(raw: bytes) -> dict[int, Span] | None:
     for (start, doc_id), (after, _) in zip(starts, [*starts[1:], (end + 2, 0)], strict=True):
         spans[doc_id] = (start, after - len(_SEPARATOR) - start)
     return spans
+
+
+def outside_entries(raw: bytes, spans: Mapping[int, Span]) -> bytes | None:
+    """The file without its entries (``"entries": {}``), if its entries are joined as a
+    canonical file joins them, in the order of their keys; to check the rest is canonical."""
+    ordered = sorted(spans.items(), key=lambda item: item[1])
+    keys = [str(doc_id) for doc_id, _ in ordered]
+    if any(a >= b for a, b in itertools.pairwise(keys)):
+        return None
+    for (_, (start, length)), (_, (after, _)) in itertools.pairwise(ordered):
+        if raw[start + length : after] != _SEPARATOR:
+            return None
+    first, (last_start, last_length) = ordered[0][1][0], ordered[-1][1]
+    head, tail = raw[: first - 1], raw[last_start + last_length :]
+    if not head.endswith(b"{") or not tail.startswith(_TABLE_END):
+        return None
+    return head + b"}" + tail[len(_TABLE_END) :]
 
 
 @dataclass(frozen=True)

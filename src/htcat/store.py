@@ -173,7 +173,16 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     if version == 0:
         data.setdefault(ENTRIES_TABLE, data.pop("_default", {}))
     entries = data.get(ENTRIES_TABLE, {})
-    for doc_id, doc in () if checked else entries.items():
+    if not checked:
+        check_entries(entries, path)
+    data[ENTRIES_TABLE] = entries
+    data[META_TABLE] = {"1": {"schema": SCHEMA_VERSION}}
+    return data
+
+
+def check_entries(entries: dict[str, Any], path: Path) -> None:
+    """Refuse, by name, an entry no command could use."""
+    for doc_id, doc in entries.items():
         if not doc_id.isdigit() or not isinstance(doc, dict):
             raise CatalogError(f"catalog {path}: entry {doc_id!r} is not an entry object")
         problem = shape_problem(doc)
@@ -182,9 +191,6 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
             raise CatalogError(
                 f"catalog {path}: entry {shown!r}: {problem}; fix it by hand — not overwritten"
             )
-    data[ENTRIES_TABLE] = entries
-    data[META_TABLE] = {"1": {"schema": SCHEMA_VERSION}}
-    return data
 
 
 def empty_image() -> Image:
