@@ -151,3 +151,19 @@ def test_changes_written_the_fast_way_give_the_bytes_of_a_full_write(
             stored = dict(conn.execute("SELECT doc_id, start FROM spans"))
         spans = spans_of(fast.read_bytes()) or {}
         assert stored == {doc_id: start for doc_id, (start, _) in spans.items()}
+
+
+@pytest.mark.parametrize("in_sql", [16, 0], ids=["moved in SQL", "moved in Python"])
+def test_the_spans_after_a_splice_are_where_the_entries_are(
+    db: Path, monkeypatch: pytest.MonkeyPatch, in_sql: int
+):
+    monkeypatch.setattr(index, "_SHIFTS_IN_SQL", in_sql)
+    indexed(db, [f"Report {n}" for n in range(12)])
+    with catalog.change(db) as changing:
+        changing.replace_many(
+            [{**changing.get(f"report-{n}"), "summary": "longer " * n} for n in (2, 5, 9)]
+        )
+        changing.add({"title": "Added"})
+    with contextlib.closing(index._connect(db)) as conn:
+        stored = {d: (s, n) for d, s, n in conn.execute("SELECT doc_id, start, length FROM spans")}
+    assert stored == spans_of(db.read_bytes())

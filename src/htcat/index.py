@@ -43,6 +43,7 @@ from htcat.layout import (
     entry_chunk,
     entry_of_chunk,
     outside_entries,
+    scan,
     spans_of,
 )
 from htcat.model import Entry, fold, is_unicode_text
@@ -358,28 +359,32 @@ def _catch_up_from_bytes(path: Path, raw: bytes, stat: os.stat_result, known_ns:
     """
     import sqlite3
 
-    spans = spans_of(raw)
-    skeleton = None if spans is None else outside_entries(raw, spans)
-    if spans is None or skeleton is None or not index_path(path).exists():
+    if not index_path(path).exists():
         return False
-    if dump_json(parse_image(skeleton, path)) != skeleton:
-        return False
-    limit = max(_CATCH_UP_ALWAYS, len(spans) // _CATCH_UP_SHARE)
     try:
         with _updating(path) as conn:
             meta = _meta(conn)
             if meta.get("version") != INDEX_VERSION or meta.get("canonical") != "1":
                 return False
-            known = dict(conn.execute("SELECT doc_id, digest FROM spans").fetchall())
+            known = {row[0]: row[1:] for row in conn.execute("SELECT * FROM spans")}
+            scanned = scan(raw, known)
+            if scanned is None:
+                return False
+            spans, digests = scanned
+            skeleton = outside_entries(raw, spans)
+            if skeleton is None or dump_json(parse_image(skeleton, path)) != skeleton:
+                return False
+            limit = max(_CATCH_UP_ALWAYS, len(spans) // _CATCH_UP_SHARE)
             rows, changed = [], {}
             for doc_id, (start, length) in spans.items():
-                chunk = raw[start : start + length]
-                found = digest(chunk)
-                rows.append((doc_id, start, length, found))
-                if known.get(doc_id) == found:
+                found = digests[doc_id]
+                old = known.get(doc_id)
+                if old != (start, length, found):
+                    rows.append((doc_id, start, length, found))
+                if old is not None and old[2] == found:
                     continue
-                entry = entry_of_chunk(chunk)
-                if entry_chunk(doc_id, entry) != chunk:
+                entry = entry_of_chunk(raw[start : start + length])
+                if entry_chunk(doc_id, entry) != raw[start : start + length]:
                     return False
                 changed[str(doc_id)] = entry
                 if len(changed) > limit:
@@ -390,9 +395,10 @@ def _catch_up_from_bytes(path: Path, raw: bytes, stat: os.stat_result, known_ns:
             racy = stat.st_ctime_ns + (0 if fine else COARSE_TICK_NS) >= known_ns
             whole = hashlib.sha1(raw, usedforsecurity=False).hexdigest() if racy else ""
             knowledge = Knowledge(fingerprint(stat), known_ns, fine, whole, True)
-            conn.execute("DELETE FROM spans")
+            conn.executemany("DELETE FROM spans WHERE doc_id = ?", [(d,) for d in gone])
             for n in range(0, len(rows), _BATCH):
-                conn.executemany("INSERT INTO spans VALUES (?,?,?,?)", rows[n : n + _BATCH])
+                batch = rows[n : n + _BATCH]
+                conn.executemany("INSERT OR REPLACE INTO spans VALUES (?,?,?,?)", batch)
             fresh = sorted(int(d) for d in changed)
             _reindex(conn, sorted({*gone, *fresh}), changed, fresh, knowledge)
             return True
@@ -663,6 +669,35 @@ def update_index(
         _reindex(conn, ids, raw, kept, knowledge)
 
 
+_SHIFTS_IN_SQL = 16
+"""Up to this many ranges of entries move by one statement each (a scan of the table);
+beyond, they are moved in Python and written back in one pass."""
+
+
+def _shift_spans(conn: sqlite3.Connection, shifts: list[tuple[int, int, int]]) -> None:
+    """Move the spans whose offset is in each ``[from, to)`` by its delta."""
+    if len(shifts) <= _SHIFTS_IN_SQL:
+        # Each range moves aside to a negative offset first, so none moves into the next.
+        conn.executemany(
+            "UPDATE spans SET start = -1 - (start + ?) WHERE start >= ? AND start < ?",
+            [(delta, start, end) for start, end, delta in shifts],
+        )
+        conn.execute("UPDATE spans SET start = -1 - start WHERE start < 0")
+        return
+    import bisect
+
+    starts = [start for start, _, _ in shifts]
+    rows = []
+    for doc_id, start, length, found in conn.execute("SELECT * FROM spans").fetchall():
+        n = bisect.bisect_right(starts, start) - 1
+        if n >= 0 and start < shifts[n][1]:
+            start += shifts[n][2]
+        rows.append((doc_id, start, length, found))
+    conn.execute("DELETE FROM spans")
+    for n in range(0, len(rows), _BATCH):
+        conn.executemany("INSERT INTO spans VALUES (?,?,?,?)", rows[n : n + _BATCH])
+
+
 def record_splice(
     path: Path,
     before: str,
@@ -681,12 +716,7 @@ def record_splice(
         if _stored_fingerprint(conn) != before:
             return
         conn.executemany("DELETE FROM spans WHERE doc_id = ?", [(d,) for d in changes])
-        # Each range moves aside to a negative offset first, so none moves into the next.
-        conn.executemany(
-            "UPDATE spans SET start = -1 - (start + ?) WHERE start >= ? AND start < ?",
-            [(delta, start, end) for start, end, delta in splice.shifts],
-        )
-        conn.execute("UPDATE spans SET start = -1 - start WHERE start < 0")
+        _shift_spans(conn, splice.shifts)
         conn.executemany(
             "INSERT INTO spans VALUES (?,?,?,?)",
             [(d, at, len(c), digest(c)) for d, (at, c) in splice.chunks.items()],

@@ -25,7 +25,8 @@ _ENTRY_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 _SEPARATOR = b",\n"
 _TABLE_START = b'\n  "entries": {\n'
 _TABLE_END = b"\n  }"
-_CHUNK_START = re.compile(rb'(?<=\n)    "([0-9]+)": \{')
+_CHUNK_HEAD = re.compile(rb'    "([0-9]+)": \{\n')
+_CHUNK_END = b"\n    }"
 
 Span = tuple[int, int]
 """Where an entry's bytes lie in the file: offset and length."""
@@ -50,35 +51,60 @@ def entry_of_chunk(chunk: bytes) -> Entry:
 
 
 def spans_of(raw: bytes) -> dict[int, Span] | None:
-    """Each entry's span in ``raw``, a file of canonical form; None if it has no entries.
+    """Each entry's span in ``raw``, if its entries table is laid out as a canonical file
+    lays it out; None otherwise, or if it has no entries."""
+    scanned = scan(raw, {})
+    return None if scanned is None else scanned[0]
 
-    Only the entries table's documents sit at four spaces after an opening
-    ``{`` of their own line, and only their closing brace at four spaces.
+
+def scan(
+    raw: bytes, known: Mapping[int, tuple[int, int, bytes]]
+) -> tuple[dict[int, Span], dict[int, bytes]] | None:
+    """Each entry's span in ``raw`` and the digest of its bytes, as `spans_of`.
+
+    ``known`` holds the offset, length and digest of each entry's bytes in an
+    earlier version of the file: an entry found with the same bytes needs no search for
+    its end. Otherwise, only an entry's own closing brace sits at four spaces,
+    so one search from its first line finds its end.
     """
     table = raw.find(_TABLE_START)
     if table < 0:
         return None
-    begin = table + len(_TABLE_START)
-    end = raw.find(_TABLE_END, begin - 1)
-    starts = [(m.start(), int(m.group(1))) for m in _CHUNK_START.finditer(raw, begin - 1, end)]
-    if not starts:
-        return None
+    at = table + len(_TABLE_START)
     spans: dict[int, Span] = {}
-    for (start, doc_id), (after, _) in zip(starts, [*starts[1:], (end + 2, 0)], strict=True):
-        spans[doc_id] = (start, after - len(_SEPARATOR) - start)
-    return spans
+    digests: dict[int, bytes] = {}
+    while True:
+        head = _CHUNK_HEAD.match(raw, at)
+        if head is None:
+            return None
+        key = head.group(1)
+        doc_id = int(key)
+        if (key != b"0" and key.startswith(b"0")) or doc_id in spans:
+            return None
+        _, length, found = known.get(doc_id, (0, 0, b""))
+        if not length or digest(raw[at : at + length]) != found:
+            close = raw.find(_CHUNK_END, head.end() - 1)
+            if close < 0:
+                return None
+            length = close + len(_CHUNK_END) - at
+            found = digest(raw[at : at + length])
+        spans[doc_id], digests[doc_id] = (at, length), found
+        end = at + length
+        if raw.startswith(_SEPARATOR, end):
+            at = end + len(_SEPARATOR)
+        elif raw.startswith(_TABLE_END, end):
+            return spans, digests
+        else:
+            return None
 
 
 def outside_entries(raw: bytes, spans: Mapping[int, Span]) -> bytes | None:
-    """The file without its entries (``"entries": {}``), if its entries are joined as a
-    canonical file joins them, in the order of their keys; to check the rest is canonical."""
+    """The file without its entries (``"entries": {}``), if `spans_of` found them in the
+    order of their keys; to check that the rest is canonical too."""
     ordered = sorted(spans.items(), key=lambda item: item[1])
     keys = [str(doc_id) for doc_id, _ in ordered]
     if any(a >= b for a, b in itertools.pairwise(keys)):
         return None
-    for (_, (start, length)), (_, (after, _)) in itertools.pairwise(ordered):
-        if raw[start + length : after] != _SEPARATOR:
-            return None
     first, (last_start, last_length) = ordered[0][1][0], ordered[-1][1]
     head, tail = raw[: first - 1], raw[last_start + last_length :]
     if not head.endswith(b"{") or not tail.startswith(_TABLE_END):
