@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -42,7 +42,6 @@ from htcat.layout import (
     digest,
     entry_chunk,
     entry_of_chunk,
-    outside_entries,
     scan,
     spans_of,
 )
@@ -338,9 +337,10 @@ def _refresh(path: Path) -> None:
     """
     known_ns = time.time_ns()
     with opened(path) as file:
+        if _catch_up_from_file(path, file, known_ns):
+            return
+        file.seek(0)
         raw, stat = read_bytes(file, path)
-    if _catch_up_from_bytes(path, raw, stat, known_ns):
-        return
     image = parse_image(raw, path)
     knowledge, spans = _knowledge(path, stat, known_ns, raw, image)
     entries = image[ENTRIES_TABLE]
@@ -348,14 +348,15 @@ def _refresh(path: Path) -> None:
         _rebuild(path, knowledge, entries, raw, spans)
 
 
-def _catch_up_from_bytes(path: Path, raw: bytes, stat: os.stat_result, known_ns: int) -> bool:
+def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
     """Carry an outside change of a canonical file into the index, parsing only the entries
     whose bytes changed; False if the file is not in canonical form or much changed.
 
     After a ``git pull`` each entry's bytes are found where a canonical file puts
-    them and their digests compared with the ones the index holds; an entry
-    whose bytes are the same is the entry the index already took in, checked.
-    The rest of the file (the other tables) is parsed and must be canonical too.
+    them, a block at a time, and their digests compared with the ones the index
+    holds; an entry whose bytes are the same is the entry the index already took
+    in, checked. The rest of the file (the other tables) is parsed and must be
+    canonical too.
     """
     import sqlite3
 
@@ -367,33 +368,32 @@ def _catch_up_from_bytes(path: Path, raw: bytes, stat: os.stat_result, known_ns:
             if meta.get("version") != INDEX_VERSION or meta.get("canonical") != "1":
                 return False
             known = {row[0]: row[1:] for row in conn.execute("SELECT * FROM spans")}
-            scanned = scan(raw, known)
+            scanned = scan(file.read, known)
+            stat = os.fstat(file.fileno())
             if scanned is None:
                 return False
-            spans, digests = scanned
-            skeleton = outside_entries(raw, spans)
-            if skeleton is None or dump_json(parse_image(skeleton, path)) != skeleton:
+            outside = scanned.outside
+            if dump_json(parse_image(outside, path)) != outside:
                 return False
-            limit = max(_CATCH_UP_ALWAYS, len(spans) // _CATCH_UP_SHARE)
-            rows, changed = [], {}
-            for doc_id, (start, length) in spans.items():
-                found = digests[doc_id]
-                old = known.get(doc_id)
-                if old != (start, length, found):
-                    rows.append((doc_id, start, length, found))
-                if old is not None and old[2] == found:
-                    continue
-                entry = entry_of_chunk(raw[start : start + length])
-                if entry_chunk(doc_id, entry) != raw[start : start + length]:
+            limit = max(_CATCH_UP_ALWAYS, len(scanned.spans) // _CATCH_UP_SHARE)
+            if len(scanned.changed) > limit:
+                return False
+            changed = {}
+            for doc_id, chunk in scanned.changed.items():
+                entry = entry_of_chunk(chunk)
+                if entry_chunk(doc_id, entry) != chunk:
                     return False
                 changed[str(doc_id)] = entry
-                if len(changed) > limit:
-                    return False
             check_entries(changed, path)
-            gone = [d for d in known if d not in spans]
+            rows = [
+                (doc_id, *span, scanned.digests[doc_id])
+                for doc_id, span in scanned.spans.items()
+                if known.get(doc_id) != (*span, scanned.digests[doc_id])
+            ]
+            gone = [d for d in known if d not in scanned.spans]
             fine = ctime_is_fine(path.parent if str(path.parent) else Path("."))
             racy = stat.st_ctime_ns + (0 if fine else COARSE_TICK_NS) >= known_ns
-            whole = hashlib.sha1(raw, usedforsecurity=False).hexdigest() if racy else ""
+            whole = file_digest(path)[0] if racy else ""
             knowledge = Knowledge(fingerprint(stat), known_ns, fine, whole, True)
             conn.executemany("DELETE FROM spans WHERE doc_id = ?", [(d,) for d in gone])
             for n in range(0, len(rows), _BATCH):

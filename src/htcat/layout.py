@@ -12,7 +12,7 @@ entries again.
 from __future__ import annotations
 
 import hashlib
-import itertools
+import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,63 +53,120 @@ def entry_of_chunk(chunk: bytes) -> Entry:
 def spans_of(raw: bytes) -> dict[int, Span] | None:
     """Each entry's span in ``raw``, if its entries table is laid out as a canonical file
     lays it out; None otherwise, or if it has no entries."""
-    scanned = scan(raw, {})
-    return None if scanned is None else scanned[0]
+    scanned = scan(io.BytesIO(raw).read, {})
+    return None if scanned is None else scanned.spans
 
 
-def scan(
-    raw: bytes, known: Mapping[int, tuple[int, int, bytes]]
-) -> tuple[dict[int, Span], dict[int, bytes]] | None:
-    """Each entry's span in ``raw`` and the digest of its bytes, as `spans_of`.
+@dataclass(frozen=True)
+class Scan:
+    """What a scan of a canonical file found."""
+
+    spans: dict[int, Span]
+    digests: dict[int, bytes]
+    """The digest of each entry's bytes."""
+    changed: dict[int, bytes]
+    """The bytes of each entry not as ``known`` had them."""
+    outside: bytes
+    """The file without its entries (``"entries": {}``): to check the rest is canonical."""
+
+
+_BLOCK = 1 << 22
+
+
+class _Window:
+    """The part of a file being scanned, read a block at a time: memory stays flat."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self.data = b""
+        self.base = 0
+        """The file offset of ``data[0]``."""
+
+    def cover(self, end: int) -> bool:
+        """Read on until the window reaches file offset ``end``; False if the file ends first."""
+        while self.base + len(self.data) < end:
+            block = self._read(_BLOCK)
+            if not block:
+                return False
+            self.data += block
+        return True
+
+    def find(self, needle: bytes, start: int) -> int:
+        """The file offset of ``needle`` at or after ``start``, reading on; -1 if none."""
+        while True:
+            found = self.data.find(needle, start - self.base)
+            if found >= 0:
+                return self.base + found
+            searched = self.base + len(self.data) - len(needle) + 1
+            if not self.cover(self.base + len(self.data) + 1):
+                return -1
+            start = max(start, searched)
+
+    def part(self, start: int, end: int) -> bytes:
+        return self.data[start - self.base : end - self.base]
+
+    def drop_before(self, offset: int) -> None:
+        if offset - self.base > _BLOCK:
+            self.data = self.data[offset - self.base :]
+            self.base = offset
+
+    def rest(self) -> bytes:
+        while block := self._read(_BLOCK):
+            self.data += block
+        return self.data
+
+
+def scan(read: Callable[[int], bytes], known: Mapping[int, tuple[int, int, bytes]]) -> Scan | None:
+    """Each entry's span and digest in the file ``read`` reads, if its entries table is
+    laid out as a canonical file lays it out, in the order of the keys; else None.
 
     ``known`` holds the offset, length and digest of each entry's bytes in an
-    earlier version of the file: an entry found with the same bytes needs no search for
-    its end. Otherwise, only an entry's own closing brace sits at four spaces,
+    earlier version of the file: an entry found with the same bytes needs no search
+    for its end. Otherwise, only an entry's own closing brace sits at four spaces,
     so one search from its first line finds its end.
     """
-    table = raw.find(_TABLE_START)
+    window = _Window(read)
+    table = window.find(_TABLE_START, 0)
     if table < 0:
         return None
     at = table + len(_TABLE_START)
-    spans: dict[int, Span] = {}
-    digests: dict[int, bytes] = {}
+    head = window.part(0, at - 1)
+    found = Scan({}, {}, {}, b"")
+    previous = ""
     while True:
-        head = _CHUNK_HEAD.match(raw, at)
-        if head is None:
+        window.drop_before(at)
+        window.cover(at + 32)
+        line = _CHUNK_HEAD.match(window.data, at - window.base)
+        if line is None:
             return None
-        key = head.group(1)
+        key = line.group(1).decode()
         doc_id = int(key)
-        if (key != b"0" and key.startswith(b"0")) or doc_id in spans:
+        if str(doc_id) != key or key <= previous:
             return None
-        _, length, found = known.get(doc_id, (0, 0, b""))
-        if not length or digest(raw[at : at + length]) != found:
-            close = raw.find(_CHUNK_END, head.end() - 1)
+        _, length, expected = known.get(doc_id, (0, 0, b""))
+        if (
+            not length
+            or not window.cover(at + length)
+            or (digest(window.part(at, at + length)) != expected)
+        ):
+            close = window.find(_CHUNK_END, window.base + line.end() - 1)
             if close < 0:
                 return None
             length = close + len(_CHUNK_END) - at
-            found = digest(raw[at : at + length])
-        spans[doc_id], digests[doc_id] = (at, length), found
+            found.changed[doc_id] = window.part(at, at + length)
+            found.digests[doc_id] = digest(found.changed[doc_id])
+        else:
+            found.digests[doc_id] = expected
+        found.spans[doc_id], previous = (at, length), key
         end = at + length
-        if raw.startswith(_SEPARATOR, end):
+        window.cover(end + len(_TABLE_END))
+        if window.part(end, end + len(_SEPARATOR)) == _SEPARATOR:
             at = end + len(_SEPARATOR)
-        elif raw.startswith(_TABLE_END, end):
-            return spans, digests
+        elif window.part(end, end + len(_TABLE_END)) == _TABLE_END:
+            tail = window.rest()[end + len(_TABLE_END) - window.base :]
+            return Scan(found.spans, found.digests, found.changed, head + b"}" + tail)
         else:
             return None
-
-
-def outside_entries(raw: bytes, spans: Mapping[int, Span]) -> bytes | None:
-    """The file without its entries (``"entries": {}``), if `spans_of` found them in the
-    order of their keys; to check that the rest is canonical too."""
-    ordered = sorted(spans.items(), key=lambda item: item[1])
-    keys = [str(doc_id) for doc_id, _ in ordered]
-    if any(a >= b for a, b in itertools.pairwise(keys)):
-        return None
-    first, (last_start, last_length) = ordered[0][1][0], ordered[-1][1]
-    head, tail = raw[: first - 1], raw[last_start + last_length :]
-    if not head.endswith(b"{") or not tail.startswith(_TABLE_END):
-        return None
-    return head + b"}" + tail[len(_TABLE_END) :]
 
 
 @dataclass(frozen=True)
