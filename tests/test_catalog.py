@@ -167,3 +167,13 @@ def test_the_spans_after_a_splice_are_where_the_entries_are(
     with contextlib.closing(index._connect(db)) as conn:
         stored = {d: (s, n) for d, s, n in conn.execute("SELECT doc_id, start, length FROM spans")}
     assert stored == spans_of(db.read_bytes())
+
+
+def test_a_file_of_another_schema_is_written_whole(db: Path, monkeypatch: pytest.MonkeyPatch):
+    """A newer htcat migrates the file on its next write: no splice keeps the old schema."""
+    indexed(db, ["Alpha report", "Beta report"])
+    written = spliced(monkeypatch)
+    monkeypatch.setattr(index, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1)
+    with catalog.change(db) as changing:
+        changing.replace({**changing.get("alpha"), "notes": "seen"})
+    assert written == []

@@ -57,6 +57,7 @@ from htcat.query import (
 )
 from htcat.store import (
     ENTRIES_TABLE,
+    SCHEMA_VERSION,
     Image,
     check_entries,
     ctime_is_fine,
@@ -139,6 +140,7 @@ class Knowledge:
             ("fine", "1" if self.fine else "0"),
             ("digest", self.digest),
             ("canonical", "1" if self.canonical else "0"),
+            ("schema", str(SCHEMA_VERSION)),
         ]
 
 
@@ -155,6 +157,12 @@ def _stat_decides(meta: Mapping[str, str], stat: os.stat_result) -> bool | None:
     known = int(meta.get("known", "0"))
     tick = 0 if meta.get("fine") == "1" else COARSE_TICK_NS
     return True if stat.st_ctime_ns + tick < known else None
+
+
+def _canonical(meta: Mapping[str, str]) -> bool:
+    """Whether the file the index knows is in the form this htcat writes, schema and all:
+    a file an older schema wrote is read whole, and migrated when next written."""
+    return meta.get("canonical") == "1" and meta.get("schema") == str(SCHEMA_VERSION)
 
 
 def file_digest(path: Path) -> tuple[str, os.stat_result]:
@@ -365,7 +373,7 @@ def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
     try:
         with _updating(path) as conn:
             meta = _meta(conn)
-            if meta.get("version") != INDEX_VERSION or meta.get("canonical") != "1":
+            if meta.get("version") != INDEX_VERSION or not _canonical(meta):
                 return False
             known = {row[0]: row[1:] for row in conn.execute("SELECT * FROM spans")}
             scanned = scan(file.read, known)
@@ -624,7 +632,7 @@ def spans_for(path: Path, stat: os.stat_result) -> SpansView | None:
         return None
     try:
         meta = _meta(conn)
-        canonical = _stat_decides(meta, stat) is True and meta.get("canonical") == "1"
+        canonical = _stat_decides(meta, stat) is True and _canonical(meta)
         if canonical and conn.execute("SELECT 1 FROM spans LIMIT 1").fetchone():
             return SpansView(conn, stat.st_size)
     except sqlite3.Error:
