@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from helpers import OLD, write_catalog
 from htcat import catalog, index, store
-from htcat.layout import spans_of
+from htcat.layout import scan_bytes
 from htcat.query import Filters, Order
 from htcat.store import dump_json, parse_image
 
@@ -149,7 +149,8 @@ def test_changes_written_the_fast_way_give_the_bytes_of_a_full_write(
         )
         with contextlib.closing(index._connect(fast)) as conn:
             stored = dict(conn.execute("SELECT doc_id, start FROM spans"))
-        spans = spans_of(fast.read_bytes()) or {}
+        found = scan_bytes(fast.read_bytes())
+        spans = found.spans if found else {}
         assert stored == {doc_id: start for doc_id, (start, _) in spans.items()}
 
 
@@ -166,7 +167,8 @@ def test_the_spans_after_a_splice_are_where_the_entries_are(
         changing.add({"title": "Added"})
     with contextlib.closing(index._connect(db)) as conn:
         stored = {d: (s, n) for d, s, n in conn.execute("SELECT doc_id, start, length FROM spans")}
-    assert stored == spans_of(db.read_bytes())
+    found = scan_bytes(db.read_bytes())
+    assert found is not None and stored == found.spans
 
 
 def test_a_file_of_another_schema_is_written_whole(db: Path, monkeypatch: pytest.MonkeyPatch):

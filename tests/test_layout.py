@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htcat import layout
-from htcat.layout import digest, entry_chunk, scan, spans_of
+from htcat.layout import digest, entry_chunk, scan, scan_bytes
 from htcat.store import dump_json, empty_image
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
@@ -68,5 +68,5 @@ def test_each_entry_is_found_where_a_full_dump_puts_it(
 )
 def test_a_file_not_laid_out_canonically_is_not_scanned(mangle) -> None:
     raw = catalog_bytes({1: {"id": "a", "title": "A"}, 2: {"id": "b", "title": "B"}})
-    assert spans_of(raw) is not None
-    assert spans_of(mangle(raw)) is None
+    assert scan_bytes(raw) is not None
+    assert scan_bytes(mangle(raw)) is None

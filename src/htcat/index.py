@@ -37,13 +37,14 @@ from htcat.fulltext import (
     unindex_words,
 )
 from htcat.layout import (
+    Scan,
     Span,
     Splice,
     digest,
     entry_chunk,
     entry_of_chunk,
     scan,
-    spans_of,
+    scan_bytes,
 )
 from htcat.model import Entry, fold, is_unicode_text
 from htcat.query import (
@@ -176,10 +177,10 @@ def file_digest(path: Path) -> tuple[str, os.stat_result]:
 
 def _knowledge(
     path: Path, stat: os.stat_result, known_ns: int, raw: bytes, image: Image
-) -> tuple[Knowledge, dict[int, Span] | None]:
+) -> tuple[Knowledge, Scan | None]:
     """What reading ``raw`` whole taught, and each entry's span if the file is canonical."""
-    spans = spans_of(raw) if dump_json(image) == raw else None
-    if spans is not None and {str(d) for d in spans} != set(image[ENTRIES_TABLE]):
+    spans = scan_bytes(raw) if dump_json(image) == raw else None
+    if spans is not None and {str(d) for d in spans.spans} != set(image[ENTRIES_TABLE]):
         spans = None
     fine = ctime_is_fine(path.parent if str(path.parent) else Path("."))
     found = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
@@ -250,13 +251,11 @@ def _reindex(
     conn.execute("COMMIT")
 
 
-def _put_spans(conn: sqlite3.Connection, raw: bytes, spans: dict[int, Span] | None) -> None:
-    """Record where every entry lies in ``raw``, with its bytes' digest (none if not canonical)."""
+def _put_spans(conn: sqlite3.Connection, scanned: Scan | None) -> None:
+    """Record where every entry lies, with its bytes' digest (none if not canonical)."""
     conn.execute("DELETE FROM spans")
-    rows = (
-        (doc_id, start, length, digest(raw[start : start + length]))
-        for doc_id, (start, length) in (spans or {}).items()
-    )
+    found = scanned or Scan({}, {}, {}, b"")
+    rows = ((d, start, length, found.digests[d]) for d, (start, length) in found.spans.items())
     while batch := list(itertools.islice(rows, _BATCH)):
         conn.executemany("INSERT INTO spans VALUES (?,?,?,?)", batch)
 
@@ -352,8 +351,9 @@ def _refresh(path: Path) -> None:
     image = parse_image(raw, path)
     knowledge, spans = _knowledge(path, stat, known_ns, raw, image)
     entries = image[ENTRIES_TABLE]
-    if not _catch_up(path, knowledge, entries, raw, spans):
-        _rebuild(path, knowledge, entries, raw, spans)
+    del raw
+    if not _catch_up(path, knowledge, entries, spans):
+        _rebuild(path, knowledge, entries, spans)
 
 
 def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
@@ -424,8 +424,7 @@ def _catch_up(
     path: Path,
     knowledge: Knowledge,
     entries: dict[str, Entry],
-    raw: bytes,
-    spans: dict[int, Span] | None,
+    spans: Scan | None,
 ) -> bool:
     """Carry an outside change into the existing index, entry by entry; False if it cannot.
 
@@ -461,7 +460,7 @@ def _catch_up(
             changed = [int(key) for key in entries if int(key) not in same]
             if len(stale) > limit or len(changed) > limit:
                 return False
-            _put_spans(conn, raw, spans)
+            _put_spans(conn, spans)
             _reindex(conn, stale, entries, changed, knowledge)
             return True
     except sqlite3.Error:
@@ -472,8 +471,7 @@ def _rebuild(
     path: Path,
     knowledge: Knowledge,
     entries: dict[str, Entry],
-    raw: bytes,
-    spans: dict[int, Span] | None,
+    spans: Scan | None,
 ) -> None:
     """Build the index afresh from the file's entries, then put it in place with a rename.
 
@@ -498,7 +496,7 @@ def _rebuild(
             words.finish()
             copy_words(conn, side)
             conn.execute("BEGIN")
-            _put_spans(conn, raw, spans)
+            _put_spans(conn, spans)
             conn.executemany(
                 "INSERT INTO meta VALUES (?, ?)", [("version", INDEX_VERSION), *knowledge.meta()]
             )
@@ -673,7 +671,7 @@ def update_index(
         ids = sorted(changed)
         raw = image[ENTRIES_TABLE]
         kept = [d for d in ids if str(d) in raw]
-        _put_spans(conn, data, spans_of(data))
+        _put_spans(conn, scan_bytes(data))
         _reindex(conn, ids, raw, kept, knowledge)
 
 

@@ -50,11 +50,10 @@ def entry_of_chunk(chunk: bytes) -> Entry:
     return entry
 
 
-def spans_of(raw: bytes) -> dict[int, Span] | None:
-    """Each entry's span in ``raw``, if its entries table is laid out as a canonical file
-    lays it out; None otherwise, or if it has no entries."""
-    scanned = scan(io.BytesIO(raw).read, {})
-    return None if scanned is None else scanned.spans
+def scan_bytes(raw: bytes) -> Scan | None:
+    """`scan` of a file already read: each entry's span and digest, if its entries table
+    is laid out as a canonical file lays it out; None otherwise, or if it has no entries."""
+    return scan(io.BytesIO(raw).read, {})
 
 
 @dataclass(frozen=True)
