@@ -179,3 +179,17 @@ def test_a_file_of_another_schema_is_written_whole(db: Path, monkeypatch: pytest
     with catalog.change(db) as changing:
         changing.replace({**changing.get("alpha"), "notes": "seen"})
     assert written == []
+
+
+def test_many_new_entries_are_written_whole(db: Path, monkeypatch: pytest.MonkeyPatch):
+    indexed(db, ["Alpha report", "Beta report"])
+    written = spliced(monkeypatch)
+    monkeypatch.setattr(catalog, "SPLICE_MOST_ADDED", 1)
+    with catalog.change(db) as changing:
+        changing.add({"title": "One more"})
+    with catalog.change(db) as changing:
+        changing.add_many([{"title": "Two"}, {"title": "Three"}])
+    assert written == [db]
+    raw = db.read_bytes()
+    assert dump_json(parse_image(raw, db)) == raw
+    assert len(parse_image(raw, db)["entries"]) == 5

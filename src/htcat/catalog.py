@@ -22,6 +22,11 @@ from htcat.layout import Layout, Piece, Span, Splice, digest, entry_of_chunk, sp
 from htcat.model import Entry
 from htcat.store import DEFAULT_LOCK_TIMEOUT, ENTRIES_TABLE, Catalog, Image, resolve_id
 
+SPLICE_MOST = 2000
+"""The most entries a change splices into the old file; beyond, writing it whole is as quick."""
+SPLICE_MOST_ADDED = 100
+"""The most new entries a change splices in."""
+
 select_entries = index.select_entries
 get_entry = index.get_entry
 tag_counts = index.tag_counts
@@ -153,6 +158,15 @@ class _SplicedCatalog(Catalog):
             return super()._next_doc_id()
         return max(self.view.max_doc_id(), *self.pending, 0) + 1
 
+    def few_changes(self) -> bool:
+        """Whether the change is one to splice: each added entry costs a search of the
+        index for its place, so an import of thousands is written whole instead."""
+        if self.whole or not self.changed:
+            return False
+        known = self.view.max_doc_id()
+        added = sum(1 for doc_id in self.pending if doc_id > known)
+        return added <= SPLICE_MOST_ADDED and len(self.pending) <= SPLICE_MOST
+
     def layout(self) -> Layout:
         def span_of(doc_id: int) -> Span | None:
             found = self.view.span(doc_id)
@@ -184,7 +198,7 @@ def change(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[C
             try:
                 yield catalog
                 planned = None
-                if isinstance(catalog, _SplicedCatalog) and not catalog.whole and catalog.changed:
+                if isinstance(catalog, _SplicedCatalog) and catalog.few_changes():
                     planned = splice(catalog.layout(), catalog.pending)
             finally:
                 if view is not None:
