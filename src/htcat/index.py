@@ -399,10 +399,10 @@ def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
                 if known.get(doc_id) != (*span, scanned.digests[doc_id])
             ]
             gone = [d for d in known if d not in scanned.spans]
+            # No digest of the whole file was taken while scanning: where the stat cannot
+            # decide later (a change within a tick of now), the next reader reads it again.
             fine = ctime_is_fine(path.parent if str(path.parent) else Path("."))
-            racy = stat.st_ctime_ns + (0 if fine else COARSE_TICK_NS) >= known_ns
-            whole = file_digest(path)[0] if racy else ""
-            knowledge = Knowledge(fingerprint(stat), known_ns, fine, whole, True)
+            knowledge = Knowledge(fingerprint(stat), known_ns, fine, "", True)
             conn.executemany("DELETE FROM spans WHERE doc_id = ?", [(d,) for d in gone])
             for n in range(0, len(rows), _BATCH):
                 batch = rows[n : n + _BATCH]
