@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -193,3 +194,29 @@ def test_many_new_entries_are_written_whole(db: Path, monkeypatch: pytest.Monkey
     raw = db.read_bytes()
     assert dump_json(parse_image(raw, db)) == raw
     assert len(parse_image(raw, db)["entries"]) == 5
+
+
+def test_an_entry_not_as_the_index_holds_it_makes_the_change_read_the_whole_file(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Even an index whose stat matches is not believed over the bytes it points at."""
+    indexed(db, ["Alpha report", "Beta report"])
+    db.write_bytes(db.read_bytes().replace(b"Beta report", b"Beta rep0rt"))
+    stat = db.stat()
+    with contextlib.closing(index._connect(db)) as conn, conn:  # as if it knew this file
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (index.fingerprint(stat),)
+        )
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'known'", (str(time.time_ns()),))
+    written = spliced(monkeypatch)
+    with catalog.change(db) as changing:
+        assert isinstance(changing, catalog._SplicedCatalog), "the stat vouches for the file"
+        changing.replace({**changing.get("beta"), "notes": "seen"})
+    assert written == []
+    entry = parse_image(db.read_bytes(), db)["entries"]["2"]
+    assert (entry["title"], entry["notes"]) == ("Beta rep0rt", "seen")
+    assert titles_through_index(db) == ["Alpha report", "Beta rep0rt"]
+
+
+def titles_through_index(db: Path) -> list[str]:
+    return [e["title"] for e in index.select_entries(db, Filters(), Order(sort="title")).entries]
