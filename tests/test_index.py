@@ -17,11 +17,14 @@ from hypothesis import strategies as st
 
 from helpers import write_catalog
 from htcat import index, store
+from htcat.catalog import change as change_catalog
+from htcat.catalog import read as read_catalog
 from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder
 from htcat.index import get_entry, index_path, select_entries, tag_counts
+from htcat.model import Entry
 from htcat.query import Filters, Order, select
-from htcat.store import change_catalog, dump_json, read_catalog
+from htcat.store import dump_json
 
 
 @pytest.fixture(autouse=True)
@@ -172,6 +175,47 @@ def test_an_outside_change_is_caught_up_entry_by_entry(db: Path):
         conn.execute("INSERT INTO words(words) VALUES ('integrity-check')")
 
 
+def test_an_outside_change_parses_only_the_entries_whose_bytes_changed(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """As after a ``git pull``: the unchanged entries' bytes are found and not parsed."""
+    write_catalog(db, [{"title": f"Report {n}", "summary": "Shelters in Zürich"} for n in range(8)])
+    assert len(titles(db, query="zurich")) == 8
+
+    def change(entries: dict[str, Any]) -> None:
+        entries["2"]["summary"] = "Clinics in Genève"
+        del entries["5"]
+        entries["99"] = {**entries["3"], "id": "added-by-hand", "title": "Added by hand"}
+
+    _rewrite(db, change)
+    parsed: list[bytes] = []
+    real = index.entry_of_chunk
+
+    def counted(chunk: bytes) -> Entry:
+        parsed.append(chunk)
+        return real(chunk)
+
+    monkeypatch.setattr(index, "entry_of_chunk", counted)
+    monkeypatch.setattr(index, "_catch_up", lambda *a: pytest.fail("the whole file parsed"))
+    assert titles(db, query="geneve") == ["Report 1"]
+    assert titles(db, query="added") == ["Added by hand"]
+    assert "Report 4" not in titles(db)
+    assert len(titles(db, query="zurich")) == 7
+    assert [orjson.loads(c.split(b": ", 1)[1])["title"] for c in parsed] == [
+        "Report 1",
+        "Added by hand",
+    ]
+    written = spliced_write(db)
+    assert written == dump_json(orjson.loads(written))
+
+
+def spliced_write(db: Path) -> bytes:
+    """The file after a one-entry change through the index's spans."""
+    with change_catalog(db) as catalog:
+        catalog.replace({**catalog.get("report-0"), "notes": "after the pull"})
+    return db.read_bytes()
+
+
 def test_a_large_outside_change_builds_the_index_afresh(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -259,3 +303,80 @@ def test_the_index_answers_keyword_queries_as_the_in_memory_filter(
         assert index_path(db).exists()
         in_memory = select(stored, filters, Order(sort="title"))
         assert [e["id"] for e in indexed.entries] == [e["id"] for e in in_memory.entries], query
+
+
+# --- what the index trusts ----------------------------------------------------------------------
+
+
+def rewrite_in_place(db: Path, old: bytes, new: bytes) -> None:
+    """Change the file's bytes in place, keeping its size, and put its times back (touch -r)."""
+    assert len(old) == len(new)
+    times = db.stat()
+    text = db.read_bytes()
+    assert old in text
+    with open(db, "r+b") as file:
+        file.write(text.replace(old, new))
+    os.utime(db, ns=(times.st_atime_ns, times.st_mtime_ns))
+    after = db.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (
+        times.st_size,
+        times.st_mtime_ns,
+        times.st_ino,
+    )
+
+
+def test_a_rewrite_with_the_same_size_and_times_is_seen(db: Path, monkeypatch: pytest.MonkeyPatch):
+    """The change time tells: the stat alone decides, without a digest of the bytes."""
+    write_catalog(db, [{"title": "Forced labor in fishing"}, {"title": "Other"}])
+    assert titles(db, query="fishing") == ["Forced labor in fishing"]
+    rewrite_in_place(db, b"fishing", b"farming")
+    monkeypatch.setattr(index, "file_digest", lambda path: pytest.fail("read for a digest"))
+    assert titles(db, query="farming") == ["Forced labor in farming"]
+    assert titles(db, query="fishing") == []
+    assert get_entry(db, "forced")["title"] == "Forced labor in farming"
+
+
+def test_a_bad_value_written_with_the_times_put_back_is_refused_by_name(db: Path, cli):
+    write_catalog(db, [{"title": "Kept", "tags": ["abcdef"]}, {"title": "Other"}])
+    assert titles(db, tags=["abcdef"]) == ["Kept"]
+    rewrite_in_place(db, b'"abcdef"', b"12345678")
+    result = cli("tag", "--all", "--add", "x")
+    assert result.exit_code == 3, result.stderr
+    assert "entry 'kept'" in result.stderr and "tags" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_within_a_clock_tick_of_the_index_the_bytes_decide(db: Path):
+    """A change the stat cannot tell apart (racy) is found by the digest of the bytes."""
+    write_catalog(db, [{"title": "Forced labor in fishing"}, {"title": "Other"}])
+    assert titles(db, query="fishing") == ["Forced labor in fishing"]
+    rewrite_in_place(db, b"fishing", b"farming")
+    stat = db.stat()
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn, conn:
+        # As if the stat had been recorded after this rewrite, in the same clock tick.
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (index.fingerprint(stat),)
+        )
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'known'", (str(stat.st_ctime_ns),))
+    assert titles(db, query="farming") == ["Forced labor in farming"]
+    assert titles(db, query="fishing") == []
+
+
+def test_bytes_that_prove_the_index_spare_the_next_reader_reading_them(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    write_catalog(db, [{"title": "Alpha"}, {"title": "Beta"}])
+    assert titles(db) == ["Alpha", "Beta"]
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn, conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'known'", (str(db.stat().st_ctime_ns),))
+    digests: list[Path] = []
+    real = index.file_digest
+
+    def counted(path: Path) -> tuple[str, os.stat_result]:
+        digests.append(path)
+        return real(path)
+
+    monkeypatch.setattr(index, "file_digest", counted)
+    assert titles(db) == ["Alpha", "Beta"]
+    assert titles(db) == ["Alpha", "Beta"]
+    assert digests == [db], "read once, when the stat could not decide"

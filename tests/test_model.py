@@ -415,6 +415,8 @@ def test_clashes_get_numbered_suffixes():
     assert unique_id("report", {"report"}) == "report-2"
     assert unique_id("report", {"report", "report-2"}) == "report-3"
     assert unique_id("report", {"report", "report-3"}) == "report-2"
+    assert unique_id("report", {"report", "report-2", "report-3"}) == "report-4"
+    assert unique_id("report", {"report", *(f"report-{n}" for n in range(2, 12))}) == "report-12"
 
 
 def test_adding_the_same_title_three_times_gives_suffixed_ids(tmp_path: Path):

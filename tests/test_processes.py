@@ -20,6 +20,8 @@ import typer.main
 
 from helpers import HTCAT, entries_in, write_catalog
 from htcat.cli.app import app
+from htcat.index import get_entry, open_index, select_entries
+from htcat.query import Filters, Order
 from htcat.store import read_catalog
 
 HTLA = "htla-class-6-recommendations-report"
@@ -286,7 +288,14 @@ def kill_tags(db: Path) -> list[str]:
     return [t for t in entry["tags"] if t.startswith("k")]
 
 
-def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(big_db: Path):
+@pytest.mark.parametrize("indexed", [False, True], ids=["written whole", "spliced"])
+def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(
+    big_db: Path, indexed: bool, monkeypatch: pytest.MonkeyPatch
+):
+    """Spliced: with an index, each write copies the file around the one changed entry."""
+    if indexed:
+        monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+        assert open_index(big_db) is not None
     htcat = typer.main.get_command(app)
     started = time.monotonic()
     try:
@@ -322,6 +331,11 @@ def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(big_
     result = htcat_run("--db", big_db, "tag", "resource-2", "--add", "after")
     assert result.returncode == 0
     assert temp_files(big_db.parent) == [], "the next change removes what a killed writer left"
+    if indexed:
+        page = select_entries(big_db, Filters(tags=("after",)), Order())
+        assert [e["id"] for e in page.entries] == ["resource-2"], "the index kept up"
+        indexed_tags = get_entry(big_db, "resource-0")["tags"]
+        assert [t for t in indexed_tags if t.startswith("k")] == kill_tags(big_db)
 
 
 def test_readers_and_a_writer_racing_after_an_outside_change_agree_with_the_file(big_db: Path):

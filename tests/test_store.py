@@ -435,7 +435,55 @@ def test_a_failed_write_leaves_the_old_bytes_and_no_temp_file(seed_db: Path):
     assert temp_files(seed_db.parent) == []
 
 
+def test_the_file_and_its_folder_are_fsynced_around_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The new bytes reach the disk before the rename, and the rename itself after it."""
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync folder" if os.path.isdir(f"/proc/self/fd/{fd}") else "fsync file")
+        real_fsync(fd)
+
+    def replace(source: str, target: Path) -> None:
+        events.append("rename")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    target = tmp_path / "catalog.json"
+    store.write_file_atomically(target, b"new bytes")
+    assert events == ["fsync file", "rename", "fsync folder"]
+    assert target.read_bytes() == b"new bytes"
+
+
 # --- the lock ---------------------------------------------------------------------------------
+
+
+def test_two_writers_never_hold_the_lock_at_once(seed_db: Path):
+    """A second holder, in another thread, waits for the first: the lock is exclusive."""
+    import threading
+
+    held, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with store.catalog_lock(seed_db):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert held.wait(10)
+        busy = pytest.raises(CatalogError, match="locked by another htcat")
+        with busy, store.catalog_lock(seed_db, timeout=0.1):
+            pytest.fail("two holders of the catalog lock at once")
+    finally:
+        release.set()
+        thread.join(10)
+    with store.catalog_lock(seed_db, timeout=1):
+        pass
 
 
 def test_lock_timeout_gives_catalog_error(seed_db: Path, lock_held):
@@ -529,3 +577,47 @@ def test_git_conflict_markers_are_named_with_the_way_out(db: Path) -> None:
     )
     with pytest.raises(CatalogError, match=r"git's conflict markers: run 'htcat git setup', then"):
         store.read_catalog(db)
+
+
+# --- TinyDB as a client -------------------------------------------------------------------------
+
+
+def test_tinydb_reads_htcats_file_as_it_is(seed_db: Path):
+    from tinydb import Query, TinyDB
+
+    with TinyDB(seed_db, access_mode="r") as tiny:
+        table = tiny.table("entries")
+        assert {doc["id"]: doc for doc in table.all()} == entries_in(seed_db)
+        found = table.search(Query().tags.any(["htla"]))
+        assert "htla-class-6-recommendations-report" in [doc["id"] for doc in found]
+        raw = parse_image(seed_db.read_bytes(), seed_db)["entries"]
+        assert {str(doc.doc_id) for doc in table.all()} == set(raw)
+
+
+def test_what_a_tinydb_script_inserts_htcat_reads_and_rewrites_canonically(
+    seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch
+):
+    from tinydb import Query, TinyDB
+
+    monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+    assert cli("list", "--format", "ids").exit_code == 0  # an index, to be caught up
+    with TinyDB(seed_db) as tiny:  # TinyDB's own JSONStorage: compact, \\u escapes
+        table = tiny.table("entries")
+        doc_id = table.insert({"id": "from-a-script", "title": "From a script — é", "tags": []})
+        table.update(
+            {"summary": "seen by a script"}, Query().id == "htla-class-6-recommendations-report"
+        )
+    assert not seed_db.read_bytes().startswith(b"{\n")
+    result = cli("list", "--format", "ids")
+    assert "from-a-script" in result.stdout.split()
+    assert sorted(cli("search", "script", "--format", "ids").stdout.split()) == [
+        "from-a-script",
+        "htla-class-6-recommendations-report",
+    ]
+    assert cli("tag", "from-a-script", "--add", "scripted").exit_code == 0
+    raw = seed_db.read_bytes()
+    assert dump_json(parse_image(raw, seed_db)) == raw
+    assert parse_image(raw, seed_db)["entries"][str(doc_id)]["tags"] == ["scripted"]
+    added = cli("add", "--title", "After the script").stdout.strip()
+    with TinyDB(seed_db, access_mode="r") as tiny:
+        assert tiny.table("entries").get(doc_id=doc_id + 1)["id"] == added  # type: ignore[index]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -134,7 +134,7 @@ def slugify(title: str) -> str:
     return slug or "entry"
 
 
-def unique_id(base: str, taken: set[str]) -> str:
+def unique_id(base: str, taken: Container[str]) -> str:
     """``base``, or ``base-2``, ``base-3``… whichever is free."""
     if base not in taken:
         return base

@@ -1,9 +1,12 @@
-"""The catalog file: TinyDB over an in-memory image, a lock, atomic writes, a schema.
+"""The catalog file: its bytes, its lock, its atomic writes, its schema; nothing of the index.
 
-A command reads the file once, works on the image through TinyDB, and writes
-it back at most once: to a temporary file in the same folder, flushed and
-fsynced, then renamed over the old one, all under an exclusive lock. A file
-that is not a valid catalog is never overwritten.
+The file is a TinyDB database — an object of tables, each an object of
+documents keyed by TinyDB's document ids — so that a script may open it with
+TinyDB's own ``JSONStorage``; htcat reads and writes its bytes itself, in the
+canonical form `dump_json` gives. A command reads the file once, works on the
+entries in memory, and writes at most once: to a temporary file in the same
+folder, flushed and fsynced, then renamed over the old one, all under an
+exclusive lock. A file that is not a valid catalog is never overwritten.
 """
 
 from __future__ import annotations
@@ -16,11 +19,9 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
-from tinydb import TinyDB
-from tinydb.storages import Storage
 
 from htcat.errors import CatalogError, InputError, NewerSchema
 from htcat.model import (
@@ -44,6 +45,8 @@ _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_N
 
 Image = dict[str, dict[str, Any]]
 """The whole file as TinyDB sees it: table name → document id → document."""
+Fill = Callable[[int], None]
+"""Writes a new file's bytes to the open file descriptor it is given."""
 
 _written: list[Path] = []
 
@@ -96,8 +99,16 @@ def dump_json(data: object) -> bytes:
     return orjson.dumps(data, option=_JSON_OPTIONS)
 
 
-def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new bytes."""
+def write_file_atomically(
+    path: Path, data: bytes | Fill, *, what: str = "file"
+) -> os.stat_result | None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new bytes.
+
+    ``data`` is the new bytes, or a function that writes them to a file descriptor
+    (a catalog change copies most of them from the old file). Returns the stat of
+    the new file, taken after the rename, or None if another file already took
+    its place.
+    """
     folder = path.parent if str(path.parent) else Path(".")
     try:
         mode = path.stat().st_mode & 0o7777
@@ -114,9 +125,13 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
     try:
         fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-            tmp.flush()
+            if isinstance(data, bytes):
+                tmp.write(data)
+                tmp.flush()
+            else:
+                data(tmp.fileno())
             os.fsync(tmp.fileno())
+            inode = os.fstat(tmp.fileno()).st_ino
         os.chmod(tmp_name, mode)
         with _interrupts_held():
             os.replace(tmp_name, path)
@@ -133,6 +148,11 @@ def write_file_atomically(path: Path, data: bytes, *, what: str = "file") -> Non
     # that into a "not changed" error (a script would then add the same entry again).
     with contextlib.suppress(OSError):
         _fsync_folder(folder)
+    try:
+        written = path.stat()
+    except OSError:
+        return None
+    return written if written.st_ino == inode else None
 
 
 @contextlib.contextmanager
@@ -162,19 +182,6 @@ def remove_stale_temp_files(path: Path) -> None:
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         with contextlib.suppress(OSError):
             stale.unlink()
-
-
-class _ImageStorage(Storage):
-    """A TinyDB storage over an image held in memory; the catalog writes it out."""
-
-    def __init__(self, image: Image) -> None:
-        self.image = image
-
-    def read(self) -> Image:
-        return self.image
-
-    def write(self, data: Image) -> None:
-        self.image = data
 
 
 def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
@@ -213,7 +220,16 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     entries = data.get(ENTRIES_TABLE, {})
     if version < 2:
         _split_people_names(entries)
-    for doc_id, doc in () if checked else entries.items():
+    if not checked:
+        check_entries(entries, path)
+    data[ENTRIES_TABLE] = entries
+    data[META_TABLE] = {"1": {"schema": SCHEMA_VERSION}}
+    return data
+
+
+def check_entries(entries: dict[str, Any], path: Path) -> None:
+    """Refuse, by name, an entry no command could use."""
+    for doc_id, doc in entries.items():
         if not doc_id.isdigit() or not isinstance(doc, dict):
             raise CatalogError(f"catalog {path}: entry {doc_id!r} is not an entry object")
         problem = shape_problem(doc)
@@ -222,9 +238,6 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
             raise CatalogError(
                 f"catalog {path}: entry {shown!r}: {problem}; fix it by hand — not overwritten"
             )
-    data[ENTRIES_TABLE] = entries
-    data[META_TABLE] = {"1": {"schema": SCHEMA_VERSION}}
-    return data
 
 
 def _split_people_names(entries: dict[str, Any]) -> None:
@@ -295,17 +308,18 @@ def close_ids(prefix: str, ids: Iterable[str]) -> list[str]:
 
 
 class Catalog:
-    """The catalog in memory: TinyDB over the file's image, with entry-level operations.
+    """The catalog's entries in memory, with entry-level operations.
 
-    Obtain one from `read_catalog` (to look) or `change_catalog` (to change).
+    Document ids are TinyDB's: a new entry takes one more than the largest,
+    so that htcat and a TinyDB script agree on them. Obtain one from
+    `read_catalog` (to look) or `change_catalog` (to change), or through
+    `htcat.catalog`, which also keeps the index.
     """
 
     def __init__(self, path: Path, image: Image) -> None:
         self.path = path
-        self._storage = _ImageStorage(image)
-        self.db = TinyDB(storage=lambda: self._storage)
-        self.table = self.db.table(ENTRIES_TABLE, cache_size=0)
-        self._doc_ids: dict[str, int] | None = None
+        self._image = image
+        self._doc_ids: MutableMapping[str, int] | None = None
         self._shared_ids: dict[str, int] = {}
         """Ids more than one entry holds (a hand edit), with how many hold each."""
         self.changed: set[int] = set()
@@ -315,7 +329,8 @@ class Catalog:
 
     @property
     def image(self) -> Image:
-        return self._storage.image
+        """Every table of the file, as parsed."""
+        return self._image
 
     def entries(self) -> list[Entry]:
         """Every entry: the stored dicts themselves, not copies, so never change them.
@@ -325,14 +340,36 @@ class Catalog:
         """
         return list(self.image[ENTRIES_TABLE].values())
 
-    def _ids(self) -> dict[str, int]:
+    def _id_map(self) -> MutableMapping[str, int]:
+        """Each entry's id → its document id; ids more than one entry holds are noted."""
+        raw = self.image[ENTRIES_TABLE]
+        ids = {doc.get("id", ""): int(key) for key, doc in raw.items()}
+        self._shared_ids = {}
+        if len(ids) < len(raw):
+            held = Counter(doc.get("id", "") for doc in raw.values())
+            self._shared_ids = {ident: n for ident, n in held.items() if n > 1}
+        return ids
+
+    def _entry(self, doc_id: int) -> Entry:
+        """The stored entry under this document id."""
+        entry: Entry = self.image[ENTRIES_TABLE][str(doc_id)]
+        return entry
+
+    def _put(self, doc_id: int, entry: Entry | None) -> None:
+        """Store ``entry`` under ``doc_id``, or remove the document when None."""
+        table = self.image[ENTRIES_TABLE]
+        if entry is None:
+            del table[str(doc_id)]
+        else:
+            table[str(doc_id)] = entry
+        self.changed.add(doc_id)
+
+    def _next_doc_id(self) -> int:
+        return max(map(int, self.image[ENTRIES_TABLE]), default=0) + 1
+
+    def _ids(self) -> MutableMapping[str, int]:
         if self._doc_ids is None:
-            raw = self.image[ENTRIES_TABLE]
-            self._doc_ids = {doc.get("id", ""): int(key) for key, doc in raw.items()}
-            self._shared_ids = {}
-            if len(self._doc_ids) < len(raw):
-                held = Counter(doc.get("id", "") for doc in raw.values())
-                self._shared_ids = {ident: n for ident, n in held.items() if n > 1}
+            self._doc_ids = self._id_map()
         return self._doc_ids
 
     def ids(self) -> set[str]:
@@ -356,33 +393,30 @@ class Catalog:
 
     def stored(self, ident: str) -> Entry:
         """The stored entry with this full id itself, not a copy: never change it."""
-        entry: Entry = self.image[ENTRIES_TABLE][str(self._ids()[ident])]
-        return entry
+        return self._entry(self._ids()[ident])
 
     def add_many(
         self, raws: Iterable[Entry], *, keep_stamps: bool = False, validated: bool = False
     ) -> list[Entry]:
-        """Validate and insert new entries in one TinyDB write; ids made from titles.
+        """Validate and insert new entries; ids made from titles.
 
         ``validated`` entries already came out of `validate_entry` (an import
         checks every row before it writes) and are not validated twice.
         """
-        taken = self.ids()
-        added: list[Entry] = []
+        prepared = [dict(raw) if validated else validate_entry(raw) for raw in raws]
+        ids = self._ids()
+        doc_id = self._next_doc_id()
         stamp = now_stamp()
-        for raw in raws:
-            entry = dict(raw) if validated else validate_entry(raw)
-            ident = entry.get("id") or slugify(entry["title"])
-            entry["id"] = unique_id(ident, taken)
-            taken.add(entry["id"])
+        for entry in prepared:
+            entry["id"] = unique_id(entry.get("id") or slugify(entry["title"]), ids)
             if not keep_stamps or "created" not in entry:
                 entry["created"] = stamp
             if not keep_stamps or "updated" not in entry:
                 entry["updated"] = stamp
-            added.append(entry)
-        self.changed.update(self.table.insert_multiple(added))
-        self._doc_ids = None
-        return added
+            ids[entry["id"]] = doc_id
+            self._put(doc_id, entry)
+            doc_id += 1
+        return prepared
 
     def add(self, raw: Entry) -> Entry:
         return self.add_many([raw])[0]
@@ -390,19 +424,18 @@ class Catalog:
     def replace_many(
         self, entries: Iterable[Entry], *, touch: bool = True, validated: bool = False
     ) -> list[Entry]:
-        """Validate and store new versions of existing entries, in one TinyDB write.
+        """Validate and store new versions of existing entries, all or none.
 
         An entry whose content did not change is left as it was. ``touch=False``
         keeps ``updated`` (link check results are not an edit of the entry);
         ``validated`` is as for `add_many`.
         """
         ids = self._ids()
-        raw_table = self.image[ENTRIES_TABLE]
         changes: dict[str, Entry] = {}
         stamp = now_stamp()
         for new in entries:
             entry = dict(new) if validated else validate_entry(new, where=new["id"])
-            old = raw_table[str(ids[new["id"]])]
+            old = self._entry(ids[new["id"]])
             entry["created"] = old.get("created", stamp)
             entry["updated"] = old.get("updated", stamp)
             if entry == old:
@@ -410,16 +443,8 @@ class Catalog:
             if touch:
                 entry["updated"] = stamp
             changes[entry["id"]] = entry
-
-        def swap(doc: MutableMapping[str, Any]) -> None:
-            new_version = changes[doc["id"]]
-            doc.clear()
-            doc.update(new_version)
-
-        if changes:
-            doc_ids = [ids[i] for i in changes]
-            self.table.update(swap, doc_ids=doc_ids)
-            self.changed.update(doc_ids)
+        for ident, entry in changes.items():
+            self._put(ids[ident], entry)
         return list(changes.values())
 
     def replace(self, entry: Entry) -> Entry:
@@ -428,24 +453,23 @@ class Catalog:
         return changed[0] if changed else self.get(entry["id"])
 
     def remove_many(self, idents: Iterable[str]) -> None:
-        """Remove the entries with these (full) ids in one TinyDB write."""
+        """Remove the entries with these (full) ids."""
         ids = self._ids()
-        doc_ids = [ids[i] for i in idents]
-        self.table.remove(doc_ids=doc_ids)
-        self.changed.update(doc_ids)
-        self._doc_ids = None
+        for doc_id in [ids.pop(i) for i in idents]:
+            self._put(doc_id, None)
 
 
-def read_bytes(path: Path) -> bytes:
+def catalog_bytes(path: Path) -> bytes:
     """The catalog file's bytes, for a reader that parses them itself (``doctor``)."""
-    return _read_bytes(path)[0]
+    with opened(path) as file:
+        return read_bytes(file, path)[0]
 
 
-def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
-    """The file's bytes and the stat of the very file they came from."""
+@contextlib.contextmanager
+def opened(path: Path) -> Iterator[BinaryIO]:
+    """The catalog file open for reading, or the error that names why it cannot be."""
     try:
-        with open(path, "rb") as file:
-            return file.read(), os.fstat(file.fileno())
+        file = open(path, "rb")  # noqa: SIM115 - closed below, after the errors are named
     except FileNotFoundError:
         looked = ""
         if path == DEFAULT_PATH:
@@ -460,19 +484,29 @@ def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
         raise CatalogError(f"catalog {path} is a folder, not a file") from None
     except OSError as exc:
         raise CatalogError(f"cannot read catalog {path}: {exc.strerror}") from exc
+    with file:
+        yield file
+
+
+def read_bytes(file: BinaryIO, path: Path) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and the stat of the very file they came from, taken after reading.
+
+    A change while the bytes were read moves the file's change time past the stat
+    an index recorded, so that index cannot vouch for them.
+    """
+    try:
+        return file.read(), os.fstat(file.fileno())
+    except IsADirectoryError:
+        raise CatalogError(f"catalog {path} is a folder, not a file") from None
+    except OSError as exc:
+        raise CatalogError(f"cannot read catalog {path}: {exc.strerror}") from exc
 
 
 def read_catalog(path: Path) -> Catalog:
-    """The catalog at ``path``, for reading. Needs no lock: writes are atomic renames."""
-    return _catalog_of(path, *_read_bytes(path))
-
-
-def _catalog_of(path: Path, raw: bytes, stat: os.stat_result) -> Catalog:
-    """The catalog in ``raw``, each entry's shape checked unless a fresh index vouches
-    for these very bytes (it checked them when it took them in)."""
-    from htcat.index import vouches_for
-
-    return Catalog(path, parse_image(raw, path, checked=vouches_for(path, stat)))
+    """The catalog at ``path``, for reading, every entry checked. Needs no lock."""
+    with opened(path) as file:
+        raw, _ = read_bytes(file, path)
+    return Catalog(path, parse_image(raw, path))
 
 
 @contextlib.contextmanager
@@ -511,22 +545,42 @@ def catalog_lock(path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[
 
 @contextlib.contextmanager
 def change_catalog(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[Catalog]:
-    """Read, change and write the catalog under its lock, at most one write.
+    """Read, change and write the whole catalog under its lock, at most one write.
 
     If the block raises, nothing is written; if it changes nothing, the file is
-    left as it was. A derived index beside the file is brought along.
+    left as it was. An index beside the file is not told: it finds out from the
+    file. Commands use `htcat.catalog.change`, which keeps the index along.
     """
     with catalog_lock(path, lock_timeout):
         remove_stale_temp_files(path)
-        raw, before = _read_bytes(path)
-        catalog = _catalog_of(path, raw, before)
-        del raw
+        catalog = read_catalog(path)
         yield catalog
         if catalog.changed or catalog.tables_changed:
             write_file_atomically(path, dump_json(catalog.image), what="catalog")
-            from htcat.index import fingerprint, update_index
 
-            update_index(path, fingerprint(before), catalog.image, catalog.changed)
+
+def ctime_is_fine(folder: Path) -> bool:
+    """Whether a file's change time in ``folder`` moves on at every change once it was read.
+
+    Linux's multigrain timestamps do so (ext4, xfs, btrfs, tmpfs since 6.13):
+    then a stat taken after a write tells any later change apart, however soon.
+    Elsewhere a change within the same clock tick keeps the change time, and only
+    the bytes can tell (git's "racy" files).
+    """
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".htcat-clock.", suffix=".tmp")
+    except OSError:
+        return False  # a folder htcat cannot write to: assume the coarse clock
+    try:
+        moved = []
+        for mode in (0o640, 0o600):
+            before = os.fstat(fd).st_ctime_ns
+            os.fchmod(fd, mode)
+            moved.append(os.fstat(fd).st_ctime_ns != before)
+        return all(moved)
+    finally:
+        os.close(fd)
+        os.unlink(name)
 
 
 def init_catalog(path: Path) -> None:

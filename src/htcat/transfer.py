@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from htcat.catalog import change as change_catalog
+from htcat.catalog import read as read_catalog
+from htcat.catalog import select_entries
 from htcat.errors import InputError, InvalidEntry
 from htcat.formats import read_rows, write_entries
 from htcat.formats.records import SourceRow
-from htcat.index import select_entries
 from htcat.model import Entry, normalize_url, parse_link_text, slugify, unique_id, validate_entry
 from htcat.query import Filters, Order
-from htcat.store import DEFAULT_LOCK_TIMEOUT, Catalog, change_catalog, read_catalog
+from htcat.store import DEFAULT_LOCK_TIMEOUT, Catalog
 
 OnConflict = Literal["skip", "update", "fail"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")

@@ -35,13 +35,13 @@ def _quietly(find: Callable[[], Iterable[str]]) -> list[str]:
 
 
 def complete_ids(ctx: typer.Context, incomplete: str) -> list[str]:
-    from htcat.index import ids_starting
+    from htcat.catalog import ids_starting
 
     return _quietly(lambda: ids_starting(_catalog(ctx), incomplete))
 
 
 def complete_tags(ctx: typer.Context, incomplete: str) -> list[str]:
-    from htcat.index import tag_counts
+    from htcat.catalog import tag_counts
 
     return _quietly(
         lambda: sorted(t for t, _ in tag_counts(_catalog(ctx)) if t.startswith(incomplete))

@@ -33,10 +33,10 @@ def doctor(
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
     from htcat.doctor import diagnose_file
-    from htcat.store import read_bytes
+    from htcat.store import catalog_bytes
 
     path = state_of(ctx).path
-    findings = diagnose_file(path, read_bytes(path))
+    findings = diagnose_file(path, catalog_bytes(path))
     if format_ == "json":
         rows = [dataclasses.asdict(f) for f in findings]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")

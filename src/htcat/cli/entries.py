@@ -7,6 +7,7 @@ from typing import Annotated
 import orjson
 import typer
 
+from htcat.catalog import get_entry, init_catalog
 from htcat.cli.completion import (
     complete_ids,
     complete_link_kind,
@@ -20,10 +21,9 @@ from htcat.cli.plurals import counted
 from htcat.cli.state import State, state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
-from htcat.index import get_entry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
 from htcat.query import Filters
-from htcat.store import Catalog, init_catalog
+from htcat.store import Catalog
 
 Many = Annotated[list[str], typer.Option(show_default=False)]
 

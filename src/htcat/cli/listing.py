@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.core import TyperCommand
 
+from htcat.catalog import select_entries
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import (
     DEFAULT_COLUMNS,
@@ -20,7 +21,6 @@ from htcat.cli.output import (
 )
 from htcat.cli.state import state_of
 from htcat.cli.tables import is_markup
-from htcat.index import select_entries
 from htcat.query import Order, displaying, parse_keywords
 
 if TYPE_CHECKING:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import typer
 
-from htcat.store import Catalog, catalog_path, change_catalog, read_catalog
+from htcat import catalog
+from htcat.store import Catalog, catalog_path
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,12 @@ class State:
         return not self.no_input and sys.stdin.isatty() and sys.stdout.isatty()
 
     def read(self) -> Catalog:
-        return read_catalog(self.path)
+        return catalog.read(self.path)
 
     @contextmanager
     def change(self) -> Iterator[Catalog]:
-        with change_catalog(self.path, self.lock_timeout) as catalog:
-            yield catalog
+        with catalog.change(self.path, self.lock_timeout) as changing:
+            yield changing
 
 
 def state_of(ctx: typer.Context) -> State:

@@ -246,7 +246,7 @@ def _published_only(path: Path, filters: Filters) -> Filters:
     when that leaves drafts or archived entries out."""
     import dataclasses
 
-    from htcat.index import select_entries
+    from htcat.catalog import select_entries
     from htcat.query import Order
 
     hidden = dataclasses.replace(filters, statuses=("draft", "archived"))

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from htcat.catalog import change as change_catalog
 from htcat.links.results import CheckResult, LinkTarget, merge_check
 from htcat.model import Entry
-from htcat.store import change_catalog
 
 R = TypeVar("R", bound=CheckResult)
 

@@ -1,0 +1,246 @@
+"""The one way commands read, change, select and get entries: the file, kept with its index.
+
+The store (`htcat.store`) knows the file and nothing of the index; the index
+(`htcat.index`) is built from what the store reads and proves it still holds
+those bytes before it answers. This module joins them: a read checks every
+entry unless the index vouches for the very bytes read; a change of a few
+entries of a large canonical file reads only those entries and copies every
+other byte from the old file (`htcat.layout`), which gives exactly the bytes a
+full write would; anything else reads and writes the file whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+from typing import BinaryIO
+
+from htcat import index, store
+from htcat.layout import Layout, Piece, Span, Splice, digest, entry_of_chunk, splice
+from htcat.model import Entry
+from htcat.store import DEFAULT_LOCK_TIMEOUT, ENTRIES_TABLE, Catalog, Image, resolve_id
+
+SPLICE_MOST = 2000
+"""The most entries a change splices into the old file; beyond, writing it whole is as quick."""
+SPLICE_MOST_ADDED = 100
+"""The most new entries a change splices in."""
+
+select_entries = index.select_entries
+get_entry = index.get_entry
+tag_counts = index.tag_counts
+ids_starting = index.ids_starting
+init_catalog = store.init_catalog
+
+
+def read(path: Path) -> Catalog:
+    """The whole catalog at ``path``, for reading. Needs no lock: writes are atomic renames."""
+    with store.opened(path) as file:
+        raw, stat = store.read_bytes(file, path)
+    checked = index.vouches_for(path, stat)
+    return Catalog(path, store.parse_image(raw, path, checked=checked))
+
+
+class _IndexedIds(MutableMapping[str, int]):
+    """Each entry's id → its document id, asked of the index one at a time, with this
+    change's additions and removals on top."""
+
+    def __init__(self, view: index.SpansView) -> None:
+        self._view = view
+        self.added: dict[str, int] = {}
+        self.removed: set[str] = set()
+
+    def __getitem__(self, ident: str) -> int:
+        if ident in self.added:
+            return self.added[ident]
+        found = None if ident in self.removed else self._view.doc_id_of(ident)
+        if found is None:
+            raise KeyError(ident)
+        return found
+
+    def __setitem__(self, ident: str, doc_id: int) -> None:
+        self.added[ident] = doc_id
+
+    def __delitem__(self, ident: str) -> None:
+        if self.added.pop(ident, None) is None:
+            self[ident]
+            self.removed.add(ident)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (i for i in self._view.all_ids() if i not in self.removed)
+        yield from self.added
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def with_prefix(self, prefix: str) -> list[str]:
+        found = {i for i in self._view.ids_with_prefix(prefix) if i not in self.removed}
+        found.update(i for i in self.added if i.startswith(prefix))
+        return sorted(found)
+
+
+class _SplicedCatalog(Catalog):
+    """A catalog whose entries are read one by one from where the index says they lie.
+
+    Anything that needs the whole file (every entry, another table) reads it
+    whole, checked, and the change is then written whole.
+    """
+
+    def __init__(self, path: Path, file: BinaryIO, view: index.SpansView) -> None:
+        super().__init__(path, {})
+        self._file = file
+        self.view = view
+        self._indexed_ids = _IndexedIds(view)
+        self.pending: dict[int, Entry | None] = {}
+        """The entries added, changed (doc id → entry) and removed (→ None)."""
+        self._loaded: dict[int, Entry] = {}
+        self.whole = False
+        self.doubted = False
+        """Set when an entry's bytes were not what the index holds: the index is not told."""
+
+    @property
+    def image(self) -> Image:
+        if not self.whole:
+            self._read_whole()
+        return self._image
+
+    def _read_whole(self) -> None:
+        raw = os.pread(self._file.fileno(), self.view.size, 0)
+        image = store.parse_image(raw, self.path)
+        table = image[ENTRIES_TABLE]
+        for doc_id, entry in self.pending.items():
+            if entry is None:
+                table.pop(str(doc_id), None)
+            else:
+                table[str(doc_id)] = entry
+        self._image, self.whole, self._doc_ids = image, True, None
+
+    def _id_map(self) -> MutableMapping[str, int]:
+        return super()._id_map() if self.whole else self._indexed_ids
+
+    def resolve(self, prefix: str) -> str:
+        if self.whole:
+            return super().resolve(prefix)
+        if prefix in self._indexed_ids:
+            return prefix
+        return resolve_id(prefix, self._indexed_ids.with_prefix(prefix) if prefix else [])
+
+    def _entry(self, doc_id: int) -> Entry:
+        if self.whole:
+            return super()._entry(doc_id)
+        if doc_id in self.pending:
+            entry = self.pending[doc_id]
+            if entry is None:
+                raise KeyError(doc_id)
+            return entry
+        if doc_id not in self._loaded:
+            found = self.view.span(doc_id)
+            if found is None:
+                raise KeyError(doc_id)
+            (start, length), expected = found
+            chunk = os.pread(self._file.fileno(), length, start)
+            if digest(chunk) != expected:
+                self.doubted = True  # not what the index holds: trust only the whole file
+                self._read_whole()
+                return super()._entry(doc_id)
+            self._loaded[doc_id] = entry_of_chunk(chunk)
+        return self._loaded[doc_id]
+
+    def _put(self, doc_id: int, entry: Entry | None) -> None:
+        if self.whole:
+            super()._put(doc_id, entry)
+            return
+        self.pending[doc_id] = entry
+        self.changed.add(doc_id)
+
+    def _next_doc_id(self) -> int:
+        if self.whole:
+            return super()._next_doc_id()
+        return max(self.view.max_doc_id(), *self.pending, 0) + 1
+
+    def few_changes(self) -> bool:
+        """Whether the change is one to splice: each added entry costs a search of the
+        index for its place, so an import of thousands is written whole instead."""
+        if self.whole or not self.changed:
+            return False
+        known = self.view.max_doc_id()
+        added = sum(1 for doc_id in self.pending if doc_id > known)
+        return added <= SPLICE_MOST_ADDED and len(self.pending) <= SPLICE_MOST
+
+    def layout(self) -> Layout:
+        def span_of(doc_id: int) -> Span | None:
+            found = self.view.span(doc_id)
+            return None if found is None else found[0]
+
+        return Layout(self.view.size, self.view.ends, span_of, self.view.before)
+
+
+@contextlib.contextmanager
+def change(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[Catalog]:
+    """Read, change and write the catalog under its lock, at most one write.
+
+    If the block raises, nothing is written; if it changes nothing, the file is
+    left as it was. The index beside the file is brought along.
+    """
+    with store.catalog_lock(path, lock_timeout):
+        store.remove_stale_temp_files(path)
+        with store.opened(path) as file:
+            before = os.fstat(file.fileno())
+            view = index.spans_for(path, before)
+            catalog: Catalog
+            if view is not None:
+                catalog = _SplicedCatalog(path, file, view)
+            else:
+                raw, before = store.read_bytes(file, path)
+                checked = index.vouches_for(path, before)
+                catalog = Catalog(path, store.parse_image(raw, path, checked=checked))
+                del raw
+            try:
+                yield catalog
+                planned = None
+                if isinstance(catalog, _SplicedCatalog) and catalog.few_changes():
+                    planned = splice(catalog.layout(), catalog.pending)
+            finally:
+                if view is not None:
+                    view.close()
+            if not (catalog.changed or catalog.tables_changed):
+                return
+            if isinstance(catalog, _SplicedCatalog) and planned is not None:
+                _write_splice(path, file, before, catalog, planned)
+                return
+            data = store.dump_json(catalog.image)
+            written = store.write_file_atomically(path, data, what="catalog")
+            doubted = isinstance(catalog, _SplicedCatalog) and catalog.doubted
+            fingerprint = "" if doubted else index.fingerprint(before)
+            index.update_index(path, fingerprint, catalog.image, catalog.changed, data, written)
+
+
+def _write_splice(
+    path: Path, old: BinaryIO, before: os.stat_result, catalog: _SplicedCatalog, planned: Splice
+) -> None:
+    def fill(fd: int) -> None:
+        _copy_pieces(old.fileno(), fd, planned.pieces)
+
+    written = store.write_file_atomically(path, fill, what="catalog")
+    index.record_splice(path, index.fingerprint(before), planned, catalog.pending, written)
+
+
+def _copy_pieces(source: int, target: int, pieces: list[Piece]) -> None:
+    """Write ``pieces`` to ``target``: new bytes as they are, ranges copied from ``source``
+    inside the kernel where it can (no trip through Python for 250 MB)."""
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(target, view) :]
+            continue
+        start, end = piece
+        while start < end:
+            try:
+                copied = os.copy_file_range(source, target, end - start, start)
+            except OSError:
+                copied = os.write(target, os.pread(source, min(end - start, 1 << 24), start))
+            if copied == 0:
+                raise OSError(f"the catalog ended at byte {start}, before {end}")
+            start += copied

@@ -1,0 +1,72 @@
+"""Where each entry lies in a canonical catalog file, found a block at a time."""
+
+from __future__ import annotations
+
+import io
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from htcat import layout
+from htcat.layout import digest, entry_chunk, scan, scan_bytes
+from htcat.store import dump_json, empty_image
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+entries = st.dictionaries(
+    st.integers(1, 10_000),
+    st.fixed_dictionaries(
+        {"id": texts, "title": texts},
+        optional={
+            "tags": st.lists(texts, max_size=3),
+            "notes": texts,
+            "n": st.integers(-(2**63), 2**63 - 1),
+        },
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+def catalog_bytes(table: dict[int, dict[str, object]], **other: object) -> bytes:
+    image = empty_image() | other
+    image["entries"] = {str(k): v for k, v in table.items()}
+    return dump_json(image)
+
+
+@settings(max_examples=60, deadline=None)
+@given(table=entries, block=st.integers(1, 64), other=st.booleans())
+def test_each_entry_is_found_where_a_full_dump_puts_it(
+    table: dict[int, dict[str, object]], block: int, other: bool
+) -> None:
+    raw = catalog_bytes(table, **({"zz": {"1": {"a": [1, {}]}}} if other else {}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layout, "_BLOCK", block)
+        found = scan(io.BytesIO(raw).read, {})
+        assert found is not None
+        for doc_id, entry in table.items():
+            start, length = found.spans[doc_id]
+            assert raw[start : start + length] == entry_chunk(doc_id, entry)
+            assert found.digests[doc_id] == digest(entry_chunk(doc_id, entry))
+        assert orjson.loads(found.outside) == orjson.loads(catalog_bytes({})) | (
+            {"zz": {"1": {"a": [1, {}]}}} if other else {}
+        )
+        known = {d: (*span, found.digests[d]) for d, span in found.spans.items()}
+        again = scan(io.BytesIO(raw).read, known)
+        assert again is not None and again.changed == {} and again.spans == found.spans
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda raw: orjson.dumps(orjson.loads(raw)),  # compact, as TinyDB writes
+        lambda raw: raw.replace(b'    "2": {', b'    "02": {'),  # a key htcat never writes
+        lambda raw: raw.replace(b'"2": {\n      "id": "b"', b'"0": {\n      "id": "b"'),  # order
+        lambda raw: raw.replace(b'    },\n    "2"', b'    }, \n    "2"'),
+    ],
+)
+def test_a_file_not_laid_out_canonically_is_not_scanned(mangle) -> None:
+    raw = catalog_bytes({1: {"id": "a", "title": "A"}, 2: {"id": "b", "title": "B"}})
+    assert scan_bytes(raw) is not None
+    assert scan_bytes(mangle(raw)) is None
