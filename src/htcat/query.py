@@ -15,7 +15,7 @@ from htcat.errors import InputError
 from htcat.model import Entry, fold, is_calendar_date, is_unicode_text, normalize_tag
 
 SORT_KEYS = ("date", "title", "type", "updated")
-LINK_STATUSES = ("ok", "broken", "moved", "changed", "unchecked")
+LINK_STATUSES = ("ok", "broken", "moved", "changed", "throttled", "too-large", "unchecked")
 FAILING_OUTCOMES = frozenset({"broken", "timeout", "invalid"})
 """Outcomes that count as ``broken`` when filtering by link status."""
 
