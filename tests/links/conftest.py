@@ -9,7 +9,8 @@ import pytest
 
 from htcat.links.settings import CheckSettings, RetryPolicy, Timeouts
 
-from .server import TLS, LinkServer, pdf_bytes, tls_context
+from . import nginx as nginx_server
+from .server import PAGE, TLS, LinkServer, pdf_bytes, tls_context
 
 TEST_PAGES = 3
 
@@ -33,6 +34,17 @@ def tls_server(test_pdf: bytes) -> Iterator[LinkServer]:
     running = LinkServer(test_pdf, tls_context()).start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def nginx(
+    test_pdf: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[nginx_server.Nginx]:
+    """Debian's nginx in the foreground, configured in a temporary folder; stopped at the end."""
+    process, running = nginx_server.start(tmp_path_factory.mktemp("nginx"), test_pdf, PAGE)
+    yield running
+    process.terminate()
+    process.wait(timeout=10)
 
 
 @pytest.fixture
