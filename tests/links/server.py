@@ -206,6 +206,7 @@ class Handler(BaseHTTPRequestHandler):
             "/to-javascript": lambda: self._redirect(302, "javascript:alert(1)"),
             "/endless.pdf": self._endless,
             "/drip.pdf": self._drip,
+            "/trickle.bin": self._trickle,
             "/gzip-bomb.pdf": lambda: self._gzip_bomb(b"%PDF-1.4\n", "application/pdf"),
             "/gzip-bomb-page": lambda: self._gzip_bomb(PAGE, "text/html"),
             "/huge-header": self._huge_header,
@@ -390,6 +391,20 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
                 if self.server.stopping.wait(DRIP_SECONDS):
+                    return
+
+    def _trickle(self) -> None:
+        """A data file in 4 KiB pieces every 50 ms: slow (80 KiB/s, 0.6 s in all) but steady."""
+        body = bytes(12 * 4096)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command == "GET":
+            for at in range(0, len(body), 4096):
+                self.wfile.write(body[at : at + 4096])
+                self.wfile.flush()
+                if self.server.stopping.wait(0.05):
                     return
 
     def _gzip_bomb(self, start: bytes, content_type: str) -> None:

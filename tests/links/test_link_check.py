@@ -12,6 +12,7 @@ import pytest
 
 from htcat import __version__
 from htcat.links.check import run_checks
+from htcat.links.policy import HostLimit, Policy
 from htcat.links.results import CheckResult, LinkTarget
 from htcat.links.scheduler import Limiter
 from htcat.links.settings import CheckSettings, RetryPolicy, Timeouts
@@ -381,6 +382,20 @@ def test_requests_in_flight_never_exceed_the_global_and_per_host_limits(
 
     assert {r.outcome for r in results} == {"ok"}
     assert server.peak(route) == peak
+
+
+def test_a_policy_host_limit_holds_its_host_to_fewer_requests_in_flight(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    policy = Policy(hosts=(HostLimit("127.0.0.1", 1),))
+    limited = dataclasses.replace(settings, per_host=8, policy=policy)
+    route = f"/delayed-page/{token()}"
+    targets = [LinkTarget(f"e{i}", server.url(f"{route}?{i}"), "page") for i in range(4)]
+
+    results = run_checks(targets, limited)
+
+    assert {r.outcome for r in results} == {"ok"}
+    assert server.peak(route) == 1
 
 
 def test_a_link_cancelled_while_waiting_for_a_global_slot_gives_its_host_slot_back() -> None:

@@ -257,3 +257,16 @@ def test_a_download_that_drips_is_given_up_by_the_stall_rule_long_before_the_tim
     assert result.error == "stalled: less than 1,000 bytes a second over 0.5 s"
     assert time.monotonic() - started < 3.0
     assert archived_files(archive) == []
+
+
+def test_a_slow_but_steady_download_is_not_a_stall(
+    server: LinkServer, fetch_settings: FetchSettings
+) -> None:
+    """80 KiB/s for 0.6 s: above a 10,000 bytes/s floor in every 0.2 s window."""
+    steady = dataclasses.replace(
+        fetch_settings, max_bytes=1024 * 1024, stall=Stall(min_rate=10_000, window=0.2)
+    )
+
+    result = fetch_one(server.url("/trickle.bin"), steady, kind="dataset")
+
+    assert (result.outcome, result.size) == ("ok", 12 * 4096)
