@@ -15,6 +15,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from htcat.errors import InputError
+from htcat.links.report import REPORT_FORMATS
+from htcat.links.results import OUTCOMES
 from htcat.model import STATUSES, TYPES
 from htcat.query import LINK_STATUSES, SORT_KEYS, Filters, Order
 
@@ -311,7 +313,7 @@ _RUN_PARAMS: dict[str, tuple[Any, Any]] = {
             str,
             typer.Option(
                 "--format",
-                help="Report as table, json, jsonl, csv, markdown.",
+                help=f"Report as {', '.join(REPORT_FORMATS)}.",
                 rich_help_panel=_REPORT,
             ),
         ],
@@ -335,7 +337,7 @@ _RUN_PARAMS: dict[str, tuple[Any, Any]] = {
             str,
             typer.Option(
                 help="Outcomes that make the exit status 1, comma-separated, or none: "
-                "ok, moved, changed, throttled, too-large, broken, timeout, invalid.",
+                f"{', '.join(OUTCOMES)}.",
                 rich_help_panel=_REPORT,
             ),
         ],
@@ -346,9 +348,6 @@ _RUN_PARAMS: dict[str, tuple[Any, Any]] = {
 
 def run_options(command: F) -> F:
     """Give a command the options ``check`` and ``fetch`` share, as one ``run`` argument."""
-    from htcat.links.report import REPORT_FORMATS
-    from htcat.links.results import OUTCOMES
-
     extra = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
         for name, (kind, default) in _RUN_PARAMS.items()

@@ -84,8 +84,13 @@ class _LinkClient(HttpxAiohttpClient):
         raise TypeError("a link client keeps no cookies")
 
     def _init_transport(  # type: ignore[override]
-        self, limits: httpx.Limits, **kwargs: object
+        self,
+        limits: httpx.Limits,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **kwargs: object,
     ) -> httpx.AsyncBaseTransport:
+        if transport is not None:
+            return transport
         size = limits.max_connections or 100
 
         def session() -> aiohttp.ClientSession:
