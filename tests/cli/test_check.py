@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -550,3 +552,25 @@ def test_a_bad_policy_file_is_one_line_naming_file_key_and_value_and_exits_2(
     assert result.exit_code == 2
     assert result.stderr.startswith(f"htcat: error: {policy}: {message}"), result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_failing_redirect_target_is_named_in_the_table_the_csv_and_the_stored_check(
+    cli: RunCli, db: Path, server: LinkServer, tmp_path: Path
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/doc.pdf"
+    write_catalog(db, [entry("Hop", (server.url(f"/go/302?to={closed}"), "pdf"))])
+    error = f"{closed.split('/')[2]}: connection refused"
+
+    table = cli("check")
+    csv_file = tmp_path / "report.csv"
+    cli("check", "--format", "csv", "-o", str(csv_file))
+
+    assert table.exit_code == 1
+    assert error in table.stdout
+    [row] = list(csv.DictReader(csv_file.open()))
+    assert (row["error"], row["redirects"], row["final_url"]) == (error, f"302 {closed}", closed)
+    stored = link_check(db, "hop")
+    assert stored is not None
+    assert (stored["error"], stored["redirects"], stored["status"]) == (error, [[302, closed]], 302)

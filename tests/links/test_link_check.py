@@ -509,25 +509,22 @@ def test_a_certificate_for_another_name_is_a_hostname_mismatch_not_a_trust_failu
 
 
 @pytest.mark.usefixtures("trust_test_certificate")
-def test_a_permanent_move_from_https_to_http_is_moved_with_a_warning(
-    server: LinkServer, tls_server: LinkServer, settings: CheckSettings
+@pytest.mark.parametrize(
+    ("status", "outcome", "how"), [(301, "moved", "permanently"), (302, "ok", "for now")]
+)
+def test_a_move_from_https_to_http_is_named_in_a_warning(
+    server: LinkServer,
+    tls_server: LinkServer,
+    settings: CheckSettings,
+    status: int,
+    outcome: str,
+    how: str,
 ) -> None:
     plain = server.url("/page")
-    result = check_one(tls_server.url(f"/go/301?to={plain}"), "page", settings)
+    result = check_one(tls_server.url(f"/go/{status}?to={plain}"), "page", settings)
 
-    assert (result.outcome, result.moved_to) == ("moved", plain)
-    assert result.warning == f"redirected from https to http (301, permanently): {plain}"
-
-
-@pytest.mark.usefixtures("trust_test_certificate")
-def test_a_temporary_move_from_https_to_http_is_ok_and_noted(
-    server: LinkServer, tls_server: LinkServer, settings: CheckSettings
-) -> None:
-    plain = server.url("/page")
-    result = check_one(tls_server.url(f"/go/302?to={plain}"), "page", settings)
-
-    assert (result.outcome, result.moved_to) == ("ok", None)
-    assert result.warning == f"redirected from https to http (302, for now): {plain}"
+    assert (result.outcome, result.moved_to) == (outcome, plain if status == 301 else None)
+    assert result.warning == f"redirected from https to http ({status}, {how}): {plain}"
 
 
 def test_a_server_closing_without_an_answer_is_described_as_such(

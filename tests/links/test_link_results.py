@@ -35,8 +35,10 @@ STORED_KEYS = {
 }
 
 
-def result(outcome: str, checked: str, **found: object) -> CheckResult:
-    return CheckResult(
+def result(
+    outcome: str, checked: str, of: type[CheckResult] = CheckResult, **found: object
+) -> CheckResult:
+    return of(
         entry_id="e",
         url="https://example.org/a.pdf",
         kind="pdf",
@@ -176,15 +178,8 @@ def test_settings_refuse_limits_below_one() -> None:
         CheckSettings(per_host=0)
 
 
-def fetched(outcome: str, checked: str, **found: object) -> FetchResult:
-    return FetchResult(
-        entry_id="e",
-        url="https://example.org/a.pdf",
-        kind="pdf",
-        outcome=outcome,  # type: ignore[arg-type]
-        checked=checked,
-        **found,  # type: ignore[arg-type]
-    )
+def fetched(outcome: str, checked: str, **found: object) -> CheckResult:
+    return result(outcome, checked, FetchResult, **found)
 
 
 def test_changed_survives_every_check_until_a_fetch_finds_the_same_document() -> None:
