@@ -573,6 +573,18 @@ def test_a_host_that_keeps_refusing_is_throttled_which_is_no_failure(
     assert not result.failed
 
 
+def test_a_lasting_503_without_retry_after_is_an_outage_broken_after_the_usual_retries(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    path = f"/unavailable?{token()}"
+    once = dataclasses.replace(settings, retry=RetryPolicy(retries=1, backoff=0.05))
+
+    result = check_one(server.url(path), "page", once)
+
+    assert (result.outcome, result.status) == ("broken", 503)
+    assert len(server.seen(path)) == 2
+
+
 def test_a_host_refusing_connections_is_given_up_for_the_rest_of_the_run(
     refused_url: str, settings: CheckSettings
 ) -> None:
