@@ -7,6 +7,7 @@ each test counts its own hits.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import functools
 import io
@@ -64,6 +65,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     """Header names in lower case."""
+    when: float = dataclasses.field(default_factory=time.monotonic)
+    """When it came (time.monotonic)."""
 
 
 class LinkServer(ThreadingHTTPServer):

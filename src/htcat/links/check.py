@@ -67,21 +67,20 @@ async def check_link(run: Run, target: LinkTarget) -> CheckResult:
         return unanswered(target, "invalid", problem)
     url = address.url
 
-    async def attempt(pace: HostPace, deadline: float) -> Settled:
-        return await _probe(run, pace, target, url, deadline)
+    async def attempt(pace: HostPace, started: float) -> Settled:
+        return await _probe(run, pace, target, url, started)
 
-    def timed_out(outcome: Outcome, error: str) -> CheckResult:
+    def unsettled(outcome: Outcome, error: str) -> CheckResult:
         return unanswered(target, outcome, error)
 
-    return await within_limits(run, address.host, attempt, timed_out)
+    return await within_limits(run, address.host, attempt, unsettled)
 
 
 async def _probe(
-    run: Run, pace: HostPace, target: LinkTarget, url: httpx.URL, deadline: float
+    run: Run, pace: HostPace, target: LinkTarget, url: httpx.URL, started: float
 ) -> Settled:
     """One attempt at a link: the result, and whether it deserves another try."""
     try:
-        started = await pace.turn(deadline)
         seen = await _look(run, url, FIRST_BYTES)
         if seen.response.status_code == 416:
             seen = await _look(run, url, None)

@@ -119,15 +119,13 @@ async def fetch_link(run: Run, target: FetchTarget, settings: FetchSettings) -> 
     if problem := https_required(target.url, settings):
         return as_fetched(unanswered(target, "invalid", problem))
 
-    async def attempt(
-        pace: HostPace, deadline: float
-    ) -> tuple[FetchResult | Download, Retry | None]:
-        return await _download(run, pace, target, settings, deadline)
+    async def attempt(pace: HostPace, started: float) -> tuple[Got, Retry | None]:
+        return await _download(run, pace, target, settings, started)
 
-    def timed_out(outcome: Outcome, error: str) -> Got:
+    def unsettled(outcome: Outcome, error: str) -> Got:
         return as_fetched(unanswered(target, outcome, error))
 
-    got = await within_limits(run, address.host, attempt, timed_out)
+    got = await within_limits(run, address.host, attempt, unsettled)
     if isinstance(got, FetchResult):
         return got
     try:
@@ -137,11 +135,10 @@ async def fetch_link(run: Run, target: FetchTarget, settings: FetchSettings) -> 
 
 
 async def _download(
-    run: Run, pace: HostPace, target: FetchTarget, settings: FetchSettings, deadline: float
+    run: Run, pace: HostPace, target: FetchTarget, settings: FetchSettings, started: float
 ) -> tuple[Got, Retry | None]:
     """One attempt: the whole body in a temporary file, or why not."""
     try:
-        started = await pace.turn(deadline)
         async with open_following(
             run.client, "GET", target.url, max_redirects=settings.max_redirects
         ) as followed:

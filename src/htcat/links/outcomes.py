@@ -68,10 +68,11 @@ def refused(
     """The result of an answer that is not a success, and whether to ask again.
 
     A status the policy accepts for this URL is ``ok`` with a warning. A 429
-    or 503 slows the host and is tried again at its pace; a link the host
-    keeps refusing that way is ``throttled`` (a 503 without ``Retry-After``
-    is an outage: ``broken``). A ``Retry-After`` longer than the policy
-    allows ends the tries at once.
+    or 503 slows the host and is tried again at its pace, for as long as the
+    link's time limit allows; a link the host keeps refusing that way is
+    ``throttled``. A 503 without ``Retry-After`` is an outage: it slows the
+    host too, but has only the usual retries, and is ``broken``. A
+    ``Retry-After`` longer than the policy allows ends the tries at once.
     """
     response = followed.response
     status = response.status_code
@@ -89,7 +90,8 @@ def refused(
         if after is not None and after > limit:
             error = f"{error} (asked to wait {after:.0f} s, more than the {limit:g} s allowed)"
             return answered(target, followed, outcome, error=error, size=size), None
-        return answered(target, followed, outcome, error=error, size=size), Retry(wait, paced=True)
+        paced = Retry(wait, paced=outcome == "throttled")
+        return answered(target, followed, outcome, error=error, size=size), paced
     retry = Retry(after) if status in RETRY_STATUSES else None
     return answered(target, followed, "broken", error=error, size=size), retry
 

@@ -16,7 +16,7 @@ from typing import TypeVar
 import httpx
 
 from htcat.links.client import build_client, host_key
-from htcat.links.pacing import HostPace, Hosts, Retry, retrying
+from htcat.links.pacing import HostPace, Hosts, NoTurn, Retry, retrying
 from htcat.links.policy import Policy
 from htcat.links.results import CheckResult, LinkTarget, Outcome
 from htcat.links.settings import NetworkSettings
@@ -37,7 +37,7 @@ class Run:
 
 
 Attempt = Callable[[HostPace, float], Awaitable[tuple[T, Retry | None]]]
-"""One try at a link, given its host's pace and the link's deadline on the loop's clock."""
+"""One try at a link, given its host's pace and when its turn came on the loop's clock."""
 
 
 async def run_links(
@@ -72,39 +72,53 @@ async def within_limits(
     run: Run,
     host: str,
     attempt: Attempt[T],
-    timed_out: Callable[[Outcome, str], T],
+    unsettled: Callable[[Outcome, str], T],
 ) -> T:
     """Try a link at ``host`` (``name:port``) until it is settled, inside its slot and time limit.
 
-    The link's time limit starts when it gets its slot: a link queued behind
-    others of its host has spent none of it.
+    Each try waits for the host's turn, then for a global slot. The link's
+    time limit starts when it gets its host's slot: a link queued behind
+    others of its host has spent none of it. ``unsettled`` makes the result
+    of a link that timed out or got no turn.
     """
     pace = run.hosts.of(host)
-    async with run.limiter.slot(host):
-        total = run.settings.timeouts.total
+    total = run.settings.timeouts.total
+
+    async def paced() -> tuple[T, Retry | None]:
+        try:
+            started = await pace.turn(deadline)
+        except NoTurn as refused:
+            return unsettled(refused.outcome, str(refused)), None
+        async with run.limiter.requests:
+            return await attempt(pace, started)
+
+    async with run.limiter.host(host):
         deadline = asyncio.get_running_loop().time() + total
         try:
             async with asyncio.timeout_at(deadline):
-                return await retrying(lambda: attempt(pace, deadline), run.settings.retry, deadline)
+                return await retrying(paced, run.settings.retry, deadline)
         except TimeoutError:
-            return timed_out("timeout", f"no result within {total:g} s")
+            return unsettled("timeout", f"no result within {total:g} s")
 
 
 class Limiter:
     """A global limit on requests in flight and a smaller one per host.
 
-    A link waits for its host's slot before taking a global one, so links
-    queued behind a busy host never hold slots other hosts could use.
+    A link takes its host's slot for as long as it is being tried, and a
+    global one only while a request of it is out: links queued behind a busy
+    host, or waiting for a slowed host's turn, never hold slots other hosts
+    could use.
     """
 
     def __init__(self, concurrency: int, per_host: int, policy: Policy | None = None) -> None:
-        self._global = asyncio.Semaphore(concurrency)
+        self.requests = asyncio.Semaphore(concurrency)
+        """``async with limiter.requests:`` around a request."""
         self._per_host = per_host
         self._policy = policy or Policy()
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
-    def slot(self, host: str) -> _Slot:
-        """``async with limiter.slot(host):`` holds a slot of ``host`` and a global one.
+    def host(self, host: str) -> asyncio.Semaphore:
+        """``async with limiter.host(host):`` around a link of ``host``.
 
         ``host`` is ``name:port``; the policy's per-host limits match the name.
         """
@@ -112,33 +126,7 @@ class Limiter:
         if semaphore is None:
             limit = self._policy.per_host_for(host.rpartition(":")[0], self._per_host)
             semaphore = self._hosts[host] = asyncio.Semaphore(limit)
-        return _Slot(semaphore, self._global)
-
-
-class _Slot:
-    """A host's slot and a global one, taken in that order and given back.
-
-    A plain class rather than an ``asynccontextmanager``: one is taken per
-    request, and the generator machinery cost more than the semaphores.
-    """
-
-    __slots__ = ("_global", "_host")
-
-    def __init__(self, host: asyncio.Semaphore, global_: asyncio.Semaphore) -> None:
-        self._host = host
-        self._global = global_
-
-    async def __aenter__(self) -> None:
-        await self._host.acquire()
-        try:
-            await self._global.acquire()
-        except BaseException:
-            self._host.release()
-            raise
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._global.release()
-        self._host.release()
+        return semaphore
 
 
 async def run_all(
