@@ -144,16 +144,6 @@ def host_key(url: str) -> str:
     return url.partition("://")[2].partition("/")[0].lower()
 
 
-def host_of(url: str) -> str:
-    """``example.org:443``: the key per-host limits are counted by ("" for a bad URL)."""
-    return address_of(url).host
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be requested at all, or None when it can."""
-    return address_of(url).problem
-
-
 class RedirectRefused(Exception):
     """A redirect chain that must not be followed further: it is the link's answer.
 
