@@ -66,16 +66,24 @@ http {{
         ssl_certificate_key {root}/tls/leaf.key;
         root {root}/www;
     }}
+    server {{
+        listen 127.0.0.1:{expired_port} ssl;
+        server_name expired;
+        ssl_certificate {root}/tls/expired.pem;
+        ssl_certificate_key {root}/tls/leaf.key;
+        root {root}/www;
+    }}
 }}
 """
 
 
 @dataclass(frozen=True)
 class Nginx:
-    """A running nginx: its two origins, its CA, and its access log."""
+    """A running nginx: its origins (plain, TLS, TLS expired), its CA, its access log."""
 
     base: str
     tls_base: str
+    expired_base: str
     ca: Path
     root: Path
 
@@ -102,8 +110,23 @@ def free_port() -> int:
     return port
 
 
+CA_CONFIG = """[ca]
+default_ca = test
+[test]
+database = index.txt
+new_certs_dir = .
+serial = serial
+default_md = sha256
+policy = any
+[any]
+commonName = supplied
+"""
+"""Enough of a CA for ``openssl ca``, the one command that signs for a period in the past."""
+
+
 def make_certificates(folder: Path) -> Path:
-    """A CA, and a certificate for 127.0.0.1 it signed (leaf.pem, leaf.key); returns the CA."""
+    """A CA, and two certificates for 127.0.0.1 it signed: leaf.pem, valid for two days,
+    and expired.pem, which expired in 2020 (both with leaf.key); returns the CA."""
     folder.mkdir()
     new_key = ["req", "-newkey", "rsa:2048", "-nodes"]
     _openssl(folder, *new_key, "-x509", "-days", "2", "-keyout", "ca.key", "-out", "ca.pem")
@@ -111,6 +134,24 @@ def make_certificates(folder: Path) -> Path:
     (folder / "san.ext").write_text("subjectAltName = IP:127.0.0.1\n")
     sign = ["-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-extfile", "san.ext"]
     _openssl(folder, "x509", "-req", "-in", "leaf.csr", *sign, "-days", "2", "-out", "leaf.pem")
+    (folder / "ca.cnf").write_text(CA_CONFIG)
+    (folder / "index.txt").write_text("")
+    (folder / "serial").write_text("01\n")
+    past = ["-startdate", "20200101000000Z", "-enddate", "20200102000000Z"]
+    authority = ["-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key"]
+    _openssl(
+        folder,
+        "ca",
+        "-batch",
+        *authority,
+        "-in",
+        "leaf.csr",
+        *past,
+        "-extfile",
+        "san.ext",
+        "-out",
+        "expired.pem",
+    )
     return folder / "ca.pem"
 
 
@@ -141,8 +182,10 @@ def start(root: Path, pdf: bytes, page: bytes) -> tuple[subprocess.Popen[bytes],
         (root / "tmp" / temp).mkdir(parents=True)
     ca = make_certificates(root / "tls")
     write_site(root / "www", pdf, page)
-    port, tls_port = free_port(), free_port()
-    config = CONFIG.format(root=root, port=port, tls_port=tls_port, rate=RATE_PER_SECOND)
+    port, tls_port, expired_port = free_port(), free_port(), free_port()
+    config = CONFIG.format(
+        root=root, port=port, tls_port=tls_port, expired_port=expired_port, rate=RATE_PER_SECOND
+    )
     (root / "nginx.conf").write_text(config)
     process = subprocess.Popen(
         [
@@ -157,9 +200,10 @@ def start(root: Path, pdf: bytes, page: bytes) -> tuple[subprocess.Popen[bytes],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    running = Nginx(f"http://127.0.0.1:{port}", f"https://127.0.0.1:{tls_port}", ca, root)
+    origins = [f"http://127.0.0.1:{port}", f"https://127.0.0.1:{tls_port}"]
+    running = Nginx(*origins, f"https://127.0.0.1:{expired_port}", ca, root)
     deadline = time.monotonic() + START_SECONDS
-    while not all(_listening(p) for p in (port, tls_port)):
+    while not all(_listening(p) for p in (port, tls_port, expired_port)):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             _, err = process.communicate()

@@ -11,7 +11,9 @@ import dataclasses
 import email.utils
 import functools
 import io
+import socket
 import ssl
+import struct
 import threading
 import time
 import zlib
@@ -245,6 +247,8 @@ class Handler(BaseHTTPRequestHandler):
             return lambda: self._send(429, b"busy", "text/plain", {"Retry-After": "1"})
         if path == "/close-unanswered":
             return self._close_unanswered
+        if path == "/reset":
+            return self._reset
         if path.startswith("/hops/"):
             left = int(path.removeprefix("/hops/"))
             return lambda: self._redirect(302, f"/hops/{left - 1}") if left else self._page()
@@ -320,6 +324,13 @@ class Handler(BaseHTTPRequestHandler):
     def _close_unanswered(self) -> None:
         """What nginx's ``return 444`` does: close the connection without a word."""
         self.close_connection = True
+
+    def _reset(self) -> None:
+        """Close with a TCP reset instead of an answer (SO_LINGER 0)."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.rfile.close()
+        self.connection.close()
 
     def _flaky(self) -> None:
         if self.server.hit(self.path) == 1:

@@ -545,6 +545,15 @@ def test_a_server_closing_without_an_answer_is_described_as_such(
     )
 
 
+def test_a_connection_reset_is_described_as_such(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/reset"), "page", settings)
+
+    assert result.outcome == "broken"
+    assert result.error == f"{authority(server.base + '/')}: connection reset by the server"
+
+
 def test_a_rate_limited_host_is_slowed_as_a_whole_and_no_link_fails(
     server: LinkServer, settings: CheckSettings
 ) -> None:

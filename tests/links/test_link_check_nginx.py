@@ -99,3 +99,14 @@ def test_tls_with_the_test_ca_is_ok_when_trusted_and_named_when_not(
         f"{host}: TLS certificate not accepted: unable to get local issuer certificate"
     )
     assert (trusted.outcome, trusted.status) == ("ok", 200)
+
+
+def test_an_expired_certificate_is_named_as_such(
+    nginx: Nginx, settings: CheckSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(nginx.ca))
+    result = check_one(nginx.expired_base + "/doc.pdf", "pdf", settings)
+
+    host = nginx.expired_base.removeprefix("https://")
+    assert result.outcome == "broken"
+    assert result.error == f"{host}: TLS certificate not accepted: certificate has expired"
