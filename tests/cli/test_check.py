@@ -506,7 +506,7 @@ def test_the_policy_beside_the_catalog_accepts_skips_and_names_the_user_agent(
     result = cli("check", "--format", "json")
 
     assert result.exit_code == 0
-    assert "1 links skipped by the policy" in result.stderr
+    assert "1 link skipped by the policy" in result.stderr
     [row] = json.loads(result.stdout)
     assert (row["outcome"], row["warning"]) == ("ok", "HTTP 404 Not Found, accepted by the policy")
     [request] = server.seen(gone.removeprefix(server.base))

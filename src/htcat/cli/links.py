@@ -217,8 +217,9 @@ def _settings(state: State, run: RunOptions, kind: type[S], *, read: float, **ex
 def _unskipped(chosen: list[ChosenLink], settings: NetworkSettings) -> list[ChosenLink]:
     """The chosen links the policy does not skip; says how many it skipped."""
     kept = [link for link in chosen if not settings.policy.skips(link.url)]
-    if len(kept) < len(chosen):
-        info(f"{len(chosen) - len(kept):,} links skipped by the policy")
+    skipped = len(chosen) - len(kept)
+    if skipped:
+        info(f"{skipped:,} {'link' if skipped == 1 else 'links'} skipped by the policy")
     return kept
 
 
