@@ -1,4 +1,4 @@
-"""htcat check against a real local server: each misbehaviour gets the outcome spec §4 names."""
+"""htcat check against a real local server: each misbehaviour gets the outcome it calls for."""
 
 from __future__ import annotations
 

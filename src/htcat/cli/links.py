@@ -1,4 +1,4 @@
-"""Link commands: ``htcat check`` and ``htcat fetch`` (spec §4; cron set-up in docs/cron.md).
+"""Link commands: ``htcat check`` and ``htcat fetch`` (cron set-up in docs/cron.md).
 
 Both read the catalog without its lock, do the network work, then merge what
 they found under the lock, so edits made meanwhile are kept. Ctrl-C or

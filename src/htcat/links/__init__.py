@@ -1,4 +1,4 @@
-"""Checking and fetching the documents and pages a catalog links to (spec §4).
+"""Checking and fetching the documents and pages a catalog links to.
 
 One module per concern:
 

@@ -1,4 +1,4 @@
-"""Checking links: is each one there, and is it what its kind promises (spec §4).
+"""Checking links: is each one there, and is it what its kind promises.
 
 A link is judged by a GET, never a HEAD: servers answer HEAD 200 for pages a
 GET finds missing, and refuse HEAD for pages that are there. The GET asks

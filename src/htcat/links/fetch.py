@@ -1,4 +1,4 @@
-"""Fetching documents into an archive named by content (spec §4).
+"""Fetching documents into an archive named by content.
 
 Each document is streamed into a temporary file inside the archive folder
 while it is hashed, verified (a PDF must parse), then renamed to
