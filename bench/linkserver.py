@@ -9,16 +9,22 @@ host to a link checker's per-host limit), and serves:
   (linkinator, LinkChecker); `link_urls` gives the same URLs to a catalog;
 - anything else: 404 (``/robots.txt`` among them);
 - ``/_stats`` (not delayed): JSON with the most requests in flight at once,
-  overall and per port, and the number served; ``/_reset`` zeroes them.
+  overall and per port, the number served, and when each request to a paced
+  port came and what it got; ``/_reset`` zeroes them.
+
+A paced port (``--paced N`` opens N more) is a rate-limited host: it answers
+one request per ``--pace`` seconds (decided when the request arrives) and 429
+with ``Retry-After`` to the others, as a government site behind a limit does.
 
 It is plain asyncio with the standard library only: each answer is a timer,
 not a task, so that under the benchmarks' load it answers at 100 ms and not
 at 100 ms plus its own queue (aiohttp's server, used before, added 4-5% to a
 round of 50 requests on a 2-core machine).
 
-Usage (prints ``ready PORT…`` once listening, then serves until killed):
+Usage (prints ``ready PORT… [paced PORT…]`` once listening, then serves until killed):
 
     python bench/linkserver.py --ports 50 --delay 0.1
+    python bench/linkserver.py --ports 50 --paced 1 --pace 1
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import html
 import json
 import re
 import sys
+import time
 from collections import deque
 from http import HTTPStatus
 
@@ -51,6 +58,8 @@ class Counters:
         self.reset()
 
     def reset(self) -> None:
+        self.started = time.monotonic()
+        self.paced: list[tuple[float, int]] = []
         self.in_flight = 0
         self.most = 0
         self.served = 0
@@ -74,6 +83,7 @@ class Counters:
             "most_in_flight": self.most,
             "served": self.served,
             "most_in_flight_per_port": self.port_most,
+            "paced": self.paced,
         }
 
 
@@ -99,6 +109,7 @@ class Request:
         for line in lines[1:]:
             name, _, value = line.partition(":")
             self.headers[name.strip().lower()] = value.strip()
+        self.paced: int | None = None
         connection = self.headers.get("connection", "").lower()
         self.keep_alive = (
             connection != "close" if self.version == "HTTP/1.1" else connection == "keep-alive"
@@ -108,14 +119,31 @@ class Request:
 class Server:
     """What every connection shares: the delay, the ports, the counters."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float, pace: float) -> None:
         self.delay = delay
+        self.pace = pace
         self.ports: list[int] = []
+        self.paced_ports: list[int] = []
+        self.last_paced = float("-inf")
         self.counters = Counters()
+
+    def arrived(self, port: int) -> int | None:
+        """For a paced port: the status a request arriving now gets (200 once per pace)."""
+        if port not in self.paced_ports:
+            return None
+        now = time.monotonic()
+        status = 200 if now - self.last_paced >= self.pace else 429
+        if status == 200:
+            self.last_paced = now
+        self.counters.paced.append((round(now - self.counters.started, 4), status))
+        return status
 
     def answer(self, request: Request) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body for a request (HEAD gets the same, without the body)."""
         path = request.path
+        if request.paced == 429:
+            retry = {"Content-Type": "text/plain", "Retry-After": f"{self.pace:.0f}"}
+            return 429, retry, b"too many requests"
         if path == "/_stats":
             return (
                 200,
@@ -187,6 +215,7 @@ class Connection(asyncio.Protocol):
             self._send(request)
             return
         self.server.counters.enter(self.port)
+        request.paced = self.server.arrived(self.port)
         loop = asyncio.get_running_loop()
         loop.call_later(self.server.delay, self._delayed, request)
 
@@ -216,15 +245,17 @@ class Connection(asyncio.Protocol):
         self.transport = None
 
 
-async def serve(ports: int, delay: float) -> None:
-    server = Server(delay)
+async def serve(ports: int, delay: float, paced: int, pace: float) -> None:
+    server = Server(delay, pace)
     loop = asyncio.get_running_loop()
-    for _ in range(ports):
+    for number in range(ports + paced):
         listening = await loop.create_server(
             lambda: Connection(server), "127.0.0.1", 0, backlog=1024
         )
-        server.ports.append(listening.sockets[0].getsockname()[1])
-    print("ready", *server.ports, flush=True)
+        port = listening.sockets[0].getsockname()[1]
+        (server.ports if number < ports else server.paced_ports).append(port)
+    shown = ["paced", *server.paced_ports] if paced else []
+    print("ready", *server.ports, *shown, flush=True)
     await asyncio.Event().wait()
 
 
@@ -232,9 +263,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ports", type=int, default=1, help="how many ports (hosts) to open")
     parser.add_argument("--delay", type=float, default=0.1, help="seconds before each answer")
+    parser.add_argument("--paced", type=int, default=0, help="how many rate-limited ports")
+    parser.add_argument("--pace", type=float, default=1.0, help="seconds between their answers")
     args = parser.parse_args()
     try:
-        asyncio.run(serve(args.ports, args.delay))
+        asyncio.run(serve(args.ports, args.delay, args.paced, args.pace))
     except KeyboardInterrupt:
         sys.exit(0)
 

@@ -26,6 +26,7 @@ when a command fails, never on a time.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import shutil
@@ -86,12 +87,16 @@ LINK_CONCURRENCY = 50
 LINKS = 1000
 LINK_RATIO = 1.25
 LINKINATOR_RATIO = 1.5
-FLOOR_RATIO = 1.1
-"""htcat's 1,000-link check against the floor measured in the same run: a target of
-ours, not the issue's, that the host's speed does not move (docs/performance.md)."""
+FLOOR_RATIO = 1.25
+"""htcat's 1,000-link check against the floor measured in the same run: the reference
+the host's speed does not move (docs/performance.md)."""
 PER_HOST = 4
 PER_HOST_LINKS = 100
 PER_HOST_BAND = 0.2
+PACED_LINKS = 10
+PACE = 1.0
+"""The rate-limited host answers one request a second, 429 and Retry-After: 1 to the rest."""
+PACE_SLACK = 0.02
 MANY_LINKS = 10_000
 MANY_LINKS_PEAK_MB = 200.0
 MERGE_SIZE = 10_000
@@ -150,6 +155,33 @@ def seconds(figures: Figures | None) -> str:
 
 def megabytes(figures: Figures | None) -> str:
     return f"{figures.peak_mb:.0f} MB" if figures and figures.peak_mb else "—"
+
+
+def fastest_after_refusal(arrivals: list[list[float]]) -> float:
+    """The shortest gap between requests sent after the host's first 429 was heard.
+
+    Requests arriving within 50 ms of the first 429 left before the client
+    could have heard it (the first burst); the gap before the first later one
+    is counted from the last request the host let through.
+    """
+    refused = [when for when, status in arrivals if status == 429]
+    if not refused:
+        return float("inf")
+    heard = refused[0] + 0.05
+    passed = [when for when, status in arrivals if status == 200 and when <= heard]
+    later = [when for when, _ in arrivals if when > heard]
+    starts = passed[-1:] + later
+    return min((b - a for a, b in itertools.pairwise(starts)), default=float("inf"))
+
+
+def stored_outcomes(catalog: Path) -> set[str]:
+    """The outcomes a check stored on the links of ``catalog``."""
+    data = orjson.loads(catalog.read_bytes())
+    return {
+        str(link.get("check", {}).get("outcome"))
+        for entry in data.get("entries", {}).values()
+        for link in entry.get("links", ())
+    }
 
 
 def ideal(value: float) -> Figures:
@@ -546,7 +578,11 @@ class Bench:
                 self.row(name, "links").note = "not available yet"
             return
         server = subprocess.Popen(
-            [sys.executable, str(BENCH / "linkserver.py"), "--ports", str(LINK_PORTS)],
+            [
+                sys.executable,
+                str(BENCH / "linkserver.py"),
+                *("--ports", str(LINK_PORTS), "--paced", "1", "--pace", f"{PACE:g}"),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -555,9 +591,11 @@ class Bench:
             ready = server.stdout.readline().split()
             if not ready or ready[0] != "ready":
                 raise RuntimeError("the link server did not start")
-            ports = [int(p) for p in ready[1:]]
+            plain, _, paced = " ".join(ready[1:]).partition(" paced ")
+            ports = [int(p) for p in plain.split()]
             self.check_links(ports)
             self.per_host(ports)
+            self.rate_limited(ports[0], int(paced))
             if not self.args.quick:
                 self.many_links(ports)
         finally:
@@ -668,6 +706,41 @@ class Bench:
             port = str(ports[0])
             most = max(int(s["most_in_flight_per_port"].get(port, 0)) for s in seen)
             row.checks.append(Check(f"≤ {PER_HOST} at once (saw {most})", most <= PER_HOST))
+
+    def rate_limited(self, stats_port: int, port: int) -> None:
+        """A host that allows one request a second: htcat keeps to that once told, and no
+        link fails for it."""
+        catalog = self.work / "links" / "paced.json"
+        link_catalog(self.htcat, link_urls([port], PACED_LINKS, 1), 4, catalog, log)
+        name = f"check {PACED_LINKS} links on a host allowing 1 request/s (429 + Retry-After)"
+        row = self.row(name, "links", f"ideal: {PACED_LINKS} x {PACE:g} s")
+        row.reference = ideal(PACED_LINKS * PACE)
+        reset, record, seen = self.server_watch(stats_port)
+        outcomes: list[set[str]] = []
+
+        def after() -> None:
+            record()
+            outcomes.append(stored_outcomes(catalog))
+
+        htcat = Job(self.on(catalog, "check", "--concurrency", str(LINK_CONCURRENCY)), reset, after)
+        self.pair(row, htcat, None, min(self.runs, 2), warmup=False)
+        if not seen:
+            return
+        fastest = min(fastest_after_refusal(s["paced"]) for s in seen)
+        row.checks.append(
+            Check(
+                f"≤ 1 per {PACE:g} s after the first 429 (closest {fastest:.2f} s)",
+                fastest >= PACE - PACE_SLACK,
+            )
+        )
+        failing = set().union(*outcomes) & {"broken", "timeout", "invalid"}
+        row.checks.append(
+            Check("no link failed" + (f" ({failing})" if failing else ""), not failing)
+        )
+        self.notes.append(
+            f"rate-limited host: {max(len(s['paced']) for s in seen)} requests at most for "
+            f"{PACED_LINKS} links; outcomes {sorted(set().union(*outcomes))}"
+        )
 
     def many_links(self, ports: list[int]) -> None:
         catalog = self.work / "links" / "many.json"

@@ -22,7 +22,7 @@ from htcat.model import (
 )
 
 SORT_KEYS = ("date", "title", "type", "updated")
-LINK_STATUSES = ("ok", "broken", "moved", "changed", "unchecked")
+LINK_STATUSES = ("ok", "broken", "moved", "changed", "throttled", "too-large", "unchecked")
 FAILING_OUTCOMES = frozenset({"broken", "timeout", "invalid"})
 """Outcomes that count as ``broken`` when filtering by link status."""
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -14,7 +16,7 @@ from typing import Any
 
 import pexpect
 import pytest
-from links.server import LinkServer, pdf_bytes
+from links.server import TLS, LinkServer, pdf_bytes, tls_context
 
 from helpers import HTCAT, RunCli, entries_in, write_catalog
 from htcat.store import change_catalog
@@ -28,6 +30,18 @@ def server() -> Iterator[LinkServer]:
     running = LinkServer(pdf_bytes(3)).start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def tls_link_server() -> Iterator[LinkServer]:
+    running = LinkServer(pdf_bytes(3), tls_context()).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "cert.pem"))
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +100,7 @@ def test_check_stores_results_on_links_and_reports_only_the_problems(
     assert "expected a PDF, got text/html" in result.stdout
     good, soft, moved = (link_check(mixed_db, i) for i in ("good-report", "soft", "moved"))
     assert good is not None and soft is not None and moved is not None
-    assert (good["outcome"], good["status"], good["failures"]) == ("ok", 206, 0)
+    assert (good["outcome"], good["status"], good["failures"]) == ("ok", 200, 0)
     assert good["last_ok"] == good["checked"]
     assert (soft["outcome"], soft["failures"], soft["failing_since"]) == (
         "broken",
@@ -153,7 +167,7 @@ def test_fail_on_names_the_outcomes_that_exit_1(
     assert cli("check", *ids, *options).exit_code == status
 
 
-def test_update_moved_rewrites_the_link_and_marks_the_entry_updated(
+def test_update_moved_rewrites_the_link_marks_the_entry_updated_and_clears_moved(
     cli: RunCli, mixed_db: Path, server: LinkServer
 ) -> None:
     before = entries_in(mixed_db)["moved"]
@@ -164,8 +178,47 @@ def test_update_moved_rewrites_the_link_and_marks_the_entry_updated(
     assert result.exit_code == 0
     assert "rewrote 1 moved link\n" in result.stderr
     assert after["links"][0]["url"] == server.url("/doc.pdf")
-    assert after["links"][0]["check"]["outcome"] == "moved"
+    assert after["links"][0]["check"]["outcome"] == "ok"
     assert after["updated"] != before["updated"]
+    assert cli("list", "--link-status", "moved", "--format", "ids").stdout == ""
+
+
+def test_update_moved_never_doubles_a_url_the_entry_already_has(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(
+        db, [entry("Both", (server.url("/old.pdf"), "pdf"), (server.url("/doc.pdf"), "pdf"))]
+    )
+
+    result = cli("check", "--update-moved")
+
+    links = entries_in(db)["both"]["links"]
+    assert result.exit_code == 0
+    assert [link["url"] for link in links] == [server.url("/doc.pdf")]
+    assert links[0]["check"]["outcome"] == "ok"
+    assert "dropped 1 moved link whose entry already links to the new URL" in result.stderr
+
+
+@pytest.mark.usefixtures("trusting")
+def test_update_moved_keeps_https_over_http_unless_allowed(
+    cli: RunCli, db: Path, server: LinkServer, tls_link_server: LinkServer
+) -> None:
+    old = tls_link_server.url(f"/go/301?to={server.url('/doc.pdf')}")
+    write_catalog(db, [entry("Secure", (old, "pdf"))])
+
+    kept = cli("check", "--update-moved", "--format", "json")
+    link = entries_in(db)["secure"]["links"][0]
+    allowed = cli("check", "--update-moved", "--allow-downgrade")
+
+    assert kept.exit_code == 0
+    assert "kept 1 https link that moved to http" in kept.stderr
+    [row] = json.loads(kept.stdout)
+    assert row["warning"] == (
+        f"redirected from https to http (301, permanently): {server.url('/doc.pdf')}"
+    )
+    assert (link["url"], link["check"]["outcome"]) == (old, "moved")
+    assert allowed.exit_code == 0
+    assert entries_in(db)["secure"]["links"][0]["url"] == server.url("/doc.pdf")
 
 
 def test_ids_and_filters_select_what_is_checked(cli: RunCli, mixed_db: Path) -> None:
@@ -265,7 +318,7 @@ def test_fetch_archives_beside_the_catalog_and_reports_a_changed_document(
     assert cli("fetch", "--fail-on", "changed").exit_code == 1
 
 
-def test_fetch_enforces_the_size_limit_and_takes_only_document_kinds_by_default(
+def test_fetch_calls_a_document_over_the_size_limit_too_large_and_takes_document_kinds(
     cli: RunCli, db: Path, server: LinkServer, tmp_path: Path
 ) -> None:
     write_catalog(
@@ -279,9 +332,11 @@ def test_fetch_enforces_the_size_limit_and_takes_only_document_kinds_by_default(
     result = cli("fetch", "--max-bytes", "1K", "--archive", str(tmp_path / "docs"))
     pages = cli("fetch", "--kind", "page", "--archive", str(tmp_path / "docs"))
 
-    assert result.exit_code == 1
-    assert result.stderr == "1 link: 1 broken\n"
+    assert result.exit_code == 0
+    assert result.stderr == "1 link: 1 too-large\n"
     assert "larger than 1024 bytes" in result.stdout
+    big = link_check(db, "big")
+    assert big is not None and (big["outcome"], big["failures"]) == ("too-large", 0)
     assert pages.stderr == "1 link: 1 ok\n"
     web = link_check(db, "web")
     assert web is not None and web["archive_path"].endswith(".html")
@@ -402,3 +457,120 @@ def test_a_check_of_500_links_keeps_the_edits_another_process_makes_meanwhile(
     stored = [e["links"][0].get("check") for i, e in entries.items() if i != "resource-11"]
     assert len(stored) == 498
     assert all(c is not None and c["outcome"] == "ok" for c in stored)
+
+
+def test_changed_stays_visible_across_checks_until_a_fetch_finds_it_unchanged(
+    cli: RunCli, db: Path, server: LinkServer, tmp_path: Path
+) -> None:
+    write_catalog(db, [entry("Living", (server.url(f"/changing/{uuid.uuid4().hex}"), "pdf"))])
+    archive = ["--archive", str(tmp_path / "docs")]
+    changed = ["list", "--link-status", "changed", "--format", "ids"]
+
+    cli("fetch", *archive)
+    fetched = cli("fetch", *archive)
+    checked = cli("check")
+
+    assert fetched.stderr == "1 link: 1 changed\n"
+    assert checked.stderr == "1 link: 1 ok\n"
+    assert cli(*changed).stdout == "living\n"
+    stored = link_check(db, "living")
+    assert stored is not None and stored["outcome"] == "changed"
+
+
+def test_a_throttled_link_is_no_failure_unless_fail_on_names_it(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(db, [entry("Busy", (server.url("/always-busy"), "page"))])
+
+    default = cli("check", "--timeout", "1.5")
+    strict = cli("check", "--timeout", "1.5", "--fail-on", "broken,throttled")
+
+    assert (default.exit_code, default.stderr) == (0, "1 link: 1 throttled\n")
+    assert strict.exit_code == 1
+    stored = link_check(db, "busy")
+    assert stored is not None and (stored["outcome"], stored["failures"]) == ("throttled", 0)
+
+
+def test_the_policy_beside_the_catalog_accepts_skips_and_names_the_user_agent(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    (db.parent / "htcat.toml").write_text(
+        '[links]\nuser_agent = "catalog-bot/1.0"\nskip = ["http://*/page?skipped"]\n'
+        '[links.accept]\n"127.0.0.1" = [404]\n'
+    )
+    gone = server.url(f"/missing?{uuid.uuid4().hex}")
+    write_catalog(
+        db, [entry("Gone", (gone, "page")), entry("Skipped", (server.url("/page?skipped"), "page"))]
+    )
+
+    result = cli("check", "--format", "json")
+
+    assert result.exit_code == 0
+    assert "1 link skipped by the policy" in result.stderr
+    [row] = json.loads(result.stdout)
+    assert (row["outcome"], row["warning"]) == ("ok", "HTTP 404 Not Found, accepted by the policy")
+    [request] = server.seen(gone.removeprefix(server.base))
+    assert request.headers["user-agent"] == "catalog-bot/1.0"
+    assert link_check(db, "skipped") is None
+
+
+def test_require_https_fails_an_http_link_without_requesting_it(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    path = f"/page?{uuid.uuid4().hex}"
+    write_catalog(db, [entry("Plain", (server.url(path), "page"))])
+
+    result = cli("check", "--require-https", "--format", "json")
+
+    assert result.exit_code == 1
+    [row] = json.loads(result.stdout)
+    assert row["outcome"] == "invalid"
+    assert row["error"] == f"not https, which the policy requires: {server.url(path)}"
+    assert server.seen(path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[links]\nskip = "x"\n', "links.skip = 'x': expected a list of URL or host patterns"),
+        (
+            '[links.accept]\n"a.org" = ["403"]\n',
+            "links.accept.'a.org' = ['403']: expected a list of HTTP statuses (100-599)",
+        ),
+        ("[links]\nretries = 3\n", "links.retries = 3: expected one of the keys"),
+        ("[links\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_policy_file_is_one_line_naming_file_key_and_value_and_exits_2(
+    cli: RunCli, mixed_db: Path, text: str, message: str
+) -> None:
+    policy = mixed_db.parent / "htcat.toml"
+    policy.write_text(text)
+
+    result = cli("check")
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"htcat: error: {policy}: {message}"), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_failing_redirect_target_is_named_in_the_table_the_csv_and_the_stored_check(
+    cli: RunCli, db: Path, server: LinkServer, tmp_path: Path
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/doc.pdf"
+    write_catalog(db, [entry("Hop", (server.url(f"/go/302?to={closed}"), "pdf"))])
+    error = f"{closed.split('/')[2]}: connection refused"
+
+    table = cli("check")
+    csv_file = tmp_path / "report.csv"
+    cli("check", "--format", "csv", "-o", str(csv_file))
+
+    assert table.exit_code == 1
+    assert error in table.stdout
+    [row] = list(csv.DictReader(csv_file.open()))
+    assert (row["error"], row["redirects"], row["final_url"]) == (error, f"302 {closed}", closed)
+    stored = link_check(db, "hop")
+    assert stored is not None
+    assert (stored["error"], stored["redirects"], stored["status"]) == (error, [[302, closed]], 302)

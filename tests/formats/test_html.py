@@ -221,6 +221,14 @@ def test_a_broken_link_is_marked_in_words() -> None:
     )
 
 
+@pytest.mark.parametrize("outcome", ["too-large", "throttled", "changed", "moved"])
+def test_a_link_that_is_not_a_failure_is_not_marked_broken(outcome: str) -> None:
+    check = {"outcome": outcome, "checked": "2026-11-02T03:04:05Z"}
+    link = {"url": "https://x.example/big.pdf", "label": "Scan", "kind": "pdf", "check": check}
+    card = cards(write([entry(links=[link])]).decode())[0]
+    assert "Broken link" not in card
+
+
 def test_a_broken_main_link_is_marked_under_the_title() -> None:
     check = {"outcome": "timeout", "checked": "2026-11-02T03:04:05Z"}
     card = cards(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from typing import cast
 
 import pytest
 
-from htcat.links.check import CheckSettings
-from htcat.links.client import RetryPolicy, Timeouts, Transport
+from htcat.links.settings import CheckSettings, RetryPolicy, Timeouts
 
-from .server import LinkServer, pdf_bytes
+from . import nginx as nginx_server
+from .server import PAGE, TLS, LinkServer, pdf_bytes, tls_context
 
 TEST_PAGES = 3
 
@@ -29,6 +28,31 @@ def server(test_pdf: bytes) -> Iterator[LinkServer]:
     running.stop()
 
 
+@pytest.fixture(scope="session")
+def tls_server(test_pdf: bytes) -> Iterator[LinkServer]:
+    """The link server over https, with the self-signed certificate for 127.0.0.1 in tls/."""
+    running = LinkServer(test_pdf, tls_context()).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def nginx(
+    test_pdf: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[nginx_server.Nginx]:
+    """Debian's nginx in the foreground, configured in a temporary folder; stopped at the end."""
+    process, running = nginx_server.start(tmp_path_factory.mktemp("nginx"), test_pdf, PAGE)
+    yield running
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def trust_test_certificate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client trusts tls/cert.pem (a CA of its own), and only it."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "cert.pem"))
+
+
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
@@ -42,12 +66,6 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 QUICK_TIMEOUTS = Timeouts(connect=1.0, read=1.0, total=5.0)
 QUICK_RETRIES = RetryPolicy(retries=2, backoff=0.05, backoff_max=0.2, max_retry_after=3.0)
-
-
-@pytest.fixture(params=["httpx", "streams"])
-def transport(request: pytest.FixtureRequest) -> Transport:
-    """Both transports the client factory offers; behaviour must not depend on the choice."""
-    return cast(Transport, request.param)
 
 
 @pytest.fixture

@@ -7,9 +7,13 @@ each test counts its own hits.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import functools
 import io
+import socket
+import ssl
+import struct
 import threading
 import time
 import zlib
@@ -17,7 +21,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from pypdf import PdfWriter
 
@@ -29,6 +35,17 @@ DRIP_SECONDS = 1.0
 HUGE_HEADER_BYTES = 1024 * 1024
 GZIP_BOMB_BYTES = 256 * 1024 * 1024
 """What the gzip bomb routes decode to, from about 1 MB on the wire."""
+PACE_SECONDS = 1
+"""The /paced/ routes answer one request per this many seconds, 429 to the rest."""
+TLS = Path(__file__).parent / "tls"
+"""A self-signed certificate for 127.0.0.1 (a CA of its own) and its key."""
+
+
+def tls_context() -> ssl.SSLContext:
+    """The server side of TLS with the certificate in `TLS`."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(TLS / "cert.pem", TLS / "key.pem")
+    return context
 
 
 def pdf_bytes(pages: int, title: str = "htcat test document") -> bytes:
@@ -50,6 +67,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     """Header names in lower case."""
+    when: float = dataclasses.field(default_factory=time.monotonic)
+    """When it came (time.monotonic)."""
 
 
 class LinkServer(ThreadingHTTPServer):
@@ -57,20 +76,26 @@ class LinkServer(ThreadingHTTPServer):
     request_queue_size = 256
     """socketserver's default backlog of 5 drops connections under a concurrent check."""
 
-    def __init__(self, pdf: bytes) -> None:
+    def __init__(self, pdf: bytes, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.pdf = pdf
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._hits: Counter[str] = Counter()
         self._active: Counter[str] = Counter()
         self._peak: Counter[str] = Counter()
+        self._paced: dict[str, float] = {}
         self.requests: list[Seen] = []
+        self.arrivals: dict[str, list[tuple[float, int]]] = {}
+        """Per /paced/ route: when each request came (monotonic) and the status it got."""
 
     @property
     def base(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self.scheme}://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -80,6 +105,17 @@ class LinkServer(ThreadingHTTPServer):
         with self._lock:
             self._hits[key] += 1
             return self._hits[key]
+
+    def paced(self, route: str) -> int:
+        """The status for a request to a /paced/ route now: 200 once per PACE_SECONDS, else 429."""
+        now = time.monotonic()
+        with self._lock:
+            last = self._paced.get(route)
+            status = 200 if last is None or now - last >= PACE_SECONDS else 429
+            if status == 200:
+                self._paced[route] = now
+            self.arrivals.setdefault(route, []).append((now, status))
+        return status
 
     def seen(self, path: str) -> list[Seen]:
         with self._lock:
@@ -161,6 +197,12 @@ class Handler(BaseHTTPRequestHandler):
             "/temp.pdf": lambda: self._redirect(302, "/doc.pdf"),
             "/chain-301-302.pdf": lambda: self._redirect(301, "/temp.pdf"),
             "/chain-302-301.pdf": lambda: self._redirect(302, "/old.pdf"),
+            "/chain-301-301-302.pdf": lambda: self._redirect(301, "/chain-301-302.pdf"),
+            "/head-lies": lambda: (
+                self._send(200, PAGE, "text/html")
+                if self.command == "HEAD"
+                else self._send(404, b"<html>Not Found</html>", "text/html")
+            ),
             "/old-page": lambda: self._redirect(308, "/page"),
             "/loop-a": lambda: self._redirect(302, "/loop-b"),
             "/loop-b": lambda: self._redirect(302, "/loop-a"),
@@ -169,6 +211,7 @@ class Handler(BaseHTTPRequestHandler):
             "/to-javascript": lambda: self._redirect(302, "javascript:alert(1)"),
             "/endless.pdf": self._endless,
             "/drip.pdf": self._drip,
+            "/trickle.bin": self._trickle,
             "/gzip-bomb.pdf": lambda: self._gzip_bomb(b"%PDF-1.4\n", "application/pdf"),
             "/gzip-bomb-page": lambda: self._gzip_bomb(PAGE, "text/html"),
             "/huge-header": self._huge_header,
@@ -176,6 +219,7 @@ class Handler(BaseHTTPRequestHandler):
             "/long-length.pdf": lambda: self._wrong_length(-100),
             "/missing": lambda: self._send(404, b"<html>Not Found</html>", "text/html"),
             "/down": lambda: self._send(500, b"<html>Internal error</html>", "text/html"),
+            "/unavailable": lambda: self._send(503, b"<html>Down</html>", "text/html"),
             "/no-head": lambda: self._refuse_head(405),
             "/no-head-403": lambda: self._refuse_head(403),
             "/busy-long": lambda: self._send(
@@ -193,6 +237,18 @@ class Handler(BaseHTTPRequestHandler):
         }
         if path in fixed:
             return fixed[path]
+        if path.startswith("/go/"):
+            status = int(path.removeprefix("/go/"))
+            to = parse_qs(urlsplit(self.path).query)["to"][0]
+            return lambda: self._redirect(status, to)
+        if path.startswith("/paced/"):
+            return lambda: self._paced(path)
+        if path == "/always-busy":
+            return lambda: self._send(429, b"busy", "text/plain", {"Retry-After": "1"})
+        if path == "/close-unanswered":
+            return self._close_unanswered
+        if path == "/reset":
+            return self._reset
         if path.startswith("/hops/"):
             left = int(path.removeprefix("/hops/"))
             return lambda: self._redirect(302, f"/hops/{left - 1}") if left else self._page()
@@ -256,6 +312,25 @@ class Handler(BaseHTTPRequestHandler):
         else:
             headers = {"Location": "/cookie-gate?checked", "Set-Cookie": "gate=open; Path=/"}
             self._send(302, b"", "text/html", headers)
+
+    def _paced(self, route: str) -> None:
+        """A host's rate limit: one answer per PACE_SECONDS, 429 and Retry-After to the rest."""
+        if self.server.paced(route) == 200:
+            self._page()
+        else:
+            retry = {"Retry-After": str(PACE_SECONDS)}
+            self._send(429, b"too many requests", "text/plain", retry)
+
+    def _close_unanswered(self) -> None:
+        """What nginx's ``return 444`` does: close the connection without a word."""
+        self.close_connection = True
+
+    def _reset(self) -> None:
+        """Close with a TCP reset instead of an answer (SO_LINGER 0)."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.rfile.close()
+        self.connection.close()
 
     def _flaky(self) -> None:
         if self.server.hit(self.path) == 1:
@@ -331,6 +406,20 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
                 if self.server.stopping.wait(DRIP_SECONDS):
+                    return
+
+    def _trickle(self) -> None:
+        """A data file in 4 KiB pieces every 50 ms: slow (80 KiB/s, 0.6 s in all) but steady."""
+        body = bytes(12 * 4096)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command == "GET":
+            for at in range(0, len(body), 4096):
+                self.wfile.write(body[at : at + 4096])
+                self.wfile.flush()
+                if self.server.stopping.wait(0.05):
                     return
 
     def _gzip_bomb(self, start: bytes, content_type: str) -> None:

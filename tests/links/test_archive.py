@@ -27,8 +27,9 @@ from htcat.links.archive import (
     suggestion_note,
     wayback_copy,
 )
-from htcat.links.check import CheckSettings, run_checks
+from htcat.links.check import run_checks
 from htcat.links.results import CheckResult, LinkTarget, merge_check
+from htcat.links.settings import CheckSettings
 
 from .fake_archive import COPIES, fake_archive
 from .fake_service import Service, serving

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from htcat.links.client import RetryPolicy, Timeouts
-from htcat.links.fetch import FetchSettings, FetchTarget, run_fetches
+from htcat.links.fetch import FetchTarget, run_fetches
 from htcat.links.results import FetchResult, merge_check
+from htcat.links.settings import FetchSettings, RetryPolicy, Stall, Timeouts
 
 from .conftest import TEST_PAGES
 from .server import LinkServer
@@ -108,12 +110,13 @@ def test_fetching_the_same_document_again_is_ok_and_stores_one_copy(
 
 
 @pytest.mark.parametrize("path", ["/big.pdf", "/big-unsized.pdf"])
-def test_a_body_over_the_size_limit_is_broken_and_leaves_nothing_behind(
+def test_a_body_over_the_size_limit_is_too_large_not_a_failure_and_leaves_nothing_behind(
     server: LinkServer, fetch_settings: FetchSettings, archive: Path, path: str
 ) -> None:
     result = fetch_one(server.url(path), fetch_settings)
 
-    assert result.outcome == "broken"
+    assert result.outcome == "too-large"
+    assert not result.failed
     assert result.error is not None
     assert result.error.startswith("larger than 65536 bytes")
     assert result.sha256 is None
@@ -185,7 +188,8 @@ def test_a_fetch_of_a_refused_or_non_http_link_fails_without_archiving(
     refused = fetch_one(refused_url, fetch_settings)
     not_http = fetch_one("ftp://127.0.0.1/doc.pdf", fetch_settings)
 
-    assert (refused.outcome, refused.error) == ("broken", "connection refused")
+    host = refused_url.split("/")[2]
+    assert (refused.outcome, refused.error) == ("broken", f"{host}: connection refused")
     assert not_http.outcome == "invalid"
     assert archived_files(archive) == []
 
@@ -213,3 +217,37 @@ def test_a_fetch_records_the_document_on_the_link_and_a_failed_one_keeps_it(
     assert after["outcome"] == "broken"
     assert after["failures"] == 1
     assert (after["sha256"], after["archive_path"]) == (good.sha256, good.archive_path)
+
+
+def test_a_download_that_drips_is_given_up_by_the_stall_rule_long_before_the_timeout(
+    server: LinkServer, fetch_settings: FetchSettings, archive: Path
+) -> None:
+    """One byte a second kept it alive for the whole link's time limit before."""
+    stall = Stall(min_rate=1000, window=0.5)
+    patient = dataclasses.replace(
+        fetch_settings,
+        max_bytes=1024 * 1024,
+        stall=stall,
+        timeouts=Timeouts(connect=1.0, read=5.0, total=30.0),
+    )
+    started = time.monotonic()
+
+    result = fetch_one(server.url("/drip.pdf"), patient)
+
+    assert result.outcome == "timeout"
+    assert result.error == "stalled: less than 1,000 bytes a second over 0.5 s"
+    assert time.monotonic() - started < 3.0
+    assert archived_files(archive) == []
+
+
+def test_a_slow_but_steady_download_is_not_a_stall(
+    server: LinkServer, fetch_settings: FetchSettings
+) -> None:
+    """80 KiB/s for 0.6 s: above a 10,000 bytes/s floor in every 0.2 s window."""
+    steady = dataclasses.replace(
+        fetch_settings, max_bytes=1024 * 1024, stall=Stall(min_rate=10_000, window=0.2)
+    )
+
+    result = fetch_one(server.url("/trickle.bin"), steady, kind="dataset")
+
+    assert (result.outcome, result.size) == ("ok", 12 * 4096)

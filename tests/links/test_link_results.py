@@ -7,8 +7,11 @@ import socket
 import httpx
 import pytest
 
-from htcat.links.client import RetryPolicy, Timeouts, describe_failure, interleave, retry_after
+from htcat.links.client import describe_failure
+from htcat.links.pacing import retry_after
 from htcat.links.results import CheckResult, FetchResult, merge_check
+from htcat.links.scheduler import interleave
+from htcat.links.settings import RetryPolicy, Timeouts
 
 STORED_KEYS = {
     "checked",
@@ -20,6 +23,7 @@ STORED_KEYS = {
     "content_type",
     "size",
     "error",
+    "warning",
     "failures",
     "failing_since",
     "last_ok",
@@ -28,11 +32,14 @@ STORED_KEYS = {
     "fetched",
     "archive_path",
     "archived",
+    "changed",
 }
 
 
-def result(outcome: str, checked: str, **found: object) -> CheckResult:
-    return CheckResult(
+def result(
+    outcome: str, checked: str, of: type[CheckResult] = CheckResult, **found: object
+) -> CheckResult:
+    return of(
         entry_id="e",
         url="https://example.org/a.pdf",
         kind="pdf",
@@ -119,7 +126,7 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after(httpx.Response(429)) is None
 
 
-def test_a_dns_failure_is_broken_and_named() -> None:
+def test_a_dns_failure_is_broken_named_and_not_retried() -> None:
     def raised_from(cause: BaseException) -> httpx.ConnectError:
         try:
             try:
@@ -135,7 +142,8 @@ def test_a_dns_failure_is_broken_and_named() -> None:
 
     assert failure.outcome == "broken"
     assert failure.error == "DNS lookup failed: Name or service not known"
-    assert failure.retryable
+    assert not failure.retryable
+    assert failure.host_down
 
 
 def test_a_refused_connection_a_transport_calls_a_timeout_is_broken() -> None:
@@ -165,7 +173,49 @@ def test_back_off_doubles_with_jitter_up_to_its_ceiling() -> None:
 
 
 def test_settings_refuse_limits_below_one() -> None:
-    from htcat.links.check import CheckSettings
+    from htcat.links.settings import CheckSettings
 
     with pytest.raises(ValueError, match="per_host must be at least 1"):
         CheckSettings(per_host=0)
+
+
+def fetched(outcome: str, checked: str, **found: object) -> CheckResult:
+    return result(outcome, checked, FetchResult, **found)
+
+
+def test_changed_survives_every_check_until_a_fetch_finds_the_same_document() -> None:
+    first = merge_check(None, fetched("ok", "2026-01-01T00:00:00Z", sha256="a"))
+    changed = merge_check(first, fetched("changed", "2026-01-02T00:00:00Z", sha256="b"))
+    checked = merge_check(changed, result("ok", "2026-01-03T00:00:00Z"))
+    broken = merge_check(checked, result("broken", "2026-01-04T00:00:00Z"))
+    back = merge_check(broken, result("ok", "2026-01-05T00:00:00Z"))
+    same = merge_check(back, fetched("ok", "2026-01-06T00:00:00Z", sha256="b"))
+
+    assert [c["outcome"] for c in (changed, checked, broken, back, same)] == [
+        "changed",
+        "changed",
+        "broken",
+        "changed",
+        "ok",
+    ]
+    assert back["changed"] == "2026-01-02T00:00:00Z"
+    assert same["changed"] is None
+
+
+def test_a_too_large_fetch_keeps_the_last_archived_copy_and_counts_no_failure() -> None:
+    good = merge_check(None, fetched("ok", "2026-01-01T00:00:00Z", sha256="a", archive_path="p"))
+    big = merge_check(good, fetched("too-large", "2026-01-02T00:00:00Z", error="larger"))
+
+    assert (big["sha256"], big["archive_path"], big["failures"]) == ("a", "p", 0)
+
+
+def test_a_throttled_link_keeps_its_failure_count_and_last_success() -> None:
+    ok = merge_check(None, result("ok", "2026-01-01T00:00:00Z"))
+    broken = merge_check(ok, result("broken", "2026-01-02T00:00:00Z"))
+    throttled = merge_check(broken, result("throttled", "2026-01-03T00:00:00Z", status=429))
+
+    assert (throttled["failures"], throttled["failing_since"], throttled["last_ok"]) == (
+        1,
+        "2026-01-02T00:00:00Z",
+        "2026-01-01T00:00:00Z",
+    )

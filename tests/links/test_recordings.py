@@ -14,10 +14,10 @@ import orjson
 import pytest
 
 from htcat.errors import InputError
-from htcat.links.check import CheckSettings, run_checks
-from htcat.links.client import Timeouts
+from htcat.links.check import run_checks
 from htcat.links.recordings import DEFAULT_PLATFORMS, Platform, platform_for, platforms_from_policy
 from htcat.links.results import CheckResult, LinkTarget
+from htcat.links.settings import CheckSettings, Timeouts
 
 from .fake_service import Answer, Request, Service, serving
 

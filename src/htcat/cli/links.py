@@ -1,36 +1,33 @@
-"""Link commands: ``htcat check`` and ``htcat fetch`` (spec §4; cron set-up in docs/cron.md).
+"""Link commands: ``htcat check`` and ``htcat fetch`` (cron set-up in docs/cron.md).
 
 Both read the catalog without its lock, do the network work, then merge what
 they found under the lock, so edits made meanwhile are kept. Ctrl-C or
 SIGTERM stops the run; the results gathered so far are saved and reported,
-and the exit status is 130. httpx and pypdfium2 load only here.
+and the exit status is 130. The check policy is read from ``htcat.toml``
+beside the catalog; the options add to it. httpx and pypdfium2 load only here.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import sys
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import orjson
 import typer
 
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
-from htcat.cli.options import Selection, selection_options
+from htcat.cli.options import RunOptions, Selection, run_options, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.plurals import counted
 from htcat.cli.state import State, state_of
 from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
-from htcat.links.results import OUTCOMES, CheckResult, merge_check
+from htcat.links.results import CheckResult
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS, Entry
 from htcat.query import matches
@@ -38,37 +35,15 @@ from htcat.store import write_file_atomically
 
 if TYPE_CHECKING:
     from htcat.links.catalog import ChosenLink
-    from htcat.links.client import Timeouts
+    from htcat.links.policy import LinkConfig
+    from htcat.links.settings import NetworkSettings, Timeouts
 
 R = TypeVar("R", bound=CheckResult)
+S = TypeVar("S", bound="NetworkSettings")
 
-REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
-DEFAULT_FAIL_ON = "broken,timeout,invalid"
 MERGE_LOCK_WAIT = 60.0
 """The least a finished run waits for the catalog lock: its results took long to gather."""
 PROGRESS_EVERY = 0.1
-REPORT_COLUMNS = (
-    "entry_id",
-    "url",
-    "kind",
-    "outcome",
-    "status",
-    "final_url",
-    "moved_to",
-    "redirects",
-    "content_type",
-    "size",
-    "error",
-    "checked",
-    "failures",
-    "failing_since",
-    "last_ok",
-    "sha256",
-    "pages",
-    "archive_path",
-    "archived_url",
-    "archived_timestamp",
-)
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _SIZE = re.compile(r"^(\d+)\s*([kmg]?)(?:i?b)?$", re.IGNORECASE)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -78,58 +53,19 @@ EntryIds = Annotated[
     list[str] | None,
     typer.Argument(metavar="[ID]...", help="Ids or id prefixes.", autocompletion=complete_ids),
 ]
-Concurrency = Annotated[
-    int | None,
-    typer.Option(help="Requests in flight at once, in all [default: 32; fetch 8].", min=1),
-]
-PerHost = Annotated[
-    int | None,
-    typer.Option(help="Requests in flight to one host [default: 4; fetch 2].", min=1),
-]
-Timeout = Annotated[
-    float | None,
-    typer.Option(
-        help="Seconds for one link, retries and waits included [default: 60; fetch 600].",
-        min=0.1,
-    ),
-]
-UpdateMoved = Annotated[
-    bool, typer.Option("--update-moved", help="Rewrite links that moved permanently.")
-]
-AllLinks = Annotated[bool, typer.Option("--all", help="Report every link, not only the problems.")]
-ReportFormat = Annotated[
-    str, typer.Option("--format", help=f"Report as {', '.join(REPORT_FORMATS)}.")
-]
-Output = Annotated[
-    str,
-    typer.Option("--output", "-o", metavar="FILE", help="Write the report here (- for stdout)."),
-]
-FailOn = Annotated[
-    str,
-    typer.Option(
-        help="Outcomes that make the exit status 1, comma-separated, or none: "
-        f"{', '.join(OUTCOMES)}."
-    ),
-]
 
 
 @selection_options(paging=False)
+@run_options
 def check(
     ctx: typer.Context,
     selection: Selection,
+    run: RunOptions,
     entry_ids: EntryIds = None,
     older_than: Annotated[
         str | None,
         typer.Option(help="Only links not checked for this long: 30m, 12h, 7d, 2w."),
     ] = None,
-    concurrency: Concurrency = None,
-    per_host: PerHost = None,
-    timeout: Timeout = None,
-    update_moved: UpdateMoved = False,
-    all_: AllLinks = False,
-    format_: ReportFormat = "table",
-    output: Output = "-",
-    fail_on: FailOn = DEFAULT_FAIL_ON,
     suggest: Annotated[
         bool,
         typer.Option(
@@ -146,14 +82,17 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Check links and record the result on each: ok, moved, broken, timeout or invalid.
+    """Check links and record the result on each: ok, moved, broken, throttled, timeout, invalid.
 
     Every link of the selected entries (all entries unless ids or filters say
-    otherwise) is requested: pages must answer 2xx; pdf, transcript and slides
-    links must start with %PDF- (a page served instead is broken); a YouTube or
-    Vimeo video the platform's oEmbed says was removed is broken. Problems
-    are reported on stdout, a summary on stderr. Exit status 1 when a link
-    has an outcome named by --fail-on (default: broken, timeout, invalid).
+    otherwise) is asked for with a GET of its first kilobyte: pages must
+    answer 2xx; pdf, transcript and slides links must start with %PDF- (a page
+    served instead is broken; a YouTube or Vimeo video the platform's oEmbed
+    says was removed is broken). A host that keeps answering 429 makes its
+    links throttled, which is no failure. Problems are reported on stdout, a
+    summary on stderr. Exit status 1 when a link has an outcome named by
+    --fail-on (default: broken, timeout, invalid). The policy in htcat.toml
+    beside the catalog applies (docs/cron.md).
 
     Example:
 
@@ -163,40 +102,44 @@ def check(
         htcat check --tag webinar --fail-on broken,moved --update-moved
         htcat check --suggest --format csv -o broken-with-copies.csv
     """
-    from htcat.links.archive import WebArchive, archive_url
+    from htcat.links.archive import archive_url
+    from htcat.links.settings import CheckSettings
 
     state = state_of(ctx)
-    failing = _outcomes(fail_on)
-    _check_format(format_)
-    suggest_from = archive_url(archive) if archive else WebArchive() if suggest else None
     checked_before = _stamp_before(older_than) if older_than else None
     chosen = _choose(state, entry_ids, selection, kinds=None, checked_before=checked_before)
+    config = _policy_config(state)
+    asked = suggest or archive is not None or config.suggest.enabled
+    suggest_from = archive_url(archive) if archive else config.suggest.archive if asked else None
+    settings = _settings(
+        config,
+        run,
+        CheckSettings,
+        read=20.0,
+        recordings=config.recordings,
+        suggest_from=suggest_from,
+    )
+    chosen = _unskipped(chosen, settings)
     if not chosen:
         info("no links to check")
         return
 
     from htcat.links.catalog import unique_targets
-    from htcat.links.check import CheckSettings, check_links
+    from htcat.links.check import check_links
 
-    limits: dict[str, Any] = {}
-    if concurrency:
-        limits["concurrency"] = concurrency
-    if per_host:
-        limits["per_host"] = per_host
-    if timeout:
-        limits["timeouts"] = _timeouts(timeout, read=20.0)
-    settings = CheckSettings(**limits, suggest_from=suggest_from)
     targets = unique_targets(chosen)
     results, interrupted = _run(
         lambda report: check_links(targets, settings, report), len(targets), "checking"
     )
-    _finish(state, chosen, results, interrupted, update_moved, all_, format_, output, failing)
+    _finish(state, chosen, results, interrupted, run)
 
 
 @selection_options(paging=False)
+@run_options
 def fetch(
     ctx: typer.Context,
     selection: Selection,
+    run: RunOptions,
     entry_ids: EntryIds = None,
     archive: Annotated[
         Path | None,
@@ -206,8 +149,19 @@ def fetch(
         ),
     ] = None,
     max_bytes: Annotated[
-        str, typer.Option(help="Largest document to keep: bytes, or 500K, 100M, 1G.")
+        str,
+        typer.Option(help="Largest document to keep (larger: too-large): bytes, 500K, 100M, 1G."),
     ] = "100M",
+    speed_limit: Annotated[
+        int,
+        typer.Option(
+            help="Bytes a second a download must keep up over --speed-time, or it is given up.",
+            min=0,
+        ),
+    ] = 1024,
+    speed_time: Annotated[
+        float, typer.Option(help="Seconds the --speed-limit is averaged over.", min=0.1)
+    ] = 30.0,
     kind: Annotated[
         list[str],
         typer.Option(
@@ -217,21 +171,17 @@ def fetch(
             show_default=False,
         ),
     ] = [],  # noqa: B006
-    concurrency: Concurrency = None,
-    per_host: PerHost = None,
-    timeout: Timeout = None,
-    update_moved: UpdateMoved = False,
-    all_: AllLinks = False,
-    format_: ReportFormat = "table",
-    output: Output = "-",
-    fail_on: FailOn = DEFAULT_FAIL_ON,
 ) -> None:
     """Download linked documents into an archive named by SHA-256, and verify them.
 
     Records size, SHA-256, content type and, for PDFs, the page count on each
     link. A document whose SHA-256 differs from the last fetch is reported
-    changed; the older file stays in the archive. A file that claims to be a
-    PDF and that no reader opens is broken. Server-supplied file names are never used.
+    changed, and stays changed (whatever checks run meanwhile) until a fetch
+    finds it unchanged; the older file stays in the archive. A file that
+    claims to be a PDF and does not parse is broken; one over --max-bytes is
+    too-large (no failure); a download slower than --speed-limit bytes a
+    second over --speed-time seconds is given up (timeout). Server-supplied
+    file names are never used.
 
     Example:
 
@@ -241,29 +191,30 @@ def fetch(
         htcat fetch --fail-on broken,changed --format markdown -o fetch-report.md
     """
     state = state_of(ctx)
-    failing = _outcomes(fail_on)
-    _check_format(format_)
     for k in kind:
         if k not in LINK_KINDS:
             raise InputError(f"--kind {k!r}: expected one of {', '.join(LINK_KINDS)}")
     limit = _size(max_bytes)
     chosen = _choose(state, entry_ids, selection, kinds=set(kind or DOCUMENT_KINDS))
+    from htcat.links.settings import FetchSettings, Stall
+
+    settings = _settings(
+        _policy_config(state),
+        run,
+        FetchSettings,
+        read=30.0,
+        archive=archive or state.path.parent / "archive",
+        max_bytes=limit,
+        stall=Stall(min_rate=speed_limit, window=speed_time),
+    )
+    chosen = _unskipped(chosen, settings)
     if not chosen:
         info("no links to fetch")
         return
 
     from htcat.links.catalog import unique_targets
-    from htcat.links.fetch import FetchSettings, FetchTarget, fetch_links
+    from htcat.links.fetch import FetchTarget, fetch_links
 
-    options: dict[str, Any] = {"archive": archive or state.path.parent / "archive"}
-    options["max_bytes"] = limit
-    if concurrency:
-        options["concurrency"] = concurrency
-    if per_host:
-        options["per_host"] = per_host
-    if timeout:
-        options["timeouts"] = _timeouts(timeout, read=30.0)
-    settings = FetchSettings(**options)
     previous = {link.key: _sha256(link.previous) for link in chosen}
     targets = [
         FetchTarget(t.entry_id, t.url, t.kind, previous[(t.url, t.kind)])
@@ -272,7 +223,46 @@ def fetch(
     results, interrupted = _run(
         lambda report: fetch_links(targets, settings, report), len(targets), "fetching"
     )
-    _finish(state, chosen, results, interrupted, update_moved, all_, format_, output, failing)
+    _finish(state, chosen, results, interrupted, run)
+
+
+def _policy_config(state: State) -> LinkConfig:
+    """The check policy in the file beside the catalog (the defaults when there is none)."""
+    from htcat.links.policy import POLICY_FILE, read_config
+
+    return read_config(state.path.parent / POLICY_FILE)
+
+
+def _settings(
+    config: LinkConfig, run: RunOptions, kind: type[S], *, read: float, **extra: Any
+) -> S:
+    """The run's settings: the defaults, then the policy, then the options."""
+    from htcat.links.policy import parse_accept
+
+    accepted = tuple(parse_accept(a) for a in run.accept)
+    policy = config.policy.with_options(
+        require_https=run.require_https, skip=run.skip, accept=accepted
+    )
+    options: dict[str, Any] = {"policy": policy, **extra}
+    user_agent = run.user_agent or config.user_agent
+    if user_agent:
+        options["user_agent"] = user_agent
+    if run.concurrency:
+        options["concurrency"] = run.concurrency
+    if run.per_host:
+        options["per_host"] = run.per_host
+    if run.timeout:
+        options["timeouts"] = _timeouts(run.timeout, read=read)
+    return kind(**options)
+
+
+def _unskipped(chosen: list[ChosenLink], settings: NetworkSettings) -> list[ChosenLink]:
+    """The chosen links the policy does not skip; says how many it skipped."""
+    kept = [link for link in chosen if not settings.policy.skips(link.url)]
+    skipped = len(chosen) - len(kept)
+    if skipped:
+        info(f"{skipped:,} {'link' if skipped == 1 else 'links'} skipped by the policy")
+    return kept
 
 
 def _choose(
@@ -339,36 +329,30 @@ def _finish(
     chosen: Sequence[ChosenLink],
     results: Sequence[R],
     interrupted: bool,
-    update_moved: bool,
-    all_: bool,
-    format_: str,
-    output: str,
-    failing: set[str],
+    run: RunOptions,
 ) -> None:
     """Save the results, report them, sum them up, and exit with the status they call for."""
     from htcat.links.archive import suggestion_note
     from htcat.links.catalog import save_results, spread
+    from htcat.links.report import render, report_rows, summary
 
     per_link = spread(results, chosen)
     saved = save_results(
         state.path,
         per_link,
-        update_moved=update_moved,
+        update_moved=run.update_moved,
+        allow_downgrade=run.allow_downgrade,
         lock_timeout=max(state.lock_timeout, MERGE_LOCK_WAIT),
     )
     previous = {(c.entry_id, c.url, c.kind): c.previous for c in chosen}
-    shown = [
-        {
-            "entry_id": r.entry_id,
-            "url": r.url,
-            "kind": r.kind,
-            **merge_check(previous.get((r.entry_id, r.url, r.kind)), r),
-        }
-        for r in per_link
-        if all_ or r.outcome != "ok"
-    ]
-    _write_report(shown, format_, output)
-    info(_summary(per_link, len(chosen), interrupted))
+    rows = report_rows(per_link, previous, every_link=run.every_link)
+    text = render(rows, run.format, table=_fitted_table)
+    if run.output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_file_atomically(Path(run.output), text.encode(), what="report")
+    info(summary(per_link, len(chosen), interrupted))
     if note := suggestion_note(per_link):
         warn(note)
     if saved.skipped:
@@ -378,92 +362,25 @@ def _finish(
         )
     if saved.rewritten:
         info(f"rewrote {counted(saved.rewritten, 'moved link')}")
+    if saved.merged:
+        info(
+            f"dropped {counted(saved.merged, 'moved link')} "
+            "whose entry already links to the new URL"
+        )
+    if saved.kept_https:
+        warn(
+            f"kept {counted(saved.kept_https, 'https link')} that moved to http "
+            "(--allow-downgrade rewrites them)"
+        )
     if interrupted:
         raise typer.Exit(ExitStatus.INTERRUPTED)
-    if any(r.outcome in failing for r in per_link):
+    if any(r.outcome in run.fail_on for r in per_link):
         raise typer.Exit(ExitStatus.FOUND)
 
 
-def _summary(results: Sequence[CheckResult], total: int, interrupted: bool) -> str:
-    """``1,000 links: 962 ok, 21 moved, 17 broken``."""
-    counts = Counter(r.outcome for r in results)
-    parts = ", ".join(f"{counts[o]:,} {o}" for o in OUTCOMES if counts[o])
-    if interrupted:
-        return f"interrupted: {len(results):,} of {counted(total, 'link')} done" + (
-            f" ({parts}); their results are saved" if parts else ""
-        )
-    return f"{counted(total, 'link')}: {parts}"
-
-
-def _write_report(rows: list[dict[str, Any]], format_: str, output: str) -> None:
-    if format_ == "table":
-        text = _table(rows) if rows else ""
-    elif format_ == "json":
-        text = orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n"
-    elif format_ == "jsonl":
-        text = "".join(orjson.dumps(row).decode() + "\n" for row in rows)
-    elif format_ == "csv":
-        text = _csv(rows)
-    else:
-        text = _markdown(rows)
-    if output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        write_file_atomically(Path(output), text.encode(), what="report")
-
-
-def _detail(row: dict[str, Any]) -> str:
-    if row["error"] and row.get("archived"):
-        copy = row["archived"]
-        return f"{row['error']}; archived {copy['timestamp'][:10]}: {copy['url']}"
-    if row["error"]:
-        return str(row["error"])
-    if row["moved_to"]:
-        return f"moved to {row['moved_to']}"
-    if row["outcome"] == "changed" and row["sha256"]:
-        return f"new SHA-256 {row['sha256'][:12]}…"
-    return ""
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    cells = (
-        (r["entry_id"], r["kind"], r["outcome"], r["status"] or "", r["url"], _detail(r))
-        for r in rows
-    )
-    headers = ("entry", "kind", "outcome", "status", "url", "detail")
-    return table(cells, headers, cuttable=("detail",)) + "\n"
-
-
-def _csv(rows: list[dict[str, Any]]) -> str:
-    from htcat.formats.csv import neutralize_formula
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
-    for row in rows:
-        copy = row.get("archived") or {}
-        flat = {**row, "archived_url": copy.get("url"), "archived_timestamp": copy.get("timestamp")}
-        writer.writerow(neutralize_formula(_cell(flat.get(c))) for c in REPORT_COLUMNS)
-    return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(f"{status} {url}" for status, url in value)
-    return str(value)
-
-
-def _markdown(rows: list[dict[str, Any]]) -> str:
-    from htcat.formats.markdown import escape_inline
-
-    lines = ["| entry | kind | outcome | status | url | detail |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        cells = (r["entry_id"], r["kind"], r["outcome"], _cell(r["status"]), r["url"], _detail(r))
-        lines.append("| " + " | ".join(escape_inline(str(c)) for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+def _fitted_table(cells: Sequence[Sequence[str]], headings: Sequence[str]) -> str:
+    """The report's table fitted to the terminal, its detail cut where it must be."""
+    return table(cells, headings, cuttable=("detail",))
 
 
 class _Progress:
@@ -491,25 +408,6 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _outcomes(text: str) -> set[str]:
-    """The outcomes ``--fail-on`` names; ``none`` for none."""
-    names = {n.strip() for n in text.split(",") if n.strip()}
-    if names == {"none"}:
-        return set()
-    unknown = sorted(names - set(OUTCOMES))
-    if unknown or not names:
-        shown = ", ".join(unknown) or repr(text)
-        raise InputError(
-            f"--fail-on {shown}: expected outcomes among {', '.join(OUTCOMES)}, or none"
-        )
-    return names
-
-
-def _check_format(format_: str) -> None:
-    if format_ not in REPORT_FORMATS:
-        raise InputError(f"--format {format_!r}: expected one of {', '.join(REPORT_FORMATS)}")
-
-
 def _stamp_before(duration: str) -> str:
     """The timestamp ``duration`` (``7d``) ago, in the form checks are stamped with."""
     match = _DURATION.match(duration.strip().lower())
@@ -532,7 +430,7 @@ def _size(text: str) -> int:
 
 
 def _timeouts(total: float, *, read: float) -> Timeouts:
-    from htcat.links.client import Timeouts
+    from htcat.links.settings import Timeouts
 
     return Timeouts(connect=min(10.0, total), read=min(read, total), total=total)
 

@@ -21,6 +21,8 @@ from htcat.cli.completion import (
     complete_types,
 )
 from htcat.errors import InputError
+from htcat.links.report import REPORT_FORMATS
+from htcat.links.results import OUTCOMES
 from htcat.model import STATUSES, TYPES, Entry
 from htcat.query import LINK_STATUSES, SORT_KEYS, Filters, Order, matches
 from htcat.store import Catalog
@@ -195,3 +197,230 @@ def entries_named(
         unique = {e["id"]: e for e in chosen}
         return [e for e in unique.values() if matches(e, filters)]
     return [dict(e) for e in catalog.entries() if matches(e, filters)]
+
+
+_NETWORK = "Network and policy"
+_REPORT = "Report"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``check`` and ``fetch`` share: the network, the policy's additions, the report.
+
+    None (or empty) means "as the policy file or the built-in default says".
+    """
+
+    concurrency: int | None
+    per_host: int | None
+    timeout: float | None
+    user_agent: str | None
+    skip: tuple[str, ...]
+    accept: tuple[str, ...]
+    require_https: bool
+    update_moved: bool
+    allow_downgrade: bool
+    every_link: bool
+    format: str
+    output: str
+    fail_on: frozenset[str]
+
+
+_RUN_PARAMS: dict[str, tuple[Any, Any]] = {
+    "concurrency": (
+        Annotated[
+            int | None,
+            typer.Option(
+                help="Requests in flight at once, in all [default: 32; fetch 8].",
+                min=1,
+                rich_help_panel=_NETWORK,
+            ),
+        ],
+        None,
+    ),
+    "per_host": (
+        Annotated[
+            int | None,
+            typer.Option(
+                help="Requests in flight to one host [default: 4; fetch 2].",
+                min=1,
+                rich_help_panel=_NETWORK,
+            ),
+        ],
+        None,
+    ),
+    "timeout": (
+        Annotated[
+            float | None,
+            typer.Option(
+                help="Seconds for one link, retries and waits included [default: 60; fetch 600].",
+                min=0.1,
+                rich_help_panel=_NETWORK,
+            ),
+        ],
+        None,
+    ),
+    "user_agent": (
+        Annotated[
+            str | None,
+            typer.Option(
+                help="User-Agent to send [default: htcat/VERSION (resource catalog link checker)].",
+                show_default=False,
+                rich_help_panel=_NETWORK,
+            ),
+        ],
+        None,
+    ),
+    "skip": (
+        Annotated[
+            list[str],
+            typer.Option(
+                "--skip",
+                metavar="PATTERN",
+                help="Never request links matching this host or URL glob (repeatable).",
+                show_default=False,
+                rich_help_panel=_NETWORK,
+            ),
+        ],
+        [],
+    ),
+    "accept": (
+        Annotated[
+            list[str],
+            typer.Option(
+                "--accept",
+                metavar="PATTERN=STATUS[,STATUS]",
+                help="Statuses a host or URL glob may answer: ok with a warning (repeatable).",
+                show_default=False,
+                rich_help_panel=_NETWORK,
+            ),
+        ],
+        [],
+    ),
+    "require_https": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--require-https",
+                help="An http link, or a redirect to http, is a failure.",
+                rich_help_panel=_NETWORK,
+            ),
+        ],
+        False,
+    ),
+    "update_moved": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--update-moved",
+                help="Rewrite links that moved permanently (never https to http).",
+                rich_help_panel=_REPORT,
+            ),
+        ],
+        False,
+    ),
+    "allow_downgrade": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--allow-downgrade",
+                help="Let --update-moved rewrite an https link to http.",
+                rich_help_panel=_REPORT,
+            ),
+        ],
+        False,
+    ),
+    "all_": (
+        Annotated[
+            bool,
+            typer.Option(
+                "--all", help="Report every link, not only the problems.", rich_help_panel=_REPORT
+            ),
+        ],
+        False,
+    ),
+    "format_": (
+        Annotated[
+            str,
+            typer.Option(
+                "--format",
+                help=f"Report as {', '.join(REPORT_FORMATS)}.",
+                rich_help_panel=_REPORT,
+            ),
+        ],
+        "table",
+    ),
+    "output": (
+        Annotated[
+            str,
+            typer.Option(
+                "--output",
+                "-o",
+                metavar="FILE",
+                help="Write the report here (- for stdout).",
+                rich_help_panel=_REPORT,
+            ),
+        ],
+        "-",
+    ),
+    "fail_on": (
+        Annotated[
+            str,
+            typer.Option(
+                help="Outcomes that make the exit status 1, comma-separated, or none: "
+                f"{', '.join(OUTCOMES)}.",
+                rich_help_panel=_REPORT,
+            ),
+        ],
+        "broken,timeout,invalid",
+    ),
+}
+
+
+def run_options(command: F) -> F:
+    """Give a command the options ``check`` and ``fetch`` share, as one ``run`` argument."""
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, (kind, default) in _RUN_PARAMS.items()
+    ]
+    own = inspect.signature(command, eval_str=True)
+    kept = [p for p in own.parameters.values() if p.name != "run"]
+    signature = own.replace(parameters=[*kept, *extra])
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {n: kwargs.pop(n, default) for n, (_, default) in _RUN_PARAMS.items()}
+        if values["format_"] not in REPORT_FORMATS:
+            expected = ", ".join(REPORT_FORMATS)
+            raise InputError(f"--format {values['format_']!r}: expected one of {expected}")
+        run = RunOptions(
+            concurrency=values["concurrency"],
+            per_host=values["per_host"],
+            timeout=values["timeout"],
+            user_agent=values["user_agent"],
+            skip=tuple(values["skip"]),
+            accept=tuple(values["accept"]),
+            require_https=values["require_https"],
+            update_moved=values["update_moved"],
+            allow_downgrade=values["allow_downgrade"],
+            every_link=values["all_"],
+            format=values["format_"],
+            output=values["output"],
+            fail_on=_outcomes(values["fail_on"], OUTCOMES),
+        )
+        return command(*args, run=run, **kwargs)
+
+    wrapper.__signature__ = signature  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+    return wrapper  # type: ignore[return-value]
+
+
+def _outcomes(text: str, known: tuple[str, ...]) -> frozenset[str]:
+    """The outcomes ``--fail-on`` names; ``none`` for none."""
+    names = {n.strip() for n in text.split(",") if n.strip()}
+    if names == {"none"}:
+        return frozenset()
+    unknown = sorted(names - set(known))
+    if unknown or not names:
+        shown = ", ".join(unknown) or repr(text)
+        raise InputError(f"--fail-on {shown}: expected outcomes among {', '.join(known)}, or none")
+    return frozenset(names)

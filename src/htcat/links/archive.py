@@ -27,8 +27,8 @@ from htcat.errors import InputError
 if TYPE_CHECKING:
     import httpx
 
-    from htcat.links.client import Timeouts
     from htcat.links.results import CheckResult
+    from htcat.links.settings import Timeouts
 
 ArchiveApi = Literal["wayback", "memento"]
 DEFAULT_ARCHIVE = "https://archive.org/wayback/available"

@@ -38,11 +38,18 @@ class ChosenLink:
 
 @dataclass(frozen=True)
 class Saved:
-    """What merging results did: links updated, links skipped, URLs rewritten."""
+    """What merging results did.
+
+    ``rewritten`` links now carry the URL they moved to; ``merged`` were
+    dropped because their entry already had a link to that URL; ``kept_https``
+    moved to an http URL and kept their https one.
+    """
 
     saved: int
     skipped: int
     rewritten: int
+    merged: int = 0
+    kept_https: int = 0
 
 
 def link_kind(link: Mapping[str, Any]) -> str:
@@ -98,18 +105,22 @@ def save_results(
     results: Sequence[CheckResult],
     *,
     update_moved: bool = False,
+    allow_downgrade: bool = False,
     lock_timeout: float,
 ) -> Saved:
     """Merge results into the links of the catalog at ``path``, under its lock, in one write.
 
     Stored check results do not count as an edit (``updated`` stays); a URL
-    rewritten to where it moved (``update_moved``) does.
+    rewritten to where it moved (``update_moved``) does. A rewritten link is
+    no longer ``moved``: its check says ``ok``. An https link is never
+    rewritten to http unless ``allow_downgrade``; a link whose new URL the
+    entry already links to is dropped rather than doubled.
     """
     wanted: dict[str, dict[tuple[str, str], CheckResult]] = {}
     for result in results:
         wanted.setdefault(result.entry_id, {})[(result.url, result.kind)] = result
     merged: set[tuple[str, str, str]] = set()
-    saved = rewritten = 0
+    saved = rewritten = merged_links = kept_https = 0
     with change_catalog(path, lock_timeout) as catalog:
         present = catalog.ids()
         checked: list[Entry] = []
@@ -120,6 +131,7 @@ def save_results(
             entry = catalog.stored(entry_id)
             links = []
             moved = False
+            urls = {link.get("url") for link in entry.get("links", ())}
             for link in entry.get("links", ()):
                 key = (link.get("url"), link_kind(link))
                 latest = found.get(key)
@@ -127,15 +139,28 @@ def save_results(
                     links.append(link)
                     continue
                 new = {**link, "check": merge_check(link.get("check"), latest)}
-                if update_moved and latest.outcome == "moved" and latest.moved_to:
-                    new["url"] = latest.moved_to
+                merged.add((entry_id, *key))
+                saved += 1
+                target = latest.moved_to if update_moved and latest.outcome == "moved" else None
+                if target and _downgrade(latest.url, target) and not allow_downgrade:
+                    kept_https += 1
+                elif target and target in urls:
+                    moved = True
+                    merged_links += 1
+                    continue
+                elif target:
+                    new["url"] = target
+                    new["check"] = {**new["check"], "outcome": "ok", "moved_to": None}
+                    urls.add(target)
                     moved = True
                     rewritten += 1
                 links.append(new)
-                merged.add((entry_id, *key))
-                saved += 1
             (edited if moved else checked).append({**entry, "links": links})
         catalog.replace_many(checked, touch=False, validated=True)
         catalog.replace_many(edited, validated=True)
     skipped = sum((r.entry_id, r.url, r.kind) not in merged for r in results)
-    return Saved(saved=saved, skipped=skipped, rewritten=rewritten)
+    return Saved(saved, skipped, rewritten, merged_links, kept_https)
+
+
+def _downgrade(url: str, target: str) -> bool:
+    return url[:6].lower() == "https:" and target[:5].lower() == "http:"

@@ -1,9 +1,10 @@
-"""Checking links: is each one there, and is it what its kind promises (spec §4).
+"""Checking links: is each one there, and is it what its kind promises.
 
-A check is cheap by design: HEAD for pages (GET only when HEAD is refused or
-fails), and for documents a GET that asks for the first kilobyte and reads no
-more, which is enough to tell a PDF from the HTML "not found" page a server
-answers 200 with.
+A link is judged by a GET, never a HEAD: servers answer HEAD 200 for pages a
+GET finds missing, and refuse HEAD for pages that are there. The GET asks
+for the first kilobyte (a Range request) and reads no more, which is enough
+to tell a PDF from the HTML "not found" page a server answers 200 with; the
+status stored is the one a plain GET gets.
 """
 
 from __future__ import annotations
@@ -14,44 +15,18 @@ from dataclasses import dataclass
 
 import httpx
 
-from htcat.links.archive import Suggester, WebArchive
-from htcat.links.client import (
-    Followed,
-    Limiter,
-    NetworkSettings,
-    RedirectRefused,
-    Retry,
-    address_of,
-    build_client,
-    describe_failure,
-    host_key,
-    open_following,
-    read_head,
-    retrying,
-    run_all,
-    status_retry,
-)
-from htcat.links.recordings import DEFAULT_PLATFORMS, Platform, unless_recording_gone
+from htcat.links.archive import Suggester
+from htcat.links.client import Followed, address_of, open_following, read_head
+from htcat.links.outcomes import Settled, failed, https_required, read_failed, refused
+from htcat.links.pacing import HostPace
+from htcat.links.recordings import unless_recording_gone
 from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
+from htcat.links.scheduler import Run, run_links, within_limits
+from htcat.links.settings import CheckSettings
 from htcat.links.sniff import SNIFF_BYTES, describe_body, is_pdf, needs_document
 
 OnResult = Callable[[CheckResult], None]
-BUSY_STATUSES = frozenset({429, 503})
-"""A HEAD answered with these is retried later, not straight away with a GET."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class CheckSettings(NetworkSettings):
-    """Limits for a check run; see NetworkSettings for the shared fields.
-
-    ``recordings``: the video platforms whose oEmbed endpoint is asked whether
-    a recording that answered with a page still exists (htcat.links.recordings).
-    ``suggest_from``: the web archive asked for a copy of each failing link
-    (htcat.links.archive); None, the default, asks none.
-    """
-
-    recordings: tuple[Platform, ...] = DEFAULT_PLATFORMS
-    suggest_from: WebArchive | None = None
+FIRST_BYTES = {"Range": f"bytes=0-{SNIFF_BYTES - 1}"}
 
 
 @dataclass(frozen=True)
@@ -68,51 +43,36 @@ class Seen:
 
 
 async def check_links(
-    targets: Iterable[LinkTarget],
-    settings: CheckSettings,
-    on_result: OnResult | None = None,
+    targets: Iterable[LinkTarget], settings: CheckSettings, on_result: OnResult | None = None
 ) -> list[CheckResult]:
-    """Check every target; results come back in the targets' order.
+    """Check every target; results come back in the targets' order (see run_links).
 
-    ``on_result`` is called as each link finishes (for progress, or to keep
-    what was found if the run is interrupted).
+    A link that answered is then asked after at its video platform's oEmbed
+    endpoint (is the recording still there?) within what is left of its time,
+    and a failing one at the web archive of ``suggest_from``, when there is one.
     """
-    todo = list(targets)
-    found: dict[int, CheckResult] = {}
-    limiter = Limiter(settings.concurrency, settings.per_host)
     archive = settings.suggest_from
     suggester = Suggester(archive, settings.timeouts, settings.per_host) if archive else None
-    async with build_client(settings) as client:
 
-        async def check(index: int) -> None:
-            result = await check_link(client, limiter, todo[index], settings)
-            if suggester is not None:
-                result = await suggester.with_suggestion(client, result)
-            found[index] = result
-            if on_result is not None:
-                on_result(result)
+    async def one(run: Run, target: LinkTarget) -> CheckResult:
+        deadline = asyncio.get_running_loop().time() + settings.timeouts.total
+        result = await check_link(run, target)
+        result = await unless_recording_gone(run.client, result, settings.recordings, deadline)
+        if suggester is not None:
+            result = await suggester.with_suggestion(run.client, result)
+        return result
 
-        await run_all(
-            range(len(todo)), lambda i: host_key(todo[i].url), check, settings.concurrency * 4
-        )
-    return [found[i] for i in range(len(todo))]
+    return await run_links(list(targets), settings, one, on_result)
 
 
 def run_checks(
-    targets: Iterable[LinkTarget],
-    settings: CheckSettings,
-    on_result: OnResult | None = None,
+    targets: Iterable[LinkTarget], settings: CheckSettings, on_result: OnResult | None = None
 ) -> list[CheckResult]:
     """check_links for callers without an event loop."""
     return asyncio.run(check_links(targets, settings, on_result))
 
 
-async def check_link(
-    client: httpx.AsyncClient,
-    limiter: Limiter,
-    target: LinkTarget,
-    settings: CheckSettings,
-) -> CheckResult:
+async def check_link(run: Run, target: LinkTarget) -> CheckResult:
     """Check one link within its host's and the global limits and its time budget.
 
     Its URL is parsed here, when its turn comes, rather than every link's
@@ -121,74 +81,58 @@ async def check_link(
     address = address_of(target.url)
     if address.problem or address.url is None:
         return unanswered(target, "invalid", address.problem or "not a valid URL")
+    if problem := https_required(target.url, run.settings):
+        return unanswered(target, "invalid", problem)
     url = address.url
-    async with limiter.slot(address.host):
-        deadline = asyncio.get_running_loop().time() + settings.timeouts.total
-        try:
-            async with asyncio.timeout_at(deadline):
-                result = await retrying(
-                    lambda: _probe(client, target, url, settings), settings.retry, deadline
-                )
-        except TimeoutError:
-            total = settings.timeouts.total
-            return unanswered(target, "timeout", f"no result within {total:g} s")
-        return await unless_recording_gone(client, result, settings.recordings, deadline)
+
+    async def attempt(pace: HostPace, started: float) -> Settled:
+        return await _probe(run, pace, target, url, started)
+
+    def unsettled(outcome: Outcome, error: str) -> CheckResult:
+        return unanswered(target, outcome, error)
+
+    return await within_limits(run, address.host, attempt, unsettled)
 
 
 async def _probe(
-    client: httpx.AsyncClient, target: LinkTarget, url: httpx.URL, settings: CheckSettings
-) -> tuple[CheckResult, Retry | None]:
+    run: Run, pace: HostPace, target: LinkTarget, url: httpx.URL, started: float
+) -> Settled:
     """One attempt at a link: the result, and whether it deserves another try."""
     try:
-        if needs_document(target.kind):
-            first_bytes = {"Range": f"bytes=0-{SNIFF_BYTES - 1}"}
-            seen = await _look(client, "GET", url, settings, SNIFF_BYTES, first_bytes)
-            if seen.response.status_code == 416:
-                seen = await _look(client, "GET", url, settings, SNIFF_BYTES)
-        else:
-            seen = await _look(client, "HEAD", url, settings, 0)
-            status = seen.response.status_code
-            if not seen.response.is_success and status not in BUSY_STATUSES:
-                seen = await _look(client, "GET", url, settings, 0)
-    except RedirectRefused as refused:
-        return unanswered(target, "broken", str(refused), redirects=refused.hops), None
+        seen = await _look(run, url, FIRST_BYTES)
+        if seen.response.status_code == 416:
+            seen = await _look(run, url, None)
     except Exception as exc:
-        failure = describe_failure(exc, settings.timeouts)
-        retry = Retry() if failure.retryable else None
-        return unanswered(target, failure.outcome, failure.error), retry
-    return _judge(target, seen, settings)
+        return failed(exc, target, run.settings, run.hosts)
+    return _judge(run, pace, started, target, seen)
 
 
-async def _look(
-    client: httpx.AsyncClient,
-    method: str,
-    url: httpx.URL,
-    settings: CheckSettings,
-    read: int,
-    headers: dict[str, str] | None = None,
-) -> Seen:
+async def _look(run: Run, url: httpx.URL, headers: dict[str, str] | None) -> Seen:
     async with open_following(
-        client, method, url, max_redirects=settings.max_redirects, headers=headers
+        run.client, "GET", url, max_redirects=run.settings.max_redirects, headers=headers
     ) as followed:
-        head, complete = await read_head(followed.response, read)
+        try:
+            head, complete = await read_head(followed.response, SNIFF_BYTES)
+        except httpx.TransportError as exc:
+            raise read_failed(exc, followed) from exc
     return Seen(followed, head, complete)
 
 
-def _judge(
-    target: LinkTarget, seen: Seen, settings: CheckSettings
-) -> tuple[CheckResult, Retry | None]:
+def _judge(run: Run, pace: HostPace, started: float, target: LinkTarget, seen: Seen) -> Settled:
     """The outcome of a request that got an HTTP answer."""
     response = seen.response
     size = _size(seen)
-    if response.is_success:
-        if needs_document(target.kind) and not is_pdf(seen.head):
-            got = describe_body(seen.head, response.headers.get("content-type"))
-            error = f"expected a PDF, got {got}"
-            return answered(target, seen.followed, "broken", error=error, size=size), None
-        outcome: Outcome = "moved" if seen.followed.moved_to else "ok"
-        return answered(target, seen.followed, outcome, size=size), None
-    retry, error = status_retry(response, settings.retry)
-    return answered(target, seen.followed, "broken", error=error, size=size), retry
+    if not response.is_success:
+        return refused(target, seen.followed, run.settings, pace, started, size)
+    pace.answered(success=True)
+    if needs_document(target.kind) and not is_pdf(seen.head):
+        got = describe_body(seen.head, response.headers.get("content-type"))
+        error = f"expected a PDF, got {got}"
+        return answered(target, seen.followed, "broken", error=error, size=size), None
+    if problem := https_required(str(response.url), run.settings):
+        return answered(target, seen.followed, "broken", error=problem, size=size), None
+    outcome: Outcome = "moved" if seen.followed.moved_to else "ok"
+    return answered(target, seen.followed, outcome, size=size), None
 
 
 def _size(seen: Seen) -> int | None:

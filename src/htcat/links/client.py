@@ -1,118 +1,46 @@
-"""The HTTP side shared by check and fetch: one client, and the rules every request follows.
+"""The HTTP client check and fetch share: one httpx client, and how its answers are read.
 
-Limits and timeouts are explicit settings; redirects are followed by hand so
-the chain is recorded and a redirect out of http(s) or back on itself is
-caught; failures are sorted into retryable or final, and described in one line.
+httpx's API over aiohttp's connection pool (``httpx-aiohttp``): httpx's own
+pool slowed a 1,000-link check to about four times the floor bench/run.py
+measures, aiohttp's kept it near it (docs/performance.md). Redirects are
+followed by hand so the chain is recorded and a redirect out of http(s) or
+back on itself is caught; a request that gets no answer is described in
+words for people, naming the host where it failed.
 """
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
-import random
 import socket
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
 
-from htcat.links.results import Hop
+from htcat.links.results import PERMANENT_REDIRECTS, Hop, moved_end
+from htcat.links.settings import NetworkSettings, Timeouts
 
-Transport = Literal["httpx", "streams"]
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-PERMANENT_REDIRECTS = frozenset({301, 308})
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-"""Statuses worth another try: the server said it is busy or failed for now."""
-
-T = TypeVar("T")
-
-
-def default_user_agent() -> str:
-    from htcat import __version__
-
-    return f"htcat/{__version__} (resource catalog link checker)"
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds to wait: for a connection, for each read, and for a whole link.
-
-    ``total`` bounds everything done for one link: every attempt, redirect,
-    back-off and ``Retry-After`` wait.
-    """
-
-    connect: float = 10.0
-    read: float = 20.0
-    total: float = 60.0
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently a failing link is tried again.
-
-    Back-off doubles from ``backoff`` up to ``backoff_max`` seconds, with
-    jitter so that many links failing at once do not retry in step. A server's
-    ``Retry-After`` is obeyed when it asks for at most ``max_retry_after``.
-    """
-
-    retries: int = 2
-    backoff: float = 0.5
-    backoff_max: float = 8.0
-    max_retry_after: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        """The back-off before try ``attempt + 1`` (``attempt`` counts from 0)."""
-        full = min(self.backoff * 2.0**attempt, self.backoff_max)
-        return full * random.uniform(0.5, 1.0)
-
-
-@dataclass(frozen=True, kw_only=True)
-class NetworkSettings:
-    """What check and fetch share: limits, timeouts, retries, redirects, identity."""
-
-    concurrency: int = 32
-    per_host: int = 4
-    timeouts: Timeouts = field(default_factory=Timeouts)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    max_redirects: int = 10
-    user_agent: str = field(default_factory=default_user_agent)
-    transport: Transport = "streams"
-    """htcat's own transport (htcat.links.transport) measured faster than httpx's pool
-    once more than a few requests are in flight (httpx issue 3215); see
-    tests/links/measure_transport.py and docs/performance.md."""
-
-    def __post_init__(self) -> None:
-        for name in ("concurrency", "per_host"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.max_redirects < 0:
-            raise ValueError(f"max_redirects must be 0 or more, not {self.max_redirects}")
+CLOSED_UNANSWERED = "the server closed the connection without an answer"
+"""A connection closed before any status line: what nginx's ``return 444`` does."""
 
 
 def build_client(settings: NetworkSettings) -> httpx.AsyncClient:
     """The one client a run uses, sized so that the pool never makes a request wait.
 
-    Behind a proxy (``HTTPS_PROXY``, ``NO_PROXY``...), httpx's own transport,
-    which speaks to proxies; otherwise the one ``settings.transport`` names.
+    aiohttp keeps no cookies and trusts the system's certificates (or
+    ``SSL_CERT_FILE``), as curl does here. Behind a proxy (``HTTPS_PROXY``,
+    ``NO_PROXY``...) httpx routes requests through aiohttp's proxy support.
     """
-    import urllib.request
-
     t = settings.timeouts
     timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect)
     limits = httpx.Limits(
         max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
     )
-    transport = None
-    if settings.transport == "streams" and not urllib.request.getproxies():
-        from htcat.links.transport import StreamsTransport
-
-        transport = StreamsTransport(max_idle=settings.concurrency)
     return _LinkClient(
-        transport=transport,
         limits=limits,
         timeout=timeout,
         headers={"User-Agent": settings.user_agent},
@@ -130,14 +58,22 @@ class _NoCookies(httpx.Cookies):
         """Nothing to send."""
 
 
-class _LinkClient(httpx.AsyncClient):
-    """httpx's client, with no cookies carried from one link to another.
+class _LinkClient(HttpxAiohttpClient):
+    """httpx's client on aiohttp's pool, with no cookies carried from one link to another.
 
     A cookie one link's server sets is no business of the next link's request;
-    a run of 10,000 links would also keep every cookie it was given.
+    a run of 10,000 links would also keep every cookie it was given. The
+    trusted certificates load when the first https request goes out: an
+    http-only run never pays the tenth of a second that costs.
     """
 
     _jar = _NoCookies()
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self._tls.set_alpn_protocols(["http/1.1"])
+        self._tls_ready = False
+        super().__init__(**kwargs)
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -147,51 +83,27 @@ class _LinkClient(httpx.AsyncClient):
     def cookies(self, cookies: object) -> None:
         raise TypeError("a link client keeps no cookies")
 
+    def _init_transport(  # type: ignore[override]
+        self,
+        limits: httpx.Limits,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **kwargs: object,
+    ) -> httpx.AsyncBaseTransport:
+        if transport is not None:
+            return transport
+        size = limits.max_connections or 100
 
-class Limiter:
-    """A global limit on requests in flight and a smaller one per host.
+        def session() -> aiohttp.ClientSession:
+            connector = aiohttp.TCPConnector(limit=size, ssl=self._tls)
+            return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
-    A link waits for its host's slot before taking a global one, so links
-    queued behind a busy host never hold slots other hosts could use.
-    """
+        return AiohttpTransport(limits=limits, client=session)
 
-    def __init__(self, concurrency: int, per_host: int) -> None:
-        self._global = asyncio.Semaphore(concurrency)
-        self._per_host = per_host
-        self._hosts: dict[str, asyncio.Semaphore] = {}
-
-    def slot(self, host: str) -> _Slot:
-        """``async with limiter.slot(host):`` holds a slot of ``host`` and a global one."""
-        semaphore = self._hosts.get(host)
-        if semaphore is None:
-            semaphore = self._hosts[host] = asyncio.Semaphore(self._per_host)
-        return _Slot(semaphore, self._global)
-
-
-class _Slot:
-    """A host's slot and a global one, taken in that order and given back.
-
-    A plain class rather than an ``asynccontextmanager``: one is taken per
-    request, and the generator machinery cost more than the semaphores.
-    """
-
-    __slots__ = ("_global", "_host")
-
-    def __init__(self, host: asyncio.Semaphore, global_: asyncio.Semaphore) -> None:
-        self._host = host
-        self._global = global_
-
-    async def __aenter__(self) -> None:
-        await self._host.acquire()
-        try:
-            await self._global.acquire()
-        except BaseException:
-            self._host.release()
-            raise
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._global.release()
-        self._host.release()
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        if not self._tls_ready and request.url.scheme == "https":
+            self._tls.load_default_certs()
+            self._tls_ready = True
+        return await super().send(request, **kwargs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +126,7 @@ def address_of(url: str) -> Address:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
         return Address(None, "", f"not a valid URL: {exc}")
-    host = f"{parsed.host}:{parsed.port or (443 if parsed.scheme == 'https' else 80)}"
+    host = authority(parsed)
     if parsed.scheme not in ("http", "https"):
         scheme = f"{parsed.scheme}:" if parsed.scheme else "no scheme"
         return Address(None, host, f"only http and https links are checked, not {scheme}")
@@ -232,22 +144,39 @@ def host_key(url: str) -> str:
     return url.partition("://")[2].partition("/")[0].lower()
 
 
-def host_of(url: str) -> str:
-    """``example.org:443``: the key per-host limits are counted by ("" for a bad URL)."""
-    return address_of(url).host
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be requested at all, or None when it can."""
-    return address_of(url).problem
-
-
 class RedirectRefused(Exception):
-    """A redirect chain that must not be followed further: it is the link's answer."""
+    """A redirect chain that must not be followed further: it is the link's answer.
 
-    def __init__(self, reason: str, hops: Sequence[Hop]) -> None:
+    ``outcome`` is ``invalid`` when the target is no URL htcat may request
+    (``file:``, a malformed Location), ``broken`` for a loop or a chain too long.
+    """
+
+    def __init__(
+        self, reason: str, hops: Sequence[Hop], outcome: Literal["broken", "invalid"] = "broken"
+    ) -> None:
         super().__init__(reason)
         self.hops = tuple(hops)
+        self.outcome: Literal["broken", "invalid"] = outcome
+
+
+class RequestFailed(Exception):
+    """A request of a redirect chain that got no HTTP answer: which URL, after which hops."""
+
+    def __init__(self, cause: Exception, url: httpx.URL, hops: Sequence[Hop]) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.url = url
+        self.hops = tuple(hops)
+
+    @property
+    def host(self) -> str:
+        """``example.org:443``: the host that failed, for the error text."""
+        return authority(self.url)
+
+
+def authority(url: httpx.URL) -> str:
+    """``host:port`` of ``url``, the port spelled out even when it is the scheme's default."""
+    return f"{url.host}:{url.port or (443 if url.scheme == 'https' else 80)}"
 
 
 @dataclass(frozen=True)
@@ -256,12 +185,23 @@ class Followed:
 
     response: httpx.Response
     redirects: tuple[Hop, ...]
+    start: str
 
     @property
     def moved_to(self) -> str | None:
-        """The target of the last permanent redirect in the chain."""
-        permanent = [url for status, url in self.redirects if status in PERMANENT_REDIRECTS]
-        return permanent[-1] if permanent else None
+        """Where the link moved permanently: see `moved_end`."""
+        return moved_end(self.redirects)
+
+    @property
+    def downgrade(self) -> str | None:
+        """A warning when the chain went from https to http, naming the hop."""
+        current = self.start
+        for status, url in self.redirects:
+            if current.startswith("https:") and url.startswith("http:"):
+                how = "permanently" if status in PERMANENT_REDIRECTS else "for now"
+                return f"redirected from https to http ({status}, {how}): {_clip(url)}"
+            current = url
+        return None
 
 
 @asynccontextmanager
@@ -278,7 +218,8 @@ async def open_following(
     Cookies set along the way are sent on the later hops of this chain only.
 
     Raises RedirectRefused for a loop, a chain longer than ``max_redirects``,
-    or a redirect to anything but http(s) (``file:``, ``ftp:``...).
+    or a redirect to anything but http(s) (``file:``, ``ftp:``...), and
+    RequestFailed, with the hops so far, when a request gets no answer.
     """
     hops: list[Hop] = []
     seen = {str(url)}
@@ -288,7 +229,15 @@ async def open_following(
         request = client.build_request(method, current, headers=headers)
         if cookies:
             cookies.set_cookie_header(request)
-        response = await client.send(request, stream=True)
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise RequestFailed(exc, request.url, hops) from exc
+        except httpx.InvalidURL as exc:
+            # httpx parses every redirect's Location, followed or not, and refuses
+            # one it cannot make a URL of (``javascript:alert(1)``) before we see it
+            reason = f"redirected to an invalid URL: {exc}"
+            raise RedirectRefused(reason, hops, "invalid") from exc
         if not response.has_redirect_location:
             break
         await response.aclose()
@@ -301,11 +250,15 @@ async def open_following(
             joined = response.url.join(location)
         except httpx.InvalidURL as exc:
             hops.append((response.status_code, location))
-            raise RedirectRefused(f"redirected to an invalid URL: {exc}", hops) from exc
+            raise RedirectRefused(f"redirected to an invalid URL: {exc}", hops, "invalid") from exc
+        if joined.scheme not in ("http", "https"):
+            hops.append((response.status_code, _clip(location)))
+            scheme = f"{joined.scheme}:" if joined.scheme else "a URL without a scheme"
+            raise RedirectRefused(
+                f"redirect to {scheme} refused: only http and https are followed", hops, "invalid"
+            )
         target = str(joined)
         hops.append((response.status_code, target))
-        if joined.scheme not in ("http", "https"):
-            raise RedirectRefused(f"redirected to a non-http URL: {_clip(target)}", hops)
         if not joined.host:
             raise RedirectRefused(f"redirected to a URL with no host: {_clip(target)}", hops)
         if target in seen:
@@ -315,7 +268,7 @@ async def open_following(
         seen.add(target)
         current = target
     try:
-        yield Followed(response, tuple(hops))
+        yield Followed(response, tuple(hops), str(url))
     finally:
         await response.aclose()
 
@@ -343,33 +296,50 @@ async def read_head(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
 
 @dataclass(frozen=True)
 class NetworkFailure:
-    """A request that got no HTTP answer: what to report, and whether to try again."""
+    """A request that got no HTTP answer: what to report, and what to do next.
+
+    ``retryable`` is False for failures that will not change within a run (a
+    certificate, a name that does not resolve); ``host_down`` marks the ones
+    that count towards giving up on the host for the rest of the run.
+    """
 
     outcome: Literal["broken", "timeout"]
     error: str
     retryable: bool
+    host_down: bool = False
 
 
-def describe_failure(exc: Exception, timeouts: Timeouts) -> NetworkFailure:
-    """Sort an exception raised while requesting into timeout or broken, in one line.
+def describe_failure(exc: BaseException, timeouts: Timeouts) -> NetworkFailure:
+    """Sort an exception raised while requesting into timeout or broken, in words for people.
 
-    Timeouts and transport errors (refused, reset, DNS, TLS) are worth
-    retrying; anything else a malformed answer raised is reported, not retried.
     The exception's causes are searched first: a transport may report a refused
     connection or a failed DNS lookup as a connect *timeout*, or a TLS failure
     as a plain connect error, and only the underlying OSError tells the truth.
     """
     retryable = isinstance(exc, httpx.TransportError)
-    for cause in _causes(exc):
+    causes = list(_causes(exc))
+    for cause in causes:
+        if isinstance(cause, aiohttp.ServerDisconnectedError):
+            return NetworkFailure("broken", CLOSED_UNANSWERED, True)
+        if isinstance(cause, aiohttp.ClientError):
+            continue  # aiohttp's wrapper of the OSError or SSLError that follows it
         if isinstance(cause, socket.gaierror):
-            return NetworkFailure("broken", f"DNS lookup failed: {cause.strerror or cause}", True)
+            detail = cause.strerror or str(cause)
+            return NetworkFailure("broken", f"DNS lookup failed: {detail}", False, True)
         if isinstance(cause, ConnectionRefusedError):
-            return NetworkFailure("broken", "connection refused", True)
+            return NetworkFailure("broken", "connection refused", True, True)
         if isinstance(cause, ConnectionResetError):
             return NetworkFailure("broken", "connection reset by the server", True)
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            reason = _clip(cause.verify_message or cause.reason or str(cause))
+            return NetworkFailure("broken", f"TLS certificate not accepted: {reason}", False)
         if isinstance(cause, ssl.SSLError):
             reason = _clip(cause.reason or str(cause))
-            return NetworkFailure("broken", f"TLS error: {reason}", retryable)
+            return NetworkFailure("broken", f"TLS error: {reason}", False)
+    timed_out = any(isinstance(c, aiohttp.ServerTimeoutError) for c in causes)
+    if isinstance(exc, httpx.ConnectTimeout) and not timed_out and len(causes) > 1:
+        # httpx-aiohttp calls every aiohttp connection error a ConnectTimeout
+        return NetworkFailure("broken", f"connection failed: {_clip(str(exc))}", True)
     if isinstance(exc, httpx.ConnectTimeout):
         return NetworkFailure("timeout", f"no connection within {timeouts.connect:g} s", True)
     if isinstance(exc, httpx.ReadTimeout | httpx.WriteTimeout):
@@ -377,7 +347,10 @@ def describe_failure(exc: Exception, timeouts: Timeouts) -> NetworkFailure:
     if isinstance(exc, httpx.TimeoutException):
         return NetworkFailure("timeout", f"timed out: {_clip(str(exc))}", True)
     if isinstance(exc, httpx.RemoteProtocolError):
-        return NetworkFailure("broken", f"the server broke HTTP: {_clip(str(exc))}", True)
+        text = str(exc)
+        if "without sending a response" in text:
+            return NetworkFailure("broken", CLOSED_UNANSWERED, True)
+        return NetworkFailure("broken", f"the server broke HTTP: {_clip(text)}", True)
     detail = _clip(str(exc)) or "no detail"
     return NetworkFailure("broken", f"{type(exc).__name__}: {detail}", retryable)
 
@@ -395,107 +368,6 @@ def status_error(response: httpx.Response) -> str:
     """``HTTP 404 Not Found``."""
     reason = response.reason_phrase
     return f"HTTP {response.status_code} {reason}".rstrip()
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """The seconds a ``Retry-After`` header asks for (delay or HTTP date), if any."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-@dataclass(frozen=True)
-class Retry:
-    """An attempt's request to be tried again, after ``after`` seconds if the server said."""
-
-    after: float | None = None
-
-
-async def retrying(
-    attempt: Callable[[], Awaitable[tuple[T, Retry | None]]],
-    policy: RetryPolicy,
-    deadline: float,
-) -> T:
-    """Run ``attempt`` until it needs no retry, retries run out, or waiting would pass ``deadline``.
-
-    ``deadline`` is on the event loop's clock. Returns the last attempt's result.
-    """
-    loop = asyncio.get_running_loop()
-    tries = 0
-    while True:
-        result, retry = await attempt()
-        if retry is None or tries >= policy.retries:
-            return result
-        wait = retry.after if retry.after is not None else policy.delay(tries)
-        if loop.time() + wait >= deadline:
-            return result
-        tries += 1
-        await asyncio.sleep(wait)
-
-
-def status_retry(response: httpx.Response, policy: RetryPolicy) -> tuple[Retry | None, str]:
-    """Whether a non-success status is worth another try, and the error to report.
-
-    A ``Retry-After`` longer than the policy allows ends the tries at once.
-    """
-    error = status_error(response)
-    if response.status_code not in RETRY_STATUSES:
-        return None, error
-    after = retry_after(response)
-    if after is not None and after > policy.max_retry_after:
-        limit = f"{policy.max_retry_after:g}"
-        return None, f"{error} (asked to wait {after:.0f} s, more than the {limit} s allowed)"
-    return Retry(after), error
-
-
-async def run_all(
-    items: Sequence[T],
-    host: Callable[[T], str],
-    work: Callable[[T], Awaitable[None]],
-    window: int,
-) -> None:
-    """Run ``work`` on every item, at most ``window`` at a time, hosts interleaved.
-
-    Items are started round-robin across hosts so that a long run of links to
-    one host does not fill the window while other hosts sit idle; the window
-    keeps memory flat on catalogs of any size.
-    """
-    slots = asyncio.Semaphore(window)
-
-    async def one(item: T) -> None:
-        try:
-            await work(item)
-        finally:
-            slots.release()
-
-    async with asyncio.TaskGroup() as group:
-        for item in interleave(items, host):
-            await slots.acquire()
-            group.create_task(one(item))
-
-
-def interleave(items: Sequence[T], key: Callable[[T], str]) -> list[T]:
-    """``items`` reordered round-robin by ``key``, each group keeping its order."""
-    groups: dict[str, list[T]] = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    order: list[T] = []
-    columns = list(groups.values())
-    row = 0
-    while columns:
-        order.extend(column[row] for column in columns)
-        row += 1
-        columns = [column for column in columns if len(column) > row]
-    return order
 
 
 def _clip(text: str, width: int = 200) -> str:

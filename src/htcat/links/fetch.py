@@ -1,4 +1,4 @@
-"""Fetching documents into an archive named by content (spec §4).
+"""Fetching documents into an archive named by content.
 
 Each document is streamed into a temporary file inside the archive folder
 while it is hashed, verified (a PDF must open in a reader, see pdfread), then renamed to
@@ -15,28 +15,14 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from htcat.links.client import (
-    Followed,
-    Limiter,
-    NetworkSettings,
-    RedirectRefused,
-    Retry,
-    Timeouts,
-    build_client,
-    describe_failure,
-    host_key,
-    host_of,
-    open_following,
-    retrying,
-    run_all,
-    status_retry,
-    url_problem,
-)
+from htcat.links.client import Followed, address_of, open_following
+from htcat.links.outcomes import Settled, failed, https_required, read_failed, refused
+from htcat.links.pacing import HostPace, Retry
 from htcat.links.pdfread import read_pdf
 from htcat.links.results import (
     FetchResult,
@@ -46,6 +32,8 @@ from htcat.links.results import (
     as_fetched,
     unanswered,
 )
+from htcat.links.scheduler import Run, run_links, within_limits
+from htcat.links.settings import FetchSettings
 from htcat.links.sniff import (
     SNIFF_BYTES,
     archive_extension,
@@ -56,25 +44,8 @@ from htcat.links.sniff import (
 )
 
 OnFetched = Callable[[FetchResult], None]
-MiB = 1024 * 1024
 PART_PREFIX = ".fetch-"
 """Partial downloads are ``.fetch-<pid>-<random>.part`` in the archive folder."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class FetchSettings(NetworkSettings):
-    """Where documents go, how large one may be, and gentler limits than a check."""
-
-    archive: Path
-    max_bytes: int = 100 * MiB
-    concurrency: int = 8
-    per_host: int = 2
-    timeouts: Timeouts = field(default_factory=lambda: Timeouts(read=30.0, total=600.0))
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.max_bytes < 1:
-            raise ValueError(f"max_bytes must be at least 1, not {self.max_bytes}")
 
 
 @dataclass(frozen=True)
@@ -95,7 +66,15 @@ class Download:
     head: bytes
 
 
+Got = FetchResult | Download
+"""An attempt's end: a result already, or a body to verify and archive."""
+
+
 class _TooLarge(Exception):
+    pass
+
+
+class _Stalled(Exception):
     pass
 
 
@@ -105,23 +84,13 @@ async def fetch_links(
     on_result: OnFetched | None = None,
 ) -> list[FetchResult]:
     """Fetch every target into the archive; results come back in the targets' order."""
-    todo = list(targets)
     settings.archive.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(settings.archive)
-    found: dict[int, FetchResult] = {}
-    limiter = Limiter(settings.concurrency, settings.per_host)
-    async with build_client(settings) as client:
 
-        async def fetch(index: int) -> None:
-            result = await fetch_link(client, limiter, todo[index], settings)
-            found[index] = result
-            if on_result is not None:
-                on_result(result)
+    async def one(run: Run, target: FetchTarget) -> FetchResult:
+        return await fetch_link(run, target, settings)
 
-        await run_all(
-            range(len(todo)), lambda i: host_key(todo[i].url), fetch, settings.concurrency * 4
-        )
-    return [found[i] for i in range(len(todo))]
+    return await run_links(list(targets), settings, one, on_result)
 
 
 def run_fetches(
@@ -133,22 +102,21 @@ def run_fetches(
     return asyncio.run(fetch_links(targets, settings, on_result))
 
 
-async def fetch_link(
-    client: httpx.AsyncClient, limiter: Limiter, target: FetchTarget, settings: FetchSettings
-) -> FetchResult:
+async def fetch_link(run: Run, target: FetchTarget, settings: FetchSettings) -> FetchResult:
     """Fetch one link within the limits and its time budget, then verify and archive it."""
-    if problem := url_problem(target.url):
+    address = address_of(target.url)
+    if address.problem or address.url is None:
+        return as_fetched(unanswered(target, "invalid", address.problem or "not a valid URL"))
+    if problem := https_required(target.url, settings):
         return as_fetched(unanswered(target, "invalid", problem))
-    async with limiter.slot(host_of(target.url)):
-        deadline = asyncio.get_running_loop().time() + settings.timeouts.total
-        try:
-            async with asyncio.timeout_at(deadline):
-                got = await retrying(
-                    lambda: _download(client, target, settings), settings.retry, deadline
-                )
-        except TimeoutError:
-            total = settings.timeouts.total
-            return as_fetched(unanswered(target, "timeout", f"no result within {total:g} s"))
+
+    async def attempt(pace: HostPace, started: float) -> tuple[Got, Retry | None]:
+        return await _download(run, pace, target, settings, started)
+
+    def unsettled(outcome: Outcome, error: str) -> Got:
+        return as_fetched(unanswered(target, outcome, error))
+
+    got = await within_limits(run, address.host, attempt, unsettled)
     if isinstance(got, FetchResult):
         return got
     try:
@@ -158,39 +126,50 @@ async def fetch_link(
 
 
 async def _download(
-    client: httpx.AsyncClient, target: FetchTarget, settings: FetchSettings
-) -> tuple[FetchResult | Download, Retry | None]:
+    run: Run, pace: HostPace, target: FetchTarget, settings: FetchSettings, started: float
+) -> tuple[Got, Retry | None]:
     """One attempt: the whole body in a temporary file, or why not."""
     try:
         async with open_following(
-            client, "GET", target.url, max_redirects=settings.max_redirects
+            run.client, "GET", target.url, max_redirects=settings.max_redirects
         ) as followed:
             response = followed.response
             if not response.is_success:
-                retry, error = status_retry(response, settings.retry)
-                return as_fetched(answered(target, followed, "broken", error=error)), retry
+                return _fetched(refused(target, followed, settings, pace, started))
+            pace.answered(success=True)
             declared = response.headers.get("content-length", "").strip()
             if declared.isdigit() and int(declared) > settings.max_bytes:
                 error = f"larger than {settings.max_bytes} bytes (Content-Length {declared})"
-                return as_fetched(answered(target, followed, "broken", error=error)), None
+                return as_fetched(answered(target, followed, "too-large", error=error)), None
             try:
                 return await _receive(followed, settings), None
             except _TooLarge:
                 error = f"larger than {settings.max_bytes} bytes"
-                return as_fetched(answered(target, followed, "broken", error=error)), None
-    except RedirectRefused as refused:
-        failed = unanswered(target, "broken", str(refused), redirects=refused.hops)
-        return as_fetched(failed), None
+                return as_fetched(answered(target, followed, "too-large", error=error)), None
+            except _Stalled:
+                stall = settings.stall
+                error = (
+                    f"stalled: less than {stall.min_rate:,} bytes a second over {stall.window:g} s"
+                )
+                return as_fetched(answered(target, followed, "timeout", error=error)), None
+            except httpx.TransportError as exc:
+                raise read_failed(exc, followed) from exc
     except Exception as exc:
-        failure = describe_failure(exc, settings.timeouts)
-        retry = Retry() if failure.retryable else None
-        return as_fetched(unanswered(target, failure.outcome, failure.error)), retry
+        return _fetched(failed(exc, target, settings, run.hosts))
+
+
+def _fetched(settled: Settled) -> tuple[FetchResult, Retry | None]:
+    result, retry = settled
+    return as_fetched(result), retry
 
 
 async def _receive(followed: Followed, settings: FetchSettings) -> Download:
     """Stream the body into a temporary file in the archive, hashing as it comes.
 
-    The file is removed if anything goes wrong, including cancellation.
+    The stall rule is a deadline that each window's worth of bytes
+    (``min_rate * window``) pushes one window further: a body that trickles
+    below the rate, or stops, runs into it. The file is removed if anything
+    goes wrong, including cancellation.
     """
     prefix = f"{PART_PREFIX}{os.getpid()}-"
     handle, name = tempfile.mkstemp(dir=settings.archive, prefix=prefix, suffix=".part")
@@ -198,16 +177,31 @@ async def _receive(followed: Followed, settings: FetchSettings) -> Download:
     digest = hashlib.sha256()
     head = bytearray()
     size = 0
+    loop = asyncio.get_running_loop()
+    window = settings.stall.window
+    quota = settings.stall.min_rate * window
+    counted = 0
     try:
         with os.fdopen(handle, "wb") as out:
-            async for chunk in followed.response.aiter_bytes():
-                size += len(chunk)
-                if size > settings.max_bytes:
-                    raise _TooLarge
-                digest.update(chunk)
-                out.write(chunk)
-                if len(head) < SNIFF_BYTES:
-                    head += chunk[: SNIFF_BYTES - len(head)]
+            stall = asyncio.timeout_at(loop.time() + window)
+            try:
+                async with stall:
+                    async for chunk in followed.response.aiter_bytes():
+                        size += len(chunk)
+                        if size > settings.max_bytes:
+                            raise _TooLarge
+                        digest.update(chunk)
+                        out.write(chunk)
+                        if len(head) < SNIFF_BYTES:
+                            head += chunk[: SNIFF_BYTES - len(head)]
+                        counted += len(chunk)
+                        if counted >= quota:
+                            counted = 0
+                            stall.reschedule(loop.time() + window)
+            except TimeoutError:
+                if stall.expired():
+                    raise _Stalled from None
+                raise
             out.flush()
             os.fsync(out.fileno())
     except BaseException:

@@ -12,21 +12,56 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from htcat.links.sniff import media_type
 from htcat.model import now_stamp
+from htcat.query import FAILING_OUTCOMES
 
 if TYPE_CHECKING:
     from htcat.links.archive import Suggestion
     from htcat.links.client import Followed
 
-Outcome = Literal["ok", "moved", "broken", "timeout", "invalid", "changed"]
-OUTCOMES: tuple[Outcome, ...] = ("ok", "moved", "changed", "broken", "timeout", "invalid")
-FAILURES: frozenset[str] = frozenset({"broken", "timeout", "invalid"})
+Outcome = Literal[
+    "ok", "moved", "changed", "throttled", "too-large", "broken", "timeout", "invalid"
+]
+OUTCOMES: tuple[Outcome, ...] = (
+    "ok",
+    "moved",
+    "changed",
+    "throttled",
+    "too-large",
+    "broken",
+    "timeout",
+    "invalid",
+)
+FAILURES: frozenset[str] = FAILING_OUTCOMES
 """Outcomes that count as a failure of the link (``failures``, ``failing_since``)."""
+INCONCLUSIVE: frozenset[str] = frozenset({"throttled"})
+"""Outcomes that say nothing about the link itself: its failure count and last success stay."""
 
 Hop = tuple[int, str]
 """One redirect: the status that answered and the URL it pointed to."""
 
-FETCH_FIELDS = ("sha256", "pages", "fetched", "archive_path")
-"""Check fields only a fetch sets; a plain check keeps them as they were."""
+PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
+def moved_end(redirects: tuple[Hop, ...]) -> str | None:
+    """The end of the unbroken run of permanent redirects a chain starts with.
+
+    A temporary hop ends the run: what follows it is where the publisher
+    points for now, not the link's new home.
+    """
+    moved = None
+    for status, url in redirects:
+        if status not in PERMANENT_REDIRECTS:
+            break
+        moved = url
+    return moved
+
+
+FETCH_FIELDS = ("sha256", "pages", "fetched", "archive_path", "changed")
+"""Check fields only a fetch sets; a plain check keeps them as they were.
+
+``changed`` is when a fetch last found the document changed; it stays until a
+fetch finds the same document again, and keeps the outcome ``changed`` over
+the plain checks that run meanwhile."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +78,12 @@ class CheckResult:
     """What checking one link found.
 
     ``redirects`` is the chain followed, each hop the status that answered and
-    the URL it pointed to; ``moved_to`` is the target of the last permanent
-    (301/308) hop, set even when the link is otherwise broken; ``size`` comes
-    from the headers, or from the bytes read when the whole body was seen.
+    the URL it pointed to (for a failure, the chain up to the hop that
+    failed); ``moved_to`` is the end of the run of permanent (301/308) hops the
+    chain starts with, set even when the link is otherwise broken; ``size``
+    comes from the headers, or from the bytes read when the whole body was
+    seen; ``warning`` is worth a reader's eye without being a failure (a
+    redirect from https to http, a status the policy accepts).
     """
 
     entry_id: str
@@ -59,6 +97,7 @@ class CheckResult:
     content_type: str | None = None
     size: int | None = None
     error: str | None = None
+    warning: str | None = None
     checked: str
     suggestion: Suggestion | None = None
     """What a web archive said of a failing link (``check --suggest``); None: not asked."""
@@ -87,37 +126,57 @@ def answered(
     outcome: Outcome,
     *,
     error: str | None = None,
+    warning: str | None = None,
     size: int | None = None,
 ) -> CheckResult:
-    """The result for a link whose request got an HTTP answer (after redirects)."""
+    """The result for a link whose request got an HTTP answer (after redirects).
+
+    The status is the one a plain GET gets: a 206 answering htcat's own Range
+    request is stored as the 200 a reader sees.
+    """
     response = followed.response
+    status = response.status_code
+    if status == 206 and "range" in response.request.headers:
+        status = 200
     return CheckResult(
         entry_id=target.entry_id,
         url=target.url,
         kind=target.kind,
         outcome=outcome,
-        status=response.status_code,
+        status=status,
         final_url=str(response.url),
         redirects=followed.redirects,
         moved_to=followed.moved_to,
         content_type=media_type(response.headers.get("content-type")),
         size=size,
         error=error,
+        warning=warning if warning is not None else followed.downgrade,
         checked=now_stamp(),
     )
 
 
 def unanswered(
-    target: LinkTarget, outcome: Outcome, error: str, *, redirects: tuple[Hop, ...] = ()
+    target: LinkTarget,
+    outcome: Outcome,
+    error: str,
+    *,
+    redirects: tuple[Hop, ...] = (),
+    final_url: str | None = None,
 ) -> CheckResult:
-    """The result for a link with no usable answer: bad URL, network failure, bad redirect."""
+    """The result for a link with no usable answer: bad URL, network failure, bad redirect.
+
+    ``redirects`` and ``final_url`` say how far the chain got: the hops that
+    answered, and the URL whose request failed.
+    """
     return CheckResult(
         entry_id=target.entry_id,
         url=target.url,
         kind=target.kind,
         outcome=outcome,
         status=redirects[-1][0] if redirects else None,
+        final_url=final_url,
         redirects=redirects,
+        moved_to=moved_end(redirects),
         error=error,
         checked=now_stamp(),
     )
@@ -140,13 +199,35 @@ def merge_check(previous: Mapping[str, Any] | None, result: CheckResult) -> dict
 
     Every key is always written (None as null) so that a catalog diff shows
     only the values that changed. A failure keeps the last good document
-    fields, so the archive path of the last verified copy is never lost.
+    fields, so the archive path of the last verified copy is never lost; a
+    ``throttled`` link was not really seen, so its failure count and last
+    success stay as they were.
     """
     before = dict(previous or {})
     failed = result.failed
+    if result.outcome in INCONCLUSIVE:
+        failures = _count(before.get("failures"))
+        failing_since, last_ok = before.get("failing_since"), before.get("last_ok")
+    elif failed:
+        failures = _count(before.get("failures")) + 1
+        failing_since, last_ok = (
+            before.get("failing_since") or result.checked,
+            before.get("last_ok"),
+        )
+    else:
+        failures, failing_since, last_ok = 0, None, result.checked
+    outcome: str = result.outcome
+    changed = before.get("changed")
+    if isinstance(result, FetchResult):
+        if outcome == "changed":
+            changed = result.checked
+        elif result.sha256 is not None:
+            changed = None
+    elif outcome == "ok" and changed:
+        outcome = "changed"
     check: dict[str, Any] = {
         "checked": result.checked,
-        "outcome": result.outcome,
+        "outcome": outcome,
         "status": result.status,
         "final_url": result.final_url,
         "redirects": [[status, url] for status, url in result.redirects],
@@ -154,14 +235,16 @@ def merge_check(previous: Mapping[str, Any] | None, result: CheckResult) -> dict
         "content_type": result.content_type,
         "size": result.size,
         "error": result.error,
-        "failures": _count(before.get("failures")) + 1 if failed else 0,
-        "failing_since": (before.get("failing_since") or result.checked) if failed else None,
-        "last_ok": before.get("last_ok") if failed else result.checked,
+        "warning": result.warning,
+        "failures": failures,
+        "failing_since": failing_since,
+        "last_ok": last_ok,
     }
     check["archived"] = _archived(before.get("archived"), result)
     for field in FETCH_FIELDS:
         check[field] = before.get(field)
-    if isinstance(result, FetchResult) and not failed:
+    check["changed"] = changed
+    if isinstance(result, FetchResult) and result.sha256 is not None:
         check.update(
             sha256=result.sha256,
             pages=result.pages,

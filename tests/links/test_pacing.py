@@ -1,0 +1,101 @@
+"""A host's pace: how a 429 or 503 slows it, how it recovers, and when it is given up."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import pytest
+
+from htcat.links.pacing import FIRST_PACE, GIVE_UP_AFTER, MARGIN, HostPace, NoTurn
+
+T = TypeVar("T")
+
+
+def run(scenario: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(scenario())
+
+
+def test_retry_after_holds_the_next_turn_and_sets_the_pace_and_its_floor() -> None:
+    async def scenario() -> tuple[float, float, float]:
+        pace = HostPace("a.example:443", max_wait=30.0)
+        now = asyncio.get_running_loop().time()
+        wait = pace.slow_down(started=now, after=2.0)
+        return wait, pace.interval, pace.floor
+
+    wait, interval, floor = run(scenario)
+    assert wait == pytest.approx(2.0, abs=0.05)
+    assert interval == floor == pytest.approx(2.0 * MARGIN)
+
+
+def test_refusals_of_one_burst_slow_the_host_once_and_later_ones_double_it() -> None:
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        pace = HostPace("a.example:443", max_wait=30.0)
+        burst = loop.time()
+        seen = []
+        for _ in range(3):
+            pace.slow_down(started=burst, after=None)
+            seen.append(pace.interval)
+        pace.slow_down(started=loop.time(), after=None)
+        seen.append(pace.interval)
+        return seen
+
+    assert run(scenario) == [FIRST_PACE, FIRST_PACE, FIRST_PACE, 2 * FIRST_PACE]
+
+
+def test_answers_let_the_pace_recover_but_never_below_what_retry_after_asked() -> None:
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        pace = HostPace("a.example:443", max_wait=30.0)
+        pace.slow_down(started=loop.time(), after=1.0)
+        pace.slow_down(started=loop.time(), after=1.0)
+        seen = []
+        for _ in range(20):
+            pace.answered(success=True)
+            seen.append(pace.interval)
+        return seen
+
+    seen = run(scenario)
+    assert seen[0] < 2.0 * MARGIN
+    assert seen == sorted(seen, reverse=True)
+    assert seen[-1] == pytest.approx(1.0 * MARGIN)
+
+
+def test_turns_are_handed_out_one_pace_apart_and_none_past_the_deadline() -> None:
+    async def scenario() -> tuple[list[float], NoTurn]:
+        loop = asyncio.get_running_loop()
+        pace = HostPace("a.example:443", max_wait=30.0)
+        pace.slow_down(started=loop.time(), after=0.1)
+        starts = await asyncio.gather(*(pace.turn(loop.time() + 5.0) for _ in range(3)))
+        with pytest.raises(NoTurn) as refused:
+            await pace.turn(loop.time())
+        return sorted(starts), refused.value
+
+    starts, refused = run(scenario)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert gaps == [pytest.approx(0.1 * MARGIN)] * 2
+    assert refused.outcome == "throttled"
+
+
+def test_a_host_is_given_up_after_a_few_unreachable_tries_and_an_answer_resets_that() -> None:
+    async def scenario() -> NoTurn:
+        loop = asyncio.get_running_loop()
+        pace = HostPace("a.example:80", max_wait=30.0)
+        for _ in range(GIVE_UP_AFTER - 1):
+            pace.unreachable("connection refused")
+        pace.answered(success=False)
+        await pace.turn(loop.time() + 1)
+        for _ in range(GIVE_UP_AFTER):
+            pace.unreachable("connection refused")
+        with pytest.raises(NoTurn) as refused:
+            await pace.turn(loop.time() + 1)
+        return refused.value
+
+    refused = run(scenario)
+    assert refused.outcome == "broken"
+    assert str(refused) == (
+        "a.example:80: connection refused; host given up for this run after 3 failures"
+    )

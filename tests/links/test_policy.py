@@ -1,0 +1,130 @@
+"""The check policy: what its patterns match, and how a bad htcat.toml is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from htcat.errors import InputError
+from htcat.links.policy import Accept, HostLimit, Policy, parse_accept, read_config
+
+
+def test_a_pattern_without_a_scheme_matches_the_host_and_one_with_matches_the_url() -> None:
+    policy = Policy(skip=("*.linkedin.com", "https://example.org/members/*"))
+
+    assert policy.skips("https://www.LinkedIn.com/in/someone")
+    assert policy.skips("https://example.org/members/area")
+    assert not policy.skips("https://example.org/public/members/")
+    assert not policy.skips("https://linkedin.com.evil.example/")
+
+
+def test_accepted_statuses_apply_to_their_pattern_only() -> None:
+    policy = Policy(accept=(Accept("www.sec.gov", frozenset({403})),))
+
+    assert policy.accepts("https://www.sec.gov/x.pdf", 403)
+    assert not policy.accepts("https://www.sec.gov/x.pdf", 404)
+    assert not policy.accepts("https://other.gov/x.pdf", 403)
+
+
+def test_a_host_limit_overrides_the_default_for_its_hosts() -> None:
+    policy = Policy(hosts=(HostLimit("*.ojp.gov", 1),))
+
+    assert policy.per_host_for("www.ojp.gov", 4) == 1
+    assert policy.per_host_for("example.org", 4) == 4
+
+
+def test_a_full_policy_file_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "htcat.toml"
+    path.write_text(
+        '[links]\nuser_agent = "bot (a@example.org)"\nrequire_https = true\nskip = ["x.org"]\n'
+        '[links.accept]\n"www.sec.gov" = [403, 429]\n'
+        '[links.hosts."www.ojp.gov"]\nper_host = 1\n'
+    )
+
+    config = read_config(path)
+
+    assert config.user_agent == "bot (a@example.org)"
+    assert config.policy == Policy(
+        require_https=True,
+        skip=("x.org",),
+        accept=(Accept("www.sec.gov", frozenset({403, 429})),),
+        hosts=(HostLimit("www.ojp.gov", 1),),
+    )
+
+
+def test_no_policy_file_is_the_defaults(tmp_path: Path) -> None:
+    config = read_config(tmp_path / "htcat.toml")
+
+    assert (config.policy, config.user_agent) == (Policy(), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[links.hosts."a.org"]\nper_host = 0\n', "links.hosts.'a.org'.per_host = 0"),
+        ('[links.hosts."a.org"]\nlimit = 1\n', "links.hosts.'a.org' = {'limit': 1}"),
+        ("[links]\nrequire_https = 1\n", "links.require_https = 1: expected true or false"),
+        ('[links]\nuser_agent = ""\n', "links.user_agent = '': expected a non-empty string"),
+        ("[check]\n", "unknown table or key 'check'"),
+    ],
+)
+def test_a_bad_value_is_refused_naming_file_key_and_value(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "htcat.toml"
+    path.write_text(text)
+
+    with pytest.raises(InputError, match="^" + str(path).replace(".", r"\.")) as raised:
+        read_config(path)
+
+    assert message in str(raised.value)
+
+
+TOML_ISH = st.text(alphabet="[]=\"'\n .,{}0123456789abcdeknrstuvx_-", max_size=120)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=200), TOML_ISH.map(str.encode)))
+def test_anything_in_a_policy_file_is_read_or_refused_in_one_line_naming_it(
+    tmp_path_factory: pytest.TempPathFactory, raw: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("policy") / "htcat.toml"
+    path.write_bytes(b"[links]\n" + raw)
+    try:
+        read_config(path)
+    except InputError as error:
+        assert str(error).startswith(f"{path}: ")
+        assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize("text", ["403", "www.sec.gov=", "www.sec.gov=abc", "x=99"])
+def test_a_bad_accept_option_is_refused(text: str) -> None:
+    with pytest.raises(InputError, match="expected PATTERN=STATUS"):
+        parse_accept(text)
+
+
+def test_an_accept_option_names_a_pattern_and_statuses() -> None:
+    assert parse_accept("www.sec.gov=403,429") == Accept("www.sec.gov", frozenset({403, 429}))
+
+
+def test_the_oembed_and_suggest_sections_are_read_with_the_links_table(tmp_path: Path) -> None:
+    path = tmp_path / "htcat.toml"
+    path.write_text(
+        '[links]\nuser_agent = "team"\n\n[oembed]\nenabled = false\n\n'
+        '[suggest]\nenabled = true\narchive = "http://127.0.0.1:9/timemap/link/"\n'
+    )
+    config = read_config(path)
+    assert config.user_agent == "team"
+    assert config.recordings == ()
+    assert config.suggest.enabled
+    assert config.suggest.archive.url == "http://127.0.0.1:9/timemap/link/"
+
+
+def test_a_bad_suggest_section_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "htcat.toml"
+    path.write_text("[suggest]\narchive = 3\n")
+    with pytest.raises(InputError, match=rf"^{path}: \[suggest\] archive 3"):
+        read_config(path)
