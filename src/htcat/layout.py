@@ -115,14 +115,20 @@ class _Window:
         return self.data
 
 
-def scan(read: Callable[[int], bytes], known: Mapping[int, tuple[int, int, bytes]]) -> Scan | None:
+def scan(
+    read: Callable[[int], bytes],
+    known: Mapping[int, tuple[int, int, bytes]],
+    seen: Callable[[int, bytes], None] | None = None,
+) -> Scan | None:
     """Each entry's span and digest in the file ``read`` reads, if its entries table is
     laid out as a canonical file lays it out, in the order of the keys; else None.
 
     ``known`` holds the offset, length and digest of each entry's bytes in an
     earlier version of the file: an entry found with the same bytes needs no search
     for its end. Otherwise, only an entry's own closing brace sits at four spaces,
-    so one search from its first line finds its end.
+    so one search from its first line finds its end. ``seen``, if given, is handed
+    each entry's bytes not as ``known`` had them instead of ``changed``: a scan of a
+    whole file then holds no entry's bytes beyond the one at hand.
     """
     window = _Window(read)
     table = window.find(_TABLE_START, 0)
@@ -152,8 +158,12 @@ def scan(read: Callable[[int], bytes], known: Mapping[int, tuple[int, int, bytes
             if close < 0:
                 return None
             length = close + len(_CHUNK_END) - at
-            found.changed[doc_id] = window.part(at, at + length)
-            found.digests[doc_id] = digest(found.changed[doc_id])
+            chunk = window.part(at, at + length)
+            found.digests[doc_id] = digest(chunk)
+            if seen is None:
+                found.changed[doc_id] = chunk
+            else:
+                seen(doc_id, chunk)
         else:
             found.digests[doc_id] = expected
         found.spans[doc_id], previous = (at, length), key
