@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -286,3 +287,23 @@ def _copy(
         pieces.append((start, end))
         if out != start:
             shifts.append((start, end, out - start))
+
+
+def copy_pieces(source: int, target: int, pieces: list[Piece]) -> None:
+    """Write ``pieces`` to ``target``: new bytes as they are, ranges copied from ``source``
+    inside the kernel where it can (no trip through Python for 250 MB)."""
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(target, view) :]
+            continue
+        start, end = piece
+        while start < end:
+            try:
+                copied = os.copy_file_range(source, target, end - start, start)
+            except OSError:
+                copied = os.write(target, os.pread(source, min(end - start, 1 << 24), start))
+            if copied == 0:
+                raise OSError(f"the catalog ended at byte {start}, before {end}")
+            start += copied
