@@ -70,7 +70,7 @@ class Scan:
     """The file without its entries (``"entries": {}``): to check the rest is canonical."""
 
 
-_BLOCK = 1 << 22
+_BLOCK = 1 << 20
 
 
 class _Window:

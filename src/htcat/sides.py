@@ -1,17 +1,20 @@
-"""Reading the three sides of a merge without holding three whole catalogs at once.
+"""Merging the three sides of a merge without holding three whole catalogs at once.
 
 htcat writes a catalog in one layout (see `htcat.layout`), in which each entry
 of the entries table is a run of bytes of its own. An entry whose bytes on a
 side are the bytes base has under the same number is base's entry, so it is
-never parsed and never held twice: a side costs what it changed. A side in
-any other layout, or at another schema, is read whole by the store.
+never parsed twice, and when all three files are in the layout it is not even
+held: its bytes are copied from base into the result, and a merge costs what
+the sides changed. A side in any other layout, or at another schema, is read
+whole by the store.
 """
 
 from __future__ import annotations
 
+import heapq
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -131,12 +134,14 @@ class _Unfit(Exception):
     """A file the fast merge cannot vouch for: the whole-catalog merge decides instead."""
 
 
-def _scan_base(file: BinaryIO, path: Path) -> tuple[Known, dict[str, int], Image]:
-    """Base's entries as a side's scan matches them, each id's number, and its other tables."""
-    ids: dict[str, int] = {}
+def _scan_base(file: BinaryIO, path: Path) -> tuple[Known, dict[int, int], Image]:
+    """Base's entries as a side's scan matches them, its other tables, and the number of
+    each id, known by its hash: 100,000 ids held as text would cost more than all the
+    rest, and two ids of one hash only send the merge the whole way."""
+    ids: dict[int, int] = {}
 
     def seen(doc_id: int, chunk: bytes) -> None:
-        ident = _entry(doc_id, chunk)["id"]
+        ident = hash(_entry(doc_id, chunk)["id"])
         if ident in ids:
             raise _Unfit
         ids[ident] = doc_id
@@ -168,7 +173,7 @@ def _merge_changed(base: Path, ours: Path, theirs: Path, where: str) -> Outcome:
             entries: dict[str, Entry] = {}
             for number in touched:
                 if number in changed:
-                    entries[str(number)] = _entry(number, changed[number])
+                    entries[str(number)] = _entry(number, changed.pop(number))
                 elif number in known and number not in removed:
                     entries[str(number)] = common[str(number)]
             image[ENTRIES_TABLE] = entries
@@ -176,15 +181,18 @@ def _merge_changed(base: Path, ours: Path, theirs: Path, where: str) -> Outcome:
         held = set(touched)
         for image in images:
             for entry in image[ENTRIES_TABLE].values():
-                at = ids.get(entry["id"])
+                at = ids.get(hash(entry["id"]))
                 if at is not None and at not in held:
                     raise _Unfit
+        del ids, common, sides
         untouched = [n for n in known if n not in held]
         merged = merge_images(images[0], images[1], images[2], max(untouched, default=0))
+        del images
         refuse_unusable(merged.image, where)
         new = {int(n): entry for n, entry in merged.image[ENTRIES_TABLE].items()}
         merged.image[ENTRIES_TABLE] = {}
-        pieces = _pieces(dump_json(merged.image), sorted([*untouched, *new], key=str), new, known)
+        order = heapq.merge(untouched, sorted(new, key=str), key=str)
+        pieces = _pieces(dump_json(merged.image), order, new, known)
 
         def fill(fd: int) -> None:
             copy_pieces(base_file.fileno(), fd, pieces)
@@ -193,16 +201,17 @@ def _merge_changed(base: Path, ours: Path, theirs: Path, where: str) -> Outcome:
     return Outcome(len(conflicts_in(merged.image)), len(merged.conflicts))
 
 
-def _pieces(outside: bytes, order: list[int], new: dict[int, Entry], known: Known) -> list[Piece]:
+def _pieces(
+    outside: bytes, order: Iterable[int], new: dict[int, Entry], known: Known
+) -> list[Piece]:
     """The merged file: the entries table of ``outside`` filled with the entries of
     ``order``, each new one as htcat writes it, every other copied from base, runs of
     neighbours in one piece."""
-    if not order:
-        return [outside]
     head, _, tail = outside.partition(b'\n  "entries": {}')
     pieces: list[Piece] = []
     text = bytearray(head + b'\n  "entries": {\n')
     run: tuple[int, int] | None = None
+    index = -1
     for index, number in enumerate(order):
         separator = b",\n" if index else b""
         entry = new.get(number)
@@ -222,6 +231,8 @@ def _pieces(outside: bytes, order: list[int], new: dict[int, Entry], known: Know
         pieces.append(bytes(text))
         text.clear()
         run = (start, start + length)
+    if index < 0:
+        return [outside]
     if run is not None:
         pieces.append(run)
     pieces.append(bytes(text) + b"\n  }" + tail)
