@@ -17,6 +17,7 @@ from helpers import OLD, write_catalog
 from htcat import sides
 from htcat.conflicts import conflicts_in
 from htcat.errors import CatalogError, InputError, NewerSchema
+from htcat.layout import entry_chunk
 from htcat.merge import merge_images
 from htcat.sides import merge_files, read_sides
 from htcat.store import SCHEMA_VERSION, Image, change_catalog, dump_json, empty_image, parse_image
@@ -155,5 +156,16 @@ def test_sides_in_another_layout_are_merged_whole_to_the_same_bytes(tmp_path: Pa
     base, ours, theirs = three(tmp_path)
     expected = dump_json(merge_images(*read_sides(base, ours, theirs)).image)
     theirs.write_bytes(orjson.dumps(orjson.loads(theirs.read_bytes())))
+    merge_files(base, ours, theirs, "catalog.json")
+    assert ours.read_bytes() == expected
+
+
+def test_an_entries_table_hidden_in_another_table_is_merged_whole(tmp_path: Path) -> None:
+    base, ours, theirs = three(tmp_path)
+    first = entry_chunk(1, orjson.loads(base.read_bytes())["entries"]["1"])
+    meta = f'{{"_meta":{{"1":{{"schema":{SCHEMA_VERSION}}}}},"entries":{{}},'.encode()
+    ours.write_bytes(meta + b'"x":{"1":{"a":1,\n  "entries": {\n' + first + b"\n  }}}}\n")
+    assert read_sides(base, ours, theirs)[1] == as_store_reads(ours)
+    expected = dump_json(merge_images(*(as_store_reads(p) for p in (base, ours, theirs))).image)
     merge_files(base, ours, theirs, "catalog.json")
     assert ours.read_bytes() == expected

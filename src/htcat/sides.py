@@ -42,13 +42,17 @@ Known = dict[int, tuple[int, int, bytes]]
 
 
 def current(outside: bytes) -> bool:
-    """A file without its entries at this htcat's schema (an older one must go through
-    migration)."""
+    """A file without its entries, as htcat writes it and at this htcat's schema: in any
+    other form the table the scan found might not be the catalog's entries (an older
+    schema must go through migration)."""
     try:
-        meta = orjson.loads(outside).get(META_TABLE, {}).get("1", {})
-    except (orjson.JSONDecodeError, AttributeError):
+        data = orjson.loads(outside)
+    except orjson.JSONDecodeError:
         return False
-    return isinstance(meta, dict) and meta.get("schema") == SCHEMA_VERSION
+    meta = data.get(META_TABLE, {}).get("1") if isinstance(data, dict) else None
+    if not (isinstance(meta, dict) and meta.get("schema") == SCHEMA_VERSION):
+        return False
+    return dump_json(data) == outside
 
 
 def _ignore(doc_id: int, chunk: bytes) -> None:
@@ -261,10 +265,6 @@ def _scanned(
 
 def _outside(found: Scan, path: Path) -> Image:
     """The tables besides the entries, from a file laid out as htcat writes it."""
-    try:
-        data = orjson.loads(found.outside)
-    except orjson.JSONDecodeError:
-        raise _Unfit from None
-    if dump_json(data) != found.outside or not current(found.outside):
+    if not current(found.outside):
         raise _Unfit
     return parse_image(found.outside, path, checked=True)
