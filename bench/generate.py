@@ -459,14 +459,14 @@ def jsonl_bytes(entries: list[dict[str, Any]]) -> bytes:
 
 def csv_bytes(entries: list[dict[str, Any]]) -> bytes:
     """htcat's CSV: list cells ``;``-separated, a link ``label|url|kind``, a person
-    ``name|role|affiliation`` (generated text holds no ``;``, ``|`` or ``\\``)."""
+    ``Family, Given|role|affiliation`` (generated text holds no ``;``, ``|`` or ``\\``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         cells = dict(entry)
         cells["people"] = ";".join(
-            f"{p['name']}|{p['role']}|{p['affiliation']}" for p in entry["people"]
+            f"{p['family']}, {p['given']}|{p['role']}|{p['affiliation']}" for p in entry["people"]
         )
         cells["links"] = ";".join(f"{k['label']}|{k['url']}|{k['kind']}" for k in entry["links"])
         cells["audiences"] = ";".join(entry["audiences"])

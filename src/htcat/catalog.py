@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from htcat import index, store
-from htcat.layout import Layout, Piece, Span, Splice, digest, entry_of_chunk, splice
+from htcat.layout import Layout, Span, Splice, copy_pieces, digest, entry_of_chunk, splice
 from htcat.model import Entry
 from htcat.store import DEFAULT_LOCK_TIMEOUT, ENTRIES_TABLE, Catalog, Image, resolve_id
 
@@ -220,27 +220,7 @@ def _write_splice(
     path: Path, old: BinaryIO, before: os.stat_result, catalog: _SplicedCatalog, planned: Splice
 ) -> None:
     def fill(fd: int) -> None:
-        _copy_pieces(old.fileno(), fd, planned.pieces)
+        copy_pieces(old.fileno(), fd, planned.pieces)
 
     written = store.write_file_atomically(path, fill, what="catalog")
     index.record_splice(path, index.fingerprint(before), planned, catalog.pending, written)
-
-
-def _copy_pieces(source: int, target: int, pieces: list[Piece]) -> None:
-    """Write ``pieces`` to ``target``: new bytes as they are, ranges copied from ``source``
-    inside the kernel where it can (no trip through Python for 250 MB)."""
-    for piece in pieces:
-        if isinstance(piece, bytes):
-            view = memoryview(piece)
-            while view:
-                view = view[os.write(target, view) :]
-            continue
-        start, end = piece
-        while start < end:
-            try:
-                copied = os.copy_file_range(source, target, end - start, start)
-            except OSError:
-                copied = os.write(target, os.pread(source, min(end - start, 1 << 24), start))
-            if copied == 0:
-                raise OSError(f"the catalog ended at byte {start}, before {end}")
-            start += copied

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ class Scan:
     """The file without its entries (``"entries": {}``): to check the rest is canonical."""
 
 
-_BLOCK = 1 << 22
+_BLOCK = 1 << 20
 
 
 class _Window:
@@ -115,14 +116,20 @@ class _Window:
         return self.data
 
 
-def scan(read: Callable[[int], bytes], known: Mapping[int, tuple[int, int, bytes]]) -> Scan | None:
+def scan(
+    read: Callable[[int], bytes],
+    known: Mapping[int, tuple[int, int, bytes]],
+    seen: Callable[[int, bytes], None] | None = None,
+) -> Scan | None:
     """Each entry's span and digest in the file ``read`` reads, if its entries table is
     laid out as a canonical file lays it out, in the order of the keys; else None.
 
     ``known`` holds the offset, length and digest of each entry's bytes in an
     earlier version of the file: an entry found with the same bytes needs no search
     for its end. Otherwise, only an entry's own closing brace sits at four spaces,
-    so one search from its first line finds its end.
+    so one search from its first line finds its end. ``seen``, if given, is handed
+    each entry's bytes not as ``known`` had them instead of ``changed``: a scan of a
+    whole file then holds no entry's bytes beyond the one at hand.
     """
     window = _Window(read)
     table = window.find(_TABLE_START, 0)
@@ -152,8 +159,12 @@ def scan(read: Callable[[int], bytes], known: Mapping[int, tuple[int, int, bytes
             if close < 0:
                 return None
             length = close + len(_CHUNK_END) - at
-            found.changed[doc_id] = window.part(at, at + length)
-            found.digests[doc_id] = digest(found.changed[doc_id])
+            chunk = window.part(at, at + length)
+            found.digests[doc_id] = digest(chunk)
+            if seen is None:
+                found.changed[doc_id] = chunk
+            else:
+                seen(doc_id, chunk)
         else:
             found.digests[doc_id] = expected
         found.spans[doc_id], previous = (at, length), key
@@ -276,3 +287,23 @@ def _copy(
         pieces.append((start, end))
         if out != start:
             shifts.append((start, end, out - start))
+
+
+def copy_pieces(source: int, target: int, pieces: list[Piece]) -> None:
+    """Write ``pieces`` to ``target``: new bytes as they are, ranges copied from ``source``
+    inside the kernel where it can (no trip through Python for 250 MB)."""
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(target, view) :]
+            continue
+        start, end = piece
+        while start < end:
+            try:
+                copied = os.copy_file_range(source, target, end - start, start)
+            except OSError:
+                copied = os.write(target, os.pread(source, min(end - start, 1 << 24), start))
+            if copied == 0:
+                raise OSError(f"the catalog ended at byte {start}, before {end}")
+            start += copied

@@ -262,8 +262,13 @@ def shared_with(base: Image, side: Image) -> Image:
     return side
 
 
-def merge_images(base: Image, ours: Image, theirs: Image) -> Merged:
-    """The three-way merge of three parsed catalogs (see the module's docstring)."""
+def merge_images(base: Image, ours: Image, theirs: Image, untouched_top: int = 0) -> Merged:
+    """The three-way merge of three parsed catalogs (see the module's docstring).
+
+    ``untouched_top`` is the highest document number of the entries left out of
+    all three images because no side changed them, so that an entry given a new
+    number goes above it as it would in a merge of the whole catalogs.
+    """
     b, o, t = _by_id(base, "base"), _by_id(ours, "ours"), _by_id(theirs, "theirs")
     kept: dict[str, tuple[int, bool, Entry]] = {}
     """id → (document number it asks for, whether base had it, the merged entry)."""
@@ -306,7 +311,7 @@ def merge_images(base: Image, ours: Image, theirs: Image) -> Merged:
             if table:
                 image[name] = table
     image[META_TABLE] = ours[META_TABLE]
-    image[ENTRIES_TABLE] = _numbered(kept)
+    image[ENTRIES_TABLE] = _numbered(kept, untouched_top)
     earlier = _merge_recorded(base, ours, theirs)
     return Merged(with_conflicts(image, [*earlier, *found]), found)
 
@@ -338,7 +343,7 @@ def _merge_recorded(base: Image, ours: Image, theirs: Image) -> list[Conflict]:
     return [o.get(k) or t[k] for k in keys]
 
 
-def _numbered(kept: dict[str, tuple[int, bool, Entry]]) -> dict[str, Entry]:
+def _numbered(kept: dict[str, tuple[int, bool, Entry]], top: int) -> dict[str, Entry]:
     """Document numbers for the merged entries, clashes settled the same whichever side is ours.
 
     An entry keeps its number unless another asks for it too; then an entry
@@ -354,7 +359,7 @@ def _numbered(kept: dict[str, tuple[int, bool, Entry]]) -> dict[str, Entry]:
         first, *others = sorted(claimants)
         numbers[first[1]] = wanted
         moved.extend(ident for _, ident in others)
-    top = max(numbers.values(), default=0)
+    top = max([top, *numbers.values()])
     for offset, ident in enumerate(sorted(moved), 1):
         numbers[ident] = top + offset
     return {str(n): kept[i][2] for i, n in sorted(numbers.items(), key=lambda item: item[1])}

@@ -16,7 +16,7 @@ from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import cut, table
 from htcat.errors import CatalogError, ExitStatus, InputError, NewerSchema
-from htcat.store import Image, dump_json, empty_image, parse_image
+from htcat.store import Image, empty_image, parse_image
 
 git_app = typer.Typer(no_args_is_help=True)
 SORTED = orjson.OPT_SORT_KEYS
@@ -114,23 +114,16 @@ def merge_driver(
     \b
         htcat git merge base.json ours.json theirs.json data/catalog.json
     """
-    from htcat.conflicts import conflicts_in
-    from htcat.merge import merge_images, refuse_unusable
-    from htcat.sides import read_sides
-    from htcat.store import write_file_atomically
+    from htcat.sides import merge_files
 
     shown = name or str(ours)
     try:
-        sides = read_sides(base, ours, theirs)
+        merged = merge_files(base, ours, theirs, shown)
     except NewerSchema as exc:
         raise InputError(f"{exc}; not merged") from None
-    merged = merge_images(*sides)
-    del sides
-    refuse_unusable(merged.image, shown)
-    write_file_atomically(ours, dump_json(merged.image), what="catalog")
-    count = len(conflicts_in(merged.image))
+    count = merged.recorded
     if count:
-        earlier = count - len(merged.conflicts)
+        earlier = count - merged.found
         carried = f" ({earlier} from an earlier merge)" if earlier else ""
         info(
             f"htcat: {shown}: merged with {counted(count, 'conflict')}{carried}, "
