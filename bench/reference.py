@@ -9,8 +9,8 @@ command that changes or exports a JSON catalog.
 htcat's stack: it starts Python, imports typer, tinydb, tabulate and httpx
 (without using them), then asks each URL of a file for its first kilobyte over
 kept-alive connections, at most CONCURRENCY at once, with bare asyncio
-streams: no HTTP library, no catalog, no results. The issue's target is a
-ratio to the network's ideal; this shows how much of that any such tool
+streams: no HTTP library, no catalog, no results. A target set as a
+ratio to the network's ideal is moved by the host; this shows how much of that any such tool
 spends before and around the requests on the machine of the day.
 
 Usage:

@@ -1,6 +1,6 @@
 """Time htcat as whole processes, each scenario beside a reference measured in the same run.
 
-Every scenario of issue 6 runs several times as a fresh process; the table
+Every scenario runs several times as a fresh process; the table
 shows the median wall time and peak memory of htcat and of its reference
 (a bare Python start-up, a script that only loads or loads-and-writes the
 catalog with orjson, buku, sqlite-utils, linkinator, LinkChecker), their

@@ -1,4 +1,4 @@
-"""Entries, links and people: every field rule of spec §1, slugs, tags, untrusted input."""
+"""Entries, links and people: every field rule, slugs, tags, untrusted input."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Keyword parsing, filters, sorting and paging (spec §3), as pure functions."""
+"""Keyword parsing, filters, sorting and paging, as pure functions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The catalog file (spec §2): stable bytes, schema, refusals, lock, atomic writes."""
+"""The catalog file: stable bytes, schema, refusals, lock, atomic writes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bulk import (spec §3): all or nothing, conflicts, duplicates, one write."""
+"""Bulk import: all or nothing, conflicts, duplicates, one write."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Entries, links and people: validation, slugs, tag normalization (spec §1).
+"""Entries, links and people: validation, slugs, tag normalization.
 
 An entry is a plain JSON-ready ``dict`` so that fields htcat does not know
 survive every read and write untouched; this module is the one place that
