@@ -621,3 +621,21 @@ def test_what_a_tinydb_script_inserts_htcat_reads_and_rewrites_canonically(
     added = cli("add", "--title", "After the script").stdout.strip()
     with TinyDB(seed_db, access_mode="r") as tiny:
         assert tiny.table("entries").get(doc_id=doc_id + 1)["id"] == added  # type: ignore[index]
+
+
+def test_the_catalog_is_looked_for_here_and_up_to_the_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    deep = tmp_path / "repo" / "docs" / "deep"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    assert store.repo_root(deep) == tmp_path / "repo"
+    assert store.catalog_search_folders() == [deep, deep.parent, tmp_path / "repo"]
+    (tmp_path / "repo" / "data").mkdir()
+    (tmp_path / "repo" / "data" / "catalog.json").write_text("{}")
+    assert store.catalog_path() == Path("../../data/catalog.json")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    assert store.catalog_search_folders() == [outside]

@@ -18,20 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from htcat.errors import CatalogError, InputError
+from htcat.store import repo_root
 
 DRIVER = "htcat"
 ATTRIBUTES = f"merge={DRIVER} diff={DRIVER}"
 ENTRY_HEADER = "entry "
 """How the text git diffs begins each entry, so hunk headers can name it."""
-
-
-def repo_root(start: Path) -> Path | None:
-    """The folder holding ``.git`` at or above ``start``, as git finds it; None outside one."""
-    folder = Path(os.path.abspath(start))
-    for candidate in (folder, *folder.parents):
-        if os.path.exists(os.path.join(candidate, ".git")):
-            return candidate
-    return None
 
 
 def _common_dir(root: Path) -> Path:

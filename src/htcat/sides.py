@@ -22,7 +22,6 @@ from typing import BinaryIO
 import orjson
 
 from htcat.conflicts import conflicts_in
-from htcat.errors import CatalogError
 from htcat.layout import Piece, Scan, copy_pieces, entry_chunk, entry_of_chunk, scan
 from htcat.merge import merge_images, refuse_unusable, shared_with
 from htcat.model import Entry, shape_problem
@@ -31,6 +30,7 @@ from htcat.store import (
     META_TABLE,
     SCHEMA_VERSION,
     Image,
+    catalog_bytes,
     dump_json,
     empty_image,
     parse_image,
@@ -65,13 +65,6 @@ def _known(raw: bytes) -> Known | None:
     if scanned is None or not current(scanned.outside):
         return None
     return {n: (*scanned.spans[n], scanned.digests[n]) for n in scanned.spans}
-
-
-def catalog_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CatalogError(f"cannot read catalog {path}: {exc.strerror}") from exc
 
 
 def _parsed(raw: bytes, path: Path) -> Image:

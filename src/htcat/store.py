@@ -88,10 +88,17 @@ def catalog_search_folders() -> list[Path]:
     except OSError:
         return [Path(".")]
     folders = [here, *here.parents]
-    for count, folder in enumerate(folders, 1):
-        if (folder / ".git").exists():
-            return folders[:count]
-    return folders[:1]
+    root = repo_root(here)
+    return folders[: folders.index(root) + 1] if root is not None else folders[:1]
+
+
+def repo_root(start: Path) -> Path | None:
+    """The folder holding ``.git`` at or above ``start``, as git finds it; None outside one."""
+    folder = Path(os.path.abspath(start))
+    for candidate in (folder, *folder.parents):
+        if os.path.exists(os.path.join(candidate, ".git")):
+            return candidate
+    return None
 
 
 def dump_json(data: object) -> bytes:

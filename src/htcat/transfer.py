@@ -22,6 +22,7 @@ from htcat.errors import InputError, InvalidEntry
 from htcat.formats import read_rows, write_entries
 from htcat.formats.records import SourceRow
 from htcat.model import Entry, normalize_url, parse_link_text, slugify, unique_id, validate_entry
+from htcat.plurals import counted
 from htcat.query import Filters, Order
 from htcat.store import DEFAULT_LOCK_TIMEOUT, Catalog
 
@@ -61,7 +62,7 @@ class ImportRefused(InputError):
         self.source = source
         self.problems = problems
         bad = len({p.where for p in problems})
-        head = f"{source}: {bad:,} bad row{'' if bad == 1 else 's'}, nothing imported"
+        head = f"{source}: {counted(bad, 'bad row')}, nothing imported"
         super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
 
 

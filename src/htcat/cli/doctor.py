@@ -10,10 +10,10 @@ import orjson
 import typer
 
 from htcat.cli.output import info
-from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
+from htcat.plurals import counted
 
 
 def doctor(

@@ -17,11 +17,11 @@ from htcat.cli.completion import (
 )
 from htcat.cli.options import Selection, entries_named, selection_options
 from htcat.cli.output import entry_text, info
-from htcat.cli.plurals import counted
 from htcat.cli.state import State, state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
+from htcat.plurals import counted
 from htcat.query import Filters
 from htcat.store import Catalog
 

@@ -23,13 +23,13 @@ from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
 from htcat.cli.output import info, warn
-from htcat.cli.plurals import counted
 from htcat.cli.state import State, state_of
 from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
 from htcat.links.results import CheckResult
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS, Entry
+from htcat.plurals import counted
 from htcat.query import matches
 from htcat.store import write_file_atomically
 
@@ -261,7 +261,7 @@ def _unskipped(chosen: list[ChosenLink], settings: NetworkSettings) -> list[Chos
     kept = [link for link in chosen if not settings.policy.skips(link.url)]
     skipped = len(chosen) - len(kept)
     if skipped:
-        info(f"{skipped:,} {'link' if skipped == 1 else 'links'} skipped by the policy")
+        info(f"{counted(skipped, 'link')} skipped by the policy")
     return kept
 
 

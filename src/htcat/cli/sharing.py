@@ -12,10 +12,10 @@ import orjson
 import typer
 
 from htcat.cli.output import info
-from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import cut, table
 from htcat.errors import CatalogError, ExitStatus, InputError, NewerSchema
+from htcat.plurals import counted
 from htcat.store import Image, empty_image, parse_image
 
 git_app = typer.Typer(no_args_is_help=True)
@@ -87,7 +87,7 @@ def _parsed(raw: bytes, path: Path) -> Image:
 
 
 def _read_side(path: Path) -> Image:
-    from htcat.sides import catalog_bytes
+    from htcat.store import catalog_bytes
 
     return _parsed(catalog_bytes(path), path)
 
@@ -320,7 +320,7 @@ def resolve(
         left = len(conflicts_in(catalog.image))
     what = f"{conflict['id']} {field}" if field else conflict["id"]
     if left:
-        info(f"settled {what}; {left} conflict{'s' if left > 1 else ''} left")
+        info(f"settled {what}; {counted(left, 'conflict')} left")
         return
     info(f"settled {what}; no conflicts left")
     _print_finish(state.path)

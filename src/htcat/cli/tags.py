@@ -11,11 +11,11 @@ from htcat.catalog import tag_counts
 from htcat.cli.completion import complete_ids, complete_tags
 from htcat.cli.options import Selection, entries_named, selection_options
 from htcat.cli.output import info
-from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.model import normalize_tag, normalize_tags
+from htcat.plurals import counted
 
 tags_app = typer.Typer()
 

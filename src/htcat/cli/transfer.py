@@ -19,10 +19,10 @@ import typer
 
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
-from htcat.cli.plurals import counted
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
+from htcat.plurals import counted
 
 if TYPE_CHECKING:
     from htcat.query import Filters

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from htcat.model import TYPES, Entry, display_name, url_problem
+from htcat.plurals import counted
 
 TYPE_HEADINGS = {
     "information-memorandum": "Information memoranda",
@@ -140,7 +141,7 @@ def write(
         groups.setdefault(str(entry.get("type") or "other"), []).append(entry)
     order = [t for t in TYPES if t in groups] + sorted(t for t in groups if t not in TYPES)
     total = sum(len(g) for g in groups.values())
-    out = [f"# {escape_inline(title)}", "", f"{total:,} resource{'s' if total != 1 else ''}.", ""]
+    out = [f"# {escape_inline(title)}", "", f"{counted(total, 'resource')}.", ""]
     for kind in order:
         out += [f"## {_heading(kind)} ({len(groups[kind]):,})", ""]
         for entry in groups[kind]:

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from htcat.errors import InputError
+from htcat.plurals import counted
 
 if TYPE_CHECKING:
     import httpx
@@ -211,8 +212,7 @@ def suggestion_note(results: Sequence[CheckResult]) -> str | None:
     problems = [r.suggestion.problem for r in results if r.suggestion and r.suggestion.problem]
     if not problems:
         return None
-    noun = "link" if len(problems) == 1 else "links"
-    return f"no archived copy suggested for {len(problems):,} {noun}: {problems[0]}"
+    return f"no archived copy suggested for {counted(len(problems), 'link')}: {problems[0]}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from htcat.links.results import OUTCOMES, CheckResult, merge_check
+from htcat.plurals import counted
 
 REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 REPORT_COLUMNS = (
@@ -94,12 +95,11 @@ def summary(results: Sequence[CheckResult], total: int, interrupted: bool) -> st
     """``1,000 links: 962 ok, 21 moved, 17 broken``."""
     counts = Counter(r.outcome for r in results)
     parts = ", ".join(f"{counts[o]:,} {o}" for o in OUTCOMES if counts[o])
-    noun = "link" if total == 1 else "links"
     if interrupted:
-        return f"interrupted: {len(results):,} of {total:,} {noun} done" + (
+        return f"interrupted: {len(results):,} of {counted(total, 'link')} done" + (
             f" ({parts}); their results are saved" if parts else ""
         )
-    return f"{total:,} {noun}: {parts}"
+    return f"{counted(total, 'link')}: {parts}"
 
 
 def detail(row: Row) -> str:

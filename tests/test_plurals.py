@@ -1,6 +1,6 @@
 """Counts in messages agree with their nouns."""
 
-from htcat.cli.plurals import counted
+from htcat.plurals import counted
 
 
 def test_one_is_singular_and_every_other_count_plural():
