@@ -183,7 +183,7 @@ def _knowledge(
     spans = scan_bytes(raw) if dump_json(image) == raw else None
     if spans is not None and {str(d) for d in spans.spans} != set(image[ENTRIES_TABLE]):
         spans = None
-    fine = ctime_is_fine(path.parent if str(path.parent) else Path("."))
+    fine = ctime_is_fine(path.parent)
     found = hashlib.sha1(raw, usedforsecurity=False).hexdigest()
     return Knowledge(fingerprint(stat), known_ns, fine, found, spans is not None), spans
 
@@ -402,7 +402,7 @@ def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
             gone = [d for d in known if d not in scanned.spans]
             # No digest of the whole file was taken while scanning: where the stat cannot
             # decide later (a change within a tick of now), the next reader reads it again.
-            fine = ctime_is_fine(path.parent if str(path.parent) else Path("."))
+            fine = ctime_is_fine(path.parent)
             knowledge = Knowledge(fingerprint(stat), known_ns, fine, "", True)
             conn.executemany("DELETE FROM spans WHERE doc_id = ?", [(d,) for d in gone])
             for n in range(0, len(rows), _BATCH):
@@ -649,7 +649,7 @@ def _written_knowledge(path: Path, written: os.stat_result, data: bytes | None) 
     """What htcat knows of the file it just wrote (``data``, if it holds them whole)."""
     known_ns = time.time_ns()
     found = "" if data is None else hashlib.sha1(data, usedforsecurity=False).hexdigest()
-    fine = ctime_is_fine(path.parent if str(path.parent) else Path("."))
+    fine = ctime_is_fine(path.parent)
     return Knowledge(fingerprint(written), known_ns, fine, found, True)
 
 

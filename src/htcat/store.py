@@ -575,19 +575,17 @@ def ctime_is_fine(folder: Path) -> bool:
     the bytes can tell (git's "racy" files).
     """
     try:
-        fd, name = tempfile.mkstemp(dir=folder, prefix=".htcat-clock.", suffix=".tmp")
+        # Nameless where the system allows (O_TMPFILE), so a kill meanwhile leaves nothing.
+        probe = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by the with below
     except OSError:
         return False  # a folder htcat cannot write to: assume the coarse clock
-    try:
+    with probe:
         moved = []
         for mode in (0o640, 0o600):
-            before = os.fstat(fd).st_ctime_ns
-            os.fchmod(fd, mode)
-            moved.append(os.fstat(fd).st_ctime_ns != before)
+            before = os.fstat(probe.fileno()).st_ctime_ns
+            os.fchmod(probe.fileno(), mode)
+            moved.append(os.fstat(probe.fileno()).st_ctime_ns != before)
         return all(moved)
-    finally:
-        os.close(fd)
-        os.unlink(name)
 
 
 def init_catalog(path: Path) -> None:
