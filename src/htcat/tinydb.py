@@ -6,8 +6,8 @@ the catalog, with htcat's guarantees: the lock htcat's commands take is held
 until the database is closed, every entry a write adds or changes passes
 `htcat.model.validate_entry` (a bad one is refused, nothing written), and the
 file is written in htcat's canonical form by the store's one atomic writer,
-with the index beside it brought along. Only htcat's commands and scripts
-import this module: ``tinydb`` is never loaded by ``htcat list``.
+with the index beside it brought along. Only scripts import this module:
+``tinydb`` is never loaded by ``htcat list``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ class CatalogStorage(Storage):
             store.remove_stale_temp_files(self.path)
             with store.opened(self.path) as file:
                 raw, stat = store.read_bytes(file, self.path)
-            self._image = store.parse_image(raw, self.path)
+            checked = index.vouches_for(self.path, stat)
+            self._image = store.parse_image(raw, self.path, checked=checked)
         except BaseException:
             self._held.close()
             raise
