@@ -20,10 +20,22 @@ from typing import Any
 import orjson
 from tinydb import Storage
 
-from htcat import index, store
 from htcat.errors import FieldProblem, InputError, InvalidEntry
+from htcat.index import fingerprint, update_index, vouches_for
 from htcat.model import Entry, now_stamp, slugify, unique_id, validate_entry
-from htcat.store import DEFAULT_LOCK_TIMEOUT, ENTRIES_TABLE, Image
+from htcat.store import (
+    DEFAULT_LOCK_TIMEOUT,
+    ENTRIES_TABLE,
+    Image,
+    catalog_lock,
+    catalog_path,
+    dump_json,
+    opened,
+    parse_image,
+    read_bytes,
+    remove_stale_temp_files,
+    write_file_atomically,
+)
 
 Tables = dict[str, dict[str, Any]]
 """What TinyDB reads and writes: table name → document id (as text) → document."""
@@ -45,21 +57,21 @@ class CatalogStorage(Storage):
         *,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
-        self.path = store.catalog_path(path)
+        self.path = catalog_path(path)
         self._held = contextlib.ExitStack()
-        self._held.enter_context(store.catalog_lock(self.path, lock_timeout))
+        self._held.enter_context(catalog_lock(self.path, lock_timeout))
         try:
-            store.remove_stale_temp_files(self.path)
-            with store.opened(self.path) as file:
-                raw, stat = store.read_bytes(file, self.path)
-            checked = index.vouches_for(self.path, stat)
-            self._image = store.parse_image(raw, self.path, checked=checked)
+            remove_stale_temp_files(self.path)
+            with opened(self.path) as file:
+                raw, stat = read_bytes(file, self.path)
+            checked = vouches_for(self.path, stat)
+            self._image = parse_image(raw, self.path, checked=checked)
         except BaseException:
             self._held.close()
             raise
-        self._canonical = store.dump_json(self._image)
+        self._canonical = dump_json(self._image)
         """The bytes htcat would write for the catalog as it is now; each read parses a copy."""
-        self._fingerprint = index.fingerprint(stat)
+        self._fingerprint = fingerprint(stat)
         """The stat of the file as last read or written, which the index must hold to be told."""
         self._open = True
 
@@ -79,11 +91,11 @@ class CatalogStorage(Storage):
         if not changed:
             return
         image: Image = {**self._image, ENTRIES_TABLE: entries}
-        raw = store.dump_json(image)
-        written = store.write_file_atomically(self.path, raw, what="catalog")
-        index.update_index(self.path, self._fingerprint, image, changed, raw, written)
+        raw = dump_json(image)
+        written = write_file_atomically(self.path, raw, what="catalog")
+        update_index(self.path, self._fingerprint, image, changed, raw, written)
         self._image, self._canonical = image, raw
-        self._fingerprint = "" if written is None else index.fingerprint(written)
+        self._fingerprint = "" if written is None else fingerprint(written)
 
     def close(self) -> None:
         """Release the lock; the database cannot be used after this."""
