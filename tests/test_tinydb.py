@@ -84,8 +84,17 @@ def two_copies(seed_db: Path) -> tuple[Path, Path]:
     return by_htcat, seed_db
 
 
-def test_a_change_writes_the_bytes_htcat_writes_for_it(seed_db: Path, cli):
+@pytest.mark.parametrize("spliced", [False, True], ids=["htcat writes whole", "htcat splices"])
+def test_a_change_writes_the_bytes_htcat_writes_for_it(
+    seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch, spliced: bool
+):
     by_htcat, by_script = two_copies(seed_db)
+    if spliced:
+        monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+        assert cli("list", db_path=by_htcat).exit_code == 0
+        view = index.spans_for(by_htcat, by_htcat.stat())
+        assert view is not None  # the change below copies the other entries' bytes
+        view.close()
     assert cli("tag", HTLA, "--add", "leadership", db_path=by_htcat).exit_code == 0
     stamp = entries_in(by_htcat)[HTLA]["updated"]
 
