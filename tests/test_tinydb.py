@@ -18,9 +18,11 @@ from tinydb import Query, TinyDB
 from tinydb.storages import JSONStorage
 
 from helpers import HTCAT, OLD, ROOT, SEED, entries_in, write_catalog
-from htcat import index
 from htcat.errors import CatalogError, ExitStatus, InputError, InvalidEntry, NewerSchema
-from htcat.store import catalog_lock, files_written, init_catalog
+from htcat.index.freshness import vouches_for
+from htcat.index.spans import spans_for
+from htcat.store.file import init_catalog
+from htcat.store.fs import catalog_lock, files_written
 from htcat.tinydb import CatalogStorage
 
 HTLA = "htla-class-6-recommendations-report"
@@ -91,7 +93,7 @@ def test_a_change_writes_the_bytes_htcat_writes_for_it(
     if spliced:
         monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
         assert cli("list", db_path=by_htcat).exit_code == 0
-        view = index.spans_for(by_htcat, by_htcat.stat())
+        view = spans_for(by_htcat, by_htcat.stat())
         assert view is not None  # the change below copies the other entries' bytes
         view.close()
     assert cli("tag", HTLA, "--add", "leadership", db_path=by_htcat).exit_code == 0
@@ -386,7 +388,7 @@ def indexed(seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The seed catalog with an index beside it, fresh."""
     monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
     assert cli("list").exit_code == 0
-    assert index.vouches_for(seed_db, seed_db.stat())
+    assert vouches_for(seed_db, seed_db.stat())
     return seed_db
 
 
@@ -394,7 +396,7 @@ def test_a_script_write_brings_a_fresh_index_along(indexed: Path, cli):
     with opened(indexed) as db:
         db.table("entries").update({"tags": ["scripted"]}, Query().id == HTLA)
         db.table("entries").insert({"title": "Added By Script", "tags": ["scripted"]})
-    assert index.vouches_for(indexed, indexed.stat())
+    assert vouches_for(indexed, indexed.stat())
     listed = cli("list", "--tag", "scripted", "--format", "json")
     assert sorted(e["id"] for e in json.loads(listed.stdout)) == ["added-by-script", HTLA]
     searched = cli("search", "added by script", "--format", "json")
@@ -409,14 +411,14 @@ def test_an_index_stale_before_the_script_stays_stale_and_htcat_sees_both_change
     indexed.write_text(json.dumps(by_hand))
     with opened(indexed) as db:
         db.table("entries").update({"tags": ["scripted"]}, Query().id == HTLA)
-    assert not index.vouches_for(indexed, indexed.stat())
+    assert not vouches_for(indexed, indexed.stat())
     listed = json.loads(cli("list", "--format", "json").stdout)
     tags = {e["id"]: e["tags"] for e in listed}
     assert (
         "by-hand" in tags["information-memorandum-federal-cases-involving-forced-labor-of-health"]
     )
     assert tags[HTLA] == ["scripted"]
-    assert index.vouches_for(indexed, indexed.stat())
+    assert vouches_for(indexed, indexed.stat())
 
 
 # --- the scripts in docs/scripting.md ---------------------------------------------------------

@@ -21,21 +21,18 @@ import orjson
 from tinydb import Storage
 
 from htcat.errors import FieldProblem, InputError, InvalidEntry
-from htcat.index import fingerprint, update_index, vouches_for
+from htcat.index.freshness import fingerprint, vouches_for
+from htcat.index.spans import update_index
 from htcat.model import Entry, now_stamp, slugify, unique_id, validate_entry
-from htcat.store import (
+from htcat.store.file import opened, read_bytes
+from htcat.store.fs import (
     DEFAULT_LOCK_TIMEOUT,
-    ENTRIES_TABLE,
-    Image,
     catalog_lock,
-    catalog_path,
-    dump_json,
-    opened,
-    parse_image,
-    read_bytes,
     remove_stale_temp_files,
     write_file_atomically,
 )
+from htcat.store.image import ENTRIES_TABLE, Image, dump_json, parse_image
+from htcat.store.paths import catalog_path
 
 Tables = dict[str, dict[str, Any]]
 """What TinyDB reads and writes: table name → document id (as text) → document."""
