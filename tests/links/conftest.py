@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from htcat.links.settings import CheckSettings, RetryPolicy, Timeouts
+from htcat.links.config import CheckSettings, RetryPolicy, Timeouts
 
 from . import nginx as nginx_server
 from .server import PAGE, TLS, LinkServer, pdf_bytes, tls_context

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from htcat.links.client import describe_failure
+from htcat.links.config import RetryPolicy, Timeouts
 from htcat.links.pacing import retry_after
 from htcat.links.results import CheckResult, FetchResult, merge_check
 from htcat.links.scheduler import interleave
-from htcat.links.settings import RetryPolicy, Timeouts
 
 STORED_KEYS = {
     "checked",
@@ -173,7 +173,7 @@ def test_back_off_doubles_with_jitter_up_to_its_ceiling() -> None:
 
 
 def test_settings_refuse_limits_below_one() -> None:
-    from htcat.links.settings import CheckSettings
+    from htcat.links.config import CheckSettings
 
     with pytest.raises(ValueError, match="per_host must be at least 1"):
         CheckSettings(per_host=0)

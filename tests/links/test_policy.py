@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htcat.errors import InputError
-from htcat.links.policy import Accept, HostLimit, Policy, parse_accept, read_config
+from htcat.links.config import Accept, HostLimit, Policy
+from htcat.links.policy import parse_accept, policy_flag, policy_section, read_config
 
 
 def test_a_pattern_without_a_scheme_matches_the_host_and_one_with_matches_the_url() -> None:
@@ -128,3 +130,38 @@ def test_a_bad_suggest_section_is_refused_naming_the_file(tmp_path: Path) -> Non
     path.write_text("[suggest]\narchive = 3\n")
     with pytest.raises(InputError, match=rf"^{path}: \[suggest\] archive 3"):
         read_config(path)
+
+
+def test_an_absent_section_is_empty_and_a_flag_takes_its_default() -> None:
+    section = policy_section({}, "suggest", ("enabled",))
+
+    assert section == {}
+    assert policy_flag(section, "suggest", "enabled", True) is True
+
+
+def test_a_section_and_its_flag_are_read_as_written() -> None:
+    policy = tomllib.loads("[oembed]\nenabled = false\n")
+
+    assert (
+        policy_flag(policy_section(policy, "oembed", ("enabled",)), "oembed", "enabled", True)
+        is False
+    )
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        ("oembed = 1", "[oembed]: expected a table"),
+        (
+            "[oembed]\nplatform = []",
+            "[oembed] platform: unknown key; expected enabled or platforms",
+        ),
+        ("[oembed]\nenabled = 'no'", "[oembed] enabled 'no': expected true or false"),
+    ],
+)
+def test_a_bad_section_is_refused_naming_the_key(policy: str, message: str) -> None:
+    with pytest.raises(InputError) as refused:
+        section = policy_section(tomllib.loads(policy), "oembed", ("enabled", "platforms"))
+        policy_flag(section, "oembed", "enabled", True)
+
+    assert str(refused.value) == message

@@ -21,8 +21,8 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
 
+from htcat.links.config import NetworkSettings, Timeouts
 from htcat.links.results import PERMANENT_REDIRECTS, Hop, moved_end
-from htcat.links.settings import NetworkSettings, Timeouts
 
 CLOSED_UNANSWERED = "the server closed the connection without an answer"
 """A connection closed before any status line: what nginx's ``return 444`` does."""
