@@ -165,3 +165,36 @@ def test_a_bad_section_is_refused_naming_the_key(policy: str, message: str) -> N
         policy_flag(section, "oembed", "enabled", True)
 
     assert str(refused.value) == message
+
+
+def test_host_patterns_are_case_blind_in_skip_accept_and_host_limits() -> None:
+    policy = Policy(
+        skip=("*.LinkedIn.COM", "HTTPS://Example.ORG/Members/*"),
+        accept=(Accept("WWW.Sec.Gov", frozenset({403})),),
+        hosts=(HostLimit("*.OJP.gov", 1),),
+    )
+
+    assert policy.skips("https://www.linkedin.com/in/someone")
+    assert policy.skips("https://example.org/members/area")
+    assert policy.accepts("https://www.sec.gov/x.pdf", 403)
+    assert policy.per_host_for("www.ojp.gov", 4) == 1
+    assert policy.per_host_for("WWW.OJP.GOV", 4) == 1
+
+
+_HOST = st.from_regex(r"[a-z][a-z0-9-]{0,12}(\.[a-z]{2,6}){1,2}", fullmatch=True)
+
+
+@given(host=_HOST, flips=st.lists(st.booleans(), min_size=30, max_size=30))
+def test_a_host_pattern_matches_its_host_however_either_is_cased(
+    host: str, flips: list[bool]
+) -> None:
+    pattern = "".join(c.upper() if flip else c for c, flip in zip(host, flips, strict=False))
+    url = f"https://{host.upper()}/a.pdf"
+    policy = Policy(
+        skip=(pattern,), accept=(Accept(pattern, frozenset({403})),), hosts=(HostLimit(pattern, 1),)
+    )
+
+    assert policy.skips(url)
+    assert policy.accepts(url, 403)
+    assert policy.per_host_for(host.upper(), 4) == 1
+    assert policy.per_host_for(host, 4) == 1
