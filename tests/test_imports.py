@@ -1,12 +1,20 @@
-"""The shape of ``src/``'s imports: htcat's modules import one another in one direction."""
+"""The shape of ``src/``'s imports: htcat's modules import one another in one direction,
+and every other package they import is one pyproject.toml declares."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import itertools
+import re
+import sys
 import textwrap
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
+from helpers import ROOT
 from helpers.imports import SRC, Import, imports_in, source_modules
 
 
@@ -134,3 +142,51 @@ def test_the_link_settings_are_a_leaf_that_imports_nothing_else_from_links():
     imported = {found.imported for found in imports_in(modules["htcat.links.config"], modules)}
     assert {m for m in imported if m.startswith("htcat.links")} == set()
     assert {m.partition(".")[0] for m in imported} & {"httpx", "aiohttp", "httpx_aiohttp"} == set()
+
+
+def third_party_imports(src: Path = SRC) -> dict[str, str]:
+    """Each top-level package outside the standard library and htcat that ``src`` imports,
+    with the first module that imports it."""
+    modules = source_modules(src)
+    found: dict[str, str] = {}
+    for name, path in modules.items():
+        for imported in imports_in(path, modules, src):
+            top = imported.imported.partition(".")[0]
+            if top and top != "htcat" and top not in sys.stdlib_module_names:
+                found.setdefault(top, name)
+    return found
+
+
+def distribution(name: str) -> str:
+    """A distribution's name as PyPI compares them: ``Jinja2`` and ``jinja2`` are one."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_pyproject_declares_exactly_the_packages_src_imports():
+    imported = third_party_imports()
+    providers = importlib.metadata.packages_distributions()  # import name -> distributions
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {distribution(Requirement(line).name) for line in project["dependencies"]}
+    provided_by = {
+        name: {distribution(d) for d in providers.get(name, [name])} for name in imported
+    }
+
+    undeclared = [
+        f"{name} (imported by {imported[name]}; distribution {' or '.join(sorted(dists))})"
+        for name, dists in sorted(provided_by.items())
+        if not dists & declared
+    ]
+    unused = sorted(declared - set().union(*provided_by.values()))
+    assert undeclared == [], "src/ imports packages pyproject.toml does not declare"
+    assert unused == [], "pyproject.toml declares packages src/ never imports"
+
+
+def test_a_third_party_import_is_found_wherever_it_is(tmp_path: Path):
+    package = tmp_path / "htcat"
+    package.mkdir()
+    (package / "__init__.py").write_text("import json\nfrom htcat import sub\n")
+    (package / "sub.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import aiohttp.web\n"
+        "def later():\n    from jinja2 import Environment\n"
+    )
+    assert third_party_imports(tmp_path) == {"aiohttp": "htcat.sub", "jinja2": "htcat.sub"}
