@@ -8,6 +8,7 @@ decides what a valid entry looks like.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from collections.abc import Container, Iterable, Mapping
@@ -39,7 +40,22 @@ STATUSES = ("draft", "published", "archived")
 LIST_FIELDS = ("people", "audiences", "tags", "links")
 TEXT_FIELDS = ("title", "type", "summary", "date", "publisher", "status", "notes")
 STAMP_FIELDS = ("created", "updated")
-KNOWN_FIELDS = ("id", *TEXT_FIELDS, *LIST_FIELDS, *STAMP_FIELDS)
+CITATION_FIELDS = (
+    "container-title",
+    "collection-title",
+    "volume",
+    "issue",
+    "page",
+    "number",
+    "ISBN",
+    "ISSN",
+    "publisher-place",
+)
+"""What a citation needs beyond title, people, date and publisher, by CSL's names: the
+journal (``container-title``) or series (``collection-title``), its volume and issue, the
+pages, a report's or document's number, ISBN, ISSN and place of publication. A DOI is not
+among them: it is a link (``https://doi.org/…``), where `check` watches it."""
+KNOWN_FIELDS = ("id", *TEXT_FIELDS, *LIST_FIELDS, "citation", *STAMP_FIELDS)
 """Known fields in the order people read them (tables, CSV columns, forms)."""
 
 EDITABLE_FIELDS = tuple(f for f in KNOWN_FIELDS if f not in ("id", *STAMP_FIELDS))
@@ -234,6 +250,9 @@ PARTICLES = frozenset(
 """Lower-case words that belong to the family name that follows them (``van Beethoven``)."""
 NAME_PARTS = ("family", "given", "literal")
 """A person's name as CSL holds it: ``family`` and ``given``, or one ``literal`` name."""
+NAME_AFFIXES = ("non-dropping-particle", "dropping-particle", "suffix")
+"""The parts of a family and given name CSL keeps apart (``van`` Gogh, ``de`` La Fontaine,
+King ``Jr.``), so that styles sort and print them as they should; stored only when given."""
 _FAMILY_FIRST_RE = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 """Han, kana and hangul: scripts whose names are written family name first."""
 _BRACED_FAMILY_RE = re.compile(r"\{(.*)\} ?,(.*)")
@@ -287,7 +306,9 @@ def display_name(person: Mapping[str, Any]) -> str:
     """A person's name as people read it: ``Gonzalo Martinez de Vedia``, or the literal name."""
     if person.get("literal"):
         return str(person["literal"])
-    return " ".join(str(person.get(k) or "") for k in ("given", "family")).strip()
+    order = ("given", "dropping-particle", "non-dropping-particle", "family")
+    shown = " ".join(str(person[k]) for k in order if person.get(k))
+    return f"{shown}, {person['suffix']}" if person.get("suffix") else shown
 
 
 def person_matches(person: Mapping[str, Any], text: str) -> bool:
@@ -333,7 +354,7 @@ def migrated_person(person: Mapping[str, Any]) -> dict[str, Any]:
 
 _SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)
 _TEXT_ONLY = {str}
-_PERSON_TEXT = (*NAME_PARTS, "role", "affiliation")
+_PERSON_TEXT = (*NAME_PARTS, *NAME_AFFIXES, "role", "affiliation")
 
 
 def shape_problem(doc: Mapping[str, Any]) -> str | None:
@@ -368,6 +389,9 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "people must be objects with a family or literal name"
         if not all(type(person.get(k, "")) is str for k in _PERSON_TEXT):
             return "people: names, role and affiliation must be text"
+    citation = doc.get("citation", {})
+    if type(citation) is not dict or not set(map(type, citation.values())) <= _TEXT_ONLY:
+        return "citation must be an object of text"
     links = doc.get("links", [])
     if type(links) is not list:
         return "links must be a list"
@@ -457,6 +481,12 @@ def _check_person(c: _Checker, raw: object) -> dict[str, Any] | None:
             "" if value is None or value == "" else c.text(f"people.{part}", value, multiline=False)
         )
         person[part] = " ".join(text.split()) if _WIDE_SPACE_RE.search(text) else text
+    for part in NAME_AFFIXES:
+        affix = c.text(f"people.{part}", raw.get(part), multiline=False) if raw.get(part) else ""
+        if affix:
+            person[part] = " ".join(affix.split())
+        else:
+            person.pop(part, None)
     if person["literal"]:
         if person["family"] or person["given"]:
             c.fail(
@@ -498,6 +528,34 @@ def _check_link(c: _Checker, raw: object) -> dict[str, Any] | None:
         c.fail("links.check.outcome", check["outcome"], "must be text")
     link["check"] = check
     return link
+
+
+def _check_citation(c: _Checker, value: object) -> dict[str, str]:
+    """The ``citation`` object, its empty parts left out; JSON text (a CSV cell) is read."""
+    if isinstance(value, str):
+        if not value.strip():
+            return {}
+        try:
+            value = json.loads(value)
+        except ValueError:
+            c.fail("citation", value, 'must be an object such as {"volume": "12"}')
+            return {}
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        c.fail("citation", value, 'must be an object such as {"volume": "12"}')
+        return {}
+    citation = {}
+    for key, part in value.items():
+        if key not in CITATION_FIELDS:
+            c.fail(f"citation.{key}", part, "unknown; expected " + ", ".join(CITATION_FIELDS))
+            continue
+        if isinstance(part, int) and not isinstance(part, bool):
+            part = str(part)
+        text = " ".join(c.text(f"citation.{key}", part, multiline=False).split())
+        if text:
+            citation[key] = text
+    return citation
 
 
 def _check_strings(c: _Checker, field: str, value: object) -> list[str]:
@@ -579,6 +637,11 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     entry["tags"] = normalize_tags(_check_strings(c, "tags", raw.get("tags")))
     links = (_check_link(c, link) for link in c.items("links", raw.get("links")))
     entry["links"] = [link for link in links if link is not None]
+    citation = _check_citation(c, raw.get("citation"))
+    if citation:
+        entry["citation"] = {key: citation[key] for key in CITATION_FIELDS if key in citation}
+    else:
+        entry.pop("citation", None)
     for field in STAMP_FIELDS:
         stamp = raw.get(field)
         if stamp in (None, ""):

@@ -106,7 +106,10 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
 \bibliography{refs}
 \end{document}
 """
-    biblatex = r"""\usepackage[backend=biber,giveninits,style=authoryear,maxbibnames=9]{biblatex}
+    # Biber reads ``\textless{}`` as ``<`` and hands LaTeX the character, which the old OT1
+    # font encoding prints as ``¡``: biblatex documents use T1 (or XeLaTeX and LuaLaTeX).
+    biblatex = r"""\usepackage[T1]{fontenc}\usepackage{lmodern}
+\usepackage[backend=biber,giveninits,style=authoryear,maxbibnames=9]{biblatex}
 \addbibresource{refs.bib}
 \begin{document}
 \nocite{*}\textcite{e8-data}
@@ -127,7 +130,9 @@ def test_every_entry_of_a_hostile_catalog_compiles_into_the_bibliography(compile
     items = re.findall(r"\\bibitem\[|\\entry\{", run.bbl)
     assert len(items) == len(TYPES) + 1
     printed = run.text.replace("\u02c6", "^").replace("\u02dc", "~")
-    assert "Open { brace, close } brace & % $ # ^ ~ \\ < > |" in printed
+    # OT1 (the BibTeX document) draws ``_`` as a rule, which pdftotext does not read.
+    underscore = "_ " if reader == "biber" else ""
+    assert f"Open {{ brace, close }} brace & % $ # {underscore}^ ~ \\ < > | " in printed
 
 
 @pytest.mark.parametrize("reader", ["bibtex", "biber"])
@@ -173,7 +178,11 @@ def test_names_are_protected_for_splitting_and_initials():
     assert bibtex_name({"family": "Martinez de Vedia", "given": "Gonzalo"}) == (
         "{Martinez de Vedia}, Gonzalo"
     )
-    assert bibtex_name({"family": "Durkheim", "given": "Émile"}) == r"{Durkheim}, {\relax É}mile"
+    assert bibtex_name({"family": "Durkheim", "given": "Émile"}) == r"{Durkheim}, {\'E}mile"
+    assert bibtex_name({"family": "Ørsted", "given": "Øle Çelik"}) == (
+        r"{Ørsted}, {\O}le {\c{C}}elik"
+    )
+    assert bibtex_name({"family": "Παπας", "given": "Γιώργος"}) == r"{Παπας}, {\relax Γ}ιώργος"
     assert bibtex_name({"family": "王", "given": "小"}) == r"{王}, {\relax 小}{}"
     assert bibtex_name({"literal": "A and B, Inc."}) == "{A and B, Inc.}"
     assert bibtex_name({"family": "Doe", "given": "} x"}) == r"{\textbraceright{} x Doe}"

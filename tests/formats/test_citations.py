@@ -396,9 +396,9 @@ def test_bibtex_escapes_every_special_character_and_reads_back_the_same() -> Non
 
 
 def test_escape_covers_latex_specials() -> None:
-    assert escape("100% & $5 #1 a_b {x} } ~ ^ \\ <|>") == (
+    assert escape("100% & $5 #1 a_b {x} } ~ ^ \\ <|> -- '' ``") == (
         r"100\% \& \$5 \#1 a\_b \{x\} \textbraceright{} \textasciitilde{} "
-        r"\textasciicircum{} \textbackslash{} \ensuremath{<}\ensuremath{|}\ensuremath{>}"
+        r"\textasciicircum{} \textbackslash{} \textless{}\textbar{}\textgreater{} -{}- '{}' `{}`"
     )
     assert bibtex_key("a b/c{d}") == "a-b-c-d"
     assert bibtex_key("") == "entry"

@@ -23,15 +23,17 @@ a special character (``{\\relax É}mile``), so that BibTeX's initials (abbrvnat,
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from htcat.errors import FieldProblem
-from htcat.formats.csl import csl_item, csl_name, entry_from_csl
+from htcat.formats.csl import MONTH_NUMBERS, csl_item, csl_name, entry_from_csl
 from htcat.formats.records import SourceRow, decode_text
-from htcat.model import Entry, split_name
+from htcat.model import Entry, display_name
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _LATEX = {
@@ -45,11 +47,12 @@ _LATEX = {
     "_": r"\_",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
-    "<": r"\ensuremath{<}",
-    ">": r"\ensuremath{>}",
-    "|": r"\ensuremath{|}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
 }
-"""``<``, ``>`` and ``|`` are math symbols: their text commands need T1 fonts."""
+"""Text-mode commands, which every BibTeX reader decodes (LaTeX takes their glyphs from T1
+fonts when the document's encoding has none)."""
 MISC_KINDS = {"report": "Report", "dataset": "Data set"}
 """What ``howpublished`` says of a CSL type with no genre, so that the kind survives @misc."""
 _URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20"}
@@ -70,92 +73,135 @@ def _paired_braces(text: str) -> set[int]:
     return paired
 
 
+_ACCENT_COMMANDS = {
+    "\u0301": "'",
+    "\u0300": "`",
+    "\u0302": "^",
+    "\u0308": '"',
+    "\u0303": "~",
+    "\u0304": "=",
+    "\u0307": ".",
+    "\u0327": "c",
+    "\u030c": "v",
+    "\u0306": "u",
+    "\u030b": "H",
+    "\u0328": "k",
+    "\u030a": "r",
+}
+"""Combining accent → the LaTeX command that puts it on a letter."""
+_LETTER_COMMANDS = {
+    "ø": "o",
+    "Ø": "O",
+    "ł": "l",
+    "Ł": "L",
+    "æ": "ae",
+    "Æ": "AE",
+    "œ": "oe",
+    "Œ": "OE",
+    "ð": "dh",
+    "Ð": "DH",
+    "þ": "th",
+    "Þ": "TH",
+    "\u0131": "i",
+}
+"""Letters LaTeX writes as a command of their own."""
+TEXT_MACROS = {
+    "textbar": "|",
+    "textless": "<",
+    "textgreater": ">",
+    "textasciicircum": "^",
+    "textasciitilde": "~",
+    "textbraceleft": "{",
+    "textbraceright": "}",
+    "textbackslash": "\\",
+    "textunderscore": "_",
+    "textdollar": "$",
+    "textquotesingle": "'",
+    "textquotedbl": '"',
+    "dh": "ð",
+    "DH": "Ð",
+    "th": "þ",
+    "TH": "Þ",
+    "relax": "",
+}
+"""Text commands pylatexenc's table leaves out or reads otherwise (``\\textasciicircum`` as a
+modifier letter): what LaTeX prints for them, so that what htcat writes reads back as it was."""
+_LIGATURE_RE = re.compile(r"([-'`,])(?=\1)|([!?])(?=`)")
+"""Pairs LaTeX fonts join into one glyph (``--`` a dash, ``''`` a quote): kept apart."""
+
+
+def _initial(letter: str) -> str:
+    """A given name's first letter outside ASCII as a BibTeX special character.
+
+    BibTeX takes ``{\\'E}`` whole for an initial where it would cut ``É`` in half; a
+    letter with no LaTeX command (Greek, Cyrillic, Han) needs ``{\\relax Γ}``, which
+    Unicode-aware readers read as the letter alone.
+    """
+    if letter in _LETTER_COMMANDS:
+        return "{\\" + _LETTER_COMMANDS[letter] + "}"
+    base, marks = unicodedata.normalize("NFD", letter)[0], unicodedata.normalize("NFD", letter)[1:]
+    if base.isascii() and base.isalpha() and marks and all(m in _ACCENT_COMMANDS for m in marks):
+        text = base
+        for mark in marks:
+            command = _ACCENT_COMMANDS[mark]
+            text = f"\\{command}{{{text}}}" if command.isalpha() else f"\\{command}{text}"
+        return "{" + text + "}"
+    return "{\\relax " + letter + "}"
+
+
 def escape(text: str) -> str:
     """``text`` as LaTeX that prints it unchanged; line breaks become spaces.
 
     Braces that pair up are ``\\{`` and ``\\}``, which every LaTeX reader
     knows (pandoc's too); a brace left without a partner is
     ``\\textbraceleft{}`` or ``\\textbraceright{}``, as BibTeX and Biber count
-    ``\\{`` as a brace and one alone would unbalance the record.
+    ``\\{`` as a brace and one alone would unbalance the record. ``--`` and ``''``
+    are kept from becoming a dash and a quote mark (``-{}-``).
     """
     text = " ".join(text.split())
     if "{" not in text and "}" not in text:
-        return "".join(_LATEX.get(c, c) for c in text)
-    paired = _paired_braces(text)
-    return "".join("\\" + c if n in paired else _LATEX.get(c, c) for n, c in enumerate(text))
+        escaped = "".join(_LATEX.get(c, c) for c in text)
+    else:
+        paired = _paired_braces(text)
+        escaped = "".join("\\" + c if n in paired else _LATEX.get(c, c) for n, c in enumerate(text))
+    return _LIGATURE_RE.sub(lambda m: m[0] + "{}", escaped)
 
 
-_ACCENTS = {
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    '"': "\u0308",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "c": "\u0327",
-    "v": "\u030c",
-    "u": "\u0306",
-    "H": "\u030b",
-    "k": "\u0328",
-    "r": "\u030a",
-}
-_LETTERS = {
-    "o": "ø",
-    "O": "Ø",
-    "l": "ł",
-    "L": "Ł",
-    "ss": "ß",
-    "ae": "æ",
-    "AE": "Æ",
-    "oe": "œ",
-    "OE": "Œ",
-    "aa": "å",
-    "AA": "Å",
-    "i": "\u0131",
-}
-_TEXT_COMMANDS = {escaped: char for char, escaped in _LATEX.items()} | {
-    "\\textbackslash": "\\",
-    "\\textbraceleft": "{",
-    "\\textbraceright": "}",
-    "\\textless": "<",
-    "\\textgreater": ">",
-    "\\textbar": "|",
-    "\\textasciitilde": "~",
-    "\\textasciicircum": "^",
-    "\\textunderscore": "_",
-    "\\textdollar": "$",
-    "\\{": "{",
-    "\\}": "}",
-    "\\textendash": "\u2013",
-    "\\textemdash": "\u2014",
-}
-_UNESCAPE_RE = re.compile(
-    "|".join(re.escape(c) for c in sorted(_TEXT_COMMANDS, key=len, reverse=True))
-    + r"""|\\relax ?|\\([`'^"~=.]|[cvuHkr](?![A-Za-z]))\s*\{?\s*(\\?[A-Za-z])\}?"""
-    + r"|\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i)(?![A-Za-z])(?:\{\})?|[{}]"
-)
+@functools.cache
+def _latex_decoder() -> Any:
+    """pylatexenc's LaTeX-to-text reader with htcat's additions (`TEXT_MACROS`, ``~``)."""
+    from pylatexenc import latex2text
+
+    context = latex2text.get_default_latex_context_db()
+    context.add_context_category(
+        "htcat",
+        prepend=True,
+        macros=[latex2text.MacroTextSpec(name, text) for name, text in TEXT_MACROS.items()],
+        specials=[latex2text.SpecialsTextSpec("~", " ")],
+    )
+    return latex2text.LatexNodes2Text(
+        latex_context=context, math_mode="text", strict_latex_spaces=True
+    )
+
+
+_BARE_PERCENT_RE = re.compile(r"(?<!\\)%")
+_PARAGRAPH_RE = re.compile(r"\n\s*\n")
+_LATEX_HINT_RE = re.compile(r"[\\{}~$]|--|''|``|!`|\?`")
+"""What text must hold for LaTeX to read it otherwise than as it is written."""
 
 
 def unescape(text: str) -> str:
-    """LaTeX as BibTeX files hold it (this module's, Zotero's) back to plain text.
+    """LaTeX as BibTeX files hold it (this module's, Zotero's, biblatex's) as plain text.
 
-    The inverse of `escape`, plus the accent commands other tools write
-    (``{\\'E}mile``); braces that only group or protect are dropped.
+    pylatexenc reads every accent and text command LaTeX and biblatex define; a
+    command it does not know leaves its argument's text. A bare ``%`` is text
+    here, not a comment. Line breaks and runs of spaces become one space; a blank line
+    stays, between paragraphs.
     """
-
-    def plain(match: re.Match[str]) -> str:
-        found = match[0]
-        if found in _TEXT_COMMANDS:
-            return _TEXT_COMMANDS[found]
-        if match[1]:
-            base = match[2].lstrip("\\")
-            return unicodedata.normalize("NFC", base + _ACCENTS[match[1]])
-        if match[3]:
-            return _LETTERS[match[3]]
-        return ""
-
-    return _UNESCAPE_RE.sub(plain, text)
+    if _LATEX_HINT_RE.search(text):
+        text = _latex_decoder().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", text))
+    paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_RE.split(text))
+    return unicodedata.normalize("NFC", "\n\n".join(p for p in paragraphs if p))
 
 
 def escape_paragraphs(text: str) -> str:
@@ -174,7 +220,7 @@ def _given_word(word: str) -> str:
     if "," in word or _AND_RE.fullmatch(word):
         return "{" + escape(word) + "}"
     if not word.isascii() and not word[0].isascii():
-        return "{\\relax " + word[0] + "}" + (escape(word[1:]) or "{}")
+        return _initial(word[0]) + (escape(word[1:]) or "{}")
     return escape(word)
 
 
@@ -196,9 +242,14 @@ def bibtex_name(name: Mapping[str, str]) -> str:
         return "{" + escape(name["literal"]) + "}"
     family, given = name.get("family", ""), name.get("given", "")
     if given and (not given[0].isalpha() or any(c in _LATEX for c in given)):
-        return "{" + escape(f"{given} {family}") + "}"
+        return "{" + escape(display_name(name)) + "}"
+    given = " ".join(part for part in (given, name.get("dropping-particle")) if part)
+    particle = name.get("non-dropping-particle", "")
+    written = (escape(particle) + " " if particle else "") + "{" + escape(family) + "}"
+    if name.get("suffix"):
+        written += ", {" + escape(name["suffix"]) + "}"
     protected = _given(given)
-    return f"{{{escape(family)}}}, {protected}" if protected else "{" + escape(family) + "}"
+    return f"{written}, {protected}" if protected else written
 
 
 def _names(names: Iterable[Mapping[str, str]]) -> str:
@@ -222,7 +273,29 @@ def entry_type(item: Mapping[str, Any]) -> str:
     """``techreport`` for a report BibTeX can print in full (publisher and year), else ``misc``."""
     if item["type"] == "report" and item.get("publisher") and "issued" in item:
         return "techreport"
+    if item["type"] == "article-journal" and item.get("container-title"):
+        return "article"
     return "misc"
+
+
+def _citation_fields(item: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
+    """The fields of an entry's ``citation`` as BibTeX and biblatex name them for ``kind``."""
+    names = {
+        "container-title": "journal" if kind == "article" else "booktitle",
+        "collection-title": "series",
+        "volume": "volume",
+        "issue": "number" if kind == "article" else "issue",
+        "page": "pages",
+        "number": "number",
+        "ISBN": "isbn",
+        "ISSN": "issn",
+        "publisher-place": "address",
+    }
+    return [
+        (field, "{" + escape(str(item[variable])) + "}")
+        for variable, field in names.items()
+        if item.get(variable) and not (kind == "article" and variable == "number")
+    ]
 
 
 def bibtex_fields(
@@ -234,7 +307,8 @@ def bibtex_fields(
     contributors) go to biblatex's ``editora`` as organizers, the other
     contributors to ``editorb`` as collaborators; BibTeX's styles ignore both.
     """
-    report = entry_type(item) == "techreport"
+    kind = entry_type(item)
+    report = kind == "techreport"
     fields = [("title", "{{" + escape(item["title"]) + "}}")]
     for field in ("author", "editor"):
         if item.get(field):
@@ -260,6 +334,7 @@ def bibtex_fields(
             fields.append(("howpublished", "{" + escape(shown) + "}"))
         if publisher:
             fields.append(("publisher", _literal_list(publisher)))
+    fields += _citation_fields(item, kind)
     if "issued" in item:
         parts = item["issued"]["date-parts"][0]
         fields.append(("year", f"{{{parts[0]:04d}}}"))
@@ -315,30 +390,89 @@ CSL_TYPES = {
     "video": "motion_picture",
 }
 """BibTeX entry type → the CSL type it is read as (`htcat.formats.csl.HTCAT_TYPES` maps that on)."""
-_MONTH_NAMES = {name: n for n, name in enumerate(MONTHS, 1)}
-_AND_SPLIT_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
-_COMMA_RE = re.compile(",")
+_MONTH_MACROS = dict(zip(MONTHS, range(1, 13), strict=True))
+"""BibTeX's own ``@string`` macros: ``month = mar``."""
+_VALUE_TOKEN_RE = re.compile(r'\s*(?:(\{)|(")|(\d+)|([^\s#{}",=]+))')
+CITATION_READ = (
+    (("journaltitle", "journal", "booktitle"), "container-title"),
+    (("series",), "collection-title"),
+    (("volume",), "volume"),
+    (("issue",), "issue"),
+    (("pages",), "page"),
+    (("isbn",), "ISBN"),
+    (("issn",), "ISSN"),
+    (("location", "address"), "publisher-place"),
+)
+"""BibTeX and biblatex fields → the CSL variables of an entry's ``citation``; ``number`` is
+the issue of an ``@article`` and the number of anything else."""
+ISSUE_NUMBERED = frozenset({"article", "periodical"})
+_LITERAL_FIELDS = frozenset({"url", "doi", "file", "eprint", "urldate"})
+"""Fields whose values are addresses, not LaTeX text."""
 
 
-def _top_level(text: str, pattern: re.Pattern[str]) -> list[str]:
-    """``text`` split where ``pattern`` matches outside braces."""
-    parts, depth, start = [], 0, 0
-    position = 0
-    while position < len(text):
+class MalformedRecord(ValueError):
+    """A record whose braces, quotes or commas do not add up."""
+
+
+def _closing(text: str, start: int, quote: bool) -> int:
+    """The position just past the ``}`` (or ``"``) that closes the group opening at ``start``."""
+    depth = 0
+    for position in range(start, len(text)):
         char = text[position]
+        if char == "\\":
+            continue
         if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
-        elif depth == 0:
-            match = pattern.match(text, position)
-            if match and match.end() > position:
-                parts.append(text[start:position])
-                start = position = match.end()
-                continue
-        position += 1
-    parts.append(text[start:])
-    return [part.strip() for part in parts if part.strip()]
+            if depth == 0 and not quote:
+                return position + 1
+            if depth < 0:
+                break
+        elif char == '"' and quote and depth == 0 and position > start:
+            return position + 1
+    raise MalformedRecord("its braces do not add up")
+
+
+def resolve_value(field: str, value: str, macros: Mapping[str, str], warnings: list[str]) -> str:
+    """A field's value as written (``unodc # { (Vienna)}``) with its parts joined.
+
+    Braced and quoted parts, numbers and ``@string`` macros are joined where ``#``
+    says; anything else after a part is a record whose commas do not add up, such
+    as a missing comma that would pull the next field into this one.
+    """
+    parts, position = [], 0
+    while True:
+        match = _VALUE_TOKEN_RE.match(value, position)
+        if match is None:
+            rest = value[position:].strip()
+            raise MalformedRecord(f"field {field}: cannot read {rest[:30]!r}")
+        if match[1] or match[2]:
+            end = _closing(value, match.start(1) if match[1] else match.start(2), bool(match[2]))
+            parts.append(value[match.end() : end - 1])
+            position = end
+        elif match[3]:
+            parts.append(match[3])
+            position = match.end()
+        else:
+            name = match[4].lower()
+            if name in macros:
+                parts.append(macros[name])
+            elif name in _MONTH_MACROS:
+                parts.append(str(_MONTH_MACROS[name]))
+            else:
+                parts.append(match[4])
+                warnings.append(f"field {field}: @string {match[4]!r} is not defined; kept as text")
+            position = match.end()
+        rest = value[position:].lstrip()
+        if not rest:
+            return "".join(parts)
+        if not rest.startswith("#"):
+            shown = " ".join(rest.split())[:30]
+            raise MalformedRecord(
+                f"field {field}: {shown!r} follows its value (a comma missing before it?)"
+            )
+        position = len(value) - len(rest) + 1
 
 
 def _wrapped(text: str) -> bool:
@@ -352,31 +486,54 @@ def _wrapped(text: str) -> bool:
 
 
 def read_name(text: str) -> dict[str, str]:
-    """A BibTeX name as a CSL name: ``{Literal}`` whole, ``Family, Given``, or ``Given Family``."""
+    """A BibTeX name as a CSL name: ``{Literal}`` whole, or its parts by BibTeX's rules.
+
+    ``von Last, Jr, First`` and ``First von Last``: ``von`` is the family name's
+    particle (CSL's non-dropping particle), ``Jr`` its suffix.
+    """
+    from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
+
+    text = " ".join(text.split())
     if _wrapped(text):
-        return {"literal": " ".join(unescape(text[1:-1]).split())}
-    parts = _top_level(text, _COMMA_RE)
-    if len(parts) == 1:
-        return split_name(unescape(text))
-    family = unescape(parts[0]) + (f", {unescape(parts[1])}" if len(parts) > 2 else "")
-    return {"family": family, "given": unescape(parts[-1])}
+        return {"literal": unescape(text[1:-1])}
+    try:
+        parts = parse_single_name_into_parts(text, strict=False)
+    except InvalidNameError:
+        return {"literal": unescape(text)}
+    first = parts.first
+    trailing = next((n for n, word in enumerate(reversed(first)) if not word[:1].islower()), 0)
+    lower = len(first) - trailing
+    name = {
+        "family": unescape(" ".join(parts.last)),
+        "given": unescape(" ".join(first[:lower])),
+        "dropping-particle": unescape(" ".join(first[lower:])),
+        "non-dropping-particle": unescape(" ".join(parts.von)),
+        "suffix": unescape(" ".join(parts.jr)),
+    }
+    return {key: value for key, value in name.items() if value}
 
 
 def _read_names(value: str) -> list[dict[str, str]]:
-    return [read_name(name) for name in _top_level(value, _AND_SPLIT_RE)]
+    from bibtexparser.middlewares.names import split_multiple_persons_names
+
+    return [read_name(n) for n in split_multiple_persons_names(" ".join(value.split())) if n]
 
 
 def _read_date(fields: Mapping[str, str]) -> str:
+    """The date as CSL ``raw`` text: biblatex's ``date``, else ``year``, ``month`` and ``day``."""
     if fields.get("date"):
-        return fields["date"].split("/")[0].strip()
-    year = fields.get("year", "").strip()
-    month = fields.get("month", "").strip().lower()
-    number = _MONTH_NAMES.get(month[:3]) or (int(month) if month.isdigit() else 0)
-    return f"{year}-{number:02d}" if year and 1 <= number <= 12 else year
+        return fields["date"]
+    year = fields.get("year", "")
+    month = fields.get("month", "").strip().lower().rstrip(".")
+    number = MONTH_NUMBERS.get(month) or (int(month) if month.isdigit() else 0)
+    if not (re.fullmatch(r"\d{4}", year) and 1 <= number <= 12):
+        return year
+    day = fields.get("day", "").strip()
+    return f"{year}-{number:02d}" + (f"-{int(day):02d}" if day.isdigit() else "")
 
 
 def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any]:
-    text = {k: unescape(v).strip() for k, v in fields.items() if k not in ("url", "doi")}
+    text = {k: " ".join(unescape(v).split()) for k, v in fields.items() if k not in _LITERAL_FIELDS}
     publisher = next(
         (text[k] for k in ("institution", "organization", "publisher", "school") if text.get(k)), ""
     )
@@ -390,15 +547,21 @@ def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any
         "title": text.get("title", ""),
         "publisher": publisher,
         "genre": genre,
-        "URL": fields.get("url", "").strip(),
-        "DOI": fields.get("doi", "").strip(),
-        "abstract": fields.get("abstract", ""),
+        "URL": " ".join(fields.get("url", "").split()),
+        "DOI": " ".join(fields.get("doi", "").split()),
         "keyword": text.get("keywords", ""),
         "issued": {"raw": _read_date(text)},
     }
-    if item["abstract"]:
-        paragraphs = re.split(r"\n\s*\n", item["abstract"])
-        item["abstract"] = "\n\n".join(" ".join(unescape(p).split()) for p in paragraphs)
+    if fields.get("abstract"):
+        item["abstract"] = unescape(fields["abstract"])
+    for names, variable in CITATION_READ:
+        found = next((text[n] for n in names if text.get(n)), "")
+        if found:
+            item[variable] = found
+    if text.get("number"):
+        item["issue" if entry_type in ISSUE_NUMBERED else "number"] = text["number"]
+    if item.get("page"):
+        item["page"] = item["page"].replace("\u2013", "-").replace("\u2014", "-")
     for variable in ("author", "editor"):
         if fields.get(variable):
             item[variable] = _read_names(fields[variable])
@@ -410,29 +573,51 @@ def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any
 
 
 def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
-    """The entries of a BibTeX file (Zotero's, JabRef's, htcat's), ``record N (line L)`` each.
+    """The entries of a BibTeX file (Zotero's, JabRef's, biblatex's, htcat's), ``record N (line L)``
+    each.
 
-    bibtexparser splits the file into records and fields; LaTeX in the values
-    is read back by `unescape`. Fields htcat has no place for are left out;
+    bibtexparser splits the file into records and fields; this module joins each
+    value's ``#`` parts and ``@string`` macros (`resolve_value`) and reads its LaTeX
+    (`unescape`). A record whose braces or commas do not add up is reported, with
+    its text kept for a rejects file. Fields htcat has no place for are left out;
     ``keep_unknown`` does not apply.
     """
     del keep_unknown
     from bibtexparser.entrypoint import parse_string
     from bibtexparser.model import Entry as BibEntry
     from bibtexparser.model import ParsingFailedBlock
+    from bibtexparser.model import String as BibString
 
-    library = parse_string(decode_text(data, source))
+    library = parse_string(decode_text(data, source), parse_stack=[])
+    macros: dict[str, str] = {}
     rows = []
-    records = [b for b in library.blocks if isinstance(b, BibEntry | ParsingFailedBlock)]
-    for number, block in enumerate(records, 1):
-        where = f"record {number} (line {(block.start_line or 0) + 1})"
-        if isinstance(block, ParsingFailedBlock):
-            reason = str(block.error) or "is not a complete BibTeX record (unbalanced braces?)"
-            problem = FieldProblem("record", (block.raw or "").split("\n", 1)[0], reason)
-            rows.append(SourceRow(where, {}, (problem,)))
+    number = 0
+    for block in library.blocks:
+        if isinstance(block, BibString):
+            with contextlib.suppress(MalformedRecord):
+                macros[block.key.lower()] = resolve_value(block.key, str(block.value), macros, [])
             continue
-        fields = {f.key.lower(): str(f.value) for f in block.fields}
+        if not isinstance(block, BibEntry | ParsingFailedBlock):
+            continue
+        number += 1
+        where = f"record {number} (line {(block.start_line or 0) + 1})"
+        raw_text = (block.raw or "").strip() + "\n"
+        if isinstance(block, ParsingFailedBlock):
+            reason = str(block.error).split("\n")[-1].strip() or "is not a complete BibTeX record"
+            problem = FieldProblem("record", (block.raw or "").split("\n", 1)[0], reason)
+            rows.append(SourceRow(where, {}, (problem,), raw=raw_text))
+            continue
+        warnings: list[str] = []
+        try:
+            fields = {
+                f.key.lower(): resolve_value(f.key, str(f.value), macros, warnings)
+                for f in block.fields
+            }
+        except MalformedRecord as exc:
+            problem = FieldProblem("record", f"@{block.entry_type}{{{block.key}", str(exc))
+            rows.append(SourceRow(where, {}, (problem,), raw=raw_text))
+            continue
         item = _item(block.entry_type.lower(), block.key, fields)
-        raw, warnings = entry_from_csl(item, "@" + block.entry_type.lower())
-        rows.append(SourceRow(where, raw, warnings=tuple(warnings)))
+        entry, more = entry_from_csl(item, "@" + block.entry_type.lower())
+        rows.append(SourceRow(where, entry, warnings=tuple(warnings + more), raw=raw_text))
     return rows

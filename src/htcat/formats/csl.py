@@ -30,7 +30,7 @@ from urllib.parse import unquote
 
 from htcat.errors import FieldProblem, InputError
 from htcat.formats.records import SourceRow, decode_text
-from htcat.model import Entry
+from htcat.model import CITATION_FIELDS, NAME_AFFIXES, Entry
 
 CSL_TYPES = {
     "information-memorandum": ("report", "Information memorandum"),
@@ -82,12 +82,14 @@ def date_parts(date: str) -> list[int] | None:
 
 
 def csl_name(person: Mapping[str, Any]) -> dict[str, str]:
-    """A person's name as a CSL name: ``family`` and ``given``, or one ``literal``."""
+    """A person's name as a CSL name: ``family`` and ``given`` (with particles and a
+    suffix when it has them), or one ``literal``."""
     if person.get("literal"):
         return {"literal": str(person["literal"])}
     name = {"family": str(person.get("family") or "")}
-    if person.get("given"):
-        name["given"] = str(person["given"])
+    for part in ("given", *NAME_AFFIXES):
+        if person.get(part):
+            name[part] = str(person[part])
     return name
 
 
@@ -115,6 +117,10 @@ def accessed(link: Mapping[str, Any]) -> list[int] | None:
 def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
     """One entry as a CSL item; fields without a value are left out."""
     csl_type, genre = CSL_TYPES.get(str(entry.get("type") or "other"), ("document", ""))
+    given_citation = entry.get("citation")
+    citation: Mapping[str, Any] = given_citation if isinstance(given_citation, Mapping) else {}
+    if entry.get("type") == "research" and citation.get("container-title"):
+        csl_type, genre = "article-journal", ""
     people = [p for p in entry.get("people") or () if isinstance(p, Mapping)]
     links = [link for link in entry.get("links") or () if isinstance(link, Mapping)]
     author_roles = {"author", "speaker"} if csl_type in PRESENTED else {"author"}
@@ -140,6 +146,7 @@ def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
         item["genre"] = genre
     if publisher:
         item["publisher"] = publisher
+    item.update((key, str(citation[key])) for key in CITATION_FIELDS if citation.get(key))
     link = main_link([link for link in links if not doi(str(link.get("url") or ""))]) or (
         main_link(links)
     )
@@ -188,6 +195,7 @@ GENRE_TYPES = {genre.lower(): kind for kind, (_, genre) in CSL_TYPES.items() if 
 """A genre htcat writes (``Webinar``, ``Fact sheet``) names the htcat type whatever the CSL type."""
 CSL_ONLY_KEYS = frozenset(
     {"author", "editor", "issued", "URL", "DOI", "abstract", "keyword", "genre", "accessed"}
+    | {"container-title", "volume", "issue", "page", "ISBN", "ISSN", "publisher-place"}
 )
 HTCAT_ONLY_KEYS = frozenset({"people", "links", "tags", "summary", "date", "audiences"})
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -206,22 +214,92 @@ def looks_like_csl(items: Sequence[Any]) -> bool:
     return bool(keys & CSL_ONLY_KEYS) and not keys & HTCAT_ONLY_KEYS
 
 
-def _date_text(value: object) -> str:
-    """A CSL date (``date-parts``, or ``raw``/``literal`` text) as ``YYYY[-MM[-DD]]``."""
-    if not isinstance(value, Mapping):
+_RAW_DATE_RE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?")
+MONTH_NUMBERS = {
+    word: number
+    for number, words in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        1,
+    )
+    for word in words
+}
+"""Month names and abbreviations as BibTeX, RIS and CSL ``raw`` dates write them."""
+_WORDED_DATE_RE = re.compile(r"(?i)^(?:(\d{1,2})\s+)?([a-z]+)\.?,?\s+(?:(\d{1,2}),?\s+)?(\d{4})$")
+
+
+def _iso(numbers: Sequence[int]) -> str:
+    """Date parts as ``YYYY[-MM[-DD]]``, stopping at the first part that is not a date's."""
+    year, *rest = numbers
+    if year <= 0:
         return ""
+    text = f"{year:04d}"
+    for part, top in zip(rest, (12, 31), strict=False):
+        if not 1 <= part <= top:
+            break
+        text += f"-{part:02d}"
+    return text
+
+
+def _one_date(text: str) -> str:
+    """One date written as ``2021-03-04``, ``2021/3``, ``March 2021``, ``4 Mar 2021``; or ""."""
+    text = text.strip().rstrip("/")
+    match = _RAW_DATE_RE.fullmatch(text)
+    if match:
+        return _iso([int(p) for p in match.groups() if p])
+    worded = _WORDED_DATE_RE.match(text)
+    month = MONTH_NUMBERS.get(worded[2].lower()) if worded else None
+    if worded and month:
+        day = worded[1] or worded[3]
+        return _iso([int(worded[4]), month, *([int(day)] if day else [])])
+    return ""
+
+
+def date_text(value: object) -> tuple[str, list[str]]:
+    """A CSL date (``date-parts``, or ``raw``/``literal`` text) as ``YYYY[-MM[-DD]]``.
+
+    A range keeps its first date, with a warning that names the rest; a date that
+    cannot be read (``Bogus Date``) is left out with a warning, never silently. A year
+    0000 (Scopus's "no year") is no date.
+    """
+    if not isinstance(value, Mapping):
+        return "", []
     parts = value.get("date-parts")
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
         try:
-            numbers = [int(p) for p in parts[0][:3]]
+            dates = [_iso([int(p) for p in part[:3]]) for part in parts if part]
         except (TypeError, ValueError):
-            return ""
-        return "-".join(f"{n:04d}" if i == 0 else f"{n:02d}" for i, n in enumerate(numbers))
-    text = value.get("raw") or value.get("literal")
-    match = re.match(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?", str(text or "").strip())
-    if not match:
-        return ""
-    return "-".join(p if i == 0 else f"{int(p):02d}" for i, p in enumerate(match.groups()) if p)
+            return "", [f"date {parts!r} is not a date; left out"]
+        if len(dates) > 1 and dates[1] and dates[1] != dates[0]:
+            return dates[0], [f"date range {dates[0]} to {dates[1]}: kept {dates[0]}"]
+        return dates[0], []
+    text = str(value.get("raw") or value.get("literal") or "").strip()
+    if not text:
+        return "", []
+    pieces = [p for p in re.split(r"\s*(?:/(?=\s*\d{4}(?:\D|$))|--|\u2013)\s*", text) if p]
+    dates = [_one_date(piece) for piece in pieces]
+    if not dates or not dates[0]:
+        if re.fullmatch(r"0{4}(?:\D.*)?", text):
+            return "", []
+        year = re.search(r"(?<!\d)([12]\d{3})(?!\d)", text)
+        if year:
+            return year[1], [f"date {text!r}: kept the year {year[1]}"]
+        return "", [f"date {text!r} is not a date htcat reads (YYYY-MM-DD); left out"]
+    if len(pieces) > 1:
+        return dates[0], [f"date range {text!r}: kept {dates[0]}, not {', '.join(pieces[1:])}"]
+    return dates[0], []
 
 
 def _person(name: object, role: str) -> dict[str, Any] | None:
@@ -231,13 +309,24 @@ def _person(name: object, role: str) -> dict[str, Any] | None:
         return None
     if name.get("literal"):
         return {"literal": str(name["literal"]), "role": role}
-    family = " ".join(str(name[k]) for k in ("non-dropping-particle", "family") if name.get(k))
-    given = " ".join(str(name[k]) for k in ("given", "dropping-particle") if name.get(k))
-    if name.get("suffix"):
-        family = f"{family}, {name['suffix']}" if family else str(name["suffix"])
+    family, given = str(name.get("family") or "").strip(), str(name.get("given") or "").strip()
+    affixes = {k: str(name[k]).strip() for k in NAME_AFFIXES if str(name.get(k) or "").strip()}
     if not family:
-        return {"family": given, "given": "", "role": role} if given else None
-    return {"family": family, "given": given, "role": role}
+        if not given:
+            return None
+        family, given = given, ""
+    return {"family": family, "given": given, **affixes, "role": role}
+
+
+def _text(value: object) -> str:
+    """A CSL variable's value as one line of text (CSL allows numbers for ``volume``…)."""
+    if value is None or isinstance(value, bool | Mapping | list):
+        return ""
+    return " ".join(str(value).split())
+
+
+_SCHEMELESS_RE = re.compile(r"(?i)^(?:www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+/)[^\s]*$")
+"""A web address written without ``https://`` (``www.unodc.org/…``, ``example.org/a``)."""
 
 
 def _stands_in(names: object, publisher: str) -> bool:
@@ -276,9 +365,13 @@ def entry_from_csl(
     publisher = str(item.get("publisher") or "").strip()
     if publisher:
         raw["publisher"] = publisher
-    date = _date_text(item.get("issued"))
+    date, date_warnings = date_text(item.get("issued"))
+    warnings += date_warnings
     if date:
         raw["date"] = date
+    citation = {k: _text(item[k]) for k in CITATION_FIELDS if _text(item.get(k))}
+    if citation:
+        raw["citation"] = citation
     people = []
     for variable, role in _ROLES:
         names = item.get(variable)
@@ -294,6 +387,12 @@ def entry_from_csl(
         raw["people"] = people
     links: list[dict[str, str]] = []
     for url in dict.fromkeys(u.strip() for u in (str(item.get("URL") or ""), *more_urls)):
+        if url and _SCHEMELESS_RE.match(url):
+            warnings.append(f"URL {url!r} has no scheme; read as https://{url}")
+            url = "https://" + url
+        elif url and "://" not in url and "." not in url:
+            warnings.append(f"URL {url!r} is not a web address; left out")
+            continue
         if url:
             webinar = kind == "webinar" and not links and not url.lower().endswith(".pdf")
             links.append({"url": url, "kind": "webinar"} if webinar else {"url": url})
