@@ -116,7 +116,7 @@ def test_a_type_with_no_match_is_other_and_said(name, fmt, named):
 def test_a_doi_given_as_url_and_as_doi_is_one_link():
     data = b"TY  - RPRT\nTI  - T\nUR  - https://doi.org/10.1000/x\nDO  - 10.1000/x\nER  - \n"
     [row] = read_rows(data, "ris")
-    assert row.data["links"] == [{"url": "https://doi.org/10.1000/x"}]
+    assert row.data["links"] == [{"url": "https://doi.org/10.1000/x", "label": "DOI"}]
 
 
 def test_broken_ris_records_are_named_by_number_and_line():

@@ -31,7 +31,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from htcat.errors import FieldProblem
-from htcat.formats.csl import MONTH_NUMBERS, csl_item, csl_name, entry_from_csl
+from htcat.formats.csl import (
+    MONTH_NUMBERS,
+    csl_item,
+    csl_name,
+    entry_from_csl,
+)
 from htcat.formats.records import SourceRow, decode_text
 from htcat.model import Entry, display_name
 
@@ -249,7 +254,7 @@ def bibtex_name(name: Mapping[str, str]) -> str:
     if name.get("suffix"):
         written += ", {" + escape(name["suffix"]) + "}"
     protected = _given(given)
-    return f"{written}, {protected}" if protected else written
+    return f"{written}, {protected}" if protected else written + ","
 
 
 def _names(names: Iterable[Mapping[str, str]]) -> str:
@@ -500,13 +505,9 @@ def read_name(text: str) -> dict[str, str]:
         parts = parse_single_name_into_parts(text, strict=False)
     except InvalidNameError:
         return {"literal": unescape(text)}
-    first = parts.first
-    trailing = next((n for n, word in enumerate(reversed(first)) if not word[:1].islower()), 0)
-    lower = len(first) - trailing
     name = {
         "family": unescape(" ".join(parts.last)),
-        "given": unescape(" ".join(first[:lower])),
-        "dropping-particle": unescape(" ".join(first[lower:])),
+        "given": unescape(" ".join(parts.first)),
         "non-dropping-particle": unescape(" ".join(parts.von)),
         "suffix": unescape(" ".join(parts.jr)),
     }

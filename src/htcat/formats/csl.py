@@ -397,15 +397,21 @@ def entry_from_csl(
             webinar = kind == "webinar" and not links and not url.lower().endswith(".pdf")
             links.append({"url": url, "kind": "webinar"} if webinar else {"url": url})
     found_doi = str(item.get("DOI") or "").strip()
-    if found_doi:
-        if not found_doi.lower().startswith(("http://", "https://")):
-            found_doi = "https://doi.org/" + found_doi
-        if all(doi(link["url"]) != doi(found_doi) for link in links):
-            links.append({"url": found_doi, "label": "DOI", "kind": "page"})
+    if found_doi and not found_doi.lower().startswith(("http://", "https://")):
+        found_doi = "https://doi.org/" + found_doi
+    if found_doi and not doi(found_doi):
+        warnings.append(f"DOI {item['DOI']!r} is not a DOI (10.…); left out")
+        found_doi = ""
+    if found_doi and all(doi(link["url"]) != doi(found_doi) for link in links):
+        links.append({"url": found_doi, "label": "DOI", "kind": "page"})
+    for link in links:
+        if doi(link["url"]):
+            link["label"] = "DOI"
     if links:
         raw["links"] = links
     if item.get("abstract"):
-        raw["summary"] = str(item["abstract"])
+        paragraphs = re.split(r"\n\s*\n", str(item["abstract"]))
+        raw["summary"] = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
     keywords = item.get("keyword")
     if isinstance(keywords, list):
         keywords = ",".join(map(str, keywords))

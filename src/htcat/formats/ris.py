@@ -58,7 +58,7 @@ def ris_name(name: Mapping[str, str]) -> str:
     """``Family, Given, Suffix`` (``Family,`` alone), or an organization's name with no comma.
 
     RIS has no place for particles: ``van`` goes before the family name and ``de``
-    after the given name, where `read_name` finds them again.
+    after the given name, and are read back as part of them.
     """
     if "literal" in name:
         return " ".join(name["literal"].replace(",", " ").split())
@@ -152,7 +152,7 @@ CITATION_READ = (
     (("IS",), "issue"),
     (("CY",), "publisher-place"),
 )
-_URL_SPLIT_RE = re.compile(r"[;\s]+")
+_URL_SPLIT_RE = re.compile(r"\s+|;\s*(?=https?://|www\.)")
 """Several URLs on one ``UR`` line, as EndNote and Scopus write them."""
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*))?$")
 
@@ -173,15 +173,14 @@ class _Record:
 
 SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "esq", "esq."})
 """What a name's middle part is when it is a suffix (``Doe, Jr., Jeffrey``, BibTeX's order)."""
-_ISSN_RE = re.compile(r"^\d{4}-?\d{3}[\dXx]$")
-_ISBN_RE = re.compile(r"^(?:ISBN[: ]*)?(?:97[89][ -]?)?(?:\d[ -]?){9}[\dXx]$")
+_ISSN_RE = re.compile(r"^\d{4}-?\d{3}[\dXx]\b")
+_ISBN_RE = re.compile(r"^(?:ISBN[: ]*)?(?:97[89][ -]?)?(?:\d[ -]?){9}[\dXx]\b")
 
 
 def read_name(text: str) -> dict[str, str]:
     """An RIS name: ``Family, Given[, Suffix]``; with no comma, one name kept whole.
 
-    Lower-case words before the family name are its particle (``van Gogh``), those
-    after the given name its dropping particle (``Jean de``), as `ris_name` writes them.
+    A suffix comes last (RIS's order) or second (``Doe, Jr., Jeffrey``, BibTeX's).
     """
     if "," not in text:
         return {"literal": text}
@@ -189,33 +188,8 @@ def read_name(text: str) -> dict[str, str]:
     family, given, suffix = parts[0], parts[1], ", ".join(p for p in parts[2:] if p)
     if len(parts) == 3 and given.lower() in SUFFIXES and parts[2].lower() not in SUFFIXES:
         given, suffix = parts[2], parts[1]
-    name: dict[str, str] = {}
-    words = family.split()
-    particle = _leading_lower(words)
-    if particle and len(particle) < len(words):
-        name["non-dropping-particle"] = " ".join(particle)
-        family = " ".join(words[len(particle) :])
-    name["family"] = family
-    given_words = given.split()
-    trailing = _leading_lower(given_words[::-1])[::-1]
-    if trailing and len(trailing) < len(given_words):
-        name["dropping-particle"] = " ".join(trailing)
-        given = " ".join(given_words[: -len(trailing)])
-    if given:
-        name["given"] = given
-    if suffix:
-        name["suffix"] = suffix
-    return name
-
-
-def _leading_lower(words: list[str]) -> list[str]:
-    """The words at the start of ``words`` that begin with a lower-case letter."""
-    found = []
-    for word in words:
-        if not word[:1].islower():
-            break
-        found.append(word)
-    return found
+    name = {"family": family, "given": given, "suffix": suffix}
+    return {key: value for key, value in name.items() if value}
 
 
 def _serial_numbers(values: list[str]) -> dict[str, str]:
