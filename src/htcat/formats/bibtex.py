@@ -206,7 +206,7 @@ def unescape(text: str) -> str:
     if _LATEX_HINT_RE.search(text):
         text = _latex_decoder().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", text))
     paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_RE.split(text))
-    return unicodedata.normalize("NFC", "\n\n".join(p for p in paragraphs if p))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def escape_paragraphs(text: str) -> str:
@@ -284,12 +284,18 @@ def entry_type(item: Mapping[str, Any]) -> str:
 
 
 def _citation_fields(item: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
-    """The fields of an entry's ``citation`` as BibTeX and biblatex name them for ``kind``."""
+    """The fields of an entry's ``citation`` as BibTeX and biblatex name them for ``kind``.
+
+    An article's issue is its ``number``, which BibTeX's styles print as the issue (an
+    article never has a number of its own: `htcat.formats.csl.csl_item` makes a
+    numbered paper a report).
+    """
+    article = kind == "article"
     names = {
-        "container-title": "journal" if kind == "article" else "booktitle",
+        "container-title": "journal" if article else "booktitle",
         "collection-title": "series",
         "volume": "volume",
-        "issue": "number" if kind == "article" else "issue",
+        "issue": "number" if article else "issue",
         "page": "pages",
         "number": "number",
         "ISBN": "isbn",
@@ -299,7 +305,7 @@ def _citation_fields(item: Mapping[str, Any], kind: str) -> list[tuple[str, str]
     return [
         (field, "{" + escape(str(item[variable])) + "}")
         for variable, field in names.items()
-        if item.get(variable) and not (kind == "article" and variable == "number")
+        if item.get(variable)
     ]
 
 
@@ -333,8 +339,8 @@ def bibtex_fields(
         if genre:
             fields.append(("type", "{" + escape(genre) + "}"))
     else:
-        kind = genre or MISC_KINDS.get(item["type"], "")
-        shown = ", ".join(part for part in (kind, publisher) if part)
+        shown_kind = genre or MISC_KINDS.get(item["type"], "")
+        shown = ", ".join(part for part in (shown_kind, publisher) if part)
         if shown:
             fields.append(("howpublished", "{" + escape(shown) + "}"))
         if publisher:
@@ -409,7 +415,7 @@ CITATION_READ = (
     (("location", "address"), "publisher-place"),
 )
 """BibTeX and biblatex fields → the CSL variables of an entry's ``citation``; ``number`` is
-the issue of an ``@article`` and the number of anything else."""
+the issue of an ``@article`` with no ``issue`` field, and the number of anything else."""
 ISSUE_NUMBERED = frozenset({"article", "periodical"})
 _LITERAL_FIELDS = frozenset({"url", "doi", "file", "eprint", "urldate"})
 """Fields whose values are addresses, not LaTeX text."""
@@ -560,7 +566,8 @@ def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any
         if found:
             item[variable] = found
     if text.get("number"):
-        item["issue" if entry_type in ISSUE_NUMBERED else "number"] = text["number"]
+        issue = entry_type in ISSUE_NUMBERED and not text.get("issue")
+        item["issue" if issue else "number"] = text["number"]
     if item.get("page"):
         item["page"] = item["page"].replace("\u2013", "-").replace("\u2014", "-")
     for variable in ("author", "editor"):

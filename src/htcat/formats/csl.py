@@ -119,8 +119,12 @@ def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
     csl_type, genre = CSL_TYPES.get(str(entry.get("type") or "other"), ("document", ""))
     given_citation = entry.get("citation")
     citation: Mapping[str, Any] = given_citation if isinstance(given_citation, Mapping) else {}
-    if entry.get("type") == "research" and citation.get("container-title"):
-        csl_type, genre = "article-journal", ""
+    if (
+        entry.get("type") == "research"
+        and citation.get("container-title")
+        and not citation.get("number")
+    ):
+        csl_type, genre = "article-journal", ""  # in a journal; a numbered paper is a report
     people = [p for p in entry.get("people") or () if isinstance(p, Mapping)]
     links = [link for link in entry.get("links") or () if isinstance(link, Mapping)]
     author_roles = {"author", "speaker"} if csl_type in PRESENTED else {"author"}
