@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htcat.formats import read_rows, write_entries
-from htcat.formats.bibtex import _latex_decoder, escape, unescape
+from htcat.formats.bibtex import escape, latex_decoder, unescape
 from htcat.formats.records import SourceRow
 from htcat.model import validate_entry
 
@@ -392,7 +392,7 @@ def test_export_then_import_through_bibtexparser_gives_back_the_text():
     )
     text = write_entries([entry], "bibtex").decode()
     assert "\\relax" not in text.split("title")[1].split("\n")[0]
-    decoding = middlewares.LatexDecodingMiddleware(decoder=_latex_decoder())
+    decoding = middlewares.LatexDecodingMiddleware(decoder=latex_decoder())
     library = bibtexparser.parse_string(text, append_middleware=[decoding])
     [found] = library.entries
     assert found["title"] == SPECIALS

@@ -1,23 +1,25 @@
-"""BibTeX: entries as ``@techreport`` and ``@misc`` records that BibTeX and Biber both take.
+"""BibTeX: entries as ``@article``, ``@techreport`` and ``@misc`` records that BibTeX and
+Biber both take, and BibTeX files read as a person reads them.
 
-Built from the CSL item (`htcat.formats.csl`). A CSL report with a publisher
-and a year is ``@techreport`` (``institution`` the publisher, ``type`` the
-kind of report): the two fields BibTeX's styles insist on for it. Everything
-else is ``@misc``, where plainnat and biblatex print ``howpublished`` and no
-publisher field, so ``howpublished`` says the kind and the publisher
-(``Webinar, National Human Trafficking ... Center``); ``publisher`` is written
-too, for reference managers. An entry with no author gets a ``key`` (its
-title), which BibTeX sorts and natbib labels by.
+Built from the CSL item (`htcat.formats.csl`). A journal article is
+``@article`` with its ``journal``; a CSL report with a publisher and a year is
+``@techreport`` (``institution`` the publisher, ``type`` the kind of report,
+``number`` its number): the fields BibTeX's styles insist on for them.
+Everything else is ``@misc``, where plainnat and biblatex print
+``howpublished`` and no publisher field, so ``howpublished`` says the kind and
+the publisher (``Webinar, National Human Trafficking ... Center``);
+``publisher`` is written too, for reference managers. An entry with no author
+gets a ``key`` (its title), which BibTeX sorts and natbib labels by.
 
 Text cannot break a record: a brace is written ``\\{``/``\\}`` only where it
 pairs with another, ``\\textbraceleft{}``/``\\textbraceright{}`` where it does
 not, so every value is balanced whatever it holds, and
-``\\ & % $ # _ ^ ~ < > |`` become the LaTeX commands that print them in any
-font encoding. Names in lists BibTeX splits on " and " (authors, editors,
+``\\ & % $ # _ ^ ~ < > |`` become the text-mode commands every BibTeX reader
+decodes. Names in lists BibTeX splits on " and " (authors, editors,
 institutions, publishers) are protected by braces where needed; family names
 are braced whole (``{Martinez de Vedia}, Gonzalo``), so BibTeX and Biber do
-not guess particles, and a given name's first letter outside ASCII is braced as
-a special character (``{\\relax É}mile``), so that BibTeX's initials (abbrvnat,
+not guess particles, and a given name's first letter outside ASCII is written
+as a special character (``{\\'E}mile``), so that BibTeX's initials (abbrvnat,
 ``giveninits``) take the whole letter rather than half of its UTF-8 bytes.
 """
 
@@ -173,7 +175,7 @@ def escape(text: str) -> str:
 
 
 @functools.cache
-def _latex_decoder() -> Any:
+def latex_decoder() -> Any:
     """pylatexenc's LaTeX-to-text reader with htcat's additions (`TEXT_MACROS`, ``~``)."""
     from pylatexenc import latex2text
 
@@ -204,7 +206,7 @@ def unescape(text: str) -> str:
     stays, between paragraphs.
     """
     if _LATEX_HINT_RE.search(text):
-        text = _latex_decoder().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", text))
+        text = latex_decoder().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", text))
     paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_RE.split(text))
     return "\n\n".join(p for p in paragraphs if p)
 
