@@ -127,6 +127,9 @@ def entry_text(entry: Entry) -> str:
     for person in entry.get("people", ()):
         affiliation = f" ({person['affiliation']})" if person.get("affiliation") else ""
         lines.append(f"{person.get('role', '') + ':':<11}{display_name(person)}{affiliation}")
+    if entry.get("citation"):
+        lines += ["", "citation:"]
+        lines += [f"  {key + ':':<18}{value}" for key, value in entry["citation"].items()]
     if entry.get("summary"):
         lines += ["", entry["summary"]]
     if entry.get("links"):

@@ -1,0 +1,91 @@
+"""htcat import and export of citation files: the citation part, malformed records, warnings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import entries_in
+
+ARTICLE_BIB = r"""@string{jcc = {Journal of Computational Chemistry}}
+@article{sigfridsson,
+  author  = {Sigfridsson, Emma and Ryde, Ulf},
+  title   = {Comparison of methods for deriving atomic charges from the
+             electrostatic potential and \emph{moments}},
+  journal = jcc,
+  year    = 1998,
+  month   = mar,
+  volume  = 19,
+  number  = 4,
+  pages   = {377--395},
+}
+"""
+
+
+def test_a_journal_article_imports_with_its_citation_and_exports_as_an_article(
+    empty_db: Path, tmp_path: Path, cli
+):
+    source = tmp_path / "article.bib"
+    source.write_text(ARTICLE_BIB)
+    result = cli("import", str(source))
+    assert result.exit_code == 0, result.stderr
+    entry = entries_in(empty_db)["sigfridsson"]
+    assert entry["title"] == (
+        "Comparison of methods for deriving atomic charges from the electrostatic potential "
+        "and moments"
+    )
+    assert (entry["type"], entry["date"]) == ("research", "1998-03")
+    assert entry["citation"] == {
+        "container-title": "Journal of Computational Chemistry",
+        "volume": "19",
+        "issue": "4",
+        "page": "377-395",
+    }
+    shown = cli("show", "sigfridsson").stdout
+    assert "\ncitation:\n  container-title:  Journal of Computational Chemistry\n" in shown
+    assert "  page:             377-395\n" in shown
+    bibtex = cli("export", "--format", "bibtex").stdout
+    assert bibtex.startswith("@article{sigfridsson,")
+    assert "journal = {Journal of Computational Chemistry}" in bibtex
+    ris = cli("export", "--format", "ris").stdout
+    assert "TY  - JOUR" in ris and "T2  - Journal of Computational Chemistry" in ris
+    [item] = json.loads(cli("export", "--format", "csl-json").stdout)
+    assert (item["type"], item["container-title"], item["page"]) == (
+        "article-journal",
+        "Journal of Computational Chemistry",
+        "377-395",
+    )
+
+
+def test_a_missing_comma_refuses_the_file_naming_the_record_and_writes_nothing(
+    empty_db: Path, tmp_path: Path, cli
+):
+    source = tmp_path / "broken.bib"
+    source.write_text(
+        "@misc{fine, title = {Fine}}\n\n@misc{broken, title = {Broken}\n  year = {2020}}\n"
+    )
+    before = empty_db.read_bytes()
+    result = cli("import", str(source))
+    assert result.exit_code == 2
+    assert "record 2 (line 3)" in result.stderr
+    assert "'year = {2020}' follows its value (a comma missing before it?)" in result.stderr
+    assert empty_db.read_bytes() == before
+
+
+def test_ris_warnings_name_the_record_and_what_was_read(empty_db: Path, tmp_path: Path, cli):
+    source = tmp_path / "endnote.ris"
+    source.write_text(
+        "Record #1 of 1\nProvider: EndNote\n1.\n"
+        "TY  - RPRT\nTI  - Global Report\nPY  - 2019/2020\n"
+        "UR  - www.unodc.org/report.pdf; https://example.org/page\nER  - \n"
+    )
+    result = cli("import", str(source))
+    assert result.exit_code == 0, result.stderr
+    assert "record 1 (line 4): URL 'www.unodc.org/report.pdf' has no scheme" in result.stderr
+    assert "date range '2019/2020': kept 2019, not 2020" in result.stderr
+    entry = entries_in(empty_db)["global-report"]
+    assert [link["url"] for link in entry["links"]] == [
+        "https://www.unodc.org/report.pdf",
+        "https://example.org/page",
+    ]
+    assert entry["date"] == "2019"
