@@ -19,7 +19,8 @@ import pybtex.database
 import pytest
 
 from htcat.formats import write_entries
-from htcat.formats.bibtex import bibtex_name, unescape
+from htcat.formats.bibtex import bibtex_name
+from htcat.formats.bibtex_text import unescape
 from htcat.model import TYPES, validate_entry
 
 SPECIAL = 'Open { brace, close } brace & % $ # _ ^ ~ \\ < > | "q" @misc{x, and AND'

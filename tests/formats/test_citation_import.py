@@ -15,7 +15,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from htcat.formats import read_rows, write_entries
-from htcat.model import ROLES, TYPES, display_name, validate_entry
+from htcat.model import ROLES, TYPES, validate_entry
+from htcat.people import display_name
 
 FIXTURES = Path(__file__).parent / "zotero"
 HTLA = {

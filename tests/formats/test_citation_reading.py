@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htcat.formats import read_rows, write_entries
-from htcat.formats.bibtex import escape, latex_decoder, unescape
+from htcat.formats.bibtex_text import escape, latex_decoder, unescape
 from htcat.formats.records import SourceRow
 from htcat.model import validate_entry
 

@@ -17,7 +17,8 @@ import pytest
 
 from htcat.errors import InvalidEntry
 from htcat.formats import read_rows, write_entries
-from htcat.model import display_name, slugify, unique_id, validate_entry
+from htcat.model import slugify, unique_id, validate_entry
+from htcat.people import display_name
 
 CORPORA = Path(__file__).parent / "corpora"
 FORMATS = {".bib": "bibtex", ".ris": "ris", ".json": "csl-json"}
