@@ -60,6 +60,17 @@ def hostile_entries() -> list[dict[str, Any]]:
         }
         if n % 2 == 0:
             entry["date"] = "2021-02-26"
+            entry["citation"] = {
+                "container-title": f"Journal {SPECIAL}",
+                "collection-title": f"Series {SPECIAL}",
+                "volume": "19",
+                "issue": "4",
+                "page": "377-395",
+                "ISBN": "978-92-1-130410-4",
+                "publisher-place": f"Vienna {SPECIAL}",
+            }
+        if n % 4 == 0:
+            entry["citation"]["number"] = f"E.20.IV.{n} {SPECIAL}"
         if n % 3 != 2:
             entry["publisher"] = f"National Human Trafficking Training and Technical {SPECIAL}"
         if n % 4 != 1:
@@ -156,6 +167,13 @@ def test_bibtex_prints_a_publisher_for_every_type_that_has_one(compiled):
         n = int(key[1]) if key[0] == "e" else None
         if n is not None and n % 3 != 2:
             assert "National Human Trafficking" in " ".join(item.split()), key
+
+
+@pytest.mark.parametrize("reader", ["bibtex", "biber"])
+def test_an_article_prints_its_journal_and_a_report_its_number(compiled, reader):
+    text = compiled[reader].text
+    assert "Journal Open { brace, close } brace" in text
+    assert "E.20.IV.0 Open { brace" in text and "377" in text
 
 
 def test_bibtexparser_reads_every_entry_back_as_written(compiled):

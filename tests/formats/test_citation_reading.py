@@ -121,6 +121,28 @@ def test_unbalanced_braces_are_a_malformed_record_and_the_neighbour_is_kept():
     assert validate_entry(rows[1].data)["title"] == "After"
 
 
+def test_each_record_keeps_its_text_as_written_for_a_rejects_file():
+    bib_text = "@misc{a, title = {One}}\n\n@misc{b, title = {Two}\n  year = 2020}\n"
+    assert [row.raw for row in read_rows(bib_text.encode(), "bibtex")] == [
+        "@misc{a, title = {One}}\n",
+        "@misc{b, title = {Two}\n  year = 2020}\n",
+    ]
+    ris_text = "TY  - GEN\nTI  - One\nER  - \n\nTY  - GEN\nAU  - Doe, J\nER  - \n"
+    assert [row.raw for row in read_rows(ris_text.encode(), "ris")] == [
+        "TY  - GEN\nTI  - One\nER  - \n",
+        "TY  - GEN\nAU  - Doe, J\nER  - \n",
+    ]
+    csl_text = (
+        '[\n  {"type": "report", "title": "One"},\n  {"type": "report",\n   "author": []}\n]\n'
+    )
+    rows = read_rows(csl_text.encode(), "csl-json")
+    assert [row.raw for row in rows] == [
+        '{"type": "report", "title": "One"}\n',
+        '{"type": "report",\n   "author": []}\n',
+    ]
+    assert [row.where for row in rows] == ["record 1 (line 2)", "record 2 (line 3)"]
+
+
 # --- dates --------------------------------------------------------------------------------
 
 

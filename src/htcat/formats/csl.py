@@ -340,10 +340,12 @@ def entry_from_csl(
     return raw, warnings
 
 
-def _item_lines(text: str) -> list[int]:
-    """The line each object of a top-level JSON array starts on."""
-    lines, depth, line, in_string, escaped = [], 0, 1, False, False
-    for char in text:
+def _item_spans(text: str) -> list[tuple[int, int, int]]:
+    """The line, start and end offsets of each object of a top-level JSON array (or of the
+    one top-level object), for the position of a problem and the text of a rejected item."""
+    spans, depth, line, in_string, escaped = [], 0, 1, False, False
+    start = start_line = 0
+    for offset, char in enumerate(text):
         if char == "\n":
             line += 1
         elif in_string:
@@ -356,27 +358,33 @@ def _item_lines(text: str) -> list[int]:
         elif char == '"':
             in_string = True
         elif char in "[{":
-            if depth == 1:
-                lines.append(line)
+            if depth == 1 or (depth == 0 and char == "{"):
+                start, start_line = offset, line
             depth += 1
         elif char in "]}":
             depth -= 1
-    return lines
+            if depth == 1 or (depth == 0 and char == "}"):
+                spans.append((start_line, start, offset + 1))
+    return spans
 
 
 def rows_from_items(items: Sequence[Any], text: str) -> list[SourceRow]:
-    """The entries of CSL items read from JSON ``text``, each named ``record N (line L)``."""
-    lines = _item_lines(text)
+    """The entries of CSL items read from JSON ``text``, each named ``record N (line L)``
+    and holding its text as written."""
+    spans = _item_spans(text)
+    if len(spans) != len(items):
+        spans = []  # an item that is no object: the positions would not line up
     rows = []
     for number, item in enumerate(items, 1):
-        line = f" (line {lines[number - 1]})" if number <= len(lines) else ""
-        where = f"record {number}{line}"
+        line, start, end = spans[number - 1] if number <= len(spans) else (0, 0, 0)
+        where = f"record {number}" + (f" (line {line})" if line else "")
+        written = text[start:end] + "\n" if end else ""
         if not isinstance(item, Mapping):
             problem = FieldProblem("record", item, "must be a CSL-JSON object")
-            rows.append(SourceRow(where, {}, (problem,)))
+            rows.append(SourceRow(where, {}, (problem,), raw=written))
             continue
-        raw, warnings = entry_from_csl(item)
-        rows.append(SourceRow(where, raw, warnings=tuple(warnings)))
+        entry, warnings = entry_from_csl(item)
+        rows.append(SourceRow(where, entry, warnings=tuple(warnings), raw=written))
     return rows
 
 
