@@ -257,8 +257,12 @@ CITATION_READ = (
 """BibTeX and biblatex fields → the CSL variables of an entry's ``citation``; ``number`` is
 the issue of an ``@article`` with no ``issue`` field, and the number of anything else."""
 ISSUE_NUMBERED = frozenset({"article", "periodical"})
-_LITERAL_FIELDS = frozenset({"url", "doi", "file", "eprint", "urldate"})
-"""Fields whose values are addresses, not LaTeX text."""
+_TEXT_FIELDS = frozenset(
+    {"title", "institution", "organization", "publisher", "school", "type", "howpublished"}
+    | {"keywords", "number", "date", "year", "month", "day", "editoratype", "editorbtype"}
+    | {"editorctype", *(name for names, _ in CITATION_READ for name in names)}
+)
+"""The fields read as text (LaTeX decoded); names, the abstract and addresses apart."""
 
 
 def _wrapped(text: str) -> bool:
@@ -315,7 +319,7 @@ def _read_date(fields: Mapping[str, str]) -> str:
 
 
 def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any]:
-    text = {k: " ".join(unescape(v).split()) for k, v in fields.items() if k not in _LITERAL_FIELDS}
+    text = {k: " ".join(unescape(v).split()) for k, v in fields.items() if k in _TEXT_FIELDS}
     publisher = next(
         (text[k] for k in ("institution", "organization", "publisher", "school") if text.get(k)), ""
     )

@@ -159,9 +159,29 @@ def latex_decoder() -> Any:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _decoded(text: str) -> str:
+    """``text`` read by pylatexenc; a journal or publisher met again is read once."""
+    from pylatexenc import latexwalker
+
+    walker = latexwalker.LatexWalker(
+        _BARE_PERCENT_RE.sub(r"\\%", text), latex_context=_walker_context()
+    )
+    decoded: str = latex_decoder().nodelist_to_text(walker.get_latex_nodes()[0])
+    return decoded
+
+
+@functools.cache
+def _walker_context() -> Any:
+    """How pylatexenc's parser reads macros' arguments, built once rather than per value."""
+    from pylatexenc import latexwalker
+
+    return latexwalker.get_default_latex_context_db()
+
+
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)%")
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
-LATEX_SPECIALS_HINT_RE = re.compile(r"[\\{}~$]|--|''|``|!`|\?`")
+_LATEX_HINT_RE = re.compile(r"[\\~$]|--|''|``|!`|\?`")
 """What text must hold for LaTeX to read it otherwise than as it is written."""
 
 
@@ -173,8 +193,10 @@ def unescape(text: str) -> str:
     here, not a comment. Line breaks and runs of spaces become one space; a blank line
     stays, between paragraphs.
     """
-    if LATEX_SPECIALS_HINT_RE.search(text):
-        text = latex_decoder().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", text))
+    if _LATEX_HINT_RE.search(text):
+        text = _decoded(text)
+    elif "{" in text or "}" in text:
+        text = text.replace("{", "").replace("}", "")  # braces that only group or protect
     paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_RE.split(text))
     return "\n\n".join(p for p in paragraphs if p)
 
