@@ -89,3 +89,19 @@ def test_ris_warnings_name_the_record_and_what_was_read(empty_db: Path, tmp_path
         "https://example.org/page",
     ]
     assert entry["date"] == "2019"
+
+
+def test_edit_sets_the_citation_as_json_and_refuses_an_unknown_part(
+    empty_db: Path, tmp_path: Path, cli
+):
+    assert cli("add", "--title", "Global Report", "--type", "report").exit_code == 0
+    result = cli("edit", "global-report", "--set", 'citation={"page": "1-2", "volume": "20"}')
+    assert result.exit_code == 0, result.stderr
+    assert entries_in(empty_db)["global-report"]["citation"] == {"volume": "20", "page": "1-2"}
+    shown = cli("show", "global-report").stdout
+    assert "citation:\n  volume:           20\n  page:             1-2\n" in shown
+    before = empty_db.read_bytes()
+    result = cli("edit", "global-report", "--set", 'citation={"journal": "J"}')
+    assert result.exit_code == 2
+    assert "citation.journal 'J': unknown; expected container-title" in result.stderr
+    assert empty_db.read_bytes() == before
