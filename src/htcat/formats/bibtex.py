@@ -67,9 +67,8 @@ def _given_word(word: str) -> str:
     """One word of a given name, safe for BibTeX's name splitting and initials."""
     if "," in word or _AND_RE.fullmatch(word):
         return "{" + escape(word) + "}"
-    if not word.isascii() and not word[0].isascii():
-        return initial(word[0]) + (escape(word[1:]) or "{}")
-    return escape(word)
+    special = initial(word[0]) if not word[0].isascii() else None
+    return special + (escape(word[1:]) or "{}") if special else escape(word)
 
 
 def _given(given: str) -> str:

@@ -103,23 +103,28 @@ _LIGATURE_RE = re.compile(r"([-'`,])(?=\1)|([!?])(?=`)")
 """Pairs LaTeX fonts join into one glyph (``--`` a dash, ``''`` a quote): kept apart."""
 
 
-def initial(letter: str) -> str:
-    """A given name's first letter outside ASCII as a BibTeX special character.
+def initial(letter: str) -> str | None:
+    """A given name's first letter outside ASCII as a BibTeX special character, or None.
 
-    BibTeX takes ``{\\'E}`` whole for an initial where it would cut ``É`` in half; a
-    letter with no LaTeX command (Greek, Cyrillic, Han) needs ``{\\relax Γ}``, which
-    Unicode-aware readers read as the letter alone.
+    BibTeX takes ``{\\'E}`` whole for an initial where it would cut ``É`` in half,
+    and every reader decodes it. A letter LaTeX has no command for (Greek, Cyrillic,
+    Han) is written as it is: ``{\\relax Γ}`` would keep BibTeX 0.99's initials whole,
+    but pybtex, citation-js and Zotero would show the ``\\relax``, and pdfLaTeX, the
+    one engine BibTeX 0.99 serves, prints such letters only with fonts set up for them.
     """
     if letter in _LETTER_COMMANDS:
         return "{\\" + _LETTER_COMMANDS[letter] + "}"
-    base, marks = unicodedata.normalize("NFD", letter)[0], unicodedata.normalize("NFD", letter)[1:]
-    if base.isascii() and base.isalpha() and marks and all(m in _ACCENT_COMMANDS for m in marks):
-        text = base
-        for mark in marks:
-            command = _ACCENT_COMMANDS[mark]
-            text = f"\\{command}{{{text}}}" if command.isalpha() else f"\\{command}{text}"
-        return "{" + text + "}"
-    return "{\\relax " + letter + "}"
+    decomposed = unicodedata.normalize("NFD", letter)
+    base, marks = decomposed[0], decomposed[1:]
+    if not (base.isascii() and base.isalpha() and marks):
+        return None
+    if not all(mark in _ACCENT_COMMANDS for mark in marks):
+        return None
+    text = base
+    for mark in marks:
+        command = _ACCENT_COMMANDS[mark]
+        text = f"\\{command}{{{text}}}" if command.isalpha() else f"\\{command}{text}"
+    return "{" + text + "}"
 
 
 def escape(text: str) -> str:
