@@ -105,3 +105,18 @@ def test_edit_sets_the_citation_as_json_and_refuses_an_unknown_part(
     assert result.exit_code == 2
     assert "citation.journal 'J': unknown; expected container-title" in result.stderr
     assert empty_db.read_bytes() == before
+
+
+def test_a_citation_survives_csv_and_json_exports_and_imports(empty_db: Path, tmp_path: Path, cli):
+    source = tmp_path / "article.bib"
+    source.write_text(ARTICLE_BIB)
+    assert cli("import", str(source)).exit_code == 0
+    citation = entries_in(empty_db)["sigfridsson"]["citation"]
+    for fmt in ("csv", "json", "jsonl"):
+        out = tmp_path / f"all.{fmt}"
+        assert cli("export", "--format", fmt, "--output", str(out)).exit_code == 0
+        other = tmp_path / f"other-{fmt}.json"
+        assert cli("init", db_path=other).exit_code == 0
+        result = cli("import", str(out), db_path=other)
+        assert result.exit_code == 0, result.stderr
+        assert entries_in(other)["sigfridsson"]["citation"] == citation, fmt
