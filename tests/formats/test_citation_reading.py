@@ -455,3 +455,14 @@ def test_a_broken_bibtex_file_gives_rows_never_an_exception(text: str):
 def test_a_broken_ris_file_gives_rows_never_an_exception(lines: list[str]):
     rows = read_rows(("\n".join(lines)).encode(), "ris")
     assert all(isinstance(row, SourceRow) for row in rows)
+
+
+def test_a_key_used_twice_gives_two_entries_and_a_string_defined_twice_the_later_value():
+    text = (
+        "@string{j = {Old}}\n@string{j = {New}}\n"
+        "@misc{a, title = {One}, publisher = j}\n@misc{a, title = {Two}}\n"
+    )
+    first, second = read_rows(text.encode(), "bibtex")
+    assert (first.data["id"], first.data["publisher"]) == ("a", "New")
+    assert "id" not in second.data and second.data["title"] == "Two"
+    assert second.warnings == ("key 'a' is used by an earlier record; id made from the title",)

@@ -370,40 +370,53 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     """
     del keep_unknown
     from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
     from bibtexparser.model import Entry as BibEntry
-    from bibtexparser.model import ParsingFailedBlock
     from bibtexparser.model import String as BibString
 
     library = parse_string(decode_text(data, source), parse_stack=[])
     macros: dict[str, str] = {}
-    rows = []
-    number = 0
+    rows: list[SourceRow] = []
     for block in library.blocks:
+        key_again = isinstance(block, DuplicateBlockKeyBlock)
+        if isinstance(block, DuplicateBlockKeyBlock) and isinstance(
+            block.ignore_error_block, BibEntry | BibString
+        ):
+            block = block.ignore_error_block  # read as written; the id is not taken from it
         if isinstance(block, BibString):
             with contextlib.suppress(MalformedRecord):
                 macros[block.key.lower()] = resolve_value(block.key, str(block.value), macros, [])
-            continue
-        if not isinstance(block, BibEntry | ParsingFailedBlock):
-            continue
-        number += 1
-        where = f"record {number} (line {(block.start_line or 0) + 1})"
-        raw_text = (block.raw or "").strip() + "\n"
-        if isinstance(block, ParsingFailedBlock):
-            reason = str(block.error).split("\n")[-1].strip() or "is not a complete BibTeX record"
-            problem = FieldProblem("record", (block.raw or "").split("\n", 1)[0], reason)
-            rows.append(SourceRow(where, {}, (problem,), raw=raw_text))
-            continue
-        warnings: list[str] = []
-        try:
-            fields = {
-                f.key.lower(): resolve_value(f.key, str(f.value), macros, warnings)
-                for f in block.fields
-            }
-        except MalformedRecord as exc:
-            problem = FieldProblem("record", f"@{block.entry_type}{{{block.key}", str(exc))
-            rows.append(SourceRow(where, {}, (problem,), raw=raw_text))
-            continue
-        item = _item(block.entry_type.lower(), block.key, fields)
-        entry, more = entry_from_csl(item, "@" + block.entry_type.lower())
-        rows.append(SourceRow(where, entry, warnings=tuple(warnings + more), raw=raw_text))
+        elif isinstance(block, BibEntry | ParsingFailedBlock):
+            where = f"record {len(rows) + 1} (line {(block.start_line or 0) + 1})"
+            rows.append(_row(block, where, macros, key_again=key_again))
     return rows
+
+
+def _row(block: Any, where: str, macros: Mapping[str, str], *, key_again: bool) -> SourceRow:
+    """One record as an entry, or as the problem that keeps it out.
+
+    A key met before (two files pasted together) is no id: the entry's id is made
+    from its title, with a warning.
+    """
+    from bibtexparser.model import ParsingFailedBlock
+
+    raw_text = (block.raw or "").strip() + "\n"
+    if isinstance(block, ParsingFailedBlock):
+        reason = str(block.error).split("\n")[-1].strip() or "is not a complete BibTeX record"
+        problem = FieldProblem("record", (block.raw or "").split("\n", 1)[0], reason)
+        return SourceRow(where, {}, (problem,), raw=raw_text)
+    warnings: list[str] = []
+    try:
+        fields = {
+            f.key.lower(): resolve_value(f.key, str(f.value), macros, warnings)
+            for f in block.fields
+        }
+    except MalformedRecord as exc:
+        problem = FieldProblem("record", f"@{block.entry_type}{{{block.key}", str(exc))
+        return SourceRow(where, {}, (problem,), raw=raw_text)
+    kind = block.entry_type.lower()
+    item = _item(kind, "" if key_again else block.key, fields)
+    if key_again:
+        warnings.append(f"key {block.key!r} is used by an earlier record; id made from the title")
+    entry, more = entry_from_csl(item, "@" + kind)
+    return SourceRow(where, entry, warnings=tuple(warnings + more), raw=raw_text)
