@@ -466,3 +466,21 @@ def test_a_key_used_twice_gives_two_entries_and_a_string_defined_twice_the_later
     assert (first.data["id"], first.data["publisher"]) == ("a", "New")
     assert "id" not in second.data and second.data["title"] == "Two"
     assert second.warnings == ("key 'a' is used by an earlier record; id made from the title",)
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ("@misc{a, title = {A},\n\n", "Expected a `=` after entry key, but found `@misc`."),
+        ('@misc{a, title = "A}\n', 'Was still looking for field-value closing `"`'),
+        ("@misc{a title = {A}}\n", "Expected comma after entry key, but found ="),
+    ],
+)
+def test_a_broken_record_is_named_with_bibtexparsers_reason_and_nothing_is_logged(
+    record: str, reason: str, capfd: pytest.CaptureFixture[str]
+):
+    broken, after = read_rows((record + "@misc{b, title = {B}}\n").encode(), "bibtex")
+    [problem] = broken.problems
+    assert reason in problem.reason
+    assert validate_entry(after.data)["title"] == "B"
+    assert capfd.readouterr() == ("", "")

@@ -26,6 +26,7 @@ as a special character (``{\\'E}mile``), so that BibTeX's initials (abbrvnat,
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -374,6 +375,9 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     from bibtexparser.model import Entry as BibEntry
     from bibtexparser.model import String as BibString
 
+    # bibtexparser also logs each broken record; htcat names them itself, once.
+    logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+    logging.getLogger("bibtexparser").propagate = False
     library = parse_string(decode_text(data, source), parse_stack=[])
     macros: dict[str, str] = {}
     rows: list[SourceRow] = []
@@ -402,7 +406,8 @@ def _row(block: Any, where: str, macros: Mapping[str, str], *, key_again: bool) 
 
     raw_text = (block.raw or "").strip() + "\n"
     if isinstance(block, ParsingFailedBlock):
-        reason = str(block.error).split("\n")[-1].strip() or "is not a complete BibTeX record"
+        said = getattr(block.error, "abort_reason", "") or str(block.error)
+        reason = " ".join(str(said).split()) or "is not a complete BibTeX record"
         problem = FieldProblem("record", (block.raw or "").split("\n", 1)[0], reason)
         return SourceRow(where, {}, (problem,), raw=raw_text)
     warnings: list[str] = []
