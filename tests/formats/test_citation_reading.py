@@ -17,6 +17,7 @@ from bibtexparser import middlewares
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from htcat.errors import InputError
 from htcat.formats import read_rows, write_entries
 from htcat.formats.bibtex_text import escape, latex_decoder, unescape
 from htcat.formats.records import SourceRow
@@ -452,9 +453,14 @@ def test_a_broken_bibtex_file_gives_rows_never_an_exception(text: str):
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from(list("TYAUERPI - 0:;./hw\n")), max_size=30)))
-def test_a_broken_ris_file_gives_rows_never_an_exception(lines: list[str]):
-    rows = read_rows(("\n".join(lines)).encode(), "ris")
-    assert all(isinstance(row, SourceRow) for row in rows)
+def test_a_broken_ris_file_gives_rows_or_one_clear_refusal(lines: list[str]):
+    text = "\n".join(lines)
+    try:
+        rows = read_rows(text.encode(), "ris")
+    except InputError as exc:  # no record at all: not an RIS file
+        assert "expected a tag line like 'TY  - RPRT'" in str(exc)
+    else:
+        assert all(isinstance(row, SourceRow) for row in rows)
 
 
 def test_a_key_used_twice_gives_two_entries_and_a_string_defined_twice_the_later_value():
@@ -484,3 +490,11 @@ def test_a_broken_record_is_named_with_bibtexparsers_reason_and_nothing_is_logge
     assert reason in problem.reason
     assert validate_entry(after.data)["title"] == "B"
     assert capfd.readouterr() == ("", "")
+
+
+def test_a_file_with_no_ris_record_at_all_is_refused_naming_its_first_line():
+    with pytest.raises(
+        InputError, match=r"x.ris line 2: expected a tag line like 'TY  - RPRT', not 'title,type'"
+    ):
+        read_rows(b"\ntitle,type\nA,report\n", "ris", source="x.ris")
+    assert read_rows(b"\n\n", "ris") == []

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from htcat.errors import InvalidEntry
+from htcat.errors import InputError, InvalidEntry
 from htcat.formats import read_rows, write_entries
 from htcat.model import slugify, unique_id, validate_entry
 from htcat.people import display_name
@@ -35,8 +35,17 @@ LATEX_LEFT_RE = re.compile(r"\\[A-Za-z]+|\\[^A-Za-z\s]|[{}]|(?<![\w&])#(?![\w#])
 """A LaTeX command, an escaped character, a brace, or BibTeX's ``#`` joining values."""
 
 
+NOT_RIS = "rispy/example_wos.ris"
+"""Web of Science's own tagged format (``PT J``, no ``TY  -``), which rispy reads too."""
+
+
 def corpus_files() -> list[Path]:
     return sorted(p for p in CORPORA.rglob("*") if p.suffix in FORMATS)
+
+
+def test_a_web_of_science_file_is_refused_whole_as_not_ris():
+    with pytest.raises(InputError, match="line 1: expected a tag line like 'TY  - RPRT'"):
+        read_rows((CORPORA / NOT_RIS).read_bytes(), "ris", source=NOT_RIS)
 
 
 @cache
@@ -45,6 +54,8 @@ def read_corpus() -> tuple[tuple[str, str, Any, tuple[str, ...]], ...]:
     found = []
     for path in corpus_files():
         name = path.relative_to(CORPORA).as_posix()
+        if name == NOT_RIS:
+            continue
         for row in read_rows(path.read_bytes(), FORMATS[path.suffix], source=name):
             try:
                 if row.problems:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from htcat.errors import FieldProblem
+from htcat.errors import FieldProblem, InputError
 from htcat.formats.csl import csl_item, csl_name, doi, entry_from_csl
 from htcat.formats.records import SourceRow, decode_text
 from htcat.model import Entry
@@ -290,6 +290,12 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     del keep_unknown
     lines = decode_text(data, source).splitlines()
     records = _records(lines)
+    text_at = next((n for n, line in enumerate(lines, 1) if line.strip()), 0)
+    if not records and text_at:
+        raise InputError(
+            f"{source} line {text_at}: expected a tag line like 'TY  - RPRT', "
+            f"not {lines[text_at - 1]!r}"
+        )
     rows = []
     for record in records:
         text = "\n".join(lines[record.line - 1 : record.end]) + "\n"
