@@ -498,3 +498,9 @@ def test_a_file_with_no_ris_record_at_all_is_refused_naming_its_first_line():
     ):
         read_rows(b"\ntitle,type\nA,report\n", "ris", source="x.ris")
     assert read_rows(b"\n\n", "ris") == []
+
+
+def test_a_file_with_no_bibtex_record_is_refused():
+    with pytest.raises(InputError, match=r"x.bib: no BibTeX record \(like @misc"):
+        read_rows(b"title,type\nA,report\n", "bibtex", source="x.bib")
+    assert read_rows(b"\n", "bibtex") == []

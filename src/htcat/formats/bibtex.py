@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from htcat.errors import FieldProblem
+from htcat.errors import FieldProblem, InputError
 from htcat.formats.bibtex_text import (
     LATEX_SPECIALS,
     MONTHS,
@@ -378,7 +378,8 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     # bibtexparser also logs each broken record; htcat names them itself, once.
     logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
     logging.getLogger("bibtexparser").propagate = False
-    library = parse_string(decode_text(data, source), parse_stack=[])
+    text = decode_text(data, source)
+    library = parse_string(text, parse_stack=[])
     macros: dict[str, str] = {}
     rows: list[SourceRow] = []
     for block in library.blocks:
@@ -393,6 +394,8 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
         elif isinstance(block, BibEntry | ParsingFailedBlock):
             where = f"record {len(rows) + 1} (line {(block.start_line or 0) + 1})"
             rows.append(_row(block, where, macros, key_again=key_again))
+    if not rows and text.strip():
+        raise InputError(f"{source}: no BibTeX record (like @misc{{key, title = {{…}}}}) in it")
     return rows
 
 
