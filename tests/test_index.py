@@ -44,6 +44,23 @@ def titles(db: Path, **filters: object) -> list[str]:
     return [e["title"] for e in page.entries]
 
 
+def test_an_id_two_entries_hold_is_refused_by_the_index_too(db: Path):
+    """A hand edit gives two entries one id: neither a lookup nor a change may pick one."""
+    write_catalog(db, [{"title": "First"}, {"title": "Second"}, {"title": "Third"}])
+    data = orjson.loads(db.read_bytes())
+    data["entries"]["1"]["id"] = data["entries"]["2"]["id"] = "shared"
+    db.write_bytes(dump_json(data))
+    assert titles(db) == ["First", "Second", "Third"]  # the index has taken the edit in
+    before = db.read_bytes()
+    for prefix in ("shared", "sha"):
+        with pytest.raises(CatalogError, match="id 'shared' is held by 2 entries"):
+            get_entry(db, prefix)
+        with pytest.raises(CatalogError, match="held by 2 entries"), change_catalog(db) as catalog:
+            catalog.replace({**catalog.get(prefix), "notes": "which one?"})
+    assert db.read_bytes() == before
+    assert get_entry(db, "third")["title"] == "Third"
+
+
 def test_index_follows_a_hand_edit_of_the_file(db: Path):
     write_catalog(db, [{"title": "Forced labor in fishing", "tags": ["fishing"]}])
     assert titles(db, query="fishing") == ["Forced labor in fishing"]
