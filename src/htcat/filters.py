@@ -81,8 +81,8 @@ class EveryTag:
 
 class Period:
     """The entry's date lies within ``--since`` and ``--until``, both included, compared at the
-    shorter precision, so that ``2021`` includes ``2021-06-30`` and ``2021-06`` includes
-    ``2021``. An entry with no date lies in no period."""
+    shorter precision: ``--until 2021`` takes in ``2021-06-30``, and ``--since 2021-06`` an
+    entry dated only ``2021``. An entry with no date lies in no period."""
 
     def asked(self, filters: Filters) -> bool:
         return bool(filters.since or filters.until)
