@@ -22,12 +22,15 @@ from htcat.cli.completion import (
 )
 from htcat.errors import InputError
 from htcat.filters import SORT_KEYS
-from htcat.links.report import REPORT_FORMATS
 from htcat.links.results import OUTCOMES
 from htcat.model import STATUSES, TYPES
 from htcat.query import LINK_STATUSES, Filters, Order
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+"""A link report's formats, spelled out so that building the commands imports no
+format module (`htcat.formats.linkreport` renders them)."""
 _FILTERS = "Filters"
 _ORDER_NAMES = ("sort", "reverse", "offset")
 
