@@ -172,6 +172,21 @@ entry = st.fixed_dictionaries(
         "publisher": text,
         "tags": st.lists(st.from_regex(r"[a-z0-9]{1,6}", fullmatch=True), max_size=3, unique=True),
         "people": st.lists(person, max_size=3),
+        "citation": st.fixed_dictionaries(
+            {},
+            optional={
+                "container-title": text,
+                "collection-title": text,
+                "volume": text,
+                "issue": text,
+                "page": st.from_regex(r"[1-9][0-9]{0,3}(-[1-9][0-9]{0,3})?", fullmatch=True),
+                # RIS holds a number, an ISBN and an ISSN each as SN, told apart by shape.
+                "number": text.map(lambda t: "No. " + t),
+                "ISBN": st.just("978-92-1-130410-4"),
+                "ISSN": st.just("0192-8651"),
+                "publisher-place": text,
+            },
+        ),
     }
 )
 
@@ -192,7 +207,7 @@ def citation_view(entry: dict[str, Any], fmt: str) -> dict[str, Any]:
         shown.append(person)
     shown.sort(key=lambda p: ROLE_ORDER[p["role"]])
     fields = ("id", "title", "type", "summary", "date", "publisher", "tags")
-    return {k: entry[k] for k in fields} | {"people": shown}
+    return {k: entry[k] for k in fields} | {"people": shown, "citation": entry.get("citation")}
 
 
 ROLE_ORDER = {"author": 0, "speaker": 0, "editor": 1, "moderator": 2, "contributor": 3}
