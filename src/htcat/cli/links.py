@@ -23,7 +23,7 @@ from htcat.catalog import Choice, entries_chosen
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
-from htcat.cli.output import info, warn
+from htcat.cli.output import info, warn, write_output
 from htcat.cli.state import State, state_of
 from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
@@ -31,7 +31,6 @@ from htcat.links.results import CheckResult
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS
 from htcat.plurals import counted
-from htcat.store.fs import write_file_atomically
 
 if TYPE_CHECKING:
     from htcat.links.catalog import ChosenLink
@@ -343,11 +342,7 @@ def _finish(
     previous = {(c.entry_id, c.url, c.kind): c.previous for c in chosen}
     rows = report_rows(per_link, previous, every_link=run.every_link)
     text = render(rows, run.format, table=_fitted_table)
-    if run.output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        write_file_atomically(Path(run.output), text.encode(), what="report")
+    write_output(run.output, text.encode(), what="report")
     info(summary(per_link, len(chosen), interrupted))
     if note := suggestion_note(per_link):
         warn(note)

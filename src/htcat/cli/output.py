@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from htcat.citation import CITATION_FIELDS
@@ -12,6 +13,7 @@ from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.model import Entry
 from htcat.people import display_name
+from htcat.store import fs
 
 ENTRY_FORMATS = ("table", "json", "jsonl", "csv", "ids")
 _PIECE = 65536
@@ -40,6 +42,33 @@ def warn(message: str) -> None:
 def info(message: str) -> None:
     """A message for the person, never mixed into the results on standard output."""
     print(message, file=sys.stderr)
+
+
+def names_stdout(output: str) -> bool:
+    """Whether ``-o`` names standard output: ``-``, or a name of the same file
+    (``/dev/stdout``, ``/proc/self/fd/1``), which a rename would destroy."""
+    if output == "-":
+        return True
+    try:
+        named, out = os.stat(output), os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError):
+        return False
+    return (named.st_dev, named.st_ino) == (out.st_dev, out.st_ino)
+
+
+def write_output(output: str, data: bytes, *, what: str) -> bool:
+    """Write a result where ``-o`` says; True if it went to a file, which the caller names.
+
+    A file is written through a symlink and keeps its owner, group and mode; a
+    named pipe or a device is written as it is (see `write_file_atomically`).
+    """
+    if names_stdout(output):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return False
+    fs.write_file_atomically(Path(output), data, what=what)
+    return True
 
 
 def _joined(values: object) -> str:

@@ -18,7 +18,7 @@ import orjson
 import typer
 
 from htcat.cli.options import Selection, selection_options
-from htcat.cli.output import info, warn
+from htcat.cli.output import info, warn, write_output
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
@@ -210,7 +210,6 @@ def export(
         htcat export --format jsonl --type webinar | jq -r .title
     """
     from htcat.formats import format_for_path
-    from htcat.store.fs import write_file_atomically
     from htcat.transfer import export_data
 
     state = state_of(ctx)
@@ -232,13 +231,8 @@ def export(
         order=selection.order,
         include_internal=include_internal,
     )
-    if output == "-":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    write_file_atomically(Path(output), data, what="export")
-    info(f"exported {counted(count, 'entry')} to {output}")
+    if write_output(output, data, what="export"):
+        info(f"exported {counted(count, 'entry')} to {output}")
 
 
 def _published_only(path: Path, filters: Filters) -> Filters:
