@@ -101,12 +101,9 @@ def test_check_stores_results_on_links_and_reports_only_the_problems(
     good, soft, moved = (link_check(mixed_db, i) for i in ("good-report", "soft", "moved"))
     assert good is not None and soft is not None and moved is not None
     assert (good["outcome"], good["status"], good["failures"]) == ("ok", 200, 0)
-    assert good["last_ok"] == good["checked"]
-    assert (soft["outcome"], soft["failures"], soft["failing_since"]) == (
-        "broken",
-        1,
-        soft["checked"],
-    )
+    assert good["last_ok"] == good["since"]
+    assert "checked" not in good
+    assert (soft["outcome"], soft["failures"], soft["last_ok"]) == ("broken", 1, None)
     assert moved["moved_to"] == server.url("/doc.pdf")
     assert moved["redirects"] == [[301, server.url("/doc.pdf")]]
 
@@ -127,7 +124,7 @@ def test_consecutive_failures_accumulate_across_runs(cli: RunCli, mixed_db: Path
 
     assert first is not None and second is not None
     assert second["failures"] == 2
-    assert second["failing_since"] == first["failing_since"]
+    assert second["since"] == first["since"]
 
 
 def test_json_report_with_all_lists_every_link_with_its_stored_check(
@@ -250,6 +247,83 @@ def test_older_than_checks_only_links_not_checked_since(cli: RunCli, mixed_db: P
     result = cli("check", "--older-than", "7d")
 
     assert result.stderr == "3 links: 1 ok, 1 moved, 1 broken\n"
+
+
+def test_older_than_reads_the_check_times_beside_the_catalog(cli: RunCli, mixed_db: Path) -> None:
+    cli("check", "good-report", "soft")
+    times = json.loads((mixed_db.parent / f".{mixed_db.name}.checked").read_bytes())
+    (mixed_db.parent / f".{mixed_db.name}.checked").unlink()
+
+    result = cli("check", "--older-than", "7d")
+
+    assert sorted(times) == ["pdf"]
+    assert len(times["pdf"]) == 2
+    assert result.stderr == "5 links: 2 ok, 1 moved, 2 broken\n"
+
+
+def test_older_than_takes_the_moments_an_older_catalog_kept_on_its_links(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    recent = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    old = {"checked": recent, "outcome": "ok", "failing_since": None, "last_ok": recent}
+    write_catalog(db, [entry("Old", (server.url("/doc.pdf"), "pdf"))])
+    with change_catalog(db) as catalog:
+        stored = catalog.stored("old")
+        link = {**stored["links"][0], "check": old}
+        catalog.replace_many([{**stored, "links": [link]}], touch=False, validated=True)
+
+    due = cli("check", "--older-than", "7d")
+    migrated = cli("check")
+
+    assert due.stderr == "no links to check\n"
+    assert migrated.exit_code == 0
+    check = link_check(db, "old")
+    assert check is not None and "checked" not in check and "failing_since" not in check
+    assert check["since"] == recent
+
+
+def test_a_check_that_finds_every_link_as_it_was_leaves_the_catalog_bytes_equal(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(
+        db,
+        [
+            entry("Good", (server.url("/doc.pdf"), "pdf")),
+            entry("Moved", (server.url("/old.pdf"), "pdf")),
+            entry("Page", (server.url("/page"), "webinar")),
+        ],
+    )
+    cli("check")
+    first = db.read_bytes()
+    history = (db.parent / "catalog.history.jsonl").read_bytes()
+
+    again = cli("check")
+
+    assert again.exit_code == 0
+    assert db.read_bytes() == first
+    assert (db.parent / "catalog.history.jsonl").read_bytes() == history
+
+
+def test_each_change_of_a_links_state_is_one_line_of_history(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(
+        db,
+        [
+            entry("Good", (server.url("/doc.pdf"), "pdf")),
+            entry("Gone", (server.url("/missing"), "page")),
+        ],
+    )
+    cli("check")
+    cli("check")
+    lines = (db.parent / "catalog.history.jsonl").read_text().splitlines()
+
+    changes = [json.loads(line) for line in lines]
+    assert [(c["entry"], c["from"], c["to"]) for c in changes] == [
+        ("good", None, "ok"),
+        ("gone", None, "broken"),
+    ]
+    assert changes[1]["status"] == 404
 
 
 def test_the_report_goes_to_a_file_in_the_format_asked(

@@ -275,13 +275,15 @@ def _choose(
 ) -> list[ChosenLink]:
     """The selected entries' links, read without the lock."""
     from htcat.links.catalog import choose_links
+    from htcat.links.checktimes import read_check_times
 
     catalog = state.read()
     named = dict.fromkeys(entry_ids or ())
     entries: list[Entry] = [catalog.get(i) for i in named] if named else catalog.entries()
     if not selection.filters.empty:
         entries = [e for e in entries if matches(e, selection.filters)]
-    return choose_links(entries, kinds=kinds, checked_before=checked_before)
+    times = read_check_times(state.path) if checked_before else None
+    return choose_links(entries, kinds=kinds, checked_before=checked_before, check_times=times)
 
 
 def _run(

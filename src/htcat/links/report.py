@@ -34,7 +34,7 @@ REPORT_COLUMNS = (
     "warning",
     "checked",
     "failures",
-    "failing_since",
+    "since",
     "last_ok",
     "sha256",
     "pages",
@@ -62,7 +62,15 @@ def report_rows(
     for r in results:
         check = merge_check(previous.get((r.entry_id, r.url, r.kind)), r)
         if every_link or check["outcome"] != "ok" or check["warning"]:
-            rows.append({"entry_id": r.entry_id, "url": r.url, "kind": r.kind, **check})
+            rows.append(
+                {
+                    "entry_id": r.entry_id,
+                    "url": r.url,
+                    "kind": r.kind,
+                    **check,
+                    "checked": r.checked,
+                }
+            )
     return rows
 
 
