@@ -106,7 +106,7 @@ def check(
     from htcat.links.settings import CheckSettings
 
     state = state_of(ctx)
-    checked_before = _stamp_before(older_than) if older_than else None
+    checked_before = stamp_before(older_than, "--older-than") if older_than else None
     chosen = _choose(state, entry_ids, selection, kinds=None, checked_before=checked_before)
     config = _policy_config(state)
     asked = suggest or archive is not None or config.suggest.enabled
@@ -410,16 +410,16 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _stamp_before(duration: str) -> str:
+def stamp_before(duration: str, option: str) -> str:
     """The timestamp ``duration`` (``7d``) ago, in the form checks are stamped with."""
     match = _DURATION.match(duration.strip().lower())
     if not match:
-        raise InputError(f"--older-than {duration!r}: expected a number and s, m, h, d or w: 7d")
+        raise InputError(f"{option} {duration!r}: expected a number and s, m, h, d or w: 7d")
     seconds = int(match.group(1)) * _SECONDS[match.group(2)]
     try:
         when = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
     except OverflowError:
-        raise InputError(f"--older-than {duration!r}: too long ago") from None
+        raise InputError(f"{option} {duration!r}: too long ago") from None
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
