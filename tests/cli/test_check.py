@@ -249,6 +249,18 @@ def test_older_than_checks_only_links_not_checked_since(cli: RunCli, mixed_db: P
     assert result.stderr == "3 links: 1 ok, 1 moved, 1 broken\n"
 
 
+def test_fail_after_fails_only_for_links_that_failed_that_many_checks_in_a_row(
+    cli: RunCli, mixed_db: Path
+) -> None:
+    first = cli("check", "soft", "good-report", "--fail-after", "2")
+    second = cli("check", "soft", "good-report", "--fail-after", "2")
+    moved = cli("check", "moved", "--fail-on", "moved", "--fail-after", "5")
+
+    assert (first.exit_code, second.exit_code) == (0, 1)
+    assert "soft" in first.stdout and first.stderr == "2 links: 1 ok, 1 broken\n"
+    assert moved.exit_code == 1
+
+
 def test_older_than_reads_the_check_times_beside_the_catalog(cli: RunCli, mixed_db: Path) -> None:
     cli("check", "good-report", "soft")
     times = json.loads((mixed_db.parent / f".{mixed_db.name}.checked").read_bytes())

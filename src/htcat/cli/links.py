@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -26,7 +26,7 @@ from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
 from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
-from htcat.links.results import CheckResult
+from htcat.links.results import FAILURES, CheckResult
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS, Entry
 from htcat.plurals import counted
@@ -81,6 +81,16 @@ def check(
             show_default=False,
         ),
     ] = None,
+    fail_after: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            min=1,
+            help="Fail only for links that failed N checks in a row [default: 1, or "
+            "fail_after in htcat.toml].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check links and record the result on each: ok, moved, broken, throttled, timeout, invalid.
 
@@ -91,8 +101,9 @@ def check(
     says was removed is broken). A host that keeps answering 429 makes its
     links throttled, which is no failure. Problems are reported on stdout, a
     summary on stderr. Exit status 1 when a link has an outcome named by
-    --fail-on (default: broken, timeout, invalid). The policy in htcat.toml
-    beside the catalog applies (docs/cron.md).
+    --fail-on (default: broken, timeout, invalid) and, for a failure, has
+    failed --fail-after checks in a row. The policy in htcat.toml beside the
+    catalog applies (docs/cron.md).
 
     Example:
 
@@ -100,6 +111,7 @@ def check(
         htcat check
         htcat check --older-than 7d --format json -o report.json
         htcat check --tag webinar --fail-on broken,moved --update-moved
+        htcat check --older-than 20h --fail-after 3
         htcat check --suggest --format csv -o broken-with-copies.csv
     """
     from htcat.links.archive import archive_url
@@ -131,7 +143,7 @@ def check(
     results, interrupted = _run(
         lambda report: check_links(targets, settings, report), len(targets), "checking"
     )
-    _finish(state, chosen, results, interrupted, run)
+    _finish(state, chosen, results, interrupted, run, fail_after=fail_after or 1)
 
 
 @selection_options(paging=False)
@@ -332,8 +344,13 @@ def _finish(
     results: Sequence[R],
     interrupted: bool,
     run: RunOptions,
+    *,
+    fail_after: int = 1,
 ) -> None:
-    """Save the results, report them, sum them up, and exit with the status they call for."""
+    """Save the results, report them, sum them up, and exit with the status they call for.
+
+    A failure fails the run only once its link has failed ``fail_after`` checks in a row.
+    """
     from htcat.links.archive import suggestion_note
     from htcat.links.catalog import save_results, spread
     from htcat.links.report import render, report_rows, summary
@@ -347,6 +364,7 @@ def _finish(
         lock_timeout=max(state.lock_timeout, MERGE_LOCK_WAIT),
     )
     previous = {(c.entry_id, c.url, c.kind): c.previous for c in chosen}
+    states = report_rows(per_link, previous, every_link=True)
     rows = report_rows(per_link, previous, every_link=run.every_link)
     text = render(rows, run.format, table=_fitted_table)
     if run.output == "-":
@@ -376,8 +394,14 @@ def _finish(
         )
     if interrupted:
         raise typer.Exit(ExitStatus.INTERRUPTED)
-    if any(r.outcome in run.fail_on for r in per_link):
+    if any(_fails_run(row, run.fail_on, fail_after) for row in states):
         raise typer.Exit(ExitStatus.FOUND)
+
+
+def _fails_run(state: Mapping[str, Any], fail_on: frozenset[str], fail_after: int) -> bool:
+    """Whether a link's state fails the run: an outcome --fail-on names, failed long enough."""
+    outcome = state["outcome"]
+    return outcome in fail_on and (outcome not in FAILURES or state["failures"] >= fail_after)
 
 
 def _fitted_table(cells: Sequence[Sequence[str]], headings: Sequence[str]) -> str:
