@@ -9,7 +9,17 @@ from typing import TypeVar
 
 import pytest
 
-from htcat.links.pacing import FIRST_PACE, GIVE_UP_AFTER, MARGIN, HostPace, NoTurn
+from htcat.links.pacing import (
+    FIRST_PACE,
+    GIVE_UP_AFTER,
+    MARGIN,
+    HostPace,
+    NoTurn,
+    Retry,
+    retry_for,
+    retrying,
+)
+from htcat.links.settings import RetryPolicy
 
 T = TypeVar("T")
 
@@ -99,3 +109,43 @@ def test_a_host_is_given_up_after_a_few_unreachable_tries_and_an_answer_resets_t
     assert str(refused) == (
         "a.example:80: connection refused; host given up for this run after 3 failures"
     )
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_retry_after_is_honoured_on_every_status_worth_retrying(status: int) -> None:
+    assert retry_for(status, 2.0) == Retry(2.0)
+    assert retry_for(status, None) == Retry(None)
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 410, 501])
+def test_a_status_not_worth_retrying_is_not_retried_whatever_it_asks(status: int) -> None:
+    assert retry_for(status, 2.0) is None
+
+
+def test_a_retry_waits_what_the_server_asked_not_the_back_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recorded(delay: float) -> None:
+        waits.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr("htcat.links.pacing.asyncio.sleep", recorded)
+    answers = iter(
+        [("first", retry_for(502, 2.0)), ("second", retry_for(504, None)), ("third", None)]
+    )
+
+    async def attempt() -> tuple[str, Retry | None]:
+        return next(answers)
+
+    async def scenario() -> str:
+        deadline = asyncio.get_running_loop().time() + 60.0
+        return await retrying(
+            attempt, RetryPolicy(retries=2, backoff=0.5, backoff_max=1.0), deadline
+        )
+
+    assert run(scenario) == "third"
+    assert waits[0] == 2.0
+    assert 0.5 <= waits[1] <= 1.0

@@ -18,13 +18,13 @@ from htcat.links.client import (
     status_error,
 )
 from htcat.links.pacing import (
-    RETRY_STATUSES,
     SLOW_DOWN_STATUSES,
     HostPace,
     Hosts,
     NoTurn,
     Retry,
     retry_after,
+    retry_for,
 )
 from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
 from htcat.links.settings import NetworkSettings
@@ -92,8 +92,7 @@ def refused(
             return answered(target, followed, outcome, error=error, size=size), None
         paced = Retry(wait, paced=outcome == "throttled")
         return answered(target, followed, outcome, error=error, size=size), paced
-    retry = Retry(after) if status in RETRY_STATUSES else None
-    return answered(target, followed, "broken", error=error, size=size), retry
+    return answered(target, followed, "broken", error=error, size=size), retry_for(status, after)
 
 
 def read_failed(exc: httpx.TransportError, followed: Followed) -> RequestFailed:

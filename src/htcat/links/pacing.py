@@ -162,6 +162,15 @@ class Retry:
     paced: bool = False
 
 
+def retry_for(status: int, after: float | None) -> Retry | None:
+    """Whether an answer with ``status`` deserves another try, and when.
+
+    ``after`` is what its ``Retry-After`` asked for: honoured for every status
+    worth retrying (a 500, 502 or 504 asking for 2 s is not asked again sooner).
+    """
+    return Retry(after) if status in RETRY_STATUSES else None
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """The seconds a ``Retry-After`` header asks for (delay or HTTP date), if any."""
     value = response.headers.get("retry-after", "").strip()
