@@ -261,6 +261,62 @@ def test_fail_after_fails_only_for_links_that_failed_that_many_checks_in_a_row(
     assert moved.exit_code == 1
 
 
+def test_o_makes_a_missing_folder_and_writes_the_report(
+    cli: RunCli, mixed_db: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "reports" / "nightly" / "links.md"
+
+    result = cli("check", "--format", "markdown", "-o", str(report))
+
+    assert result.exit_code == 1
+    assert "| soft |" in report.read_text()
+
+
+def test_o_in_a_folder_that_cannot_be_made_is_refused_before_any_link_is_asked(
+    cli: RunCli, mixed_db: Path, tmp_path: Path, server: LinkServer
+) -> None:
+    (tmp_path / "reports").write_text("a file where the folder should be")
+    asked = len(server.requests)
+
+    result = cli("check", "-o", str(tmp_path / "reports" / "links.md"))
+
+    assert result.exit_code == 2
+    assert "cannot make the folder" in result.stderr and "nothing checked" in result.stderr
+    assert len(server.requests) == asked
+    assert link_check(mixed_db, "soft") is None
+
+
+@pytest.mark.parametrize(
+    ("format_", "empty"),
+    [
+        ("json", "[]\n"),
+        (
+            "markdown",
+            "| entry | kind | outcome | status | url | detail |\n"
+            "|---|---|---|---|---|---|\n\nnothing checked\n",
+        ),
+        ("csv", None),
+    ],
+)
+def test_a_run_with_nothing_due_still_writes_its_empty_report(
+    cli: RunCli, mixed_db: Path, tmp_path: Path, format_: str, empty: str | None
+) -> None:
+    cli("check")
+    report = tmp_path / f"report.{format_}"
+    report.write_text("last night's report")
+
+    to_file = cli("check", "--older-than", "7d", "--format", format_, "-o", str(report))
+    to_stdout = cli("check", "--older-than", "7d", "--format", format_)
+
+    assert to_file.exit_code == to_stdout.exit_code == 0
+    assert to_stdout.stdout == report.read_text()
+    if empty is None:
+        assert report.read_text().startswith("entry_id,url,kind,outcome")
+        assert report.read_text().count("\n") == 1
+    else:
+        assert report.read_text() == empty
+
+
 def test_older_than_reads_the_check_times_beside_the_catalog(cli: RunCli, mixed_db: Path) -> None:
     cli("check", "good-report", "soft")
     times = json.loads((mixed_db.parent / f".{mixed_db.name}.checked").read_bytes())

@@ -118,6 +118,7 @@ def check(
     from htcat.links.settings import CheckSettings
 
     state = state_of(ctx)
+    _prepare_output(run)
     checked_before = stamp_before(older_than, "--older-than") if older_than else None
     chosen = _choose(state, entry_ids, selection, kinds=None, checked_before=checked_before)
     config = _policy_config(state)
@@ -133,7 +134,7 @@ def check(
     )
     chosen = _unskipped(chosen, settings)
     if not chosen:
-        info("no links to check")
+        _nothing_due(run, "no links to check")
         return
 
     from htcat.links.catalog import unique_targets
@@ -203,6 +204,7 @@ def fetch(
         htcat fetch --fail-on broken,changed --format markdown -o fetch-report.md
     """
     state = state_of(ctx)
+    _prepare_output(run)
     for k in kind:
         if k not in LINK_KINDS:
             raise InputError(f"--kind {k!r}: expected one of {', '.join(LINK_KINDS)}")
@@ -221,7 +223,7 @@ def fetch(
     )
     chosen = _unskipped(chosen, settings)
     if not chosen:
-        info("no links to fetch")
+        _nothing_due(run, "no links to fetch")
         return
 
     from htcat.links.catalog import unique_targets
@@ -366,12 +368,7 @@ def _finish(
     previous = {(c.entry_id, c.url, c.kind): c.previous for c in chosen}
     states = report_rows(per_link, previous, every_link=True)
     rows = report_rows(per_link, previous, every_link=run.every_link)
-    text = render(rows, run.format, table=_fitted_table)
-    if run.output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        write_file_atomically(Path(run.output), text.encode(), what="report")
+    _deliver(run, render(rows, run.format, table=_fitted_table))
     info(summary(per_link, len(chosen), interrupted))
     if note := suggestion_note(per_link):
         warn(note)
@@ -402,6 +399,36 @@ def _fails_run(state: Mapping[str, Any], fail_on: frozenset[str], fail_after: in
     """Whether a link's state fails the run: an outcome --fail-on names, failed long enough."""
     outcome = state["outcome"]
     return outcome in fail_on and (outcome not in FAILURES or state["failures"] >= fail_after)
+
+
+def _prepare_output(run: RunOptions) -> None:
+    """Make the report's folder before any link is asked, or refuse before anything is done."""
+    if run.output == "-":
+        return
+    folder = Path(run.output).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"-o {run.output}: cannot make the folder {folder}: {exc.strerror}; nothing checked"
+        ) from None
+
+
+def _nothing_due(run: RunOptions, said: str) -> None:
+    """Nothing to do: still write the report, empty, so last night's never passes for today's."""
+    from htcat.links.report import NOTHING_CHECKED, render
+
+    _deliver(run, render([], run.format, table=_fitted_table, empty=NOTHING_CHECKED))
+    info(said)
+
+
+def _deliver(run: RunOptions, text: str) -> None:
+    """The report to standard output or, whole or not at all, to the -o file."""
+    if run.output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_file_atomically(Path(run.output), text.encode(), what="report")
 
 
 def _fitted_table(cells: Sequence[Sequence[str]], headings: Sequence[str]) -> str:

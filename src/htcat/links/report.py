@@ -44,6 +44,9 @@ REPORT_COLUMNS = (
     "archived_timestamp",
 )
 _HEADINGS = ("entry", "kind", "outcome", "status", "url", "detail")
+NOTHING_CHECKED = "nothing checked"
+"""What an empty Markdown report says under its header when no link was due."""
+NO_PROBLEMS = "no problems found"
 
 Row = dict[str, Any]
 
@@ -84,8 +87,14 @@ def plain_table(cells: Sequence[Sequence[str]], headings: Sequence[str]) -> str:
     return tabulate(cells, headers=list(headings), disable_numparse=True)
 
 
-def render(rows: list[Row], format_: str, *, table: TableWriter = plain_table) -> str:
-    """``rows`` in one of REPORT_FORMATS (a table of nothing is no text at all)."""
+def render(
+    rows: list[Row], format_: str, *, table: TableWriter = plain_table, empty: str = NO_PROBLEMS
+) -> str:
+    """``rows`` in one of REPORT_FORMATS (a table of nothing is no text at all).
+
+    An empty Markdown report says ``empty`` under its header, so a mailed
+    report is never a bare table head.
+    """
     if format_ == "table":
         return table([_cells(r) for r in rows], _HEADINGS) + "\n" if rows else ""
     if format_ == "json":
@@ -95,7 +104,7 @@ def render(rows: list[Row], format_: str, *, table: TableWriter = plain_table) -
     if format_ == "csv":
         return _csv(rows)
     if format_ == "markdown":
-        return _markdown(rows)
+        return _markdown(rows, empty)
     raise ValueError(f"unknown report format {format_!r}")
 
 
@@ -152,10 +161,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _markdown(rows: list[Row]) -> str:
+def _markdown(rows: list[Row], empty: str) -> str:
     from htcat.formats.markdown import escape_inline
 
     lines = ["| " + " | ".join(_HEADINGS) + " |", "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append("| " + " | ".join(escape_inline(c) for c in _cells(r)) + " |")
+    if not rows:
+        lines += ["", empty]
     return "\n".join(lines) + "\n"
