@@ -317,6 +317,31 @@ def test_a_run_with_nothing_due_still_writes_its_empty_report(
         assert report.read_text() == empty
 
 
+def test_links_of_a_busy_host_not_asked_keep_their_state_and_a_broken_one_is_reported(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    run = uuid.uuid4().hex
+    urls = [server.url(f"/always-busy?{run}-{i}") for i in range(8)]
+    write_catalog(db, [entry(f"Busy {i}", (url, "page")) for i, url in enumerate(urls)])
+    known = {"outcome": "broken", "status": 404, "since": "2026-11-01T02:00:00Z", "failures": 3}
+    with change_catalog(db) as catalog:
+        for i in range(4):
+            stored = catalog.stored(f"busy-{i}")
+            link = {**stored["links"][0], "check": {**known, "error": "HTTP 404 Not Found"}}
+            catalog.replace_many([{**stored, "links": [link]}], touch=False, validated=True)
+
+    result = cli("check", "--host-wait", "1", "--format", "json", "--per-host", "1")
+
+    assert result.exit_code == 1
+    rows = {row["entry_id"]: row for row in json.loads(result.stdout)}
+    for i in range(4):
+        check = link_check(db, f"busy-{i}")
+        assert check is not None and (check["outcome"], check["failures"]) == ("broken", 3)
+        assert rows[f"busy-{i}"]["outcome"] == "broken"
+    host_busy = [row for row in rows.values() if "not checked: host busy" in str(row["warning"])]
+    assert host_busy
+
+
 def test_older_than_reads_the_check_times_beside_the_catalog(cli: RunCli, mixed_db: Path) -> None:
     cli("check", "good-report", "soft")
     times = json.loads((mixed_db.parent / f".{mixed_db.name}.checked").read_bytes())

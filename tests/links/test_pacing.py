@@ -12,6 +12,7 @@ import pytest
 from htcat.links.pacing import (
     FIRST_PACE,
     GIVE_UP_AFTER,
+    HOST_BUSY,
     MARGIN,
     HostPace,
     NoTurn,
@@ -149,3 +150,52 @@ def test_a_retry_waits_what_the_server_asked_not_the_back_off(
     assert run(scenario) == "third"
     assert waits[0] == 2.0
     assert 0.5 <= waits[1] <= 1.0
+
+
+def test_a_slowed_host_gives_no_turn_past_its_host_wait() -> None:
+    async def scenario() -> tuple[float, str]:
+        loop = asyncio.get_running_loop()
+        pace = HostPace("a.example:443", max_wait=30.0, host_wait=5.0)
+        first = loop.time()
+        pace.slow_down(started=first, after=None)
+        pace.next_start = first + 5.5
+        with pytest.raises(NoTurn) as refused:
+            await pace.turn(deadline=first + 100.0)
+        return pace.busy_until - first, str(refused.value)
+
+    bound, error = run(scenario)
+    assert bound == pytest.approx(5.0, abs=0.05)
+    assert error.startswith(f"{HOST_BUSY}: a.example:443 kept asking to slow down for 5 s")
+
+
+def test_a_url_refusing_alone_is_paced_on_its_own_and_gives_its_host_back() -> None:
+    async def scenario() -> tuple[list[bool], float, float, float]:
+        loop = asyncio.get_running_loop()
+        pace = HostPace("a.example:443", max_wait=30.0, host_wait=5.0)
+        pace.answered(success=True)
+        seen = [pace.refused_alone("https://a.example/busy")]
+        pace.slow_down(started=loop.time(), after=2.0)
+        seen.append(pace.refused_alone("https://a.example/busy"))
+        return seen, pace.interval, pace.floor, pace.busy_until
+
+    seen, interval, floor, busy_until = run(scenario)
+    assert seen == [False, True]
+    assert (interval, floor, busy_until) == (0.0, 0.0, float("inf"))
+
+
+def test_a_url_is_not_alone_while_other_urls_of_its_host_are_refused_too() -> None:
+    async def scenario() -> list[bool]:
+        pace = HostPace("a.example:443", max_wait=30.0)
+        pace.answered(success=True)
+        urls = ["https://a.example/1", "https://a.example/2", "https://a.example/1"]
+        return [pace.refused_alone(url) for url in urls]
+
+    assert run(scenario) == [False, False, False]
+
+
+def test_a_url_is_not_alone_at_a_host_that_answered_nothing_else() -> None:
+    async def scenario() -> list[bool]:
+        pace = HostPace("a.example:443", max_wait=30.0)
+        return [pace.refused_alone("https://a.example/1") for _ in range(3)]
+
+    assert run(scenario) == [False, False, False]

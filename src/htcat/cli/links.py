@@ -257,7 +257,13 @@ def _settings(
     policy = config.policy.with_options(
         require_https=run.require_https, skip=run.skip, accept=accepted
     )
-    options: dict[str, Any] = {"policy": policy, **extra}
+    from htcat.links.settings import RetryPolicy
+
+    options: dict[str, Any] = {
+        "policy": policy,
+        "retry": RetryPolicy(host_wait=run.host_wait),
+        **extra,
+    }
     user_agent = run.user_agent or config.user_agent
     if user_agent:
         options["user_agent"] = user_agent

@@ -18,7 +18,7 @@ import httpx
 from htcat.links.archive import Suggester
 from htcat.links.client import Followed, address_of, open_following, read_head
 from htcat.links.outcomes import Settled, failed, https_required, read_failed, refused
-from htcat.links.pacing import HostPace
+from htcat.links.pacing import HostPace, Hosts
 from htcat.links.recordings import unless_recording_gone
 from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
 from htcat.links.scheduler import Run, run_links, within_limits
@@ -43,7 +43,10 @@ class Seen:
 
 
 async def check_links(
-    targets: Iterable[LinkTarget], settings: CheckSettings, on_result: OnResult | None = None
+    targets: Iterable[LinkTarget],
+    settings: CheckSettings,
+    on_result: OnResult | None = None,
+    hosts: Hosts | None = None,
 ) -> list[CheckResult]:
     """Check every target; results come back in the targets' order (see run_links).
 
@@ -62,7 +65,7 @@ async def check_links(
             result = await suggester.with_suggestion(run.client, result)
         return result
 
-    return await run_links(list(targets), settings, one, on_result)
+    return await run_links(list(targets), settings, one, on_result, hosts)
 
 
 def run_checks(

@@ -22,7 +22,7 @@ import httpx
 
 from htcat.links.client import Followed, address_of, open_following
 from htcat.links.outcomes import Settled, failed, https_required, read_failed, refused
-from htcat.links.pacing import HostPace, Retry
+from htcat.links.pacing import HostPace, Hosts, Retry
 from htcat.links.pdfread import read_pdf
 from htcat.links.results import (
     FetchResult,
@@ -82,6 +82,7 @@ async def fetch_links(
     targets: Iterable[FetchTarget],
     settings: FetchSettings,
     on_result: OnFetched | None = None,
+    hosts: Hosts | None = None,
 ) -> list[FetchResult]:
     """Fetch every target into the archive; results come back in the targets' order."""
     settings.archive.mkdir(parents=True, exist_ok=True)
@@ -90,7 +91,7 @@ async def fetch_links(
     async def one(run: Run, target: FetchTarget) -> FetchResult:
         return await fetch_link(run, target, settings)
 
-    return await run_links(list(targets), settings, one, on_result)
+    return await run_links(list(targets), settings, one, on_result, hosts)
 
 
 def run_fetches(

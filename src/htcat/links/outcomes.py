@@ -72,7 +72,9 @@ def refused(
     link's time limit allows; a link the host keeps refusing that way is
     ``throttled``. A 503 without ``Retry-After`` is an outage: it slows the
     host too, but has only the usual retries, and is ``broken``. A
-    ``Retry-After`` longer than the policy allows ends the tries at once.
+    ``Retry-After`` longer than the policy allows ends the tries at once. A
+    URL refusing alone (see HostPace.refused_alone) no longer slows its host:
+    it has the usual retries, each after what it asked.
     """
     response = followed.response
     status = response.status_code
@@ -84,8 +86,11 @@ def refused(
     pace.answered(success=False)
     after = retry_after(response)
     if status in SLOW_DOWN_STATUSES:
-        wait = pace.slow_down(started, after)
         outcome: Outcome = "throttled" if status == 429 or after is not None else "broken"
+        if pace.refused_alone(target.url):
+            error = f"{error} (only this URL of {pace.name} keeps refusing: paced on its own)"
+            return answered(target, followed, outcome, error=error, size=size), Retry(after)
+        wait = pace.slow_down(started, after)
         limit = settings.retry.max_retry_after
         if after is not None and after > limit:
             error = f"{error} (asked to wait {after:.0f} s, more than the {limit:g} s allowed)"

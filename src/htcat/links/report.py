@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from htcat.links.results import OUTCOMES, CheckResult, merge_check
+from htcat.links.results import INCONCLUSIVE, OUTCOMES, CheckResult, merge_check
 from htcat.plurals import counted
 
 REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
@@ -60,10 +60,14 @@ def report_rows(
     """The rows to report: the problems (anything not plainly ``ok``), or every link.
 
     ``previous`` holds each link's check before the run, by (entry, URL, kind).
+    A link not really seen (its host busy) is reported in the state it keeps,
+    with why it was not seen as a warning.
     """
     rows = []
     for r in results:
         check = merge_check(previous.get((r.entry_id, r.url, r.kind)), r)
+        if r.outcome in INCONCLUSIVE and check["error"] != r.error:
+            check = {**check, "warning": r.error}
         if every_link or check["outcome"] != "ok" or check["warning"]:
             rows.append(
                 {
