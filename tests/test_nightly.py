@@ -22,7 +22,7 @@ import pytest
 from helpers import HTCAT, write_catalog
 from helpers.analyst import act
 from helpers.gitwork import commit_all, git, isolated_git
-from htcat.store import change_catalog
+from htcat.store.file import change_catalog
 
 CATALOG = "data/catalog.json"
 HISTORY = "data/catalog.history.jsonl"

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from htcat.errors import CatalogError, InputError
 from htcat.health import history_path
-from htcat.store import repo_root
+from htcat.store.paths import repo_root
 
 DRIVER = "htcat"
 ATTRIBUTES = f"merge={DRIVER} diff={DRIVER}"

@@ -25,7 +25,7 @@ from htcat.errors import CatalogError, ExitStatus, GitFailed, InputError
 from htcat.gitrepo import in_repo, operation_in_progress, run_git
 from htcat.health import history_path
 from htcat.links.checktimes import check_times_path
-from htcat.store import ENTRIES_TABLE, parse_image
+from htcat.store.image import ENTRIES_TABLE, parse_image
 
 DEFAULT_CHECK_ARGS = ("--older-than", "20h")
 """What a night checks unless told otherwise: the links not checked for 20 hours."""

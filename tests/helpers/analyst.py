@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from helpers.gitwork import commit_all, git
-from htcat.store import change_catalog
+from htcat.store.file import change_catalog
 
 CATALOG = "data/catalog.json"
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from htcat.cli.durations import stamp_before
 from htcat.cli.output import info
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
@@ -51,7 +52,6 @@ def health(
     """
     if format_ not in HEALTH_FORMATS:
         raise InputError(f"--format {format_!r}: expected one of {', '.join(HEALTH_FORMATS)}")
-    from htcat.cli.links import stamp_before
     from htcat.formats.health import TABLE_HEADINGS, health_json, health_markdown, health_rows
     from htcat.health import health_report, read_history
 

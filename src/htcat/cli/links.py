@@ -9,11 +9,10 @@ beside the catalog; the options add to it. httpx and pypdfium2 load only here.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -21,17 +20,17 @@ import typer
 
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
+from htcat.cli.durations import stamp_before
+from htcat.cli.linkreports import deliver, fails_run, fitted_table, nothing_due, prepare_output
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
-from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
-from htcat.links.results import FAILURES, CheckResult
+from htcat.links.results import CheckResult
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS, Entry
 from htcat.plurals import counted
 from htcat.query import matches
-from htcat.store import write_file_atomically
 
 if TYPE_CHECKING:
     from htcat.links.catalog import ChosenLink
@@ -44,9 +43,7 @@ S = TypeVar("S", bound="NetworkSettings")
 MERGE_LOCK_WAIT = 60.0
 """The least a finished run waits for the catalog lock: its results took long to gather."""
 PROGRESS_EVERY = 0.1
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _SIZE = re.compile(r"^(\d+)\s*([kmg]?)(?:i?b)?$", re.IGNORECASE)
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _BYTES = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 EntryIds = Annotated[
@@ -118,7 +115,7 @@ def check(
     from htcat.links.settings import CheckSettings
 
     state = state_of(ctx)
-    _prepare_output(run)
+    prepare_output(run)
     checked_before = stamp_before(older_than, "--older-than") if older_than else None
     chosen = _choose(state, entry_ids, selection, kinds=None, checked_before=checked_before)
     config = _policy_config(state)
@@ -134,7 +131,7 @@ def check(
     )
     chosen = _unskipped(chosen, settings)
     if not chosen:
-        _nothing_due(run, "no links to check")
+        nothing_due(run, "no links to check")
         return
 
     from htcat.links.catalog import unique_targets
@@ -204,7 +201,7 @@ def fetch(
         htcat fetch --fail-on broken,changed --format markdown -o fetch-report.md
     """
     state = state_of(ctx)
-    _prepare_output(run)
+    prepare_output(run)
     for k in kind:
         if k not in LINK_KINDS:
             raise InputError(f"--kind {k!r}: expected one of {', '.join(LINK_KINDS)}")
@@ -223,7 +220,7 @@ def fetch(
     )
     chosen = _unskipped(chosen, settings)
     if not chosen:
-        _nothing_due(run, "no links to fetch")
+        nothing_due(run, "no links to fetch")
         return
 
     from htcat.links.catalog import unique_targets
@@ -374,7 +371,7 @@ def _finish(
     previous = {(c.entry_id, c.url, c.kind): c.previous for c in chosen}
     states = report_rows(per_link, previous, every_link=True)
     rows = report_rows(per_link, previous, every_link=run.every_link)
-    _deliver(run, render(rows, run.format, table=_fitted_table))
+    deliver(run, render(rows, run.format, table=fitted_table))
     info(summary(per_link, len(chosen), interrupted))
     if note := suggestion_note(per_link):
         warn(note)
@@ -397,49 +394,8 @@ def _finish(
         )
     if interrupted:
         raise typer.Exit(ExitStatus.INTERRUPTED)
-    if any(_fails_run(row, run.fail_on, fail_after) for row in states):
+    if any(fails_run(row, run.fail_on, fail_after) for row in states):
         raise typer.Exit(ExitStatus.FOUND)
-
-
-def _fails_run(state: Mapping[str, Any], fail_on: frozenset[str], fail_after: int) -> bool:
-    """Whether a link's state fails the run: an outcome --fail-on names, failed long enough."""
-    outcome = state["outcome"]
-    return outcome in fail_on and (outcome not in FAILURES or state["failures"] >= fail_after)
-
-
-def _prepare_output(run: RunOptions) -> None:
-    """Make the report's folder before any link is asked, or refuse before anything is done."""
-    if run.output == "-":
-        return
-    folder = Path(run.output).parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"-o {run.output}: cannot make the folder {folder}: {exc.strerror}; nothing checked"
-        ) from None
-
-
-def _nothing_due(run: RunOptions, said: str) -> None:
-    """Nothing to do: still write the report, empty, so last night's never passes for today's."""
-    from htcat.links.report import NOTHING_CHECKED, render
-
-    _deliver(run, render([], run.format, table=_fitted_table, empty=NOTHING_CHECKED))
-    info(said)
-
-
-def _deliver(run: RunOptions, text: str) -> None:
-    """The report to standard output or, whole or not at all, to the -o file."""
-    if run.output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        write_file_atomically(Path(run.output), text.encode(), what="report")
-
-
-def _fitted_table(cells: Sequence[Sequence[str]], headings: Sequence[str]) -> str:
-    """The report's table fitted to the terminal, its detail cut where it must be."""
-    return table(cells, headings, cuttable=("detail",))
 
 
 class _Progress:
@@ -465,19 +421,6 @@ class _Progress:
     def close(self) -> None:
         sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()
-
-
-def stamp_before(duration: str, option: str) -> str:
-    """The timestamp ``duration`` (``7d``) ago, in the form checks are stamped with."""
-    match = _DURATION.match(duration.strip().lower())
-    if not match:
-        raise InputError(f"{option} {duration!r}: expected a number and s, m, h, d or w: 7d")
-    seconds = int(match.group(1)) * _SECONDS[match.group(2)]
-    try:
-        when = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
-    except OverflowError:
-        raise InputError(f"{option} {duration!r}: too long ago") from None
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _size(text: str) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from htcat.store import write_file_atomically
+from htcat.store.fs import write_file_atomically
 
 LinkKey = tuple[str, str]
 """A link as a check asks for it: its URL and kind."""
