@@ -501,7 +501,7 @@ def test_fetch_calls_a_document_over_the_size_limit_too_large_and_takes_document
 
     assert result.exit_code == 0
     assert result.stderr == "1 link: 1 too-large\n"
-    assert "larger than 1024 bytes" in result.stdout
+    assert "larger than 1 KB" in result.stdout
     big = link_check(db, "big")
     assert big is not None and (big["outcome"], big["failures"]) == ("too-large", 0)
     assert pages.stderr == "1 link: 1 ok\n"

@@ -62,16 +62,35 @@ def test_pdf_link_on_a_server_ignoring_range_reads_only_the_first_bytes(
     assert result.size == 10 * 1024 * 1024
 
 
-@pytest.mark.parametrize("kind", ["pdf", "transcript", "slides"])
-def test_html_served_with_200_where_a_pdf_should_be_is_broken(
-    server: LinkServer, settings: CheckSettings, kind: str
+@pytest.mark.parametrize(
+    ("kind", "wanted"),
+    [("pdf", "a PDF"), ("slides", "slides (PDF, PowerPoint or OpenDocument)")],
+)
+def test_html_served_with_200_where_a_document_should_be_is_broken(
+    server: LinkServer, settings: CheckSettings, kind: str, wanted: str
 ) -> None:
     result = check_one(server.url("/soft404.pdf"), kind, settings)
 
     assert result.outcome == "broken"
     assert result.status == 200
     assert result.content_type == "text/html"
-    assert result.error == "expected a PDF, got text/html"
+    assert result.error == f"expected {wanted}, got text/html"
+
+
+def test_a_403_says_the_server_may_refuse_robots_and_where_to_name_the_team(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/forbidden"), "page", settings)
+
+    assert result.outcome == "broken"
+    assert result.error is not None and result.error.startswith("HTTP 403 Forbidden (the server")
+    assert "[links] user_agent in htcat.toml" in result.error
+
+
+def test_a_transcript_may_be_an_html_page(server: LinkServer, settings: CheckSettings) -> None:
+    result = check_one(server.url("/soft404.pdf"), "transcript", settings)
+
+    assert (result.outcome, result.error) == ("ok", None)
 
 
 def test_an_empty_body_where_a_pdf_should_be_is_broken(

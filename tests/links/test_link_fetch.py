@@ -120,7 +120,7 @@ def test_a_body_over_the_size_limit_is_too_large_not_a_failure_and_leaves_nothin
     assert result.outcome == "too-large"
     assert not result.failed
     assert result.error is not None
-    assert result.error.startswith("larger than 65536 bytes")
+    assert result.error.startswith("larger than 64 KB")
     assert result.sha256 is None
     assert archived_files(archive) == []
 

@@ -23,7 +23,14 @@ from htcat.links.recordings import unless_recording_gone
 from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
 from htcat.links.scheduler import Run, run_links, within_limits
 from htcat.links.settings import CheckSettings
-from htcat.links.sniff import SNIFF_BYTES, describe_body, is_pdf, needs_document
+from htcat.links.sniff import (
+    SNIFF_BYTES,
+    accepts,
+    describe_body,
+    expected,
+    mislabelled_pdf,
+    needs_document,
+)
 
 OnResult = Callable[[CheckResult], None]
 FIRST_BYTES = {"Range": f"bytes=0-{SNIFF_BYTES - 1}"}
@@ -128,14 +135,16 @@ def _judge(run: Run, pace: HostPace, started: float, target: LinkTarget, seen: S
     if not response.is_success:
         return refused(target, seen.followed, run.settings, pace, started, size)
     pace.answered(success=True)
-    if needs_document(target.kind) and not is_pdf(seen.head):
-        got = describe_body(seen.head, response.headers.get("content-type"))
-        error = f"expected a PDF, got {got}"
+    content_type = response.headers.get("content-type")
+    if needs_document(target.kind) and not accepts(target.kind, seen.head, content_type):
+        got = describe_body(seen.head, content_type)
+        error = f"expected {expected(target.kind)}, got {got}"
         return answered(target, seen.followed, "broken", error=error, size=size), None
     if problem := https_required(str(response.url), run.settings):
         return answered(target, seen.followed, "broken", error=problem, size=size), None
     outcome: Outcome = "moved" if seen.followed.moved_to else "ok"
-    return answered(target, seen.followed, outcome, size=size), None
+    warning = mislabelled_pdf(seen.head, content_type)
+    return answered(target, seen.followed, outcome, size=size, warning=warning), None
 
 
 def _size(seen: Seen) -> int | None:

@@ -36,12 +36,16 @@ from htcat.links.scheduler import Run, run_links, within_limits
 from htcat.links.settings import FetchSettings
 from htcat.links.sniff import (
     SNIFF_BYTES,
+    accepts,
     archive_extension,
     describe_body,
+    expected,
     is_pdf,
     media_type,
+    mislabelled_pdf,
     needs_document,
 )
+from htcat.plurals import size_in_words
 
 OnFetched = Callable[[FetchResult], None]
 PART_PREFIX = ".fetch-"
@@ -140,17 +144,21 @@ async def _download(
             pace.answered(success=True)
             declared = response.headers.get("content-length", "").strip()
             if declared.isdigit() and int(declared) > settings.max_bytes:
-                error = f"larger than {settings.max_bytes} bytes (Content-Length {declared})"
+                error = (
+                    f"larger than {size_in_words(settings.max_bytes)} "
+                    f"(Content-Length {size_in_words(int(declared))})"
+                )
                 return as_fetched(answered(target, followed, "too-large", error=error)), None
             try:
                 return await _receive(followed, settings), None
             except _TooLarge:
-                error = f"larger than {settings.max_bytes} bytes"
+                error = f"larger than {size_in_words(settings.max_bytes)}"
                 return as_fetched(answered(target, followed, "too-large", error=error)), None
             except _Stalled:
                 stall = settings.stall
                 error = (
-                    f"stalled: less than {stall.min_rate:,} bytes a second over {stall.window:g} s"
+                    f"stalled: less than {size_in_words(stall.min_rate)} a second "
+                    f"over {stall.window:g} s"
                 )
                 return as_fetched(answered(target, followed, "timeout", error=error)), None
             except httpx.TransportError as exc:
@@ -214,9 +222,14 @@ async def _receive(followed: Followed, settings: FetchSettings) -> Download:
 async def _archive(target: FetchTarget, got: Download, settings: FetchSettings) -> FetchResult:
     """Verify a downloaded body and move it to its place in the archive."""
     content_type = got.followed.response.headers.get("content-type")
-    claims_pdf = needs_document(target.kind) or media_type(content_type) == "application/pdf"
-    if claims_pdf and not is_pdf(got.head):
-        error = f"expected a PDF, got {describe_body(got.head, content_type)}"
+    if needs_document(target.kind):
+        wrong = not accepts(target.kind, got.head, content_type)
+        wanted = expected(target.kind)
+    else:
+        wrong = media_type(content_type) == "application/pdf" and not is_pdf(got.head)
+        wanted = "a PDF"
+    if wrong:
+        error = f"expected {wanted}, got {describe_body(got.head, content_type)}"
         return as_fetched(answered(target, got.followed, "broken", error=error, size=got.size))
     pages = None
     if is_pdf(got.head):
@@ -235,8 +248,9 @@ async def _archive(target: FetchTarget, got: Download, settings: FetchSettings) 
     outcome: Outcome = "moved" if got.followed.moved_to else "ok"
     if target.previous_sha256 and target.previous_sha256 != got.sha256:
         outcome = "changed"
+    warning = mislabelled_pdf(got.head, content_type)
     return as_fetched(
-        answered(target, got.followed, outcome, size=got.size),
+        answered(target, got.followed, outcome, size=got.size, warning=warning),
         sha256=got.sha256,
         pages=pages,
         archive_path=relative.as_posix(),

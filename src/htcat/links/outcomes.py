@@ -79,6 +79,11 @@ def refused(
     response = followed.response
     status = response.status_code
     error = status_error(response)
+    if status == 403:
+        error += (
+            " (the server may refuse programs that are not browsers: "
+            "name the catalog's team in [links] user_agent in htcat.toml)"
+        )
     url = str(response.url)
     if settings.policy.accepts(url, status) or settings.policy.accepts(target.url, status):
         warning = f"{error}, accepted by the policy"

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
+from htcat.links.signed import without_signatures
 from htcat.links.sniff import media_type
 from htcat.model import now_stamp
 from htcat.query import FAILING_OUTCOMES
@@ -220,6 +221,9 @@ def merge_check(
 ) -> dict[str, Any]:
     """The state to store on a link, from its previous state and a new result.
 
+    URLs the state records (where the link led, its redirects) lose their
+    signatures and tokens (see signed): the catalog is committed and shared.
+
     ``last_checked`` is the moment of the link's check before this one (from
     the check-times file): the last good moment of a link that starts failing
     now. ``since`` moves only when the outcome does, so a link found as it
@@ -260,9 +264,9 @@ def merge_check(
         "outcome": outcome,
         "status": result.status,
         "since": since,
-        "final_url": result.final_url,
-        "redirects": [[status, url] for status, url in result.redirects],
-        "moved_to": result.moved_to,
+        "final_url": result.final_url and without_signatures(result.final_url),
+        "redirects": [[status, without_signatures(url)] for status, url in result.redirects],
+        "moved_to": result.moved_to and without_signatures(result.moved_to),
         "content_type": result.content_type,
         "size": result.size,
         "error": error,
