@@ -18,9 +18,10 @@ from htcat.links.fetch import FetchTarget, fetch_links, run_fetches
 from htcat.links.pacing import Hosts
 from htcat.links.results import FetchResult, merge_check
 from htcat.links.settings import FetchSettings, RetryPolicy, Stall, Timeouts
+from htcat.plurals import size_in_words
 
 from .conftest import TEST_PAGES
-from .server import LinkServer
+from .server import BIG_BYTES, LinkServer
 
 
 @pytest.fixture
@@ -278,3 +279,16 @@ def test_one_url_refusing_alone_does_not_stall_the_fetch_of_its_hosts_documents(
     assert all(r.pages == 3 for r in results[1:])
     [pace] = list(hosts)
     assert pace.last_turn - pace.slowed_at <= 2 * host_wait
+
+
+def test_a_download_cut_short_names_the_status_and_the_bytes_that_came(
+    server: LinkServer, fetch_settings: FetchSettings, test_pdf: bytes
+) -> None:
+    settings = dataclasses.replace(fetch_settings, max_bytes=BIG_BYTES * 4)
+
+    result = fetch_one(server.url("/short-length.pdf"), settings)
+
+    whole = size_in_words(len(test_pdf) + BIG_BYTES)
+    assert (result.outcome, result.status) == ("broken", 200)
+    assert result.error == f"cut short: HTTP 200 sent {size_in_words(len(test_pdf))} of {whole}"
+    assert merge_check(None, result)["found"] == {"outcome": "broken", "error": result.error}

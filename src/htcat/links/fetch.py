@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from htcat.links.client import Followed, address_of, open_following
-from htcat.links.outcomes import Settled, failed, https_required, read_failed, refused
+from htcat.links.outcomes import Settled, failed, https_required, refused
 from htcat.links.pacing import HostPace, Hosts, Retry
 from htcat.links.pdfread import read_pdf
 from htcat.links.results import (
@@ -80,6 +80,14 @@ class _TooLarge(Exception):
 
 class _Stalled(Exception):
     pass
+
+
+class _CutShort(Exception):
+    """The connection ended before the whole body came; ``received`` bytes had."""
+
+    def __init__(self, received: int, cause: httpx.TransportError) -> None:
+        super().__init__(str(cause))
+        self.received = received
 
 
 async def fetch_links(
@@ -161,8 +169,9 @@ async def _download(
                     f"over {stall.window:g} s"
                 )
                 return as_fetched(answered(target, followed, "timeout", error=error)), None
-            except httpx.TransportError as exc:
-                raise read_failed(exc, followed) from exc
+            except _CutShort as cut:
+                error = f"cut short: {cut_short(response, cut.received)}"
+                return as_fetched(answered(target, followed, "broken", error=error)), Retry()
     except Exception as exc:
         return _fetched(failed(exc, target, settings, run.hosts))
 
@@ -211,6 +220,8 @@ async def _receive(followed: Followed, settings: FetchSettings) -> Download:
                 if stall.expired():
                     raise _Stalled from None
                 raise
+            except httpx.TransportError as exc:
+                raise _CutShort(size, exc) from exc
             out.flush()
             os.fsync(out.fileno())
     except BaseException:
@@ -255,6 +266,13 @@ async def _archive(target: FetchTarget, got: Download, settings: FetchSettings) 
         pages=pages,
         archive_path=relative.as_posix(),
     )
+
+
+def cut_short(response: httpx.Response, received: int) -> str:
+    """``HTTP 200 sent 512 KB of 2 MB`` (or ``… of an unknown length``)."""
+    declared = response.headers.get("content-length", "").strip()
+    whole = size_in_words(int(declared)) if declared.isdigit() else "an unknown length"
+    return f"HTTP {response.status_code} sent {size_in_words(received)} of {whole}"
 
 
 def remove_stale_parts(archive: Path) -> None:
