@@ -340,6 +340,23 @@ def test_links_of_a_busy_host_not_asked_keep_their_state_and_a_broken_one_is_rep
         assert rows[f"busy-{i}"]["outcome"] == "broken"
     host_busy = [row for row in rows.values() if "not checked: host busy" in str(row["warning"])]
     assert host_busy
+    assert result.stderr.startswith("8 links: ")
+    assert "4 broken" in result.stderr and "not checked: host busy)" in result.stderr
+
+
+def test_what_a_fetch_found_wrong_stays_failing_over_a_check_and_is_counted(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(db, [entry("Cut", (server.url(f"/truncated.pdf?{uuid.uuid4().hex}"), "pdf"))])
+
+    fetched = cli("fetch")
+    checked = cli("check")
+
+    assert fetched.exit_code == checked.exit_code == 1
+    assert checked.stderr == "1 link: 1 broken\n"
+    assert "not a readable PDF" in checked.stdout
+    check = link_check(db, "cut")
+    assert check is not None and check["outcome"] == "broken" and check["failures"] == 2
 
 
 def test_older_than_reads_the_check_times_beside_the_catalog(cli: RunCli, mixed_db: Path) -> None:
@@ -638,7 +655,7 @@ def test_changed_stays_visible_across_checks_until_a_fetch_finds_it_unchanged(
     checked = cli("check")
 
     assert fetched.stderr == "1 link: 1 changed\n"
-    assert checked.stderr == "1 link: 1 ok\n"
+    assert checked.stderr == "1 link: 1 changed\n"
     assert cli(*changed).stdout == "living\n"
     stored = link_check(db, "living")
     assert stored is not None and stored["outcome"] == "changed"

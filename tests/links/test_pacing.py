@@ -12,7 +12,6 @@ import pytest
 from htcat.links.pacing import (
     FIRST_PACE,
     GIVE_UP_AFTER,
-    HOST_BUSY,
     MARGIN,
     HostPace,
     NoTurn,
@@ -20,6 +19,7 @@ from htcat.links.pacing import (
     retry_for,
     retrying,
 )
+from htcat.links.results import HOST_BUSY
 from htcat.links.settings import RetryPolicy
 
 T = TypeVar("T")

@@ -372,7 +372,7 @@ def _finish(
     states = report_rows(per_link, previous, every_link=True)
     rows = report_rows(per_link, previous, every_link=run.every_link)
     deliver(run, render(rows, run.format, table=fitted_table))
-    info(summary(per_link, len(chosen), interrupted))
+    info(summary(states, len(chosen), interrupted))
     if note := suggestion_note(per_link):
         warn(note)
     if saved.skipped:

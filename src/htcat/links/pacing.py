@@ -25,6 +25,7 @@ from typing import Literal, TypeVar
 
 import httpx
 
+from htcat.links.results import HOST_BUSY
 from htcat.links.settings import RetryPolicy
 
 T = TypeVar("T")
@@ -45,8 +46,6 @@ MAX_PACED_TRIES = 20
 """Tries of one link at a slowed host's pace, so that even a host that never relents ends."""
 ALONE_AFTER = 2
 """Refusals of one URL after which, if no other URL of its host was refused, it is paced alone."""
-HOST_BUSY = "not checked: host busy"
-"""The start of the error of a link not asked because its host's share of the run ran out."""
 
 
 class NoTurn(Exception):

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from htcat.links.results import INCONCLUSIVE, OUTCOMES, CheckResult, merge_check
+from htcat.links.results import HOST_BUSY, INCONCLUSIVE, OUTCOMES, CheckResult, merge_check
 from htcat.plurals import counted
 
 REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
@@ -112,12 +112,20 @@ def render(
     raise ValueError(f"unknown report format {format_!r}")
 
 
-def summary(results: Sequence[CheckResult], total: int, interrupted: bool) -> str:
-    """``1,000 links: 962 ok, 21 moved, 17 broken``."""
-    counts = Counter(r.outcome for r in results)
+def summary(rows: Sequence[Row], total: int, interrupted: bool) -> str:
+    """``1,000 links: 962 ok, 21 moved, 17 broken``, from the states the links now keep.
+
+    ``rows`` are every link's (``report_rows`` with ``every_link``): a
+    document a fetch found broken counts broken after a plain check too, and
+    links of a busy host not asked are counted apart, in the state they keep.
+    """
+    counts = Counter(row["outcome"] for row in rows)
     parts = ", ".join(f"{counts[o]:,} {o}" for o in OUTCOMES if counts[o])
+    busy = sum(str(row.get("warning") or "").startswith(HOST_BUSY) for row in rows)
+    if busy:
+        parts += f" ({busy:,} not checked: host busy)"
     if interrupted:
-        return f"interrupted: {len(results):,} of {counted(total, 'link')} done" + (
+        return f"interrupted: {len(rows):,} of {counted(total, 'link')} done" + (
             f" ({parts}); their results are saved" if parts else ""
         )
     return f"{counted(total, 'link')}: {parts}"

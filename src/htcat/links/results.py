@@ -34,6 +34,8 @@ OUTCOMES: tuple[Outcome, ...] = (
 )
 FAILURES: frozenset[str] = FAILING_OUTCOMES
 """Outcomes that count as a failure of the link (``failures``, ``failing_since``)."""
+HOST_BUSY = "not checked: host busy"
+"""The start of the error of a link not asked because its host's share of the run ran out."""
 INCONCLUSIVE: frozenset[str] = frozenset({"throttled"})
 """Outcomes that say nothing about the link itself: a link with a known state keeps it."""
 
