@@ -12,10 +12,9 @@ import pytest
 
 from htcat import __version__
 from htcat.links.check import check_links, run_checks
+from htcat.links.config import CheckSettings, HostLimit, Policy, RetryPolicy, Timeouts
 from htcat.links.pacing import Hosts
-from htcat.links.policy import HostLimit, Policy
 from htcat.links.results import HOST_BUSY, CheckResult, LinkTarget
-from htcat.links.settings import CheckSettings, RetryPolicy, Timeouts
 
 from .server import BIG_BYTES, PACE_SECONDS, LinkServer
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from htcat.links.config import FetchSettings, RetryPolicy, Stall, Timeouts
 from htcat.links.fetch import FetchTarget, fetch_links, run_fetches
 from htcat.links.pacing import Hosts
 from htcat.links.results import FetchResult, merge_check
-from htcat.links.settings import FetchSettings, RetryPolicy, Stall, Timeouts
 from htcat.plurals import size_in_words
 
 from .conftest import TEST_PAGES

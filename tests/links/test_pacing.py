@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import pytest
 
+from htcat.links.config import RetryPolicy
 from htcat.links.pacing import (
     FIRST_PACE,
     GIVE_UP_AFTER,
@@ -20,7 +21,6 @@ from htcat.links.pacing import (
     retrying,
 )
 from htcat.links.results import HOST_BUSY
-from htcat.links.settings import RetryPolicy
 
 T = TypeVar("T")
 

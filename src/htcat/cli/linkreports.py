@@ -41,7 +41,7 @@ def prepare_output(run: RunOptions) -> None:
 
 def nothing_due(run: RunOptions, said: str) -> None:
     """Nothing to do: still write the report, empty, so last night's never passes for today's."""
-    from htcat.links.report import NOTHING_CHECKED, render
+    from htcat.formats.linkreport import NOTHING_CHECKED, render
 
     deliver(run, render([], run.format, table=fitted_table, empty=NOTHING_CHECKED))
     info(said)

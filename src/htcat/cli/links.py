@@ -34,8 +34,7 @@ from htcat.query import matches
 
 if TYPE_CHECKING:
     from htcat.links.catalog import ChosenLink
-    from htcat.links.policy import LinkConfig
-    from htcat.links.settings import NetworkSettings, Timeouts
+    from htcat.links.config import LinkConfig, NetworkSettings, Timeouts
 
 R = TypeVar("R", bound=CheckResult)
 S = TypeVar("S", bound="NetworkSettings")
@@ -111,8 +110,8 @@ def check(
         htcat check --older-than 20h --fail-after 3
         htcat check --suggest --format csv -o broken-with-copies.csv
     """
-    from htcat.links.archive import archive_url
-    from htcat.links.settings import CheckSettings
+    from htcat.links.config import CheckSettings
+    from htcat.links.policy import archive_url
 
     state = state_of(ctx)
     prepare_output(run)
@@ -207,7 +206,7 @@ def fetch(
             raise InputError(f"--kind {k!r}: expected one of {', '.join(LINK_KINDS)}")
     limit = _size(max_bytes)
     chosen = _choose(state, entry_ids, selection, kinds=set(kind or DOCUMENT_KINDS))
-    from htcat.links.settings import FetchSettings, Stall
+    from htcat.links.config import FetchSettings, Stall
 
     settings = _settings(
         _policy_config(state),
@@ -254,7 +253,7 @@ def _settings(
     policy = config.policy.with_options(
         require_https=run.require_https, skip=run.skip, accept=accepted
     )
-    from htcat.links.settings import RetryPolicy
+    from htcat.links.config import RetryPolicy
 
     options: dict[str, Any] = {
         "policy": policy,
@@ -356,9 +355,8 @@ def _finish(
 
     A failure fails the run only once its link has failed ``fail_after`` checks in a row.
     """
-    from htcat.links.archive import suggestion_note
+    from htcat.formats.linkreport import render, report_rows, suggestion_note, summary
     from htcat.links.catalog import save_results, spread
-    from htcat.links.report import render, report_rows, summary
 
     per_link = spread(results, chosen)
     saved = save_results(
@@ -432,7 +430,7 @@ def _size(text: str) -> int:
 
 
 def _timeouts(total: float, *, read: float) -> Timeouts:
-    from htcat.links.settings import Timeouts
+    from htcat.links.config import Timeouts
 
     return Timeouts(connect=min(10.0, total), read=min(read, total), total=total)
 

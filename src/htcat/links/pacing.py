@@ -25,8 +25,8 @@ from typing import Literal, TypeVar
 
 import httpx
 
+from htcat.links.config import RetryPolicy
 from htcat.links.results import HOST_BUSY
-from htcat.links.settings import RetryPolicy
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
