@@ -140,7 +140,7 @@ def check(
     results, interrupted = _run(
         lambda report: check_links(targets, settings, report), len(targets), "checking"
     )
-    _finish(state, chosen, results, interrupted, run, fail_after=fail_after or 1)
+    _finish(state, chosen, results, interrupted, run, fail_after=fail_after or config.fail_after)
 
 
 @selection_options(paging=False)

@@ -231,10 +231,14 @@ class SuggestPolicy:
 @dataclass(frozen=True)
 class LinkConfig:
     """A policy file: the ``[links]`` policy and the settings it overrides, the video
-    platforms of ``[oembed]`` and the web archive of ``[suggest]``."""
+    platforms of ``[oembed]`` and the web archive of ``[suggest]``.
+
+    ``fail_after``: the failed checks in a row after which a link fails a check run.
+    """
 
     policy: Policy = field(default_factory=Policy)
     user_agent: str | None = None
+    fail_after: int = 1
     recordings: tuple[Platform, ...] = DEFAULT_PLATFORMS
     suggest: SuggestPolicy = field(default_factory=SuggestPolicy)
 
