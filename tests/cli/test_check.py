@@ -414,6 +414,21 @@ def test_a_check_that_finds_every_link_as_it_was_leaves_the_catalog_bytes_equal(
     assert (db.parent / "catalog.history.jsonl").read_bytes() == history
 
 
+def test_a_fetch_that_finds_every_document_as_it_was_leaves_the_catalog_bytes_equal(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(
+        db, [entry("Doc", (server.url("/doc.pdf"), "pdf"), (server.url("/page"), "page"))]
+    )
+    cli("fetch", "--kind", "pdf", "--kind", "page")
+    first = db.read_bytes()
+
+    again = cli("fetch", "--kind", "pdf", "--kind", "page")
+
+    assert again.exit_code == 0
+    assert db.read_bytes() == first
+
+
 def test_each_change_of_a_links_state_is_one_line_of_history(
     cli: RunCli, db: Path, server: LinkServer
 ) -> None:

@@ -210,7 +210,9 @@ def merge_check(
     the archive path of the last verified copy is never lost; a ``throttled``
     link was not really seen, so a link with a known state keeps it whole.
     A fetch's finding about the document (``changed``, ``found``) holds the
-    outcome over plain checks until a fetch says otherwise.
+    outcome over plain checks until a fetch says otherwise; ``fetched`` is
+    when the archived copy was first fetched, so fetching it again changes
+    nothing.
     """
     before = _migrated(previous)
     outcome: str = result.outcome
@@ -258,10 +260,11 @@ def merge_check(
         check[field] = before.get(field)
     check["changed"], check["found"] = changed, found
     if isinstance(result, FetchResult) and result.sha256 is not None:
+        same = result.sha256 == before.get("sha256") and before.get("fetched")
         check.update(
             sha256=result.sha256,
             pages=result.pages,
-            fetched=result.checked,
+            fetched=before["fetched"] if same else result.checked,
             archive_path=result.archive_path,
         )
     return check
