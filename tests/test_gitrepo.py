@@ -14,6 +14,7 @@ from helpers.gitwork import commit_all, git, isolated_git
 from htcat.store.file import change_catalog
 
 CATALOG = "data/catalog.json"
+HISTORY = "data/catalog.history.jsonl"
 
 
 @pytest.fixture
@@ -77,6 +78,8 @@ def test_setup_registers_both_drivers_ignores_derived_files_and_is_idempotent(
     assert "missing .gitattributes: /data/catalog.json merge=htcat diff=htcat" in missing.stdout
     assert "missing .git/config: merge.htcat.driver" in missing.stdout
     assert "missing .gitignore: data/catalog.json.lock" in missing.stdout
+    assert "missing .gitattributes: /data/catalog.history.jsonl merge=union" in missing.stdout
+    assert "missing .gitignore: data/.catalog.json.checked" in missing.stdout
     assert htcat(repo, "git", "setup").returncode == 0
     names = (".gitattributes", ".gitignore", ".git/config")
     files = [(repo / name).read_text() for name in names]
@@ -96,6 +99,28 @@ def test_setup_registers_both_drivers_ignores_derived_files_and_is_idempotent(
         "data/",
     ]
     assert git(repo, "status", "--porcelain", "-uall").stdout.count("data/") == 1
+
+
+def test_two_clones_link_histories_merge_keeping_both_sides_lines(remote: Path) -> None:
+    first = '{"at":"2026-12-01T02:00:00Z","entry":"shared","from":null,"to":"ok"}'
+    alices = first.replace("01T", "02T").replace('"ok"', '"broken"')
+    bobs = first.replace("01T", "03T").replace('"ok"', '"timeout"')
+    night_one = clone(remote, "night-one")
+    (night_one / HISTORY).write_text(first + "\n")
+    commit_all(night_one, "first night")
+    git(night_one, "push", "-q")
+    alice, bob = clone(remote, "alice"), clone(remote, "bob")
+    for repo, line in ((alice, alices), (bob, bobs)):
+        with (repo / HISTORY).open("a") as history:
+            history.write(line + "\n")
+        commit_all(repo, "a night")
+    git(alice, "push", "-q")
+
+    merged = git(bob, "pull", "-q", "--no-rebase", "--no-edit", ok=False)
+
+    assert merged.returncode == 0, merged.stderr
+    lines = (bob / HISTORY).read_text().splitlines()
+    assert sorted(lines) == sorted([first, alices, bobs])
 
 
 def test_a_clone_without_the_driver_warns_once_on_every_command_and_in_doctor(
