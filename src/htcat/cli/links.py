@@ -92,10 +92,13 @@ def check(
 
     Every link of the selected entries (all entries unless ids or filters say
     otherwise) is asked for with a GET of its first kilobyte: pages must
-    answer 2xx; pdf, transcript and slides links must start with %PDF- (a page
-    served instead is broken; a YouTube or Vimeo video the platform's oEmbed
-    says was removed is broken). A host that keeps answering 429 makes its
-    links throttled, which is no failure. Problems are reported on stdout, a
+    answer 2xx; pdf links must be a PDF, slides a PDF, PowerPoint or
+    OpenDocument file, transcripts a PDF, page or text (anything else is
+    broken; so is a YouTube or Vimeo video the platform's oEmbed says was
+    removed). A host that keeps answering 429 gets --host-wait seconds; its
+    links not asked keep their state ("not checked: host busy"). Only a
+    link's changes of state are written: a quiet night changes no byte of
+    the catalog. Problems are reported on stdout, a
     summary on stderr. Exit status 1 when a link has an outcome named by
     --fail-on (default: broken, timeout, invalid) and, for a failure, has
     failed --fail-after checks in a row. The policy in htcat.toml beside the
