@@ -442,6 +442,26 @@ def test_a_fetch_that_finds_every_document_as_it_was_leaves_the_catalog_bytes_eq
     assert db.read_bytes() == first
 
 
+def test_a_link_moved_to_a_signed_url_is_not_rewritten_and_the_key_is_not_stored(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    from urllib.parse import quote
+
+    signed = server.url("/doc.pdf?X-Amz-Credential=AKIA1&X-Amz-Signature=deadbeef")
+    link = server.url(f"/go/301?to={quote(signed, safe='')}")
+    write_catalog(db, [entry("Signed", (link, "pdf"))])
+
+    result = cli("check", "--update-moved", "--all", "--format", "json")
+
+    stored = entries_in(db)["signed"]["links"][0]
+    [row] = json.loads(result.stdout)
+    assert stored["url"] == link
+    for state in (stored["check"], row):
+        seen = json.dumps([state["final_url"], state["redirects"], state["moved_to"]])
+        assert "deadbeef" not in seen and "AKIA1" not in seen
+    assert stored["check"]["moved_to"].endswith("X-Amz-Signature=REDACTED")
+
+
 def test_each_change_of_a_links_state_is_one_line_of_history(
     cli: RunCli, db: Path, server: LinkServer
 ) -> None:

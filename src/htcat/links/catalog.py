@@ -19,6 +19,7 @@ from htcat.catalog import change as change_catalog
 from htcat.health import Transition, append_transitions
 from htcat.links.checktimes import read_check_times, record_check_times
 from htcat.links.results import INCONCLUSIVE, CheckResult, LinkTarget, merge_check
+from htcat.links.signed import without_signatures
 from htcat.model import Entry
 
 R = TypeVar("R", bound=CheckResult)
@@ -124,8 +125,8 @@ def save_results(
     Stored check results do not count as an edit (``updated`` stays); a URL
     rewritten to where it moved (``update_moved``) does. A rewritten link is
     no longer ``moved``: its check says ``ok``. An https link is never
-    rewritten to http unless ``allow_downgrade``; a link whose new URL the
-    entry already links to is dropped rather than doubled.
+    rewritten to http unless ``allow_downgrade``, nor to a signed URL; a link
+    whose new URL the entry already links to is dropped rather than doubled.
     """
     wanted: dict[str, dict[tuple[str, str], CheckResult]] = {}
     for result in results:
@@ -162,6 +163,8 @@ def save_results(
                 merged.add((entry_id, *key))
                 saved += 1
                 target = latest.moved_to if update_moved and latest.outcome == "moved" else None
+                if target and without_signatures(target) != target:
+                    target = None  # a signed URL expires, and its key must not be committed
                 if target and _downgrade(latest.url, target) and not allow_downgrade:
                     kept_https += 1
                 elif target and target in urls:
