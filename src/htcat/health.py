@@ -72,7 +72,7 @@ def history_path(catalog: P) -> P:
 def append_transitions(catalog: Path, transitions: Sequence[Transition]) -> None:
     """Append ``transitions`` to the history in one write, so a crash never leaves half a run.
 
-    Called under the catalog's lock, so two runs' lines never interleave.
+    One ``O_APPEND`` write: two runs' lines never interleave.
     """
     if not transitions:
         return

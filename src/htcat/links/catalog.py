@@ -127,6 +127,8 @@ def save_results(
     no longer ``moved``: its check says ``ok``. An https link is never
     rewritten to http unless ``allow_downgrade``, nor to a signed URL; a link
     whose new URL the entry already links to is dropped rather than doubled.
+    The check moments and the history follow once the catalog is written:
+    neither ever records a result the catalog does not hold.
     """
     wanted: dict[str, dict[tuple[str, str], CheckResult]] = {}
     for result in results:
@@ -182,8 +184,8 @@ def save_results(
                 (edited if moved else checked).append({**entry, "links": links})
         catalog.replace_many(checked, touch=False, validated=True)
         catalog.replace_many(edited, validated=True)
-        record_check_times(path, _moments(results, merged), legacy)
-        append_transitions(path, transitions)
+    record_check_times(path, _moments(results, merged), legacy)
+    append_transitions(path, transitions)
     skipped = sum((r.entry_id, r.url, r.kind) not in merged for r in results)
     return Saved(saved, skipped, rewritten, merged_links, kept_https)
 

@@ -49,7 +49,8 @@ def record_check_times(
 ) -> None:
     """Add this run's check moments (and moments older catalogs kept on links) to the file.
 
-    Called under the catalog's lock, so two runs never lose each other's moments.
+    Two runs finishing at once may lose one's moments: those links are only
+    checked again sooner.
     """
     times = {**legacy, **read_check_times(catalog)}
     times.update(checked)
