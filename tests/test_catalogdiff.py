@@ -69,3 +69,21 @@ def test_without_checks_only_what_people_changed_is_shown() -> None:
 
     assert (people.id, people.fields) == ("b", [FieldChange("title", "B", "B2")])
     assert [c.id for c in everything] == ["a", "b"]
+
+
+def test_each_entry_is_added_removed_or_changed_once_and_an_unchanged_one_not_at_all() -> None:
+    kept = {"id": "kept", "title": "Kept"}
+    old = image_of(
+        kept, {"id": "gone", "title": "Gone", "tags": ["x"]}, {"id": "edited", "title": "Old"}
+    )
+    new = image_of({"id": "edited", "title": "New"}, kept, {"id": "fresh", "title": "Fresh"})
+    changes = diff_images(old, new)
+    assert [(c.id, c.title, c.change) for c in changes] == [
+        ("edited", "New", "changed"),
+        ("fresh", "Fresh", "added"),
+        ("gone", "Gone", "removed"),
+    ]
+    assert changes[0].fields == [FieldChange("title", "Old", "New")]
+    assert changes[1].fields == changes[2].fields == []
+    assert diff_images(new, old)[-1].change == "removed"
+    assert [c.change for c in diff_images(old, empty_image())] == ["removed"] * 3

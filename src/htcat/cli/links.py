@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from htcat.catalog import Choice, entries_chosen
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.durations import stamp_before
@@ -28,9 +29,8 @@ from htcat.cli.state import State, state_of
 from htcat.errors import ExitStatus, InputError
 from htcat.links.results import CheckResult
 from htcat.links.sniff import DOCUMENT_KINDS
-from htcat.model import LINK_KINDS, Entry
+from htcat.model import LINK_KINDS
 from htcat.plurals import counted
-from htcat.query import matches
 
 if TYPE_CHECKING:
     from htcat.links.catalog import ChosenLink
@@ -296,11 +296,9 @@ def _choose(
     from htcat.links.catalog import choose_links
     from htcat.links.checktimes import read_check_times
 
-    catalog = state.read()
-    named = dict.fromkeys(entry_ids or ())
-    entries: list[Entry] = [catalog.get(i) for i in named] if named else catalog.entries()
-    if not selection.filters.empty:
-        entries = [e for e in entries if matches(e, selection.filters)]
+    # Every entry when none is named: what a nightly check is for.
+    choice = Choice(tuple(entry_ids or ()), selection.filters, every=True)
+    entries = entries_chosen(state.read(), choice)
     times = read_check_times(state.path) if checked_before else None
     return choose_links(entries, kinds=kinds, checked_before=checked_before, check_times=times)
 
