@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -444,3 +445,110 @@ def test_visual_is_preferred_to_editor():
     assert editor_command({})[1] == ["vi"]
     with pytest.raises(InputError, match="names no program"):
         editor_command({"EDITOR": "  "})
+
+
+# --- every refusal of an editor save keeps the text ----------------------------------------------
+
+WEBINAR_PDF = (
+    "https://www.acf.hhs.gov/sites/default/files/documents/otip/"
+    "labor_trafficking_foreign_nationals_webinar_qa_responses.pdf"
+)
+
+
+def test_a_link_another_entry_has_reopens_the_editor_with_the_text_kept(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    entry = stored_json(seed_db, HTLA)
+    repeated = {**entry, "links": [*entry["links"], {"url": WEBINAR_PDF, "kind": "pdf"}]}
+    fixed = {**entry, "title": "Without the other entry's link"}
+    saves = (json.dumps(repeated, indent=2), json.dumps(fixed))
+    child = terminal("edit", "htla", "--editor", **fake_editor(*saves))
+    expect(child, f"updated {HTLA}")
+    assert finished(child) == 0
+    _opened, second = seen_by_editor(tmp_path)
+    header = second["text"].splitlines()[0]
+    assert header.startswith("# not saved: links") and WEBINAR in header
+    assert WEBINAR_PDF in second["text"].split("\n{", 1)[1], "the person's text is kept"
+    assert stored_json(seed_db, HTLA)["title"] == "Without the other entry's link"
+
+
+def test_every_problem_of_a_save_is_shown_at_once(seed_db: Path, terminal, fake_editor, tmp_path):
+    entry = stored_json(seed_db, HTLA)
+    bad = json.dumps({**entry, "tittle": "typo", "date": "2021-13-45", "updated": "x"})
+    child = terminal("edit", "htla", "--editor", **fake_editor(bad, None))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    problems = [
+        line for line in seen_by_editor(tmp_path)[1]["text"].splitlines() if "not saved:" in line
+    ]
+    assert [p.split()[3] for p in problems] == ["updated", "tittle", "date"]
+
+
+def test_a_kept_edit_file_can_be_fed_back_with_its_hash_lines(
+    seed_db: Path, terminal, fake_editor, tmp_path
+):
+    entry = stored_json(seed_db, HTLA)
+    bad = json.dumps({**entry, "title": "Kept for later", "date": "not a date"}, indent=2)
+    child = terminal("edit", "htla", "--editor", **fake_editor(bad, None))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 2
+    path = Path(seen_by_editor(tmp_path)[0]["path"])
+    said = " ".join(child.before.split())
+    assert f"try again with: htcat edit {HTLA} --from {path}" in said
+    kept = path.read_text()
+    assert kept.startswith("# not saved: date")
+    path.write_text(kept.replace('"not a date"', '"2021-03"'))
+
+    fed = subprocess.run(
+        [HTCAT, "--db", seed_db, "edit", "htla", "--from", path],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+    assert fed.returncode == 0, fed.stderr
+    assert fed.stderr == f"updated {HTLA}\n"
+    assert (stored_json(seed_db, HTLA)["title"], stored_json(seed_db, HTLA)["date"]) == (
+        "Kept for later",
+        "2021-03",
+    )
+
+
+def test_a_catalog_that_cannot_be_written_keeps_the_saved_text(
+    seed_db: Path, terminal, fake_editor, tmp_path, lock_held
+):
+    before = seed_db.read_bytes()
+    saved = json.dumps({**stored_json(seed_db, HTLA), "title": "Waiting for the lock"})
+    child = terminal("--lock-timeout", "0", "edit", "htla", "--editor", **fake_editor(saved))
+    expect(child, pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3
+    path = Path(seen_by_editor(tmp_path)[0]["path"])
+    said = " ".join(child.before.split())
+    assert "locked by another htcat" in said and f"your text is kept in {path}" in said
+    assert path.read_text() == saved
+    assert seed_db.read_bytes() == before
+
+
+def test_edit_from_refuses_other_changes_and_a_missing_file(seed_db: Path, tmp_path: Path):
+    def edit(*args: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [HTCAT, "--db", seed_db, "edit", "htla", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+
+    missing = tmp_path / "missing.json"
+    assert edit("--from", missing).stderr == (
+        f"htcat: error: --from {missing}: No such file or directory\n"
+    )
+    (tmp_path / "entry.json").write_text("{}")
+    both = edit("--from", tmp_path / "entry.json", "--add-tag", "x")
+    assert both.returncode == 2 and "--from takes the whole entry" in both.stderr

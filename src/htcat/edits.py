@@ -176,6 +176,15 @@ def edited_entry(text: str, stored: Entry) -> Entry:
             close = close_field(key)
             hint = f"; did you mean {close!r}?" if close else ""
             problems.append(FieldProblem(key, new[key], f"unknown field{hint}"))
+    # Every problem of a save at once: the fields not refused above are validated too,
+    # so an unknown field never hides a bad date.
+    refused = {problem.field for problem in problems}
+    try:
+        entry = validate_entry(
+            {k: v for k, v in new.items() if k not in refused}, where=stored["id"]
+        )
+    except InvalidEntry as exc:
+        raise InvalidEntry([*problems, *exc.problems], where=stored["id"]) from None
     if problems:
-        raise InvalidEntry(problems)
-    return validate_entry(new, where=stored["id"])
+        raise InvalidEntry(problems, where=stored["id"])
+    return entry

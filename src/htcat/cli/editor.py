@@ -1,8 +1,10 @@
 """Editing an entry as JSON in the person's own editor, without ever losing their text.
 
-A save that does not parse or validate re-opens the editor with the problems
-at the top of the file; a person who gives up, or an editor that fails, leaves
-the file in place and its path on the screen.
+A save that does not parse, validate or store (a link another entry has)
+re-opens the editor with every problem at the top of the file; a person who
+gives up, an editor that fails, or a catalog that cannot be written leaves the
+file in place and its path on the screen, and ``htcat edit ID --from FILE``
+takes it back.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ import shlex
 import signal
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from htcat.edits import edited_entry, editor_text, entry_json, without_header
-from htcat.errors import InputError
+from htcat.errors import HtcatError, InputError
 from htcat.model import Entry
+
+Stored = TypeVar("Stored")
 
 
 def editor_command(environ: dict[str, str] | os._Environ[str]) -> tuple[str, list[str]]:
@@ -33,14 +39,20 @@ def editor_command(environ: dict[str, str] | os._Environ[str]) -> tuple[str, lis
     return "the editor 'vi' (set $EDITOR to choose another)", ["vi"]
 
 
-def edit_in_editor(entry: Entry) -> Entry | None:
-    """The entry as the person saved it in their editor, validated; None if left unchanged."""
+def edit_in_editor(entry: Entry, save: Callable[[Entry], Stored]) -> Stored | None:
+    """Edit ``entry`` until ``save`` stores it; what ``save`` returned, or None if left unchanged.
+
+    ``save`` refusing the entry (an `InputError`, such as a link another entry
+    already has) re-opens the editor like any other problem; any other failure
+    keeps the file and names it.
+    """
     named, words = editor_command(os.environ)
     original = editor_text(entry_json(entry))
     fd, name = tempfile.mkstemp(prefix=f"htcat-{entry['id'][:40]}-", suffix=".json")
     os.close(fd)
     path = Path(name)
     text = original
+    again = f"; try again with: htcat edit {entry['id']} --from {path}"
     while True:
         path.write_text(text, encoding="utf-8")
         _run(named, words, path, kept=text != original)
@@ -49,15 +61,29 @@ def edit_in_editor(entry: Entry) -> Entry | None:
             if text == original:
                 path.unlink()
                 return None
-            raise InputError(f"not saved; your text is kept in {path}")
+            raise InputError(f"not saved; your text is kept in {path}{again}")
         try:
-            new = edited_entry(saved, entry)
+            stored = save(edited_entry(saved, entry))
         except InputError as exc:
             problems = getattr(exc, "problems", None) or [exc]
             text = editor_text(without_header(saved)[1], [str(p) for p in problems])
             continue
+        except HtcatError as exc:
+            path.write_text(saved, encoding="utf-8")
+            exc.args = (f"{exc}; your text is kept in {path}{again}",)
+            raise
         path.unlink()
-        return new
+        return stored
+
+
+def text_from(path: Path) -> str:
+    """The text of an edit file given to ``edit --from``, as the editor would have saved it."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(f"--from {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"--from {path}: byte {exc.start + 1} is not UTF-8 text") from None
 
 
 def _saved_text(named: str, path: Path) -> str:

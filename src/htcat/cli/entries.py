@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -164,6 +165,15 @@ def edit(
     editor: Annotated[
         bool, typer.Option("--editor", help="Edit the entry as JSON in $VISUAL or $EDITOR.")
     ] = False,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            metavar="FILE",
+            help="Take the whole entry from FILE, JSON as --editor saves it ('#' lines "
+            "ignored): e.g. the file a refused edit kept.",
+        ),
+    ] = None,
 ) -> None:
     """Change an entry's fields, links, people, tags and audiences, or those of every
     entry the filters select.
@@ -196,6 +206,9 @@ def edit(
         return
     if entry_id is None:
         raise Choice().refusal("name an entry by id, or entries by filters")
+    if from_file is not None:
+        _edit_from(state, entry_id, from_file, others=editor or not change.empty)
+        return
     if not change.empty:
         with state.change() as catalog:
             entry = catalog.get(entry_id)
@@ -214,23 +227,41 @@ def edit(
     if editor:
         from htcat.cli.editor import edit_in_editor
 
-        edited = edit_in_editor(current)
-        if edited is None:
+        saved = edit_in_editor(current, lambda edited: _replace_whole(state, current, edited))
+        if saved is None:
             info(f"no change to {current['id']}")
-            return
-        fields = _fields(edited)
-    else:
-        from htcat.cli.forms import entry_form
+        else:
+            _report_change(current["id"], saved)
+        return
+    from htcat.cli.forms import entry_form
 
-        fields = _fields(entry_form(current))
+    fields = _fields(entry_form(current))
     with state.change() as catalog:
         stored = catalog.get(current["id"])
-        # The editor hands back the whole entry, so a field deleted there is deleted;
-        # the form asks for some fields only, so the others stay as stored.
-        base = {"id": stored["id"]} if editor else stored
-        new = _without_new_duplicates(catalog, {**base, **fields}, stored)
+        # The form asks for some fields only, so the others stay as stored.
+        new = _without_new_duplicates(catalog, {**stored, **fields}, stored)
         changed = catalog.replace_many([new], validated=True)
     _report_change(current["id"], changed)
+
+
+def _edit_from(state: State, entry_id: str, path: Path, *, others: bool) -> None:
+    """``edit ID --from FILE``: the whole entry as the editor would have saved it."""
+    from htcat.cli.editor import text_from
+    from htcat.edits import edited_entry
+
+    if others:
+        raise InputError("--from takes the whole entry: give no --editor, --set, --add-…")
+    current = state.read().get(entry_id)
+    edited = edited_entry(text_from(path), current)
+    _report_change(current["id"], _replace_whole(state, current, edited))
+
+
+def _replace_whole(state: State, current: Entry, edited: Entry) -> list[Entry]:
+    """Store a whole entry from the editor: a field deleted there is deleted."""
+    with state.change() as catalog:
+        stored = catalog.get(current["id"])
+        new = _without_new_duplicates(catalog, {"id": stored["id"], **_fields(edited)}, stored)
+        return catalog.replace_many([new], validated=True)
 
 
 def _edit_many(state: State, choice: Choice, change: EntryEdit) -> None:
