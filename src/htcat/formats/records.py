@@ -25,7 +25,8 @@ class SourceRow:
     ``where`` names its position as the format counts (``row 7 (line 9)``,
     ``line 4``, ``entry 12``); ``problems`` are those the reader itself found,
     such as a ragged CSV row or a JSON Lines line that does not parse, and
-    refuse the import.
+    refuse the import. ``raw`` is the record's text as it stood in the input,
+    for the file of rejected records a person fixes and imports again.
     """
 
     where: str
@@ -33,6 +34,7 @@ class SourceRow:
     problems: tuple[FieldProblem, ...] = ()
     warnings: tuple[str, ...] = ()
     """What the reader guessed and the person should know (a type with no htcat match)."""
+    raw: str = ""
 
 
 def decode_text(data: bytes, source: str) -> str:
