@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from htcat.errors import InputError
 from htcat.formats import csv as csv_format
+from htcat.formats import read_rows
 from htcat.formats.csv import (
     csv_line,
     join_items,
@@ -204,7 +205,7 @@ def test_ragged_rows_are_each_reported_with_their_row():
 
 
 def test_unknown_columns_are_problems_of_the_first_row_that_fills_them():
-    rows = read(b"title,Colour,Tittle\nA,,x\nB,red,y\n", "in.csv")
+    rows = read_rows(b"title,Colour,Tittle\nA,,x\nB,red,y\n", "csv", source="in.csv")
     first, second = ([str(p) for p in row.problems] for row in rows)
     assert first == [
         "Tittle 'x': unknown column; did you mean 'title'? Rename it, or keep it with "
@@ -214,7 +215,7 @@ def test_unknown_columns_are_problems_of_the_first_row_that_fills_them():
 
 
 def test_unknown_columns_are_kept_as_fields_with_keep_unknown():
-    rows = read(b"title,Colour\nA,red\nB,\n", "in.csv", keep_unknown=True)
+    rows = read_rows(b"title,Colour\nA,red\nB,\n", "csv", source="in.csv", keep_unknown=True)
     assert [r.data for r in rows] == [{"title": "A", "Colour": "red"}, {"title": "B"}]
 
 

@@ -21,7 +21,7 @@ from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
-from htcat.errors import InputError
+from htcat.errors import ExitStatus, InputError
 from htcat.plurals import counted
 
 if TYPE_CHECKING:
@@ -74,7 +74,13 @@ def _print_json(data: Any) -> None:
 
 def _print_plan(plan: ImportPlan, report: str) -> None:
     if report == "json":
-        _print_json({"summary": plan.counts, "rows": [row.as_dict() for row in plan.rows]})
+        _print_json(
+            {
+                "summary": {**plan.counts, "rejected": len(plan.rejected)},
+                "rows": [row.as_dict() for row in plan.rows],
+                "rejected": [row.as_dict() for row in plan.rejected],
+            }
+        )
     elif report == "table" and plan.rows:
         rows = [(r.where, r.action, r.id, r.title, r.reason) for r in plan.rows]
         headers = ("where", "action", "id", "title", "reason")
@@ -100,7 +106,8 @@ def import_(
         ),
     ] = "fail",
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would be done; write nothing.")
+        bool,
+        typer.Option("--dry-run", help="Show what would be done; leave the catalog as it is."),
     ] = False,
     keep_unknown: Annotated[
         bool,
@@ -114,11 +121,28 @@ def import_(
             show_default=False,
         ),
     ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid rows; set each invalid one aside and report it (exit 1).",
+        ),
+    ] = False,
+    rejects: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="With --skip-invalid: write the invalid rows, as they were, to FILE "
+            "to fix and import again.",
+        ),
+    ] = None,
 ) -> None:
     """Import entries from CSV, JSON, JSON Lines, RIS, BibTeX or CSL-JSON, all or nothing.
 
     Every row is checked first; if any is bad, every problem is reported with
-    its row or line, nothing is written, and the exit status is 2. A row that
+    its row or line, nothing is written, and the exit status is 2 — unless
+    --skip-invalid, which imports the valid rows, reports each invalid one,
+    writes them to --rejects FILE in the input's format, and exits 1. A row that
     matches an entry by id or by a link URL is refused, skipped or used to
     update the entry, as --on-conflict says; an update changes only the
     fields the input gives. CSV: one column per field, list fields
@@ -131,10 +155,11 @@ def import_(
     \b
         htcat import resources.csv --dry-run
         htcat import resources.csv --on-conflict update
+        htcat import zotero.bib --skip-invalid --rejects fix-me.bib
         htcat import zotero-export.ris --dry-run
         curl -s https://example.org/feed.jsonl | htcat import - --format jsonl
     """
-    from htcat.formats import format_for_path, read_rows
+    from htcat.formats import format_for_path, read_rows, rejects_writer
     from htcat.transfer import ImportRefused, import_rows
 
     state = state_of(ctx)
@@ -144,8 +169,17 @@ def import_(
     shown = report or ("table" if dry_run else "none")
     if shown not in REPORTS:
         raise InputError(f"--report {shown!r}: expected one of {', '.join(REPORTS)}")
+    if rejects is not None:
+        _check_rejects_path(rejects, file, state.path, skip_invalid)
     data, source = _read_input(file)
-    rows = read_rows(data, fmt, source=source, keep_unknown=keep_unknown)
+    rows = read_rows(
+        data,
+        fmt,
+        source=source,
+        keep_unknown=keep_unknown,
+        unknown_in_every_row=skip_invalid,
+    )
+    write_rejects = rejects_writer(data, fmt) if rejects is not None else None
     for row in rows:
         for warning in row.warnings:
             warn(f"{source} {row.where}: {warning}")
@@ -156,6 +190,7 @@ def import_(
             rows,
             source=source,
             on_conflict=on_conflict,
+            skip_invalid=skip_invalid,
             dry_run=dry_run,
             lock_timeout=state.lock_timeout,
             progress=_progress_line(),
@@ -165,7 +200,44 @@ def import_(
             _print_json({"problems": [p.as_dict() for p in refused.problems]})
         raise
     _print_plan(plan, shown)
+    if plan.rejected:
+        _report_rejected(plan, source, rejects, write_rejects)
     info(plan.summary(dry_run=dry_run))
+    if plan.rejected:
+        raise typer.Exit(ExitStatus.FOUND)
+
+
+def _check_rejects_path(rejects: str, file: str, catalog: Path, skip_invalid: bool) -> None:
+    """Refuse a --rejects that would be useless or would overwrite the input or the catalog."""
+    if not skip_invalid:
+        raise InputError("--rejects FILE is written only with --skip-invalid")
+    if rejects == "-":
+        raise InputError("--rejects needs a file name (standard output holds the report)")
+    target = Path(rejects).resolve()
+    for name, path in (("the input", file), ("the catalog", str(catalog))):
+        if path != "-" and target == Path(path).resolve():
+            raise InputError(f"--rejects {rejects}: that is {name}; name another file")
+
+
+def _report_rejected(
+    plan: ImportPlan,
+    source: str,
+    rejects: str | None,
+    write_rejects: Callable[[list[str]], bytes] | None,
+) -> None:
+    """Every problem of every row set aside, and the file they were written to."""
+    from htcat.store import write_file_atomically
+
+    where = ""
+    if rejects is not None and write_rejects is not None:
+        write_file_atomically(
+            Path(rejects), write_rejects([row.raw for row in plan.rejected]), what="rejects"
+        )
+        where = f", written to {rejects}"
+    warn(f"{source}: {counted(len(plan.rejected), 'invalid row')} set aside{where}:")
+    for row in plan.rejected:
+        for problem in row.problems:
+            info(f"  {problem}")
 
 
 @selection_options()

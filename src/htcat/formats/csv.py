@@ -23,7 +23,7 @@ from typing import Any, TextIO
 import orjson
 
 from htcat.errors import FieldProblem, InputError
-from htcat.formats.records import SourceRow, decode_text, with_unknown_fields_refused
+from htcat.formats.records import SourceRow, decode_text
 from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, name_text
 
 ITEM_SEPARATOR = ";"
@@ -287,10 +287,20 @@ _LIST_READERS: dict[str, Callable[[str, list[FieldProblem]], list[Any]]] = {
 }
 
 
-def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record with the line it starts on; a broken quote is an error at its row."""
+def _records(text: str, source: str) -> Iterator[tuple[int, list[str], str]]:
+    """Each CSV record with the line it starts on and its text as it stands in ``text``.
+
+    A broken quote is an error at its row.
+    """
     csv.field_size_limit(max(csv.field_size_limit(), 2 * MAX_TEXT))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            consumed.append(line)
+            yield line
+
+    reader = csv.reader(lines(), strict=True)
     while True:
         line = reader.line_num + 1
         try:
@@ -301,16 +311,22 @@ def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
             raise InputError(
                 f"{source} line {line}: {exc} — check the quotes of the row that starts there"
             ) from None
-        yield line, record
+        yield line, record, "".join(consumed)
+        consumed.clear()
 
 
-def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
+def header_text(data: bytes) -> str:
+    """The header row of a CSV input as it stands in it, line end included ("" if none)."""
+    first = next(_records(decode_text(data, "input"), "input"), None)
+    return first[2] if first else ""
+
+
+def read(data: bytes, source: str = "input") -> list[SourceRow]:
     """The rows of a CSV file: UTF-8 with or without BOM, ``\\n`` or ``\\r\\n``.
 
     Blank rows are skipped, and so are the empty cells of columns htcat does
-    not know (kept with ``keep_unknown``). A row with more or fewer cells than
-    the header is returned with a problem, so that every bad row can be
-    reported at once.
+    not know. A row with more or fewer cells than the header is returned with
+    a problem, so that every bad row can be reported at once.
     """
     records = _records(decode_text(data, source), source)
     first = next(records, None)
@@ -323,7 +339,7 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
         )
     list_readers = [_LIST_READERS.get(field) for field in fields]
     rows: list[SourceRow] = []
-    for number, (line, record) in enumerate(records, 2):
+    for number, (line, record, raw) in enumerate(records, 2):
         if not any(cell.strip() for cell in record):
             continue
         where = f"row {number} (line {line})"
@@ -331,7 +347,7 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
             problem = FieldProblem(
                 "row", f"{len(record)} cells", f"the header has {len(fields)} columns"
             )
-            rows.append(SourceRow(where, {}, (problem,)))
+            rows.append(SourceRow(where, {}, (problem,), raw=raw))
             continue
         problems: list[FieldProblem] = []
         row: dict[str, Any] = {}
@@ -342,5 +358,5 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
                 row[field] = list_reader(cell, problems) if cell else []
             elif cell or field in KNOWN_FIELDS:
                 row[field] = cell
-        rows.append(SourceRow(where, row, tuple(problems)))
-    return rows if keep_unknown else with_unknown_fields_refused(rows, "column")
+        rows.append(SourceRow(where, row, tuple(problems), raw=raw))
+    return rows

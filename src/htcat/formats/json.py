@@ -15,7 +15,7 @@ import orjson
 
 from htcat.errors import FieldProblem, InputError
 from htcat.formats.csl import looks_like_csl, rows_from_items
-from htcat.formats.records import SourceRow, decode_text, exported, with_unknown_fields_refused
+from htcat.formats.records import SourceRow, decode_text, exported
 from htcat.model import Entry
 
 
@@ -52,8 +52,12 @@ def _items(data: Any, source: str) -> list[Any]:
     )
 
 
-def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
-    """The entries of a JSON input, each named ``entry N`` by its position."""
+def read(data: bytes, source: str = "input") -> list[SourceRow]:
+    """The entries of a JSON input, each named ``entry N`` by its position.
+
+    A row's ``raw`` is its item written out again (two-space indents, keys in
+    their order): JSON's layout carries no meaning, its values do.
+    """
     text = decode_text(data, source)
     items = _items(parse(text, source), source)
     if looks_like_csl(items):
@@ -61,9 +65,10 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     rows = []
     for number, item in enumerate(items, 1):
         where = f"entry {number}"
+        raw = orjson.dumps(item, option=orjson.OPT_INDENT_2).decode()
         if isinstance(item, dict):
-            rows.append(SourceRow(where, item))
+            rows.append(SourceRow(where, item, raw=raw))
         else:
             problem = FieldProblem("entry", item, "must be a JSON object")
-            rows.append(SourceRow(where, {}, (problem,)))
-    return rows if keep_unknown else with_unknown_fields_refused(rows)
+            rows.append(SourceRow(where, {}, (problem,), raw=raw))
+    return rows

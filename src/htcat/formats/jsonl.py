@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import orjson
 
 from htcat.errors import FieldProblem
-from htcat.formats.records import SourceRow, decode_text, exported, with_unknown_fields_refused
+from htcat.formats.records import SourceRow, decode_text, exported
 from htcat.model import Entry
 
 
@@ -25,7 +25,7 @@ def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
     return out.getvalue()
 
 
-def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
+def read(data: bytes, source: str = "input") -> list[SourceRow]:
     """The entries of a JSON Lines input, each named by its line; blank lines are skipped.
 
     A line that is not a JSON object is returned with a problem, so that every
@@ -58,12 +58,13 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
             if row is not None:
                 rows.append(row)
             continue
+        raw = line.decode("utf-8")  # parsed, so UTF-8
         if isinstance(item, dict):
-            rows.append(SourceRow(f"line {number}", item))
+            rows.append(SourceRow(f"line {number}", item, raw=raw))
         else:
             problem = FieldProblem("entry", item, "must be a JSON object")
-            rows.append(SourceRow(f"line {number}", {}, (problem,)))
-    return rows if keep_unknown else with_unknown_fields_refused(rows)
+            rows.append(SourceRow(f"line {number}", {}, (problem,), raw=raw))
+    return rows
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -85,7 +86,8 @@ def _bad_line(data: bytes, line: bytes, where: str, source: str) -> SourceRow | 
         item = orjson.loads(text)  # the column counted in characters, as people count
     except orjson.JSONDecodeError as exc:
         problem = FieldProblem("json", text, f"column {exc.colno}: {exc.msg}")
-        return SourceRow(where, {}, (problem,))
+        return SourceRow(where, {}, (problem,), raw=text)
     if isinstance(item, dict):
-        return SourceRow(where, item)
-    return SourceRow(where, {}, (FieldProblem("entry", item, "must be a JSON object"),))
+        return SourceRow(where, item, raw=text)
+    problem = FieldProblem("entry", item, "must be a JSON object")
+    return SourceRow(where, {}, (problem,), raw=text)

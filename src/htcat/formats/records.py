@@ -67,16 +67,20 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-def with_unknown_fields_refused(rows: list[SourceRow], noun: str = "field") -> list[SourceRow]:
+def with_unknown_fields_refused(
+    rows: list[SourceRow], noun: str = "field", *, every_row: bool = False
+) -> list[SourceRow]:
     """``rows``, each field htcat does not know made a problem of the row where it first
-    appears: the import then reports it with every other problem of the input."""
+    appears (of each row holding it, with ``every_row``): the import then reports it
+    with every other problem of the input."""
     seen: set[str] = set()
     known = set(KNOWN_FIELDS)
     checked = []
     for row in rows:
         unknown = [key for key in row.data if key not in known and key not in seen]
         if unknown:
-            seen.update(unknown)
+            if not every_row:
+                seen.update(unknown)
             added = tuple(FieldProblem(k, row.data[k], _unknown(k, noun)) for k in unknown)
             row = replace(row, problems=row.problems + added)
         checked.append(row)
