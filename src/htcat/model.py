@@ -31,11 +31,26 @@ TYPES = (
     "data",
     "other",
 )
+TYPE_LABELS = {
+    "information-memorandum": "Information Memorandum",
+    "report": "Report",
+    "research": "Research",
+    "webinar": "Webinar",
+    "fact-sheet": "Fact Sheet",
+    "toolkit": "Toolkit",
+    "training": "Training",
+    "guidance": "Guidance",
+    "data": "Data",
+    "other": "Other",
+}
+"""Each type as the library page shows it; a type may be given by its label, in any case."""
 DEFAULT_TYPE = "other"
 """The type of an entry given none, on the command line, in a form or in an import."""
 LINK_KINDS = ("pdf", "webinar", "video", "page", "transcript", "slides", "dataset", "other")
 ROLES = ("author", "speaker", "moderator", "editor", "contributor")
 STATUSES = ("draft", "published", "archived")
+DATE_ORDERS = ("mdy", "dmy")
+"""How a spreadsheet's numeric date is ordered: month first (3/15/2024) or day first."""
 LIST_FIELDS = ("people", "audiences", "tags", "links")
 TEXT_FIELDS = ("title", "type", "summary", "date", "publisher", "status", "notes")
 STAMP_FIELDS = ("created", "updated")
@@ -52,6 +67,8 @@ depth at which JSON writers give up (orjson at 255 for a whole catalog)."""
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_NUMERIC_DATE_RE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4})$")
+"""``3/15/2024`` or ``15.3.2024``: the dates spreadsheets write in their users' locales."""
 _STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
@@ -96,6 +113,48 @@ def is_calendar_date(date: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def iso_date(text: str, order: str | None = None) -> str:
+    """A spreadsheet's ``M/D/YYYY`` or ``D.M.YYYY`` as ``YYYY-MM-DD``; any other text as it is.
+
+    Dots are day first, as wherever they are written. Slashes are month first
+    in the United States and day first elsewhere: the date is read when only
+    one order gives a calendar date (``3/15/2024``), or as ``order`` says
+    (``mdy`` or ``dmy``); else it is refused with both readings named.
+    """
+    match = _NUMERIC_DATE_RE.match(text.strip())
+    if not match:
+        return text
+    first, separator, second, year = match.groups()
+    if order is None and separator == ".":
+        order = "dmy"
+    readings = {
+        reading: f"{year}-{int(month):02d}-{int(day):02d}"
+        for reading, (month, day) in (("mdy", (first, second)), ("dmy", (second, first)))
+        if order in (None, reading)
+    }
+    dates = {reading: date for reading, date in readings.items() if is_calendar_date(date)}
+    if len(set(dates.values())) == 1:
+        return next(iter(dates.values()))
+    if not dates:
+        reason = "is not a calendar date; write it as YYYY-MM-DD"
+    else:
+        mdy, dmy = dates["mdy"], dates["dmy"]
+        reason = (
+            f"could be {mdy} (--date-order mdy) or {dmy} (--date-order dmy); "
+            "write it as YYYY-MM-DD or give --date-order"
+        )
+    raise InvalidEntry([FieldProblem("date", text, reason)])
+
+
+def type_named(text: str) -> str | None:
+    """The type ``text`` names, by its name or its label in any case (``Fact Sheet``)."""
+    wanted = " ".join(text.split()).casefold()
+    for kind, label in TYPE_LABELS.items():
+        if wanted in (kind, label.casefold()):
+            return kind
+    return None
 
 
 def now_stamp() -> str:
@@ -145,13 +204,36 @@ def unique_id(base: str, taken: Container[str]) -> str:
 
 
 def normalize_tag(tag: str) -> str:
-    """Trimmed, lower case, inner white space to ``-``."""
-    return re.sub(r"\s+", "-", tag.strip().lower())
+    """Trimmed, lower case, inner white space (and any comma) to ``-``."""
+    return re.sub(r"\s+", "-", tag.replace(",", " ").strip().lower())
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Normalized, unique and sorted, as every entry stores them."""
-    return sorted({t for t in (normalize_tag(tag) for tag in tags) if t})
+    """Normalized, unique and sorted, as every entry stores them.
+
+    A tag holding a comma is the tags it separates: ``labor trafficking,
+    agriculture`` is two tags, wherever it was typed; no tag ever holds a comma.
+    """
+    split = (part for tag in tags for part in tag.split(","))
+    return sorted({t for t in map(normalize_tag, split) if t})
+
+
+def tag_variant_key(tag: str) -> str:
+    """What tags that differ only by a plural or punctuation have in common.
+
+    ``annual-report``, ``annual-reports`` and ``annual_report`` give one key:
+    each word folded, without a plural ``s``, and the words joined with nothing.
+    """
+    words = re.findall(r"[a-z0-9]+", fold(tag))
+    return "".join(_singular(word) for word in words)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def normalize_url(url: str) -> str:
@@ -420,6 +502,14 @@ class _Checker:
             self.fail(field, value, "must be one of " + ", ".join(choices))
         return text
 
+    def entry_type(self, value: object) -> str:
+        text = self.text("type", value, multiline=False)
+        kind = type_named(text) if text else DEFAULT_TYPE
+        if kind is None:
+            self.fail("type", value, "must be one of " + ", ".join(TYPES))
+            return text.lower()
+        return kind
+
     def items(self, field: str, value: object) -> list[Any]:
         if value is None:
             return []
@@ -567,7 +657,7 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     elif len(title) > MAX_TITLE:
         c.fail("title", title[:40] + "...", f"is longer than {MAX_TITLE} characters")
     entry["title"] = title
-    entry["type"] = c.choice("type", raw.get("type"), TYPES, DEFAULT_TYPE)
+    entry["type"] = c.entry_type(raw.get("type"))
     entry["summary"] = c.text("summary", raw.get("summary")).strip()
     entry["date"] = _check_date(c, raw.get("date"))
     entry["publisher"] = c.text("publisher", raw.get("publisher"), multiline=False)

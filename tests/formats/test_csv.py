@@ -219,9 +219,18 @@ def test_unknown_columns_are_kept_as_fields_with_keep_unknown():
     assert [r.data for r in rows] == [{"title": "A", "Colour": "red"}, {"title": "B"}]
 
 
-def test_a_semicolon_separated_file_gets_a_hint():
-    with pytest.raises(InputError, match="comma-separated"):
-        read(b"title;type\nA;report\n", "in.csv")
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_the_delimiter_is_sniffed_from_the_header_row(delimiter: str):
+    data = f'title{delimiter}tags\n"A, b; c"{delimiter}"x, y; z"\n'.encode()
+    (row,) = read(data, "in.csv")
+    assert row.data == {"title": "A, b; c", "tags": ["x", "y", "z"]}
+
+
+def test_a_given_delimiter_beats_the_sniffed_one():
+    (row,) = read(b'title;"tags,x"\nA;B\n', "in.csv", delimiter=";")
+    assert row.data == {"title": "A", "tags,x": "B"}
+    with pytest.raises(InputError, match="no title column"):
+        read(b"title;tags\nA;B\n", "in.csv", delimiter=",")
 
 
 def test_a_column_named_twice_is_refused():

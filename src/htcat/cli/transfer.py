@@ -22,6 +22,7 @@ from htcat.cli.output import info, warn
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
+from htcat.model import DATE_ORDERS
 from htcat.plurals import counted
 
 if TYPE_CHECKING:
@@ -121,6 +122,22 @@ def import_(
             show_default=False,
         ),
     ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV: the cell delimiter, comma, semicolon or tab "
+            "[default: sniffed from the header row].",
+            show_default=False,
+        ),
+    ] = None,
+    date_order: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV: read dates like 3/4/2024 as mdy (March 4) or dmy (3 April) "
+            "[default: refuse the ambiguous ones].",
+            show_default=False,
+        ),
+    ] = None,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -145,8 +162,11 @@ def import_(
     writes them to --rejects FILE in the input's format, and exits 1. A row that
     matches an entry by id or by a link URL is refused, skipped or used to
     update the entry, as --on-conflict says; an update changes only the
-    fields the input gives. CSV: one column per field, list fields
-    ;-separated, links as URL or LABEL|URL|KIND. RIS, BibTeX and CSL-JSON (from
+    fields the input gives. CSV: one column per field (URL, Keywords,
+    Author(s), Year and other common names mapped), comma, semicolon or tab
+    separated, list fields ;-separated (tags and audiences ,-separated too),
+    links as URL or LABEL|URL|KIND, dates also as 3/15/2024 or 15.3.2024;
+    --dry-run shows how the columns are read. RIS, BibTeX and CSL-JSON (from
     Zotero, Mendeley, EndNote): a type with no htcat match is imported as
     other, with a warning (docs/import-export.md).
 
@@ -156,6 +176,7 @@ def import_(
         htcat import resources.csv --dry-run
         htcat import resources.csv --on-conflict update
         htcat import zotero.bib --skip-invalid --rejects fix-me.bib
+        htcat import sheet.csv --delimiter semicolon --date-order dmy --dry-run
         htcat import zotero-export.ris --dry-run
         curl -s https://example.org/feed.jsonl | htcat import - --format jsonl
     """
@@ -171,6 +192,12 @@ def import_(
         raise InputError(f"--report {shown!r}: expected one of {', '.join(REPORTS)}")
     if rejects is not None:
         _check_rejects_path(rejects, file, state.path, skip_invalid)
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise InputError(f"--date-order {date_order!r}: expected one of {', '.join(DATE_ORDERS)}")
+    if delimiter is not None:
+        from htcat.formats.csv import delimiter_named
+
+        delimiter = delimiter_named(delimiter)
     data, source = _read_input(file)
     rows = read_rows(
         data,
@@ -178,8 +205,14 @@ def import_(
         source=source,
         keep_unknown=keep_unknown,
         unknown_in_every_row=skip_invalid,
+        delimiter=delimiter,
+        date_order=date_order,
     )
-    write_rejects = rejects_writer(data, fmt) if rejects is not None else None
+    if dry_run and fmt == "csv":
+        from htcat.formats.csv import layout
+
+        info(f"{source}: {layout(data, delimiter).describe()}")
+    write_rejects = rejects_writer(data, fmt, delimiter=delimiter) if rejects else None
     for row in rows:
         for warning in row.warnings:
             warn(f"{source} {row.where}: {warning}")

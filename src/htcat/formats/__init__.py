@@ -94,13 +94,25 @@ def read_rows(
     source: str = "input",
     keep_unknown: bool = False,
     unknown_in_every_row: bool = False,
+    delimiter: str | None = None,
+    date_order: str | None = None,
 ) -> list[SourceRow]:
     """The rows of ``data`` read as ``fmt``; unknown fields refused unless ``keep_unknown``.
 
     A field htcat does not know is a problem of the first row holding it, or
-    of ``unknown_in_every_row`` (when invalid rows are skipped, none may bring it in).
+    of every row holding it with ``unknown_in_every_row`` (when invalid rows
+    are skipped, none may bring it in). ``delimiter`` and ``date_order`` are
+    for CSV (a spreadsheet's choices): sniffed and inferred unless given.
     """
-    rows = reader(fmt)(data, source)
+    if fmt == "csv":
+        from htcat.formats import csv
+
+        rows = csv.read(data, source, delimiter=delimiter, date_order=date_order)
+    elif delimiter is not None or date_order is not None:
+        option = "--delimiter" if delimiter is not None else "--date-order"
+        raise InputError(f"{option} is for CSV input, not {fmt}")
+    else:
+        rows = reader(fmt)(data, source)
     if keep_unknown or fmt not in OPEN_FORMATS:
         return rows
     from htcat.formats.records import with_unknown_fields_refused
@@ -113,7 +125,7 @@ RejectsWriter = Callable[[Sequence[str]], bytes]
 """Makes the file of rejected records from their texts as they stood in the input."""
 
 
-def rejects_writer(data: bytes, fmt: str) -> RejectsWriter:
+def rejects_writer(data: bytes, fmt: str, *, delimiter: str | None = None) -> RejectsWriter:
     """How to write the records of ``data`` (in ``fmt``) an import rejected, as a file
     of that format that a person can fix and import again.
 
@@ -124,7 +136,7 @@ def rejects_writer(data: bytes, fmt: str) -> RejectsWriter:
     if fmt == "csv":
         from htcat.formats.csv import header_text
 
-        head = header_text(data)
+        head = header_text(data, delimiter)
         end = "\r\n" if head.endswith("\r\n") else "\n"
         return lambda raws: (head + "".join(_ended(raw, end) for raw in raws)).encode()
     if fmt in ("json", "csl-json"):

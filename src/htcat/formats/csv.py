@@ -3,8 +3,15 @@
 Columns are the entry fields in `KNOWN_FIELDS` order. List fields hold
 ``;``-separated items; a link is ``label|url|kind`` (or just ``url``), a person
 ``Family, Given|role|affiliation`` (``{Name}|role`` for an organization).
-Inside an item a backslash escapes ``;``, ``|`` and itself, so any text
-survives the round trip. A link's ``check`` result is not in CSV (it is in JSON and JSON Lines).
+Inside an item a backslash escapes ``;``, ``|``, ``,`` and itself, so any
+text survives the round trip. Tags and audiences are split on ``,`` too, as
+people type them (``labor trafficking, agriculture``). A link's ``check``
+result is not in CSV (it is in JSON and JSON Lines).
+
+Spreadsheets are read as people save them: comma, semicolon or tab
+separated (sniffed from the header row), with common column names
+(``URL``, ``Keywords``, ``Author(s)``, ``Year``…) mapped to htcat's fields,
+and dates as ``M/D/YYYY`` or ``D.M.YYYY``.
 
 Cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) are written with a leading ``'``; the reader
@@ -17,23 +24,47 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 import orjson
 
-from htcat.errors import FieldProblem, InputError
+from htcat.errors import FieldProblem, InputError, InvalidEntry
 from htcat.formats.records import SourceRow, decode_text
-from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, name_text
+from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, iso_date, name_text
 
 ITEM_SEPARATOR = ";"
 PART_SEPARATOR = "|"
+LIST_COMMA = ","
+"""Separates the items of a tags or audiences cell as ``;`` does."""
 ESCAPE = "\\"
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
+"""The delimiters a CSV input may use, by the names ``--delimiter`` takes."""
+COLUMN_NAMES = {
+    "url": "links",
+    "urls": "links",
+    "link": "links",
+    "keywords": "tags",
+    "keyword": "tags",
+    "tag": "tags",
+    "author": "people",
+    "authors": "people",
+    "author(s)": "people",
+    "year": "date",
+    "date published": "date",
+    "publication date": "date",
+    "abstract": "summary",
+    "description": "summary",
+    "audience": "audiences",
+}
+"""Column names spreadsheets commonly use, compared case-blind, and the field each holds."""
 FORMULA_STARTS = frozenset("=+-@\t\r")
 _RISKY_STARTS = "=+-@\t\r'"
 """First characters of the cells `neutralize_formula` may have to change."""
 _PLAIN_LISTS = ("audiences", "tags")
-_SPECIAL_ORDER = (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR)
+_SPECIAL_ORDER = (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR, LIST_COMMA)
 _ESCAPED_PAIRS = tuple(ESCAPE + char for char in _SPECIAL_ORDER)
 
 
@@ -53,19 +84,27 @@ def restore_formula(cell: str) -> str:
     return cell
 
 
-def escape_part(text: str) -> str:
-    """``text`` with ``\\``, ``;`` and ``|`` escaped, to stand inside a list cell."""
-    if ESCAPE not in text and ITEM_SEPARATOR not in text and PART_SEPARATOR not in text:
+def escape_part(text: str, *, commas: bool = False) -> str:
+    """``text`` with ``\\``, ``;`` and ``|`` (and ``,`` with ``commas``) escaped, to
+    stand inside a list cell."""
+    if (
+        ESCAPE not in text
+        and ITEM_SEPARATOR not in text
+        and PART_SEPARATOR not in text
+        and not (commas and LIST_COMMA in text)
+    ):
         return text
-    return (
+    escaped = (
         text.replace(ESCAPE, ESCAPE * 2)
         .replace(ITEM_SEPARATOR, ESCAPE + ITEM_SEPARATOR)
         .replace(PART_SEPARATOR, ESCAPE + PART_SEPARATOR)
     )
+    return escaped.replace(LIST_COMMA, ESCAPE + LIST_COMMA) if commas else escaped
 
 
-def join_items(items: Iterable[Iterable[str]]) -> str:
-    """A list cell: items separated by ``;``, each item's parts by ``|``, all escaped."""
+def join_items(items: Iterable[Iterable[str]], *, commas: bool = False) -> str:
+    """A list cell: items separated by ``;``, each item's parts by ``|``, all escaped
+    (``,`` too with ``commas``, for the cells `split_items` splits on it)."""
     listed = [parts if isinstance(parts, list) else list(parts) for parts in items]
     if not listed:
         return ""
@@ -76,26 +115,30 @@ def join_items(items: Iterable[Iterable[str]]) -> str:
         ESCAPE not in plain
         and plain.count(ITEM_SEPARATOR) == len(listed) - 1
         and plain.count(PART_SEPARATOR) == sum(len(parts) for parts in listed) - len(listed)
+        and not (commas and LIST_COMMA in plain)
     ):
         return plain
     return ITEM_SEPARATOR.join(
-        PART_SEPARATOR.join(escape_part(part) for part in parts) for parts in listed
+        PART_SEPARATOR.join(escape_part(part, commas=commas) for part in parts) for parts in listed
     )
 
 
-def split_items(cell: str, *, parts: bool = True) -> list[list[str]]:
+def split_items(cell: str, *, parts: bool = True, commas: bool = False) -> list[list[str]]:
     """The items of a list cell, each as its ``|``-separated parts, unescaped and trimmed.
 
     Empty items are dropped. With ``parts`` false an unescaped ``|`` is plain
-    text. A backslash before any other character is kept as it is, so a
-    hand-written ``C:\\Reports`` is read as written.
+    text; with ``commas`` an unescaped ``,`` separates items as ``;`` does. A
+    backslash before any other character is kept as it is, so a hand-written
+    ``C:\\Reports`` is read as written.
     """
     marks = ""
     if ESCAPE in cell:
         # Each escape pair becomes a character the cell does not hold, for the split.
-        marks = "".join(_free_characters(cell, 3))
+        marks = "".join(_free_characters(cell, len(_ESCAPED_PAIRS)))
         for mark, pair in zip(marks, _ESCAPED_PAIRS, strict=True):
             cell = cell.replace(pair, mark)
+    if commas:
+        cell = cell.replace(LIST_COMMA, ITEM_SEPARATOR)
     result = []
     for item in cell.split(ITEM_SEPARATOR):
         stripped = [p.strip() for p in item.split(PART_SEPARATOR)] if parts else [item.strip()]
@@ -142,7 +185,7 @@ def cell_text(field: str, value: Any) -> str:
         if field == "people":
             return join_items(_person_cell(person) for person in value)
         if field in _PLAIN_LISTS:
-            return join_items([str(item)] for item in value)
+            return join_items(([str(item)] for item in value), commas=True)
     return orjson.dumps(value).decode()
 
 
@@ -221,36 +264,91 @@ def _lines(entries: Iterable[Entry], columns: list[str]) -> Iterator[str]:
         yield ",".join(cells) + "\n"
 
 
-def _header_fields(header: list[str], source: str) -> list[str]:
-    """The field each column holds; known names are matched case-insensitively.
+@dataclass(frozen=True)
+class Layout:
+    """How a CSV input is read: its delimiter, and the field each column holds."""
 
-    A column htcat does not know is a field; the rows that fill it carry the
-    problem unless it is kept (``--keep-unknown``).
+    delimiter: str
+    columns: tuple[tuple[str, str], ...]
+    """Each column's name as the header gives it, with the field it fills."""
+
+    @property
+    def fields(self) -> list[str]:
+        return [field for _, field in self.columns]
+
+    def describe(self) -> str:
+        """``';'-separated; columns: Title → title, URL → links`` for a dry run."""
+        named = next(name for name, char in DELIMITERS.items() if char == self.delimiter)
+        mapped = ", ".join(
+            f"{name.strip()} → {field}" if field in KNOWN_FIELDS else f"{name.strip()} (unknown)"
+            for name, field in self.columns
+        )
+        return f"{named}-separated; columns: {mapped}"
+
+
+def delimiter_named(name: str) -> str:
+    """The delimiter ``--delimiter`` names: ``comma``, ``semicolon``, ``tab`` or the character."""
+    if name in DELIMITERS:
+        return DELIMITERS[name]
+    if name in DELIMITERS.values():
+        return name
+    if name == "\\t":
+        return "\t"
+    raise InputError(
+        f"--delimiter {name!r}: expected one of {', '.join(DELIMITERS)} (or , ; and \\t)"
+    )
+
+
+def sniffed_delimiter(text: str) -> str:
+    """The delimiter the header row uses most, outside quotes: comma when none is used."""
+    header = _QUOTED.sub("", text.partition("\n")[0])
+    counts = {char: header.count(char) for char in DELIMITERS.values()}
+    best = max(counts, key=lambda char: counts[char])
+    return best if counts[best] else ","
+
+
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _header_fields(header: list[str], source: str) -> tuple[tuple[str, str], ...]:
+    """Each column's name and the field it holds; names are matched case-blind.
+
+    A known field's name or a common spreadsheet name (`COLUMN_NAMES`) gives
+    that field. A column htcat does not know is a field of its own name; the
+    rows that fill it carry the problem unless it is kept (``--keep-unknown``).
     """
-    known = {f.lower(): f for f in KNOWN_FIELDS}
-    fields: list[str] = []
-    seen: dict[str, int] = {}
+    known = {f.lower(): f for f in KNOWN_FIELDS} | COLUMN_NAMES
+    columns: list[tuple[str, str]] = []
+    seen: dict[str, tuple[int, str]] = {}
     for number, name in enumerate(header, 1):
         name = name.strip()
         if not name:
             raise InputError(f"{source} column {number} has no name in the header row")
-        field = known.get(name.lower(), name)
+        field = known.get(" ".join(name.lower().split()), name)
         if field in seen:
-            raise InputError(
-                f"{source}: column {field!r} appears twice (columns {seen[field]} and {number})"
+            first, first_name = seen[field]
+            same = " ".join(first_name.lower().split()) == " ".join(name.lower().split())
+            both = (
+                f"{field!r} appears twice"
+                if same
+                else f"{first_name!r} and {name!r} both hold {field}"
             )
-        seen[field] = number
-        fields.append(field)
-    if len(header) == 1 and ITEM_SEPARATOR in header[0] and fields[0] not in KNOWN_FIELDS:
-        raise InputError(
-            f"{source}: the header is one column holding ';' ({header[0]!r}): "
-            "save the file comma-separated"
-        )
-    return fields
+            raise InputError(f"{source}: column {both} (columns {first} and {number})")
+        seen[field] = (number, name)
+        columns.append((name, field))
+    return tuple(columns)
+
+
+def layout(data: bytes, delimiter: str | None = None) -> Layout:
+    """How `read` reads ``data``: the delimiter given or sniffed, and the header's fields."""
+    text = decode_text(data, "input")
+    delimiter = delimiter or sniffed_delimiter(text)
+    first = next(_records(text, "input", delimiter), None)
+    return Layout(delimiter, _header_fields(first[1], "input") if first else ())
 
 
 def _plain_list(cell: str, problems: list[FieldProblem]) -> list[str]:
-    return [item[0] for item in split_items(cell, parts=False)]
+    return [item[0] for item in split_items(cell, parts=False, commas=True)]
 
 
 def _parts_reader(
@@ -287,7 +385,7 @@ _LIST_READERS: dict[str, Callable[[str, list[FieldProblem]], list[Any]]] = {
 }
 
 
-def _records(text: str, source: str) -> Iterator[tuple[int, list[str], str]]:
+def _records(text: str, source: str, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
     """Each CSV record with the line it starts on and its text as it stands in ``text``.
 
     A broken quote is an error at its row.
@@ -300,7 +398,7 @@ def _records(text: str, source: str) -> Iterator[tuple[int, list[str], str]]:
             consumed.append(line)
             yield line
 
-    reader = csv.reader(lines(), strict=True)
+    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
     while True:
         line = reader.line_num + 1
         try:
@@ -315,24 +413,34 @@ def _records(text: str, source: str) -> Iterator[tuple[int, list[str], str]]:
         consumed.clear()
 
 
-def header_text(data: bytes) -> str:
+def header_text(data: bytes, delimiter: str | None = None) -> str:
     """The header row of a CSV input as it stands in it, line end included ("" if none)."""
-    first = next(_records(decode_text(data, "input"), "input"), None)
+    text = decode_text(data, "input")
+    first = next(_records(text, "input", delimiter or sniffed_delimiter(text)), None)
     return first[2] if first else ""
 
 
-def read(data: bytes, source: str = "input") -> list[SourceRow]:
+def read(
+    data: bytes,
+    source: str = "input",
+    *,
+    delimiter: str | None = None,
+    date_order: str | None = None,
+) -> list[SourceRow]:
     """The rows of a CSV file: UTF-8 with or without BOM, ``\\n`` or ``\\r\\n``.
 
-    Blank rows are skipped, and so are the empty cells of columns htcat does
-    not know. A row with more or fewer cells than the header is returned with
-    a problem, so that every bad row can be reported at once.
+    The ``delimiter`` is sniffed from the header row unless given; dates are
+    read by `iso_date`, in ``date_order`` when given. Blank rows are skipped,
+    and so are the empty cells of columns htcat does not know. A row with more
+    or fewer cells than the header is returned with a problem, so that every
+    bad row can be reported at once.
     """
-    records = _records(decode_text(data, source), source)
+    text = decode_text(data, source)
+    records = _records(text, source, delimiter or sniffed_delimiter(text))
     first = next(records, None)
     if first is None:
         raise InputError(f"{source} is empty: expected a header row naming the columns")
-    fields = _header_fields(first[1], source)
+    fields = [field for _, field in _header_fields(first[1], source)]
     if not {"title", "id", "links"}.intersection(fields):
         raise InputError(
             f"{source}: no title column (the header is {', '.join(map(repr, first[1]))})"
@@ -356,7 +464,17 @@ def read(data: bytes, source: str = "input") -> list[SourceRow]:
                 cell = restore_formula(cell)
             if list_reader is not None:
                 row[field] = list_reader(cell, problems) if cell else []
+            elif field == "date" and cell:
+                row[field] = _date(cell, date_order, problems)
             elif cell or field in KNOWN_FIELDS:
                 row[field] = cell
         rows.append(SourceRow(where, row, tuple(problems), raw=raw))
     return rows
+
+
+def _date(cell: str, order: str | None, problems: list[FieldProblem]) -> str:
+    try:
+        return iso_date(cell, order)
+    except InvalidEntry as exc:
+        problems.extend(exc.problems)
+        return ""
