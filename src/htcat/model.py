@@ -203,6 +203,10 @@ def unique_id(base: str, taken: Container[str]) -> str:
     return f"{base}-{n}"
 
 
+_TAG_COMMA_RE = re.compile(r"-*,-*")
+"""A comma between tags, with the hyphens an older htcat made of the spaces around it."""
+
+
 def normalize_tag(tag: str) -> str:
     """Trimmed, lower case, inner white space (and any comma) to ``-``."""
     return re.sub(r"\s+", "-", tag.replace(",", " ").strip().lower())
@@ -214,7 +218,7 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
     A tag holding a comma is the tags it separates: ``labor trafficking,
     agriculture`` is two tags, wherever it was typed; no tag ever holds a comma.
     """
-    split = (part for tag in tags for part in tag.split(","))
+    split = (part for tag in tags for part in _TAG_COMMA_RE.split(tag))
     return sorted({t for t in map(normalize_tag, split) if t})
 
 
