@@ -67,8 +67,11 @@ depth at which JSON writers give up (orjson at 255 for a whole catalog)."""
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_NUMERIC_DATE_RE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4})$")
-"""``3/15/2024`` or ``15.3.2024``: the dates spreadsheets write in their users' locales."""
+_NUMERIC_DATE_RE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})$")
+"""``3/15/2024`` or ``15.3.2024``: the dates spreadsheets write in their users' locales
+(``03/15/24`` as LibreOffice shows and saves a date in its default format)."""
+TWO_DIGIT_YEARS_FROM = 1930
+"""A two-digit year is read in 1930 to 2029, the window LibreOffice and Excel both use."""
 _STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
@@ -115,18 +118,23 @@ def is_calendar_date(date: str) -> bool:
     return True
 
 
-def iso_date(text: str, order: str | None = None) -> str:
-    """A spreadsheet's ``M/D/YYYY`` or ``D.M.YYYY`` as ``YYYY-MM-DD``; any other text as it is.
+def date_readings(text: str, order: str | None = None) -> dict[str, str] | None:
+    """The calendar dates a spreadsheet's ``M/D/YYYY`` or ``D.M.YYYY`` can be, by order.
 
-    Dots are day first, as wherever they are written. Slashes are month first
-    in the United States and day first elsewhere: the date is read when only
-    one order gives a calendar date (``3/15/2024``), or as ``order`` says
-    (``mdy`` or ``dmy``); else it is refused with both readings named.
+    None when ``text`` has neither form. A two-digit year is read in 1930 to 2029.
+    Dots are day first, as wherever they are written; slashes are month first in
+    the United States and day first elsewhere, so both orders are tried unless
+    ``order`` (``mdy`` or ``dmy``) says which. A date no order makes real gives
+    an empty dict.
     """
     match = _NUMERIC_DATE_RE.match(text.strip())
     if not match:
-        return text
+        return None
     first, separator, second, year = match.groups()
+    if len(year) == 2:
+        century = TWO_DIGIT_YEARS_FROM // 100 * 100
+        full = century + int(year)
+        year = str(full if full >= TWO_DIGIT_YEARS_FROM else full + 100)
     if order is None and separator == ".":
         order = "dmy"
     readings = {
@@ -134,15 +142,25 @@ def iso_date(text: str, order: str | None = None) -> str:
         for reading, (month, day) in (("mdy", (first, second)), ("dmy", (second, first)))
         if order in (None, reading)
     }
-    dates = {reading: date for reading, date in readings.items() if is_calendar_date(date)}
+    return {reading: date for reading, date in readings.items() if is_calendar_date(date)}
+
+
+def iso_date(text: str, order: str | None = None) -> str:
+    """A spreadsheet's ``M/D/YYYY`` or ``D.M.YYYY`` as ``YYYY-MM-DD``; any other text as it is.
+
+    Read as `date_readings` reads it when only one day is possible (``3/15/2024``,
+    ``3/3/2024``); else refused with each reading and the way to choose named.
+    """
+    dates = date_readings(text, order)
+    if dates is None:
+        return text
     if len(set(dates.values())) == 1:
         return next(iter(dates.values()))
     if not dates:
         reason = "is not a calendar date; write it as YYYY-MM-DD"
     else:
-        mdy, dmy = dates["mdy"], dates["dmy"]
         reason = (
-            f"could be {mdy} (--date-order mdy) or {dmy} (--date-order dmy); "
+            f"could be {dates['mdy']} (--date-order mdy) or {dates['dmy']} (--date-order dmy); "
             "write it as YYYY-MM-DD or give --date-order"
         )
     raise InvalidEntry([FieldProblem("date", text, reason)])

@@ -280,3 +280,46 @@ def test_written_csv_reads_back_as_the_same_entry():
         **ENTRY,
         "links": [{**ENTRY["links"][0], "check": None}],
     }
+
+
+# --- spreadsheet dates and comma lists --------------------------------------------------------
+
+
+def dates_read(*cells: str, order: str | None = None) -> list[tuple[str, list[str], list[str]]]:
+    data = ("title,date\n" + "".join(f"T{n},{c}\n" for n, c in enumerate(cells))).encode()
+    rows = read(data, "in.csv", date_order=order)
+    return [(r.data["date"], [p.reason for p in r.problems], list(r.warnings)) for r in rows]
+
+
+def test_an_ambiguous_date_takes_the_order_the_files_other_dates_show():
+    (_, (date, problems, warnings)) = dates_read("3/15/2024", "3/4/2024")
+    assert (date, problems) == ("2024-03-04", [])
+    assert warnings == [
+        "date '3/4/2024' read as 2024-03-04: month first, as the file's other dates"
+    ]
+    assert dates_read("15/3/2024", "3/4/2024")[1][0] == "2024-04-03"
+
+
+def test_an_ambiguous_date_is_refused_when_the_file_shows_no_one_order():
+    for cells in (("3/4/2024",), ("3/15/2024", "15/3/2024", "3/4/2024"), ("15.3.2024", "3/4/2024")):
+        date, problems, _ = dates_read(*cells)[-1]
+        assert date == ""
+        assert problems[0].startswith("could be 2024-03-04 (--date-order mdy) or 2024-04-03")
+
+
+def test_a_given_date_order_reads_every_date_that_way():
+    assert [d for d, _, _ in dates_read("3/4/2024", "4.3.2024", order="mdy")] == [
+        "2024-03-04",
+        "2024-04-03",
+    ]
+    _, problems, _ = dates_read("15/3/2024", order="mdy")[0]
+    assert problems == ["is not a calendar date; write it as YYYY-MM-DD"]
+
+
+def test_tags_and_audiences_split_on_commas_and_audiences_keep_theirs_through_export():
+    entry = {"id": "a", "title": "A", "audiences": ["Survivors, families", "staff"], "tags": []}
+    (row,) = read(write([entry]), "out.csv")
+    assert row.data["audiences"] == ["Survivors, families", "staff"]
+    (typed,) = read(b'title,audiences,tags\nA,"Survivors, families; staff","a, b;c"\n')
+    assert typed.data["audiences"] == ["Survivors", "families", "staff"]
+    assert typed.data["tags"] == ["a", "b", "c"]

@@ -26,14 +26,14 @@ import io
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 import orjson
 
 from htcat.errors import FieldProblem, InputError, InvalidEntry
 from htcat.formats.records import SourceRow, decode_text
-from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, iso_date, name_text
+from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, date_readings, iso_date, name_text
 
 ITEM_SEPARATOR = ";"
 PART_SEPARATOR = "|"
@@ -430,10 +430,11 @@ def read(
     """The rows of a CSV file: UTF-8 with or without BOM, ``\\n`` or ``\\r\\n``.
 
     The ``delimiter`` is sniffed from the header row unless given; dates are
-    read by `iso_date`, in ``date_order`` when given. Blank rows are skipped,
-    and so are the empty cells of columns htcat does not know. A row with more
-    or fewer cells than the header is returned with a problem, so that every
-    bad row can be reported at once.
+    read by `date_readings`, in ``date_order`` when given, else in the order the
+    file's unambiguous dates show (with a warning), else refused where ambiguous.
+    Blank rows are skipped, and so are the empty cells of columns htcat does not
+    know. A row with more or fewer cells than the header is returned with a
+    problem, so that every bad row can be reported at once.
     """
     text = decode_text(data, source)
     records = _records(text, source, delimiter or sniffed_delimiter(text))
@@ -446,6 +447,7 @@ def read(
             f"{source}: no title column (the header is {', '.join(map(repr, first[1]))})"
         )
     list_readers = [_LIST_READERS.get(field) for field in fields]
+    dates = _Dates(date_order)
     rows: list[SourceRow] = []
     for number, (line, record, raw) in enumerate(records, 2):
         if not any(cell.strip() for cell in record):
@@ -465,16 +467,57 @@ def read(
             if list_reader is not None:
                 row[field] = list_reader(cell, problems) if cell else []
             elif field == "date" and cell:
-                row[field] = _date(cell, date_order, problems)
+                row[field] = dates.read(cell, len(rows), problems)
             elif cell or field in KNOWN_FIELDS:
                 row[field] = cell
         rows.append(SourceRow(where, row, tuple(problems), raw=raw))
-    return rows
+    return dates.settled(rows)
 
 
-def _date(cell: str, order: str | None, problems: list[FieldProblem]) -> str:
-    try:
-        return iso_date(cell, order)
-    except InvalidEntry as exc:
-        problems.extend(exc.problems)
+class _Dates:
+    """Reads a date column as a person does: where a slashed date could be either of two
+    days, the order the file's other slashed dates show (``3/15/2024``) decides it."""
+
+    def __init__(self, order: str | None) -> None:
+        self.order = order
+        self.shown: set[str] = set()
+        self.pending: list[tuple[int, str]] = []
+        """Rows (by index) whose date only the file's order can settle, with that date."""
+
+    def read(self, cell: str, index: int, problems: list[FieldProblem]) -> str:
+        readings = date_readings(cell, self.order)
+        if readings is None:
+            return cell
+        if len(set(readings.values())) == 1:
+            if len(readings) == 1 and "/" in cell and self.order is None:
+                self.shown.update(readings)
+            return next(iter(readings.values()))
+        if readings:
+            self.pending.append((index, cell))
+            return cell
+        problems.append(
+            FieldProblem("date", cell, "is not a calendar date; write it as YYYY-MM-DD")
+        )
         return ""
+
+    def settled(self, rows: list[SourceRow]) -> list[SourceRow]:
+        """``rows`` with each pending date read in the file's order, or refused without one."""
+        order = next(iter(self.shown)) if len(self.shown) == 1 else None
+        for index, cell in self.pending:
+            row = rows[index]
+            if order is None:
+                try:
+                    iso_date(cell)
+                except InvalidEntry as exc:
+                    data = {**row.data, "date": ""}
+                    rows[index] = replace(
+                        row, data=data, problems=row.problems + tuple(exc.problems)
+                    )
+                continue
+            date = (date_readings(cell, order) or {})[order]
+            first = "month" if order == "mdy" else "day"
+            warning = f"date {cell!r} read as {date}: {first} first, as the file's other dates"
+            rows[index] = replace(
+                row, data={**row.data, "date": date}, warnings=(*row.warnings, warning)
+            )
+        return rows
