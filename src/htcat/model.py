@@ -168,11 +168,14 @@ def iso_date(text: str, order: str | None = None) -> str:
 
 def type_named(text: str) -> str | None:
     """The type ``text`` names, by its name or its label in any case (``Fact Sheet``)."""
-    wanted = " ".join(text.split()).casefold()
-    for kind, label in TYPE_LABELS.items():
-        if wanted in (kind, label.casefold()):
-            return kind
-    return None
+    if text in _TYPE_NAMES:  # the common case: a type as htcat writes it
+        return _TYPE_NAMES[text]
+    return _TYPE_NAMES.get(" ".join(text.split()).casefold())
+
+
+_TYPE_NAMES = {
+    name: kind for kind, label in TYPE_LABELS.items() for name in (kind, label.casefold())
+}
 
 
 def now_stamp() -> str:

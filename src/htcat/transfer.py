@@ -397,10 +397,15 @@ def import_data(
     The input is read and checked before the catalog is locked; the plan is
     made under the lock, against the catalog as it is then. ``dry_run``
     makes the plan and writes nothing. ``skip_invalid`` imports the valid rows
-    and returns the others in the plan's ``rejected``.
+    and returns the others, with their text as it stood, in the plan's ``rejected``.
     """
     rows = read_rows(
-        data, fmt, source=source, keep_unknown=keep_unknown, unknown_in_every_row=skip_invalid
+        data,
+        fmt,
+        source=source,
+        keep_unknown=keep_unknown,
+        unknown_in_every_row=skip_invalid,
+        keep_raw=skip_invalid,
     )
     return import_rows(
         path,

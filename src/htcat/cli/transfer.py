@@ -205,6 +205,7 @@ def import_(
         source=source,
         keep_unknown=keep_unknown,
         unknown_in_every_row=skip_invalid,
+        keep_raw=rejects is not None,
         delimiter=delimiter,
         date_order=date_order,
     )

@@ -94,6 +94,7 @@ def read_rows(
     source: str = "input",
     keep_unknown: bool = False,
     unknown_in_every_row: bool = False,
+    keep_raw: bool = False,
     delimiter: str | None = None,
     date_order: str | None = None,
 ) -> list[SourceRow]:
@@ -101,16 +102,20 @@ def read_rows(
 
     A field htcat does not know is a problem of the first row holding it, or
     of every row holding it with ``unknown_in_every_row`` (when invalid rows
-    are skipped, none may bring it in). ``delimiter`` and ``date_order`` are
-    for CSV (a spreadsheet's choices): sniffed and inferred unless given.
+    are skipped, none may bring it in). CSV, JSON and JSON Lines rows carry
+    their text as it stood (``raw``) only with ``keep_raw``: it would weigh as
+    much as the input again. ``delimiter`` and ``date_order`` are for CSV (a
+    spreadsheet's choices): sniffed and inferred unless given.
     """
+    if fmt != "csv" and (delimiter is not None or date_order is not None):
+        option = "--delimiter" if delimiter is not None else "--date-order"
+        raise InputError(f"{option} is for CSV input, not {fmt}")
     if fmt == "csv":
         from htcat.formats import csv
 
-        rows = csv.read(data, source, delimiter=delimiter, date_order=date_order)
-    elif delimiter is not None or date_order is not None:
-        option = "--delimiter" if delimiter is not None else "--date-order"
-        raise InputError(f"{option} is for CSV input, not {fmt}")
+        rows = csv.read(data, source, delimiter=delimiter, date_order=date_order, keep_raw=keep_raw)
+    elif fmt in OPEN_FORMATS:
+        rows = reader(fmt)(data, source, keep_raw=keep_raw)
     else:
         rows = reader(fmt)(data, source)
     if keep_unknown or fmt not in OPEN_FORMATS:

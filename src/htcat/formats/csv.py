@@ -426,6 +426,7 @@ def read(
     *,
     delimiter: str | None = None,
     date_order: str | None = None,
+    keep_raw: bool = False,
 ) -> list[SourceRow]:
     """The rows of a CSV file: UTF-8 with or without BOM, ``\\n`` or ``\\r\\n``.
 
@@ -434,7 +435,8 @@ def read(
     file's unambiguous dates show (with a warning), else refused where ambiguous.
     Blank rows are skipped, and so are the empty cells of columns htcat does not
     know. A row with more or fewer cells than the header is returned with a
-    problem, so that every bad row can be reported at once.
+    problem, so that every bad row can be reported at once. With ``keep_raw``
+    each row carries its lines as they stand in the file.
     """
     text = decode_text(data, source)
     records = _records(text, source, delimiter or sniffed_delimiter(text))
@@ -449,9 +451,10 @@ def read(
     list_readers = [_LIST_READERS.get(field) for field in fields]
     dates = _Dates(date_order)
     rows: list[SourceRow] = []
-    for number, (line, record, raw) in enumerate(records, 2):
+    for number, (line, record, text_of_row) in enumerate(records, 2):
         if not any(cell.strip() for cell in record):
             continue
+        raw = text_of_row if keep_raw else ""
         where = f"row {number} (line {line})"
         if len(record) != len(fields):
             problem = FieldProblem(

@@ -52,11 +52,11 @@ def _items(data: Any, source: str) -> list[Any]:
     )
 
 
-def read(data: bytes, source: str = "input") -> list[SourceRow]:
+def read(data: bytes, source: str = "input", *, keep_raw: bool = False) -> list[SourceRow]:
     """The entries of a JSON input, each named ``entry N`` by its position.
 
-    A row's ``raw`` is its item written out again (two-space indents, keys in
-    their order): JSON's layout carries no meaning, its values do.
+    With ``keep_raw`` a row's ``raw`` is its item written out again (two-space
+    indents, keys in their order): JSON's layout carries no meaning, its values do.
     """
     text = decode_text(data, source)
     items = _items(parse(text, source), source)
@@ -65,7 +65,7 @@ def read(data: bytes, source: str = "input") -> list[SourceRow]:
     rows = []
     for number, item in enumerate(items, 1):
         where = f"entry {number}"
-        raw = orjson.dumps(item, option=orjson.OPT_INDENT_2).decode()
+        raw = orjson.dumps(item, option=orjson.OPT_INDENT_2).decode() if keep_raw else ""
         if isinstance(item, dict):
             rows.append(SourceRow(where, item, raw=raw))
         else:
