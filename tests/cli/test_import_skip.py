@@ -203,3 +203,27 @@ def test_installed_htcat_skips_invalid_rows(empty_db: Path, tmp_path: Path):
     assert "line 2: type 'memo'" in done.stderr
     assert rejects.read_text() == '{"title": "B", "type": "memo"}\n'
     assert set(entries_in(empty_db)) == {"a"}
+
+
+def test_rejects_in_a_missing_folder_is_refused_before_anything_is_written(
+    empty_db: Path, tmp_path: Path, cli
+):
+    source = put(tmp_path, "in.csv", GOOD_AND_BAD_CSV)
+    before = empty_db.read_bytes()
+    result = cli("import", str(source), "--skip-invalid", "--rejects", str(tmp_path / "no/r.csv"))
+    assert result.exit_code == 2
+    assert "cannot write a file in" in result.stderr
+    assert empty_db.read_bytes() == before
+
+
+def test_a_rejects_file_that_cannot_be_written_is_reported_after_the_import(
+    empty_db: Path, tmp_path: Path, cli
+):
+    source = put(tmp_path, "in.csv", GOOD_AND_BAD_CSV)
+    rejects = put(tmp_path, "r.csv", "old")
+    rejects.chmod(0o444)
+    result = cli("import", str(source), "--skip-invalid", "--rejects", str(rejects))
+    assert result.exit_code == 1
+    assert "it is read-only" in result.stderr and "the import itself is done" in result.stderr
+    assert set(entries_in(empty_db)) == {"good-one", "good-two"}
+    assert rejects.read_text() == "old"

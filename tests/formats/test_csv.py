@@ -323,3 +323,24 @@ def test_tags_and_audiences_split_on_commas_and_audiences_keep_theirs_through_ex
     (typed,) = read(b'title,audiences,tags\nA,"Survivors, families; staff","a, b;c"\n')
     assert typed.data["audiences"] == ["Survivors", "families", "staff"]
     assert typed.data["tags"] == ["a", "b", "c"]
+
+
+@given(st.lists(item_part.filter(bool), max_size=5))
+def test_comma_list_cells_round_trip_any_text(items: list[str]):
+    cell = join_items(([i] for i in items), commas=True)
+    assert split_items(cell, parts=False, commas=True) == [[i] for i in items]
+
+
+cell_text_strategy = st.text(st.characters(exclude_categories=("Cs",)), max_size=20).filter(
+    lambda t: t.strip() and not t.startswith("'") and "\x00" not in t
+)
+
+
+@given(st.sampled_from([",", ";", "\t"]), st.lists(cell_text_strategy, min_size=1, max_size=4))
+def test_any_titles_read_back_whatever_the_delimiter(delimiter: str, titles: list[str]):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["Title", "Publisher"])
+    writer.writerows([title, "P"] for title in titles)
+    rows = read(out.getvalue().encode(), "in.csv")
+    assert [row.data["title"] for row in rows] == titles

@@ -9,6 +9,7 @@ See docs/import-export.md.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
-from htcat.errors import ExitStatus, InputError
+from htcat.errors import CatalogError, ExitStatus, InputError
 from htcat.model import DATE_ORDERS
 from htcat.plurals import counted
 
@@ -251,6 +252,8 @@ def _check_rejects_path(rejects: str, file: str, catalog: Path, skip_invalid: bo
     for name, path in (("the input", file), ("the catalog", str(catalog))):
         if path != "-" and target == Path(path).resolve():
             raise InputError(f"--rejects {rejects}: that is {name}; name another file")
+    if not target.parent.is_dir() or not os.access(target.parent, os.W_OK | os.X_OK):
+        raise InputError(f"--rejects {rejects}: cannot write a file in {target.parent}")
 
 
 def _report_rejected(
@@ -264,10 +267,13 @@ def _report_rejected(
 
     where = ""
     if rejects is not None and write_rejects is not None:
-        write_file_atomically(
-            Path(rejects), write_rejects([row.raw for row in plan.rejected]), what="rejects"
-        )
-        where = f", written to {rejects}"
+        try:
+            write_file_atomically(
+                Path(rejects), write_rejects([row.raw for row in plan.rejected]), what="rejects"
+            )
+            where = f", written to {rejects}"
+        except CatalogError as exc:  # the import itself is done: say so, keep going
+            where = f" ({exc}; the import itself is done)"
     warn(f"{source}: {counted(len(plan.rejected), 'invalid row')} set aside{where}:")
     for row in plan.rejected:
         for problem in row.problems:

@@ -272,10 +272,6 @@ class Layout:
     columns: tuple[tuple[str, str], ...]
     """Each column's name as the header gives it, with the field it fills."""
 
-    @property
-    def fields(self) -> list[str]:
-        return [field for _, field in self.columns]
-
     def describe(self) -> str:
         """``';'-separated; columns: Title → title, URL → links`` for a dry run."""
         named = next(name for name, char in DELIMITERS.items() if char == self.delimiter)
