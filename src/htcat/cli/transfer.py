@@ -135,7 +135,7 @@ def import_(
         str | None,
         typer.Option(
             help="CSV: read dates like 3/4/2024 as mdy (March 4) or dmy (3 April) "
-            "[default: refuse the ambiguous ones].",
+            "[default: as the file's other dates show, else refused].",
             show_default=False,
         ),
     ] = None,
@@ -176,8 +176,8 @@ def import_(
     \b
         htcat import resources.csv --dry-run
         htcat import resources.csv --on-conflict update
-        htcat import zotero.bib --skip-invalid --rejects fix-me.bib
-        htcat import sheet.csv --delimiter semicolon --date-order dmy --dry-run
+        htcat import resources.csv --date-order dmy --dry-run
+        htcat import zotero-export.ris --skip-invalid --rejects fix-me.ris
         htcat import zotero-export.ris --dry-run
         curl -s https://example.org/feed.jsonl | htcat import - --format jsonl
     """

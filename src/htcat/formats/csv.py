@@ -494,9 +494,7 @@ class _Dates:
         if readings:
             self.pending.append((index, cell))
             return cell
-        problems.append(
-            FieldProblem("date", cell, "is not a calendar date; write it as YYYY-MM-DD")
-        )
+        problems.extend(_refusal(cell, self.order))
         return ""
 
     def settled(self, rows: list[SourceRow]) -> list[SourceRow]:
@@ -505,13 +503,8 @@ class _Dates:
         for index, cell in self.pending:
             row = rows[index]
             if order is None:
-                try:
-                    iso_date(cell)
-                except InvalidEntry as exc:
-                    data = {**row.data, "date": ""}
-                    rows[index] = replace(
-                        row, data=data, problems=row.problems + tuple(exc.problems)
-                    )
+                problems = row.problems + _refusal(cell, None)
+                rows[index] = replace(row, data={**row.data, "date": ""}, problems=problems)
                 continue
             date = (date_readings(cell, order) or {})[order]
             first = "month" if order == "mdy" else "day"
@@ -520,3 +513,12 @@ class _Dates:
                 row, data={**row.data, "date": date}, warnings=(*row.warnings, warning)
             )
         return rows
+
+
+def _refusal(cell: str, order: str | None) -> tuple[FieldProblem, ...]:
+    """Why `iso_date` refuses ``cell``, in its words."""
+    try:
+        iso_date(cell, order)
+    except InvalidEntry as exc:
+        return tuple(exc.problems)
+    return ()
