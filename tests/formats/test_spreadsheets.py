@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import entries_in
+from helpers import HTCAT, entries_in
 from htcat.formats import read_rows
 from htcat.formats.csv import layout
 from htcat.model import validate_entry
@@ -147,3 +148,23 @@ def test_delimiter_given_by_name(empty_db: Path, tmp_path: Path, cli):
     other = cli("import", str(path), "--format", "jsonl", "--delimiter", "tab")
     assert other.exit_code == 2
     assert "--delimiter is for CSV input" in other.stderr
+
+
+def test_an_unknown_column_is_named_so_in_the_layout():
+    assert layout(b"Title\tColour\n").describe() == (
+        "tab-separated; columns: Title \u2192 title, Colour (unknown)"
+    )
+
+
+def test_installed_htcat_reads_the_libreoffice_file(empty_db: Path, tmp_path: Path):
+    path = tmp_path / "sheet.csv"
+    path.write_bytes(LIBREOFFICE)
+    result = subprocess.run(
+        [str(HTCAT), "--db", str(empty_db), "import", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == "added 3, updated 0, skipped 0"
+    assert entries_in(empty_db)["fact-sheet-on-migrant-workers"]["type"] == "fact-sheet"
