@@ -263,7 +263,7 @@ def _report_rejected(
     write_rejects: Callable[[list[str]], bytes] | None,
 ) -> None:
     """Every problem of every row set aside, and the file they were written to."""
-    from htcat.store import write_file_atomically
+    from htcat.store.fs import write_file_atomically
 
     where = ""
     if rejects is not None and write_rejects is not None:
@@ -322,7 +322,7 @@ def export(
         htcat export --format jsonl --type webinar | jq -r .title
     """
     from htcat.formats import format_for_path
-    from htcat.store import write_file_atomically
+    from htcat.store.fs import write_file_atomically
     from htcat.transfer import export_data
 
     state = state_of(ctx)
