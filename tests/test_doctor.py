@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from htcat.doctor import diagnose
+import pytest
+
+from htcat.doctor import diagnose, tag_variant_key
 from htcat.model import validate_entry
 
 
@@ -103,3 +105,22 @@ def test_a_tag_holding_a_comma_is_flagged_with_the_command_that_splits_it():
     assert finding.detail.endswith(
         "split it: htcat tag a --add agriculture --add labor-trafficking"
     )
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("annual-report", "annual-reports"),
+        ("annual-report", "annual_report"),
+        ("annual-report", "annualreport"),
+        ("policy", "policies"),
+        ("Labor-Trafficking", "labor-trafficking"),
+    ],
+)
+def test_tag_variants_share_a_key(one: str, other: str):
+    assert tag_variant_key(one) == tag_variant_key(other)
+
+
+@pytest.mark.parametrize(("one", "other"), [("data", "date"), ("analysis", "analyst"), ("us", "u")])
+def test_different_tags_have_different_keys(one: str, other: str):
+    assert tag_variant_key(one) != tag_variant_key(other)

@@ -18,11 +18,9 @@ from htcat.model import (
     ROLES,
     STATUSES,
     TYPES,
-    iso_date,
     normalize_tag,
     normalize_tags,
     slugify,
-    tag_variant_key,
     unique_id,
     validate_entry,
 )
@@ -522,43 +520,6 @@ def test_unique_id_is_never_taken(title, taken):
 
 
 @pytest.mark.parametrize(
-    ("text", "order", "iso"),
-    [
-        ("3/15/2024", None, "2024-03-15"),
-        ("15/3/2024", None, "2024-03-15"),
-        ("03/03/2024", None, "2024-03-03"),
-        ("15.03.2024", None, "2024-03-15"),
-        ("3.4.2024", None, "2024-04-03"),
-        ("3/4/2024", "mdy", "2024-03-04"),
-        ("3/4/2024", "dmy", "2024-04-03"),
-        ("3.4.2024", "mdy", "2024-03-04"),
-        ("2024-03-04", None, "2024-03-04"),
-        ("03/15/24", None, "2024-03-15"),
-        ("15.03.29", None, "2029-03-15"),
-        ("1/20/30", None, "1930-01-20"),
-        ("March 2024", None, "March 2024"),
-    ],
-)
-def test_spreadsheet_dates_are_read_as_iso(text: str, order: str | None, iso: str):
-    assert iso_date(text, order) == iso
-
-
-def test_an_ambiguous_date_names_both_readings_the_iso_form_and_date_order():
-    with pytest.raises(InvalidEntry) as excinfo:
-        iso_date("3/4/2024")
-    assert str(excinfo.value) == (
-        "date '3/4/2024': could be 2024-03-04 (--date-order mdy) or 2024-04-03 "
-        "(--date-order dmy); write it as YYYY-MM-DD or give --date-order"
-    )
-
-
-@pytest.mark.parametrize(("text", "order"), [("2/30/2024", None), ("15/3/2024", "mdy")])
-def test_a_spreadsheet_date_that_is_no_day_is_refused(text: str, order: str | None):
-    with pytest.raises(InvalidEntry, match="is not a calendar date; write it as YYYY-MM-DD"):
-        iso_date(text, order)
-
-
-@pytest.mark.parametrize(
     ("given", "kind"),
     [
         ("Information Memorandum", "information-memorandum"),
@@ -583,22 +544,3 @@ def test_no_tag_ever_holds_a_comma():
     stored = ["labor-trafficking,-agriculture"]
     assert normalize_tags(stored) == ["agriculture", "labor-trafficking"]
     assert "," not in normalize_tag("a, b")
-
-
-@pytest.mark.parametrize(
-    ("one", "other"),
-    [
-        ("annual-report", "annual-reports"),
-        ("annual-report", "annual_report"),
-        ("annual-report", "annualreport"),
-        ("policy", "policies"),
-        ("Labor-Trafficking", "labor-trafficking"),
-    ],
-)
-def test_tag_variants_share_a_key(one: str, other: str):
-    assert tag_variant_key(one) == tag_variant_key(other)
-
-
-@pytest.mark.parametrize(("one", "other"), [("data", "date"), ("analysis", "analyst"), ("us", "u")])
-def test_different_tags_have_different_keys(one: str, other: str):
-    assert tag_variant_key(one) != tag_variant_key(other)

@@ -10,9 +10,9 @@ import pytest
 from helpers import OLD, entries_in, write_catalog
 from htcat.errors import FieldProblem, InputError
 from htcat.formats import SourceRow
+from htcat.import_plan import ImportRefused
 from htcat.store.file import init_catalog
 from htcat.transfer import (
-    ImportRefused,
     export_data,
     import_data,
     import_rows,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from htcat.errors import InvalidEntry
-from htcat.model import fold, normalize_tags, tag_variant_key, validate_entry
+from htcat.model import fold, normalize_tags, validate_entry
 from htcat.plurals import counted
 from htcat.store.image import ENTRIES_TABLE, Image, parse_image
 from htcat.urls import normalize_url
@@ -120,6 +120,24 @@ def _near_duplicates(entries: list[Any]) -> Iterator[_Found]:
         if ratio >= NEAR_DUPLICATE_RATIO:
             finding = Finding("near-duplicate", (id_a, id_b), f"titles {ratio:.0%} alike")
             yield _Found(finding, at_b, "title")
+
+
+def tag_variant_key(tag: str) -> str:
+    """What tags that differ only by a plural or punctuation have in common.
+
+    ``annual-report``, ``annual-reports`` and ``annual_report`` give one key:
+    each word folded, without a plural ``s``, and the words joined with nothing.
+    """
+    words = re.findall(r"[a-z0-9]+", fold(tag))
+    return "".join(_singular(word) for word in words)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def _tags(entry: Any) -> list[str]:

@@ -51,8 +51,6 @@ DEFAULT_TYPE = "other"
 LINK_KINDS = ("pdf", "webinar", "video", "page", "transcript", "slides", "dataset", "other")
 ROLES = ("author", "speaker", "moderator", "editor", "contributor")
 STATUSES = ("draft", "published", "archived")
-DATE_ORDERS = ("mdy", "dmy")
-"""How a spreadsheet's numeric date is ordered: month first (3/15/2024) or day first."""
 LIST_FIELDS = ("people", "audiences", "tags", "links")
 TEXT_FIELDS = ("title", "type", "summary", "date", "publisher", "status", "notes")
 STAMP_FIELDS = ("created", "updated")
@@ -69,11 +67,6 @@ depth at which JSON writers give up (orjson at 255 for a whole catalog)."""
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-_NUMERIC_DATE_RE = re.compile(r"^(\d{1,2})([/.])(\d{1,2})\2(\d{4}|\d{2})$")
-"""``3/15/2024`` or ``15.3.2024``: the dates spreadsheets write in their users' locales
-(``03/15/24`` as LibreOffice shows and saves a date in its default format)."""
-TWO_DIGIT_YEARS_FROM = 1930
-"""A two-digit year is read in 1930 to 2029, the window LibreOffice and Excel both use."""
 _STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
@@ -114,64 +107,13 @@ def is_calendar_date(date: str) -> bool:
     return True
 
 
-def date_readings(text: str, order: str | None = None) -> dict[str, str] | None:
-    """The calendar dates a spreadsheet's ``M/D/YYYY`` or ``D.M.YYYY`` can be, by order.
-
-    None when ``text`` has neither form. A two-digit year is read in 1930 to 2029.
-    Dots are day first, as wherever they are written; slashes are month first in
-    the United States and day first elsewhere, so both orders are tried unless
-    ``order`` (``mdy`` or ``dmy``) says which. A date no order makes real gives
-    an empty dict.
-    """
-    match = _NUMERIC_DATE_RE.match(text.strip())
-    if not match:
-        return None
-    first, separator, second, year = match.groups()
-    if len(year) == 2:
-        century = TWO_DIGIT_YEARS_FROM // 100 * 100
-        full = century + int(year)
-        year = str(full if full >= TWO_DIGIT_YEARS_FROM else full + 100)
-    if order is None and separator == ".":
-        order = "dmy"
-    readings = {
-        reading: f"{year}-{int(month):02d}-{int(day):02d}"
-        for reading, (month, day) in (("mdy", (first, second)), ("dmy", (second, first)))
-        if order in (None, reading)
-    }
-    return {reading: date for reading, date in readings.items() if is_calendar_date(date)}
-
-
-def iso_date(text: str, order: str | None = None) -> str:
-    """A spreadsheet's ``M/D/YYYY`` or ``D.M.YYYY`` as ``YYYY-MM-DD``; any other text as it is.
-
-    Read as `date_readings` reads it when only one day is possible (``3/15/2024``,
-    ``3/3/2024``); else refused with each reading and the way to choose named.
-    """
-    dates = date_readings(text, order)
-    if dates is None:
-        return text
-    if len(set(dates.values())) == 1:
-        return next(iter(dates.values()))
-    if not dates:
-        reason = "is not a calendar date; write it as YYYY-MM-DD"
-    else:
-        reason = (
-            f"could be {dates['mdy']} (--date-order mdy) or {dates['dmy']} (--date-order dmy); "
-            "write it as YYYY-MM-DD or give --date-order"
-        )
-    raise InvalidEntry([FieldProblem("date", text, reason)])
-
-
 def type_named(text: str) -> str | None:
     """The type ``text`` names, by its name or its label in any case (``Fact Sheet``)."""
-    if text in _TYPE_NAMES:  # the common case: a type as htcat writes it
-        return _TYPE_NAMES[text]
-    return _TYPE_NAMES.get(" ".join(text.split()).casefold())
+    found = _TYPE_NAMES.get(text)  # the common case: a type as htcat writes it
+    return found or _TYPE_NAMES.get(" ".join(text.split()).casefold())
 
 
-_TYPE_NAMES = {
-    name: kind for kind, label in TYPE_LABELS.items() for name in (kind, label.casefold())
-}
+_TYPE_NAMES = {name: kind for kind, label in TYPE_LABELS.items() for name in (kind, label.lower())}
 
 
 def now_stamp() -> str:
@@ -237,24 +179,6 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
     """
     split = (part for tag in tags for part in _TAG_COMMA_RE.split(tag))
     return sorted({t for t in map(normalize_tag, split) if t})
-
-
-def tag_variant_key(tag: str) -> str:
-    """What tags that differ only by a plural or punctuation have in common.
-
-    ``annual-report``, ``annual-reports`` and ``annual_report`` give one key:
-    each word folded, without a plural ``s``, and the words joined with nothing.
-    """
-    words = re.findall(r"[a-z0-9]+", fold(tag))
-    return "".join(_singular(word) for word in words)
-
-
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
 
 
 _SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)

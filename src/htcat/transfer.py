@@ -12,7 +12,6 @@ the input — in one write of the catalog, under its lock.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,8 +21,8 @@ from htcat.catalog import select_entries
 from htcat.errors import InputError, InvalidEntry
 from htcat.formats import read_rows, write_entries
 from htcat.formats.records import SourceRow
+from htcat.import_plan import ImportPlan, ImportRefused, PlannedRow, RejectedRow, RowProblem
 from htcat.model import Entry, slugify, unique_id, validate_entry
-from htcat.plurals import counted
 from htcat.query import Filters, Order
 from htcat.store.fs import DEFAULT_LOCK_TIMEOUT
 from htcat.store.memory import Catalog
@@ -31,115 +30,10 @@ from htcat.urls import normalize_url, parse_link_text
 
 OnConflict = Literal["skip", "update", "fail"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
-Action = Literal["add", "update", "skip"]
 Progress = Callable[[int, int], None]
 """Told ``(rows done, rows in all)`` while an import is planned."""
 
 PROGRESS_EVERY = 500
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One reason a row of the input was refused, with where the row is."""
-
-    where: str
-    field: str
-    value: object
-    reason: str
-
-    def __str__(self) -> str:
-        shown = repr(self.value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        return f"{self.where}: {self.field} {shown}: {self.reason}"
-
-    def as_dict(self) -> dict[str, Any]:
-        value = self.value if isinstance(self.value, str | int | float | bool | None) else str(self)
-        return {"where": self.where, "field": self.field, "value": value, "reason": self.reason}
-
-
-SKIP_HINT = "to import the valid rows and set these aside, add --skip-invalid [--rejects FILE]"
-
-
-class ImportRefused(InputError):
-    """The input has bad rows; ``problems`` lists every one. Nothing was written."""
-
-    def __init__(self, source: str, problems: list[RowProblem]) -> None:
-        self.source = source
-        self.problems = problems
-        bad = len({p.where for p in problems})
-        head = f"{source}: {counted(bad, 'bad row')}, nothing imported"
-        super().__init__("\n".join([head, *(f"  {p}" for p in problems), SKIP_HINT]))
-
-
-@dataclass(frozen=True)
-class RejectedRow:
-    """A row skipped as invalid: where it is, its text as it stood, and every problem."""
-
-    where: str
-    raw: str
-    problems: tuple[RowProblem, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"where": self.where, "problems": [p.as_dict() for p in self.problems]}
-
-
-@dataclass(frozen=True)
-class PlannedRow:
-    """What the import does with one row, and why."""
-
-    where: str
-    action: Action
-    id: str
-    title: str
-    reason: str
-    entry: Entry
-    """The entry as it will be written (``add``, ``update``), or as the row gave it (``skip``)."""
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "where": self.where,
-            "action": self.action,
-            "id": self.id,
-            "title": self.title,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class ImportPlan:
-    """Every row of an input with its action; applied in one write by `apply_plan`."""
-
-    rows: tuple[PlannedRow, ...]
-    rejected: tuple[RejectedRow, ...] = ()
-    """The invalid rows an import told to skip them left out, in input order."""
-
-    def with_action(self, action: Action) -> list[PlannedRow]:
-        return [row for row in self.rows if row.action == action]
-
-    @property
-    def counts(self) -> dict[Action, int]:
-        counts: dict[Action, int] = {"add": 0, "update": 0, "skip": 0}
-        for row in self.rows:
-            counts[row.action] += 1
-        return counts
-
-    def summary(self, *, dry_run: bool = False) -> str:
-        """``added 9,842, updated 120, skipped 38`` (``would add…`` for a dry run), and
-        ``; 3 invalid rows set aside`` when invalid rows were skipped."""
-        counts = self.counts
-        if dry_run:
-            line = (
-                f"would add {counts['add']:,}, update {counts['update']:,}, skip {counts['skip']:,}"
-            )
-        else:
-            line = (
-                f"added {counts['add']:,}, updated {counts['update']:,}, skipped {counts['skip']:,}"
-            )
-        if self.rejected:
-            verb = "would be set aside" if dry_run else "set aside"
-            line += f"; {counted(len(self.rejected), 'invalid row')} {verb}"
-        return line
 
 
 def _row_urls(raw: Mapping[str, Any]) -> list[str]:

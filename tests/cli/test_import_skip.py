@@ -51,7 +51,8 @@ def test_rejects_file_holds_the_header_and_the_rows_as_they_were(
     assert result.exit_code == 1
     assert f"written to {rejects}" in result.stderr
     assert rejects.read_bytes() == (
-        b'title,type,date\r\nBad date,report,2020-13\r\n"Two, problems",reprot,2021-02-30\r\n'
+        b"\xef\xbb\xbftitle,type,date\r\n"
+        b'Bad date,report,2020-13\r\n"Two, problems",reprot,2021-02-30\r\n'
     )
     fixed = (
         rejects.read_text().replace("2020-13", "2020-12").replace("reprot,2021-02-30", "report,")

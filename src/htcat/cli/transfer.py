@@ -23,12 +23,12 @@ from htcat.cli.output import info, warn
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import CatalogError, ExitStatus, InputError
-from htcat.model import DATE_ORDERS
 from htcat.plurals import counted
 
 if TYPE_CHECKING:
+    from htcat.import_plan import ImportPlan
     from htcat.query import Filters
-    from htcat.transfer import ImportPlan, OnConflict
+    from htcat.transfer import OnConflict
 
 # Only the format names are needed to build the commands; the formats themselves, the
 # transfer planner and the store are imported by the command that runs (see `_formats`).
@@ -182,7 +182,8 @@ def import_(
         curl -s https://example.org/feed.jsonl | htcat import - --format jsonl
     """
     from htcat.formats import format_for_path, read_rows, rejects_writer
-    from htcat.transfer import ImportRefused, import_rows
+    from htcat.import_plan import ImportRefused
+    from htcat.transfer import import_rows
 
     state = state_of(ctx)
     fmt = format_for_path(file, format_, IMPORT_FORMATS)
@@ -193,12 +194,12 @@ def import_(
         raise InputError(f"--report {shown!r}: expected one of {', '.join(REPORTS)}")
     if rejects is not None:
         _check_rejects_path(rejects, file, state.path, skip_invalid)
-    if date_order is not None and date_order not in DATE_ORDERS:
-        raise InputError(f"--date-order {date_order!r}: expected one of {', '.join(DATE_ORDERS)}")
-    if delimiter is not None:
-        from htcat.formats.csv import delimiter_named
+    if date_order is not None or delimiter is not None:
+        from htcat.formats.sheets import DATE_ORDERS, delimiter_named
 
-        delimiter = delimiter_named(delimiter)
+        if date_order is not None and date_order not in DATE_ORDERS:
+            raise InputError(f"--date-order {date_order!r}: expected {', '.join(DATE_ORDERS)}")
+        delimiter = delimiter_named(delimiter) if delimiter is not None else None
     data, source = _read_input(file)
     rows = read_rows(
         data,

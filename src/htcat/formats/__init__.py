@@ -134,14 +134,16 @@ def rejects_writer(data: bytes, fmt: str, *, delimiter: str | None = None) -> Re
     """How to write the records of ``data`` (in ``fmt``) an import rejected, as a file
     of that format that a person can fix and import again.
 
-    CSV keeps the input's header row; JSON makes an array of the rejected objects
-    (CSL-JSON too); JSON Lines, RIS and BibTeX list the records as they were. Call
-    it before the input's bytes are let go: it keeps only what it needs of them.
+    CSV keeps the input's header row (and byte-order mark); JSON makes an array
+    of the rejected objects (CSL-JSON too); JSON Lines, RIS and BibTeX list the
+    records as they were. Call it before the input's bytes are let go: it keeps
+    only what it needs of them.
     """
     if fmt == "csv":
         from htcat.formats.csv import header_text
 
-        head = header_text(data, delimiter)
+        # A byte-order mark stays: Excel needs it to open UTF-8 on a double-click.
+        head = ("\ufeff" if data.startswith(b"\xef\xbb\xbf") else "") + header_text(data, delimiter)
         end = "\r\n" if head.endswith("\r\n") else "\n"
         return lambda raws: (head + "".join(_ended(raw, end) for raw in raws)).encode()
     if fmt in ("json", "csl-json"):

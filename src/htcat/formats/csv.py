@@ -24,16 +24,15 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 import orjson
 
-from htcat.errors import FieldProblem, InputError, InvalidEntry
+from htcat.errors import FieldProblem, InputError
 from htcat.formats.records import SourceRow, decode_text
-from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, date_readings, iso_date
+from htcat.formats.sheets import Dates, Layout, header_fields, sniffed_delimiter
+from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry
 from htcat.people import name_text
 
 ITEM_SEPARATOR = ";"
@@ -41,26 +40,6 @@ PART_SEPARATOR = "|"
 LIST_COMMA = ","
 """Separates the items of a tags or audiences cell as ``;`` does."""
 ESCAPE = "\\"
-DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
-"""The delimiters a CSV input may use, by the names ``--delimiter`` takes."""
-COLUMN_NAMES = {
-    "url": "links",
-    "urls": "links",
-    "link": "links",
-    "keywords": "tags",
-    "keyword": "tags",
-    "tag": "tags",
-    "author": "people",
-    "authors": "people",
-    "author(s)": "people",
-    "year": "date",
-    "date published": "date",
-    "publication date": "date",
-    "abstract": "summary",
-    "description": "summary",
-    "audience": "audiences",
-}
-"""Column names spreadsheets commonly use, compared case-blind, and the field each holds."""
 FORMULA_STARTS = frozenset("=+-@\t\r")
 _RISKY_STARTS = "=+-@\t\r'"
 """First characters of the cells `neutralize_formula` may have to change."""
@@ -261,83 +240,12 @@ def _lines(entries: Iterable[Entry], columns: list[str]) -> Iterator[str]:
         yield csv_line(cells)
 
 
-@dataclass(frozen=True)
-class Layout:
-    """How a CSV input is read: its delimiter, and the field each column holds."""
-
-    delimiter: str
-    columns: tuple[tuple[str, str], ...]
-    """Each column's name as the header gives it, with the field it fills."""
-
-    def describe(self) -> str:
-        """``';'-separated; columns: Title → title, URL → links`` for a dry run."""
-        named = next(name for name, char in DELIMITERS.items() if char == self.delimiter)
-        mapped = ", ".join(
-            f"{name.strip()} → {field}" if field in KNOWN_FIELDS else f"{name.strip()} (unknown)"
-            for name, field in self.columns
-        )
-        return f"{named}-separated; columns: {mapped}"
-
-
-def delimiter_named(name: str) -> str:
-    """The delimiter ``--delimiter`` names: ``comma``, ``semicolon``, ``tab`` or the character."""
-    if name in DELIMITERS:
-        return DELIMITERS[name]
-    if name in DELIMITERS.values():
-        return name
-    if name == "\\t":
-        return "\t"
-    raise InputError(
-        f"--delimiter {name!r}: expected one of {', '.join(DELIMITERS)} (or , ; and \\t)"
-    )
-
-
-def sniffed_delimiter(text: str) -> str:
-    """The delimiter the header row uses most, outside quotes: comma when none is used."""
-    header = _QUOTED.sub("", text.partition("\n")[0])
-    counts = {char: header.count(char) for char in DELIMITERS.values()}
-    best = max(counts, key=lambda char: counts[char])
-    return best if counts[best] else ","
-
-
-_QUOTED = re.compile(r'"[^"]*"')
-
-
-def _header_fields(header: list[str], source: str) -> tuple[tuple[str, str], ...]:
-    """Each column's name and the field it holds; names are matched case-blind.
-
-    A known field's name or a common spreadsheet name (`COLUMN_NAMES`) gives
-    that field. A column htcat does not know is a field of its own name; the
-    rows that fill it carry the problem unless it is kept (``--keep-unknown``).
-    """
-    known = {f.lower(): f for f in KNOWN_FIELDS} | COLUMN_NAMES
-    columns: list[tuple[str, str]] = []
-    seen: dict[str, tuple[int, str]] = {}
-    for number, name in enumerate(header, 1):
-        name = name.strip()
-        if not name:
-            raise InputError(f"{source} column {number} has no name in the header row")
-        field = known.get(" ".join(name.lower().split()), name)
-        if field in seen:
-            first, first_name = seen[field]
-            same = " ".join(first_name.lower().split()) == " ".join(name.lower().split())
-            both = (
-                f"{field!r} appears twice"
-                if same
-                else f"{first_name!r} and {name!r} both hold {field}"
-            )
-            raise InputError(f"{source}: column {both} (columns {first} and {number})")
-        seen[field] = (number, name)
-        columns.append((name, field))
-    return tuple(columns)
-
-
 def layout(data: bytes, delimiter: str | None = None) -> Layout:
     """How `read` reads ``data``: the delimiter given or sniffed, and the header's fields."""
     text = decode_text(data, "input")
     delimiter = delimiter or sniffed_delimiter(text)
     first = next(_records(text, "input", delimiter), None)
-    return Layout(delimiter, _header_fields(first[1], "input") if first else ())
+    return Layout(delimiter, header_fields(first[1], "input") if first else ())
 
 
 def _plain_list(cell: str, problems: list[FieldProblem]) -> list[str]:
@@ -436,13 +344,13 @@ def read(
     first = next(records, None)
     if first is None:
         raise InputError(f"{source} is empty: expected a header row naming the columns")
-    fields = [field for _, field in _header_fields(first[1], source)]
+    fields = [field for _, field in header_fields(first[1], source)]
     if not {"title", "id", "links"}.intersection(fields):
         raise InputError(
             f"{source}: no title column (the header is {', '.join(map(repr, first[1]))})"
         )
     list_readers = [_LIST_READERS.get(field) for field in fields]
-    dates = _Dates(date_order)
+    dates = Dates(date_order)
     rows: list[SourceRow] = []
     for number, (line, record, text_of_row) in enumerate(records, 2):
         if not any(cell.strip() for cell in record):
@@ -468,54 +376,3 @@ def read(
                 row[field] = cell
         rows.append(SourceRow(where, row, tuple(problems), raw=raw))
     return dates.settled(rows)
-
-
-class _Dates:
-    """Reads a date column as a person does: where a slashed date could be either of two
-    days, the order the file's other slashed dates show (``3/15/2024``) decides it."""
-
-    def __init__(self, order: str | None) -> None:
-        self.order = order
-        self.shown: set[str] = set()
-        self.pending: list[tuple[int, str]] = []
-        """Rows (by index) whose date only the file's order can settle, with that date."""
-
-    def read(self, cell: str, index: int, problems: list[FieldProblem]) -> str:
-        readings = date_readings(cell, self.order)
-        if readings is None:
-            return cell
-        if len(set(readings.values())) == 1:
-            if len(readings) == 1 and "/" in cell and self.order is None:
-                self.shown.update(readings)
-            return next(iter(readings.values()))
-        if readings:
-            self.pending.append((index, cell))
-            return cell
-        problems.extend(_refusal(cell, self.order))
-        return ""
-
-    def settled(self, rows: list[SourceRow]) -> list[SourceRow]:
-        """``rows`` with each pending date read in the file's order, or refused without one."""
-        order = next(iter(self.shown)) if len(self.shown) == 1 else None
-        for index, cell in self.pending:
-            row = rows[index]
-            if order is None:
-                problems = row.problems + _refusal(cell, None)
-                rows[index] = replace(row, data={**row.data, "date": ""}, problems=problems)
-                continue
-            date = (date_readings(cell, order) or {})[order]
-            first = "month" if order == "mdy" else "day"
-            warning = f"date {cell!r} read as {date}: {first} first, as the file's other dates"
-            rows[index] = replace(
-                row, data={**row.data, "date": date}, warnings=(*row.warnings, warning)
-            )
-        return rows
-
-
-def _refusal(cell: str, order: str | None) -> tuple[FieldProblem, ...]:
-    """Why `iso_date` refuses ``cell``, in its words."""
-    try:
-        iso_date(cell, order)
-    except InvalidEntry as exc:
-        return tuple(exc.problems)
-    return ()
