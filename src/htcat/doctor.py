@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from htcat.errors import InvalidEntry
-from htcat.model import fold, normalize_tags, validate_entry
+from htcat.model import fold, validate_entry
 from htcat.plurals import counted
 from htcat.store.image import ENTRIES_TABLE, Image, parse_image
+from htcat.tags import normalize_tags
 from htcat.urls import normalize_url
 
 NEAR_DUPLICATE_RATIO = 0.9

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Mapping
 from typing import Any
 
+from htcat.citation import citation_parts
 from htcat.errors import FieldProblem, InvalidEntry
-from htcat.people import NAME_PARTS, migrated_person, parse_person_text
+from htcat.people import NAME_AFFIXES, NAME_PARTS, migrated_person, parse_person_text
+from htcat.tags import normalize_tags
 from htcat.urls import guess_kind, parse_link_text, url_problem
 
 Entry = dict[str, Any]
@@ -33,18 +35,7 @@ TYPES = (
     "data",
     "other",
 )
-TYPE_LABELS = {
-    "information-memorandum": "Information Memorandum",
-    "report": "Report",
-    "research": "Research",
-    "webinar": "Webinar",
-    "fact-sheet": "Fact Sheet",
-    "toolkit": "Toolkit",
-    "training": "Training",
-    "guidance": "Guidance",
-    "data": "Data",
-    "other": "Other",
-}
+TYPE_LABELS = {kind: kind.replace("-", " ").title() for kind in TYPES}
 """Each type as the library page shows it; a type may be given by its label, in any case."""
 DEFAULT_TYPE = "other"
 """The type of an entry given none, on the command line, in a form or in an import."""
@@ -54,7 +45,7 @@ STATUSES = ("draft", "published", "archived")
 LIST_FIELDS = ("people", "audiences", "tags", "links")
 TEXT_FIELDS = ("title", "type", "summary", "date", "publisher", "status", "notes")
 STAMP_FIELDS = ("created", "updated")
-KNOWN_FIELDS = ("id", *TEXT_FIELDS, *LIST_FIELDS, *STAMP_FIELDS)
+KNOWN_FIELDS = ("id", *TEXT_FIELDS, *LIST_FIELDS, "citation", *STAMP_FIELDS)
 """Known fields in the order people read them (tables, CSV columns, forms)."""
 
 EDITABLE_FIELDS = tuple(f for f in KNOWN_FIELDS if f not in ("id", *STAMP_FIELDS))
@@ -162,28 +153,9 @@ def unique_id(base: str, taken: Container[str]) -> str:
     return f"{base}-{n}"
 
 
-_TAG_COMMA_RE = re.compile(r"-*,-*")
-"""A comma between tags, with the hyphens an older htcat made of the spaces around it."""
-
-
-def normalize_tag(tag: str) -> str:
-    """Trimmed, lower case, inner white space (and any comma) to ``-``."""
-    return re.sub(r"\s+", "-", tag.replace(",", " ").strip().lower())
-
-
-def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Normalized, unique and sorted, as every entry stores them.
-
-    A tag holding a comma is the tags it separates: ``labor trafficking,
-    agriculture`` is two tags, wherever it was typed; no tag ever holds a comma.
-    """
-    split = (part for tag in tags for part in _TAG_COMMA_RE.split(tag))
-    return sorted({t for t in map(normalize_tag, split) if t})
-
-
 _SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)
 _TEXT_ONLY = {str}
-_PERSON_TEXT = (*NAME_PARTS, "role", "affiliation")
+_PERSON_TEXT = (*NAME_PARTS, *NAME_AFFIXES, "role", "affiliation")
 
 
 def shape_problem(doc: Mapping[str, Any]) -> str | None:
@@ -218,6 +190,9 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "people must be objects with a family or literal name"
         if not all(type(person.get(k, "")) is str for k in _PERSON_TEXT):
             return "people: names, role and affiliation must be text"
+    citation = doc.get("citation", {})
+    if type(citation) is not dict or not set(map(type, citation.values())) <= _TEXT_ONLY:
+        return "citation must be an object of text"
     links = doc.get("links", [])
     if type(links) is not list:
         return "links must be a list"
@@ -315,6 +290,12 @@ def _check_person(c: _Checker, raw: object) -> dict[str, Any] | None:
             "" if value is None or value == "" else c.text(f"people.{part}", value, multiline=False)
         )
         person[part] = " ".join(text.split()) if _WIDE_SPACE_RE.search(text) else text
+    for part in NAME_AFFIXES:
+        affix = c.text(f"people.{part}", raw.get(part), multiline=False) if raw.get(part) else ""
+        if affix:
+            person[part] = " ".join(affix.split())
+        else:
+            person.pop(part, None)
     if person["literal"]:
         if person["family"] or person["given"]:
             c.fail(
@@ -356,6 +337,16 @@ def _check_link(c: _Checker, raw: object) -> dict[str, Any] | None:
         c.fail("links.check.outcome", check["outcome"], "must be text")
     link["check"] = check
     return link
+
+
+def _check_citation(c: _Checker, value: object) -> dict[str, str]:
+    """The ``citation`` object, each part one line of text, empty parts left out."""
+    parts, problems = citation_parts(value)
+    c.problems += problems
+    checked = {
+        k: " ".join(c.text(f"citation.{k}", v, multiline=False).split()) for k, v in parts.items()
+    }
+    return {key: text for key, text in checked.items() if text}
 
 
 def _check_strings(c: _Checker, field: str, value: object) -> list[str]:
@@ -437,6 +428,9 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     entry["tags"] = normalize_tags(_check_strings(c, "tags", raw.get("tags")))
     links = (_check_link(c, link) for link in c.items("links", raw.get("links")))
     entry["links"] = [link for link in links if link is not None]
+    entry["citation"] = _check_citation(c, raw.get("citation"))
+    if not entry["citation"]:
+        del entry["citation"]
     for field in STAMP_FIELDS:
         stamp = raw.get(field)
         if stamp in (None, ""):

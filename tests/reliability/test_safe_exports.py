@@ -26,7 +26,8 @@ from markdown_it import MarkdownIt
 
 from htcat.errors import InvalidEntry
 from htcat.formats import write_entries
-from htcat.model import normalize_tags, validate_entry
+from htcat.model import validate_entry
+from htcat.tags import normalize_tags
 
 from .harness import make_catalog, run
 
