@@ -228,3 +228,41 @@ def test_a_rejects_file_that_cannot_be_written_is_reported_after_the_import(
     assert "it is read-only" in result.stderr and "the import itself is done" in result.stderr
     assert set(entries_in(empty_db)) == {"good-one", "good-two"}
     assert rejects.read_text() == "old"
+
+
+RIS = (
+    "TY  - RPRT\nTI  - Good report\nPY  - 2024\nER  - \n\n"
+    "TY  - RPRT\nPY  - 2023\nAB  - a record without a title\nER  - \n"
+)
+BIBTEX = (
+    "@techreport{good, title = {Good report}, year = {2024}}\n\n"
+    "@misc{untitled, year = {2023}, note = {no title}}\n"
+)
+CSL = (
+    '[{"id": "good", "type": "report", "title": "Good report"},\n'
+    ' {"id": "untitled", "type": "report", "issued": {"date-parts": [[2023]]}}]\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kept", "ident"),
+    [
+        ("in.ris", RIS, "AB  - a record without a title", "good-report"),
+        ("in.bib", BIBTEX, "@misc{untitled", "good"),
+        ("in.json", CSL, '"id": "untitled"', "good"),
+    ],
+)
+def test_citation_records_set_aside_are_written_as_they_were(
+    empty_db: Path, tmp_path: Path, cli, name: str, data: str, kept: str, ident: str
+):
+    rejects = tmp_path / f"rejects{Path(name).suffix}"
+    result = cli(
+        "import", str(put(tmp_path, name, data)), "--skip-invalid", "--rejects", str(rejects)
+    )
+    assert result.exit_code == 1, result.stderr
+    assert "title" in result.stderr
+    assert set(entries_in(empty_db)) == {ident}
+    text = rejects.read_text()
+    assert kept in text and "Good report" not in text
+    refused = cli("import", str(rejects))
+    assert refused.exit_code == 2 and "title" in refused.stderr
