@@ -167,7 +167,7 @@ def shared_repository(folder: Path, seed: Path, monkeypatch: pytest.MonkeyPatch)
     return catalog
 
 
-README_WIDTH = 140
+README_WIDTH = 80
 """The terminal width the README's tour shows htcat's tables at."""
 
 

@@ -89,15 +89,19 @@ SEED_TITLES = [
 
 
 @pytest.mark.parametrize("width", [80, 100, 120, 160])
-def test_a_table_fits_the_width_columns_says_and_never_cuts_an_id(
+def test_a_table_fits_the_width_and_shortens_ids_to_a_prefix_that_names_them(
     seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch, width: int
 ):
     monkeypatch.setenv("COLUMNS", str(width))
     result = cli("list")
     lines = result.stdout.splitlines()
     assert max(map(len, lines)) <= width
-    assert MEMO in result.stdout, "an id is never cut"
-    assert lines[5].startswith("labor-trafficking-among-foreign-nationals-and-migrant-workers-")
+    every = ids_of(cli("list", "--format", "ids").stdout)
+    for line in lines[2:-1]:
+        prefix = line.split()[0].rstrip("…")
+        assert len([i for i in every if i.startswith(prefix)]) == 1
+    assert lines[5].startswith("labor-trafficking-among-")
+    assert "Labor Traff" in lines[5], "the title, at least its beginning"
     assert lines[-1] == "Displaying 1 - 5 of 5"
 
 
@@ -253,12 +257,13 @@ def big_db(db: Path) -> Path:
     )
 
 
-def test_table_shows_20_and_says_how_many_matched(big_db: Path, cli):
+def test_a_piped_table_shows_every_match_and_says_how_many_matched(big_db: Path, cli):
     lines = cli("list").stdout.splitlines()
-    assert lines[-1] == "Displaying 1 - 20 of 25"
-    assert len(lines) == 2 + 20 + 1
+    assert lines[-1] == "Displaying 1 - 25 of 25"
+    assert len(lines) == 2 + 25 + 1
     assert lines[2].split()[:2] == ["entry-b", "2025"]
     assert lines[21].split()[:2] == ["entry-u", "2006"]
+    assert cli("list", "--limit", "20").stdout.splitlines()[-1] == "Displaying 1 - 20 of 25"
 
 
 def test_limit_and_offset_page_through(big_db: Path, cli):

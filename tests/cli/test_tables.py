@@ -6,7 +6,15 @@ import io
 
 import pytest
 
-from htcat.cli.tables import cut, display_width, fitted_widths, is_markup, table, terminal_width
+from htcat.cli.tables import (
+    cut,
+    display_width,
+    fitted_widths,
+    is_markup,
+    table,
+    terminal_width,
+    unique_prefix_widths,
+)
 
 LONG = "A Title Long Enough That It Has To Be Cut Somewhere Near Its End"
 
@@ -70,3 +78,15 @@ def test_width_is_unlimited_off_a_terminal_without_columns(monkeypatch: pytest.M
     assert terminal_width(io.StringIO()) is None
     monkeypatch.setenv("COLUMNS", "77")
     assert terminal_width(io.StringIO()) == 77
+
+
+def test_ids_give_way_first_down_to_their_unique_prefix():
+    assert fitted_widths([30, 40], [True, True], [9, 12], 50, [True, False]) == [10, 40]
+    assert fitted_widths([30, 40], [True, True], [9, 12], 40, [True, False]) == [9, 31]
+
+
+def test_the_unique_prefix_width_counts_the_neighbours_and_the_ellipsis():
+    every = sorted(["report-a-long", "report-b-long", "webinar", "webinar-two"])
+    assert unique_prefix_widths(["report-a-long"], every) == len("report-a") + 1
+    assert unique_prefix_widths(["webinar"], every) == len("webinar"), "no shorter prefix"
+    assert unique_prefix_widths(["report-b-long", "webinar-two"], every) == len("webinar-") + 1

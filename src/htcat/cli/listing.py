@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.core import TyperCommand
 
-from htcat.catalog import select_entries
+from htcat.catalog import ids_starting, select_entries
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import (
     DEFAULT_COLUMNS,
@@ -20,7 +20,7 @@ from htcat.cli.output import (
     write_entries,
 )
 from htcat.cli.state import state_of
-from htcat.cli.tables import is_markup
+from htcat.cli.tables import is_markup, terminal_width
 from htcat.query import Order, displaying, parse_keywords
 
 if TYPE_CHECKING:
@@ -95,10 +95,21 @@ def _print_selection(
 ) -> None:
     shown = parse_columns(columns)
     order = selection.order
-    if order.limit is None and fmt == "table":
+    path = state_of(ctx).path
+    # A page for a person; a pipe (htcat list | grep) gets every match.
+    if order.limit is None and fmt == "table" and sys.stdout.isatty():
         order = Order(order.sort, order.reverse, TABLE_PAGE, order.offset)
-    page = select_entries(state_of(ctx).path, selection.filters, order)
-    write_entries(page.entries, fmt, sys.stdout, tablefmt, shown, include_internal=include_internal)
+    page = select_entries(path, selection.filters, order)
+    fitted = fmt == "table" and "id" in shown and terminal_width(sys.stdout) is not None
+    write_entries(
+        page.entries,
+        fmt,
+        sys.stdout,
+        tablefmt,
+        shown,
+        include_internal=include_internal,
+        every_id=ids_starting(path, "") if fitted and page.entries else (),
+    )
     if fmt == "table":
         (info if is_markup(tablefmt) else typer.echo)(displaying(page))
 
@@ -114,9 +125,11 @@ def list_(
 ) -> None:
     """List the entries that match the filters.
 
-    A table shows 20 entries unless --limit says otherwise; the other formats
-    show every match. On a terminal (or with COLUMNS set) the table fits its
-    width: titles and tags are cut with … where they must; ids never are.
+    On a terminal a table shows 20 entries unless --limit says otherwise; a
+    piped table and the other formats show every match. On a terminal (or with
+    COLUMNS set) the table fits its width: ids are shortened first, each to the
+    shortest prefix that names its entry alone and … (any command takes it as
+    the id), then titles and tags are cut with … where they must.
 
     Example:
 

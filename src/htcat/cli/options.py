@@ -140,7 +140,9 @@ def selection_options(*, default_limit: int | None = None, paging: bool = True) 
         ]
         if paging:
             limit_help = "Show at most this many entries" + (
-                f" [default: {default_limit} for a table, else all]." if default_limit else "."
+                f" [default: {default_limit} for a table on a terminal, else all]."
+                if default_limit
+                else "."
             )
             extra.append(
                 inspect.Parameter(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from htcat.citation import CITATION_FIELDS
-from htcat.cli.tables import table
+from htcat.cli.tables import table, unique_prefix_widths
 from htcat.errors import InputError
 from htcat.model import Entry
 from htcat.people import display_name
@@ -108,13 +108,22 @@ def parse_columns(text: str) -> tuple[str, ...]:
 
 
 def entries_table(
-    entries: Iterable[Entry], columns: Sequence[str] = DEFAULT_COLUMNS, tablefmt: str = "simple"
+    entries: Iterable[Entry],
+    columns: Sequence[str] = DEFAULT_COLUMNS,
+    tablefmt: str = "simple",
+    every_id: Sequence[str] = (),
 ) -> str:
-    """Entries as a table of ``columns`` (see `ENTRY_COLUMNS`), fitted as `table` fits."""
+    """Entries as a table of ``columns`` (see `ENTRY_COLUMNS`), fitted as `table` fits.
+
+    Given ``every_id`` in the catalog (sorted), ids give way first where the table
+    must fit, each to the shortest prefix that names its entry alone and ``…``.
+    """
+    entries = list(entries)
     shown = [ENTRY_COLUMNS[c] for c in columns]
     rows = ([show(e) for show in shown] for e in entries)
     droppable = DROP_ORDER if tuple(columns) == DEFAULT_COLUMNS else ()
-    return table(rows, columns, tablefmt, cuttable=CUT_COLUMNS, droppable=droppable)
+    least = {"id": unique_prefix_widths((e["id"] for e in entries), every_id)} if every_id else {}
+    return table(rows, columns, tablefmt, cuttable=CUT_COLUMNS, droppable=droppable, least=least)
 
 
 def write_entries(
@@ -125,6 +134,7 @@ def write_entries(
     columns: Sequence[str] = DEFAULT_COLUMNS,
     *,
     include_internal: bool = False,
+    every_id: Sequence[str] = (),
 ) -> None:
     """Entries in one of `ENTRY_FORMATS` (the table without its footer).
 
@@ -132,7 +142,7 @@ def write_entries(
     internal notes only with ``include_internal``.
     """
     if fmt == "table":
-        out.write(entries_table(entries, columns, tablefmt) + "\n")
+        out.write(entries_table(entries, columns, tablefmt, every_id) + "\n")
     elif fmt in ("json", "jsonl", "csv"):
         from htcat.formats import write_entries as export
 

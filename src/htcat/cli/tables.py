@@ -1,11 +1,16 @@
 """Tables: one function lays out every table htcat prints, fitted to the terminal.
 
-A table for a person (`TERMINAL_FORMATS`) is cut to the terminal's width:
-only the columns that may be cut (titles, tags, details) are shortened with
-``…``, the widest first, never below a readable minimum; ids, dates, types and
+A table for a person (`TERMINAL_FORMATS`) is cut to the terminal's width.
+Columns given a least width (ids: the shortest prefix that names the entry
+alone, then ``…``, which every command takes as the id) give way first, down
+to it; then the columns that may be cut (titles, tags, details) are shortened
+with ``…``, the widest first, never below a readable minimum; dates, types and
 URLs are what people copy and are never cut, so a line too narrow even for
-them runs long. Any other tabulate format is markup for another program (TSV,
-HTML, LaTeX, Markdown, wiki tables) and carries every value whole.
+them runs long. Where even that does not fit, the other columns that may go
+are left out (tags, type, date) and, before the last of them (the title)
+would go, ids are cut below their unique prefix. Any other tabulate format is
+markup for another program (TSV, HTML, LaTeX, Markdown, wiki tables) and
+carries every value whole.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TextIO
 
 from htcat.errors import InputError
@@ -100,16 +105,22 @@ def _overhead(headers: Sequence[str], tablefmt: str) -> int:
 
 
 def fitted_widths(
-    natural: Sequence[int], cuttable: Sequence[bool], minimum: Sequence[int], budget: int
+    natural: Sequence[int],
+    cuttable: Sequence[bool],
+    minimum: Sequence[int],
+    budget: int,
+    first: Sequence[bool] = (),
 ) -> list[int]:
-    """Column widths within ``budget``: the widest cuttable column gives a column first."""
+    """Column widths within ``budget``: the ``first`` columns give way before the others,
+    then the widest cuttable column gives a column first."""
     widths = list(natural)
     excess = sum(widths) - budget
     while excess > 0:
         shrinkable = [i for i, w in enumerate(widths) if cuttable[i] and w > minimum[i]]
         if not shrinkable:
             break
-        widest = max(shrinkable, key=lambda i: widths[i])
+        leading = [i for i in shrinkable if i < len(first) and first[i]]
+        widest = max(leading or shrinkable, key=lambda i: widths[i])
         widths[widest] -= 1
         excess -= 1
     return widths
@@ -122,12 +133,14 @@ def table(
     *,
     cuttable: Collection[str] = (),
     droppable: Sequence[str] = (),
+    least: Mapping[str, int] | None = None,
     stream: TextIO | None = None,
 ) -> str:
     """``rows`` under ``headers`` in ``tablefmt``, fitted to ``stream``'s width if for a person.
 
-    ``cuttable`` names the columns that may be shortened to fit; where that is
-    not enough, the ``droppable`` ones are left out, in that order.
+    ``least`` gives columns that give way first, down to that many columns;
+    ``cuttable`` names the columns that may be shortened to fit after them;
+    where that is not enough, the ``droppable`` ones are left out, in that order.
     """
     from tabulate import tabulate, tabulate_formats
 
@@ -138,7 +151,7 @@ def table(
         return tsv(cells, headers)
     width = None if is_markup(tablefmt) else terminal_width(stream or sys.stdout)
     if width is not None and cells:
-        headers, cells = _fitted(cells, headers, tablefmt, width, cuttable, droppable)
+        headers, cells = _fitted(cells, headers, tablefmt, width, cuttable, droppable, least or {})
     return tabulate(cells, headers=list(headers), tablefmt=tablefmt, disable_numparse=True)
 
 
@@ -149,6 +162,7 @@ def _fitted(
     width: int,
     cuttable: Collection[str],
     droppable: Sequence[str],
+    least: Mapping[str, int],
 ) -> tuple[Sequence[str], list[list[str]]]:
     """The headers and cells that fit ``width``: cut where they may, fewer columns if need be."""
     cells = [[" ".join(value.split()) for value in row] for row in cells]
@@ -157,20 +171,56 @@ def _fitted(
         for i, h in enumerate(headers)
     ]
     kept = list(range(len(headers)))
+
+    def readable(header: str) -> int:
+        return max(MIN_CUT_WIDTH, display_width(header))
+
     to_drop = [headers.index(name) for name in droppable if name in headers]
+    relaxed = False
     while True:
         shown = [headers[i] for i in kept]
         widths = fitted_widths(
             [natural[i] for i in kept],
-            [h in cuttable for h in shown],
-            [max(MIN_CUT_WIDTH, display_width(h)) for h in shown],
+            [h in cuttable or h in least for h in shown],
+            [
+                (min(least[h], readable(h)) if relaxed else least[h]) if h in least else readable(h)
+                for h in shown
+            ],
             width - _overhead(shown, tablefmt),
+            [h in least for h in shown],
         )
-        if sum(widths) + _overhead(shown, tablefmt) <= width or not to_drop:
+        if sum(widths) + _overhead(shown, tablefmt) <= width:
             break
-        kept.remove(to_drop.pop(0))
+        # The last column to drop (the title) stays: the least widths give way before it.
+        if least and not relaxed and len(to_drop) <= 1:
+            relaxed = True
+        elif to_drop:
+            kept.remove(to_drop.pop(0))
+        else:
+            break
     rows = [[cut(row[i], w) for i, w in zip(kept, widths, strict=True)] for row in cells]
     return shown, rows
+
+
+def unique_prefix_widths(shown: Iterable[str], every: Sequence[str]) -> int:
+    """Columns the widest of ``shown`` needs cut to the shortest prefix that names it alone
+    among ``every`` (sorted), with its ``…``; a value no shorter prefix names is kept whole."""
+    import bisect
+
+    def common(a: str, b: str) -> int:
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        return n
+
+    needed = 0
+    for value in shown:
+        at = bisect.bisect_left(every, value)
+        neighbours = [*every[max(at - 1, 0) : at], *every[at + 1 : at + 2]]
+        prefix = max((common(value, other) for other in neighbours), default=0) + 1
+        whole = display_width(value)
+        needed = max(needed, whole if prefix + 1 >= whole else prefix + 1)
+    return needed
 
 
 def tsv(cells: Iterable[Sequence[str]], headers: Sequence[str]) -> str:
