@@ -13,7 +13,9 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from helpers import HTCAT, write_catalog
+from helpers import HTCAT, entries_in, write_catalog
+
+WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
 
 STEM = "information-memorandum"
 WORDS = [
@@ -111,3 +113,31 @@ def test_a_piped_list_is_whole_unless_limit_is_given(long_ids: Path):
     assert sum(STEM in line for line in whole) == 25
     assert all(ident in "\n".join(whole) for ident in IDS), "ids whole in a pipe"
     assert sum(STEM in line for line in piped("--limit", "3")) == 3
+
+
+@pytest.mark.parametrize("columns", [60, 80, 140])
+def test_show_wraps_at_word_boundaries_to_the_terminal(seed_db: Path, columns: int):
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "HTCAT_DB")}
+    child = pexpect.spawn(
+        str(HTCAT),
+        ["--db", str(seed_db), "show", "labor-trafficking-among"],
+        env={**env, "TERM": "xterm", "NO_COLOR": "1", "LANG": "C.UTF-8"},
+        dimensions=(50, columns),
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    lines = child.before.replace("\r\n", "\n").splitlines()
+    stored = entries_in(seed_db)[WEBINAR]
+    for line in lines:
+        assert len(line) <= columns or " " not in line.strip().split(" ", 1)[-1].strip(), line
+    words = " ".join(lines).split()
+    for text in (stored["title"], stored["summary"], stored["publisher"]):
+        assert " ".join(text.split()) in " ".join(words), "no word broken or lost"
+    assert f"id:        {WEBINAR}" in lines
+    publisher = lines.index(next(line for line in lines if line.startswith("publisher:")))
+    if len(stored["publisher"]) + 11 > columns:
+        run_on = lines[publisher + 1]
+        assert run_on.startswith(" " * 11) and run_on[11] != " ", "indented under its value"

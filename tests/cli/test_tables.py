@@ -90,3 +90,20 @@ def test_the_unique_prefix_width_counts_the_neighbours_and_the_ellipsis():
     assert unique_prefix_widths(["report-a-long"], every) == len("report-a") + 1
     assert unique_prefix_widths(["webinar"], every) == len("webinar"), "no shorter prefix"
     assert unique_prefix_widths(["report-b-long", "webinar-two"], every) == len("webinar-") + 1
+
+
+def test_ids_are_cut_below_their_prefix_before_the_title_would_go(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("COLUMNS", "40")
+    row = ["a" * 50, "2020-01-01", "Title words here, long enough to cut"]
+    shown = table(
+        [row],
+        ["id", "date", "title"],
+        cuttable={"title"},
+        droppable=("date", "title"),
+        least={"id": 45},
+    )
+    assert widest_line(shown) <= 40
+    assert shown.splitlines()[0].split() == ["id", "title"]
+    assert "Title words" in shown and "a…" in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from htcat.cli.completion import (
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import entry_text, info
 from htcat.cli.state import State, state_of
+from htcat.cli.tables import terminal_width
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
@@ -132,7 +134,7 @@ def show(
     if format_ == "json":
         typer.echo(orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     elif format_ == "text":
-        typer.echo(entry_text(entry), nl=False)
+        typer.echo(entry_text(entry, terminal_width(sys.stdout)), nl=False)
     else:
         raise InputError(f"--format {format_!r}: expected text or json")
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from htcat.citation import CITATION_FIELDS
-from htcat.cli.tables import table, unique_prefix_widths
+from htcat.cli.tables import display_width, table, unique_prefix_widths
 from htcat.errors import InputError
 from htcat.model import Entry
 from htcat.people import display_name
@@ -155,8 +156,12 @@ def write_entries(
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(ENTRY_FORMATS)}")
 
 
-def entry_text(entry: Entry) -> str:
-    """One entry in full, for a person to read."""
+def entry_text(entry: Entry, width: int | None = None) -> str:
+    """One entry in full, for a person to read, wrapped at word boundaries to ``width``.
+
+    A terminal would break words at its edge; values that run on are indented
+    under their first line, and URLs and ids are never broken.
+    """
     lines = [entry["title"], "=" * min(len(entry["title"]), 78)]
     for field in ("id", "type", "date", "publisher", "status"):
         if entry.get(field):
@@ -181,7 +186,30 @@ def entry_text(entry: Entry) -> str:
     if entry.get("notes"):
         lines += ["", "notes:", entry["notes"]]
     lines += ["", f"created {entry.get('created', '?')}, updated {entry.get('updated', '?')}"]
+    if width is not None:
+        lines[1] = "=" * min(len(entry["title"]), 78, width)
+        physical = "\n".join(lines).split("\n")  # a summary's own lines stay lines
+        lines = [wrapped for line in physical for wrapped in _wrapped(line, width)]
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(line: str, width: int) -> list[str]:
+    """A line broken at spaces to ``width``, its run-on lines under its value's first word."""
+    import textwrap
+
+    if display_width(line) <= width:
+        return [line]
+    value = re.match(r"(\S+:\s+|\s+\[\S*\]\s|\s*[-*•] |\s+)", line)
+    indent = " " * (len(value.group(0)) if value else 0)
+    if display_width(line[: len(indent)] + line[len(indent) :].split(" ", 1)[0]) > width:
+        return [line]  # an id or URL that cannot fit stays beside its label, whole
+    return textwrap.wrap(
+        line,
+        width,
+        subsequent_indent=indent if len(indent) < width // 2 else "",
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [line]
 
 
 def link_lines(link: Entry) -> list[str]:
