@@ -10,7 +10,7 @@ catalog, under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,15 +23,13 @@ from htcat.formats import read_rows, write_entries
 from htcat.formats.records import SourceRow
 from htcat.model import Entry, normalize_url, parse_link_text, slugify, unique_id, validate_entry
 from htcat.plurals import counted
+from htcat.progress import Progress
 from htcat.query import Filters, Order
 from htcat.store import DEFAULT_LOCK_TIMEOUT, Catalog
 
 OnConflict = Literal["skip", "update", "fail"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
 Action = Literal["add", "update", "skip"]
-Progress = Callable[[int, int], None]
-"""Told ``(rows done, rows in all)`` while an import is planned."""
-
 PROGRESS_EVERY = 500
 
 

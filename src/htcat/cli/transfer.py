@@ -10,7 +10,6 @@ See docs/import-export.md.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +18,7 @@ import typer
 
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
+from htcat.cli.progress import AT_SCALE, progress_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
@@ -34,8 +34,6 @@ IMPORT_FORMATS = ("csv", "json", "jsonl", "csl-json", "ris", "bibtex")
 EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown", "html", "csl-json", "ris", "bibtex")
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
 
-PROGRESS_FROM_ROWS = 2_000
-"""Imports of fewer rows finish too fast for a progress line to help."""
 REPORTS = ("none", "table", "json")
 
 
@@ -51,21 +49,6 @@ def _read_input(file: str) -> tuple[bytes, str]:
         raise InputError(f"cannot read {file}: it is a folder") from None
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror}") from None
-
-
-def _progress_line() -> Callable[[int, int], None] | None:
-    """A progress line on standard error when it is a terminal, for large imports only."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        if total < PROGRESS_FROM_ROWS:
-            return
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\rchecking rows: {done:,} of {total:,} ({done * 100 // total}%){end}")
-        sys.stderr.flush()
-
-    return show
 
 
 def _print_json(data: Any) -> None:
@@ -151,15 +134,16 @@ def import_(
             warn(f"{source} {row.where}: {warning}")
     del data  # the input's bytes are not needed once read: free them before the catalog is
     try:
-        plan = import_rows(
-            state.path,
-            rows,
-            source=source,
-            on_conflict=on_conflict,
-            dry_run=dry_run,
-            lock_timeout=state.lock_timeout,
-            progress=_progress_line(),
-        )
+        with progress_bar("checking rows", least=AT_SCALE) as progress:
+            plan = import_rows(
+                state.path,
+                rows,
+                source=source,
+                on_conflict=on_conflict,
+                dry_run=dry_run,
+                lock_timeout=state.lock_timeout,
+                progress=progress.update,
+            )
     except ImportRefused as refused:
         if shown == "json":
             _print_json({"problems": [p.as_dict() for p in refused.problems]})

@@ -26,6 +26,7 @@ from htcat.links.settings import CheckSettings
 from htcat.links.sniff import SNIFF_BYTES, describe_body, is_pdf, needs_document
 
 OnResult = Callable[[CheckResult], None]
+OnStart = Callable[[LinkTarget], None]
 FIRST_BYTES = {"Range": f"bytes=0-{SNIFF_BYTES - 1}"}
 
 
@@ -43,7 +44,10 @@ class Seen:
 
 
 async def check_links(
-    targets: Iterable[LinkTarget], settings: CheckSettings, on_result: OnResult | None = None
+    targets: Iterable[LinkTarget],
+    settings: CheckSettings,
+    on_result: OnResult | None = None,
+    on_start: OnStart | None = None,
 ) -> list[CheckResult]:
     """Check every target; results come back in the targets' order (see run_links).
 
@@ -62,7 +66,7 @@ async def check_links(
             result = await suggester.with_suggestion(run.client, result)
         return result
 
-    return await run_links(list(targets), settings, one, on_result)
+    return await run_links(list(targets), settings, one, on_result, on_start)
 
 
 def run_checks(

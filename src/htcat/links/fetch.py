@@ -82,6 +82,7 @@ async def fetch_links(
     targets: Iterable[FetchTarget],
     settings: FetchSettings,
     on_result: OnFetched | None = None,
+    on_start: Callable[[FetchTarget], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every target into the archive; results come back in the targets' order."""
     settings.archive.mkdir(parents=True, exist_ok=True)
@@ -90,7 +91,7 @@ async def fetch_links(
     async def one(run: Run, target: FetchTarget) -> FetchResult:
         return await fetch_link(run, target, settings)
 
-    return await run_links(list(targets), settings, one, on_result)
+    return await run_links(list(targets), settings, one, on_result, on_start)
 
 
 def run_fetches(
