@@ -73,3 +73,12 @@ def test_broken_values_from_a_hand_edit_do_not_crash_doctor():
     ]
     found = kinds(entries)
     assert ("schema", ("x",)) in found and ("schema", ("y",)) in found
+
+
+def test_progress_counts_each_entry_checked_then_each_pair_of_titles_compared():
+    entries = [valid(f"entry-{n}", f"Resource number {n:04d} on trafficking") for n in range(600)]
+    seen: list[tuple[int, int]] = []
+
+    diagnose(entries, progress=lambda done, total: seen.append((done, total)))
+
+    assert seen == [(500, 1199), (600, 1199), (1000, 1199), (1199, 1199)]

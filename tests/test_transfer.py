@@ -323,3 +323,10 @@ def test_refused_problems_are_plain_data_for_json_reports():
     assert [p.as_dict() for p in excinfo.value.problems] == [
         {"where": "line 1", "field": "title", "value": "", "reason": "is required"}
     ]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_export_reports_the_entries_it_writes(seed_db: Path, fmt: str):
+    seen: list[tuple[int, int]] = []
+    _, count = export_data(seed_db, fmt, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(count, count)] and count == 5

@@ -23,14 +23,13 @@ from htcat.formats import read_rows, write_entries
 from htcat.formats.records import SourceRow
 from htcat.model import Entry, normalize_url, parse_link_text, slugify, unique_id, validate_entry
 from htcat.plurals import counted
-from htcat.progress import Progress
+from htcat.progress import Progress, reporting
 from htcat.query import Filters, Order
 from htcat.store import DEFAULT_LOCK_TIMEOUT, Catalog
 
 OnConflict = Literal["skip", "update", "fail"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
 Action = Literal["add", "update", "skip"]
-PROGRESS_EVERY = 500
 
 
 @dataclass(frozen=True)
@@ -303,12 +302,10 @@ def plan_import(
     if total is None:
         total = len(rows) if isinstance(rows, Sized) else 0
     planned = []
-    for done, row in enumerate(rows, 1):
+    for row in reporting(rows, progress, total):
         result = planner.plan_row(row)
         if result is not None:
             planned.append(result)
-        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
-            progress(done, max(done, total))
     if planner.problems:
         raise ImportRefused(source, planner.problems)
     return ImportPlan(tuple(planner.name_new_entries(planned)))
@@ -412,12 +409,16 @@ def export_data(
     filters: Filters | None = None,
     order: Order | None = None,
     include_internal: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[bytes, int]:
     """The entries of the catalog at ``path`` that match ``filters``, in ``fmt``; and how many.
 
     Selected and sorted exactly as `list` does (by date, newest first, unless
-    ``order`` says otherwise).
+    ``order`` says otherwise). ``progress`` is told of the entries written.
     """
     page = select_entries(path, filters or Filters(), order or Order())
-    data = write_entries(page.entries, fmt, include_internal=include_internal)
-    return data, len(page.entries)
+    count = len(page.entries)
+    data = write_entries(
+        reporting(page.entries, progress, count), fmt, include_internal=include_internal
+    )
+    return data, count

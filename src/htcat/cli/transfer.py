@@ -209,13 +209,15 @@ def export(
     filters = selection.filters
     if fmt == "html" and not filters.statuses:
         filters = _published_only(state.path, filters)
-    data, count = export_data(
-        state.path,
-        fmt,
-        filters=filters,
-        order=selection.order,
-        include_internal=include_internal,
-    )
+    with progress_bar(f"writing {fmt}", least=AT_SCALE) as progress:
+        data, count = export_data(
+            state.path,
+            fmt,
+            filters=filters,
+            order=selection.order,
+            include_internal=include_internal,
+            progress=progress.update,
+        )
     if output == "-":
         sys.stdout.flush()
         sys.stdout.buffer.write(data)

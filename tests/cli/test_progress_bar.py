@@ -234,3 +234,34 @@ def test_a_bar_below_its_least_total_writes_nothing(monkeypatch: pytest.MonkeyPa
     with progress.progress_bar("checking rows", least=progress.AT_SCALE) as bar:
         bar.update(10, progress.AT_SCALE)
     assert "checking rows" in screen.getvalue()
+
+
+@pytest.fixture
+def large_db(db: Path) -> Path:
+    """More entries than `progress.AT_SCALE`: doctor and export show a bar."""
+    return write_catalog(
+        db, [{"title": f"Resource {n}", "type": "report"} for n in range(progress.AT_SCALE + 1)]
+    )
+
+
+def test_doctor_at_scale_on_a_terminal_says_it_is_checking_entries(
+    terminal: Spawn, large_db: Path
+) -> None:
+    steps = 2 * (progress.AT_SCALE + 1) - 1
+
+    said = finish(terminal("doctor"))
+
+    assert "checking entries" in said
+    assert f"{steps:,}/{steps:,}" in said
+
+
+def test_export_at_scale_on_a_terminal_says_what_it_writes(
+    terminal: Spawn, large_db: Path, tmp_path: Path
+) -> None:
+    count = progress.AT_SCALE + 1
+
+    said = finish(terminal("export", "-o", str(tmp_path / "all.csv")))
+
+    assert "writing csv" in said
+    assert f"{count:,}/{count:,}" in said
+    assert said.rstrip().endswith(f"exported {count:,} entries to {tmp_path / 'all.csv'}")
