@@ -194,6 +194,7 @@ TAGGER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_processes_tagging_at_once_lose_no_tag(seed_db: Path):
     """Each process runs ``htcat tag ID --add tN`` 50 times.
 
@@ -225,6 +226,7 @@ def test_two_processes_tagging_at_once_lose_no_tag(seed_db: Path):
     assert temp_files(seed_db.parent) == []
 
 
+@pytest.mark.slow
 def test_console_scripts_adding_the_same_title_at_once_get_distinct_ids(empty_db: Path):
     procs = [
         subprocess.Popen(
@@ -263,6 +265,7 @@ def kill_tags(db: Path) -> list[str]:
     return [t for t in entry["tags"] if t.startswith("k")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("indexed", [False, True], ids=["written whole", "spliced"])
 def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(
     big_db: Path, indexed: bool, monkeypatch: pytest.MonkeyPatch
@@ -313,6 +316,7 @@ def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(
         assert [t for t in indexed_tags if t.startswith("k")] == kill_tags(big_db)
 
 
+@pytest.mark.slow
 def test_readers_and_a_writer_racing_after_an_outside_change_agree_with_the_file(big_db: Path):
     """Right after a hand edit, four readers and a writer start at once on a stale index.
 

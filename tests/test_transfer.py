@@ -129,6 +129,7 @@ def test_one_bad_row_among_1000_writes_nothing_and_names_the_row(
     assert one_entry_db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_importing_10000_rows_is_one_write(empty_db: Path, count_writes: list[Path]):
     lines = ["title,links"] + [f"Entry {n},https://example.org/{n}.pdf" for n in range(10_000)]
     plan = import_data(empty_db, csv_bytes(*lines), "csv")

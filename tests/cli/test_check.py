@@ -408,6 +408,7 @@ def test_a_stopped_check_saves_the_results_gathered_so_far_and_exits_130(
     assert all(entries[f"stuck-{n}"]["links"][0].get("check") is None for n in range(3))
 
 
+@pytest.mark.slow
 def test_a_check_of_500_links_keeps_the_edits_another_process_makes_meanwhile(
     db: Path, server: LinkServer
 ) -> None:

@@ -99,6 +99,7 @@ def test_one_bad_row_among_1000_writes_nothing_and_names_it(
     assert seed_db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_importing_10000_rows_is_one_write(
     empty_db: Path, tmp_path: Path, cli, count_writes: list[Path]
 ):

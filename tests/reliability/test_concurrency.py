@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from links.server import LinkServer
 
 from .concurrency import run_concurrency
+
+pytestmark = pytest.mark.slow  # writers and a check racing for ten seconds
 
 
 def test_four_writers_and_a_checker_lose_no_acknowledged_change(
