@@ -14,7 +14,7 @@ import pytest
 from helpers import HTCAT, entries_in
 from htcat.cli.editor import editor_command
 from htcat.errors import InputError
-from htcat.store import change_catalog
+from htcat.store.file import change_catalog
 
 pytestmark = pytest.mark.slow  # a real terminal for each of many forms
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from helpers import SEED, entries_in, write_catalog
-from htcat.store import read_catalog
+from htcat.store.file import read_catalog
 
 from .conftest import GENERATED, export_page
 from .synthetic import synthetic_entries

@@ -34,7 +34,7 @@ def doctor(
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
     from htcat.doctor import diagnose_file
-    from htcat.store import catalog_bytes
+    from htcat.store.file import catalog_bytes
 
     path = state_of(ctx).path
     with progress_bar("checking entries", least=AT_SCALE) as progress:
