@@ -412,13 +412,15 @@ def export_data(
     order: Order | None = None,
     include_internal: bool = False,
     progress: Progress | None = None,
+    building: Progress | None = None,
 ) -> tuple[bytes, int]:
     """The entries of the catalog at ``path`` that match ``filters``, in ``fmt``; and how many.
 
     Selected and sorted exactly as `list` does (by date, newest first, unless
-    ``order`` says otherwise). ``progress`` is told of the entries written.
+    ``order`` says otherwise). ``progress`` is told of the entries written,
+    ``building`` of the index's when it must be built first.
     """
-    page = select_entries(path, filters or Filters(), order or Order())
+    page = select_entries(path, filters or Filters(), order or Order(), building)
     count = len(page.entries)
     data = write_entries(
         reporting(page.entries, progress, count), fmt, include_internal=include_internal

@@ -23,6 +23,7 @@ from links.server import LinkServer, pdf_bytes
 from helpers import HTCAT, write_catalog
 from htcat.cli import progress
 from htcat.cli.progress import Bar
+from htcat.index.database import index_path
 
 TIMEOUT = 60
 DROPPED = {"CI", "HTCAT_DB", "NO_COLOR", "COLUMNS", "LINES", "TERM"}
@@ -265,3 +266,18 @@ def test_export_at_scale_on_a_terminal_says_what_it_writes(
     assert "writing csv" in said
     assert f"{count:,}/{count:,}" in said
     assert said.rstrip().endswith(f"exported {count:,} entries to {tmp_path / 'all.csv'}")
+
+
+def test_the_first_command_on_a_large_catalog_without_its_index_shows_the_build(
+    terminal: Spawn, large_db: Path
+) -> None:
+    count = progress.AT_SCALE + 1
+    index_path(large_db).unlink(missing_ok=True)
+
+    building = finish(terminal("list", "--limit", "1", HTCAT_INDEX_MIN_BYTES="0"))
+    again = finish(terminal("list", "--limit", "1", HTCAT_INDEX_MIN_BYTES="0"))
+
+    assert "building the index" in building
+    assert f"{count:,}/{count:,}" in building
+    assert index_path(large_db).exists()
+    assert "building the index" not in again

@@ -36,10 +36,11 @@ def drawn() -> bool:
 class Bar:
     """One task's bar: the steps done of its total and the things it waits on now.
 
-    It appears once the task's total reaches ``least`` steps, and never where
-    `drawn` says no; `update` fits `htcat.progress.Progress`, `started` and
-    `finished` follow things in flight (the links of a check) by a label each.
-    Used as a context manager, it is taken off the screen at the end.
+    It appears once the task's total reaches ``least`` steps (never where
+    `drawn` says no) and leaves once all are over; `update` fits
+    `htcat.progress.Progress`, `started` and `finished` follow things in
+    flight (the links of a check) by a label each. Used as a context
+    manager, it is taken off the screen at the end.
     """
 
     def __init__(self, doing: str, least: int = 0) -> None:
@@ -51,6 +52,9 @@ class Bar:
         self._waiting: dict[str, int] = {}
         """Labels in flight, in the order they started, each with how many hold it."""
         self._shown: tuple[RichProgress, TaskID] | None = None
+
+    _on_screen: Bar | None = None
+    """The one bar drawn now: a task's next stage takes the line of the one before."""
 
     def update(self, done: int, total: int) -> None:
         """``done`` of ``total`` steps are over."""
@@ -83,11 +87,16 @@ class Bar:
 
     def _redraw(self) -> None:
         if self._shown is None:
-            if not self._drawn or self._total < max(self._least, 1):
+            if not self._drawn or self._total < max(self._least, 1) or self._done >= self._total:
                 return
+            if Bar._on_screen is not None:
+                Bar._on_screen.close()
             self._shown = self._draw()
+            Bar._on_screen = self
         shown, task = self._shown
         shown.update(task, completed=self._done, total=self._total, waiting=self.waiting())
+        if self._done >= self._total:
+            self.close()  # shown full for a moment, then gone: what follows prints cleanly
 
     def _draw(self) -> tuple[RichProgress, TaskID]:
         from rich.console import Console
@@ -125,6 +134,8 @@ class Bar:
         if self._shown is not None:
             self._shown[0].stop()
             self._shown = None
+        if Bar._on_screen is self:
+            Bar._on_screen = None
 
     def __enter__(self) -> Bar:
         return self
@@ -145,3 +156,9 @@ def progress_bar(doing: str, total: int = 0, *, least: int = 0) -> Bar:
     if total:
         bar.update(0, total)
     return bar
+
+
+def index_build_bar() -> Bar:
+    """The bar of a fresh build of the index, which the first command after a clone of a
+    large catalog waits for; nothing shows when the index holds the file already."""
+    return progress_bar("building the index", least=AT_SCALE)

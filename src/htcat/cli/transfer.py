@@ -18,7 +18,7 @@ import typer
 
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
-from htcat.cli.progress import AT_SCALE, progress_bar
+from htcat.cli.progress import AT_SCALE, Bar, index_build_bar, progress_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
@@ -207,9 +207,10 @@ def export(
         if has_conflicts(state.path):
             warn("the catalog holds unsettled merge conflicts (see 'htcat conflicts')")
     filters = selection.filters
+    building = index_build_bar()
     if fmt == "html" and not filters.statuses:
-        filters = _published_only(state.path, filters)
-    with progress_bar(f"writing {fmt}", least=AT_SCALE) as progress:
+        filters = _published_only(state.path, filters, building)
+    with building, progress_bar(f"writing {fmt}", least=AT_SCALE) as progress:
         data, count = export_data(
             state.path,
             fmt,
@@ -217,6 +218,7 @@ def export(
             order=selection.order,
             include_internal=include_internal,
             progress=progress.update,
+            building=building.update,
         )
     if output == "-":
         sys.stdout.flush()
@@ -227,7 +229,7 @@ def export(
     info(f"exported {counted(count, 'entry')} to {output}")
 
 
-def _published_only(path: Path, filters: Filters) -> Filters:
+def _published_only(path: Path, filters: Filters, building: Bar) -> Filters:
     """The page is public: without --status it shows published entries, and says so
     when that leaves drafts or archived entries out."""
     import dataclasses
@@ -236,7 +238,7 @@ def _published_only(path: Path, filters: Filters) -> Filters:
     from htcat.query import Order
 
     hidden = dataclasses.replace(filters, statuses=("draft", "archived"))
-    left_out = select_entries(path, hidden, Order(limit=0)).total
+    left_out = select_entries(path, hidden, Order(limit=0), building.update).total
     if left_out:
         info(
             f"the page shows published entries only: left out "
