@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,3 +100,18 @@ def count_writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     monkeypatch.setattr(fs, "write_file_atomically", counting)
     return written
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _interruptible_children() -> Iterator[None]:
+    """Let the htcat processes the tests start feel Ctrl-C (SIGINT).
+
+    A suite started in the background by a shell ignores SIGINT, its children
+    inherit that, and every test of Ctrl-C would fail for how it was started.
+    """
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -16,6 +16,8 @@ from htcat.cli.editor import editor_command
 from htcat.errors import InputError
 from htcat.store.file import change_catalog
 
+pytestmark = pytest.mark.slow  # a real terminal for each of many forms
+
 HTLA = "htla-class-6-recommendations-report"
 WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
 DOWN = "\x1b[B"

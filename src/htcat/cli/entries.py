@@ -17,6 +17,7 @@ from htcat.cli.completion import (
 )
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import entry_text, info
+from htcat.cli.progress import index_build_bar
 from htcat.cli.state import State, state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
@@ -127,7 +128,8 @@ def show(
     \b
         htcat show htla-class-6 --format json
     """
-    entry = get_entry(state_of(ctx).path, entry_id)
+    with index_build_bar() as building:
+        entry = get_entry(state_of(ctx).path, entry_id, building.update)
     if format_ == "json":
         typer.echo(orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     elif format_ == "text":
