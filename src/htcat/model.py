@@ -33,7 +33,17 @@ TYPES = (
 )
 DEFAULT_TYPE = "other"
 """The type of an entry given none, on the command line, in a form or in an import."""
-LINK_KINDS = ("pdf", "webinar", "video", "page", "transcript", "slides", "dataset", "other")
+LINK_KINDS = (
+    "pdf",
+    "webinar",
+    "video",
+    "page",
+    "transcript",
+    "slides",
+    "qa",
+    "dataset",
+    "other",
+)
 ROLES = ("author", "speaker", "moderator", "editor", "contributor")
 STATUSES = ("draft", "published", "archived")
 LIST_FIELDS = ("people", "audiences", "tags", "links")

@@ -1,9 +1,8 @@
 """Dates as pages write them, read into the catalog's ``YYYY[-MM[-DD]]``.
 
 Markup dates (``2016-12-23T16:42:59-05:00``, ``2015/10/30``, ``Mon Aug 03
-12:45:00 EDT 2015``, ``February 26, 2021``) are read exactly or not at all; a
-date in a page's running text is only trusted next to a word that says it is
-the publication date.
+12:45:00 EDT 2015``, ``February 26, 2021``, PDF's ``D:20210226``) are read
+exactly or not at all.
 """
 
 from __future__ import annotations
@@ -41,9 +40,6 @@ _MONTH_DAY_YEAR_RE = re.compile(rf"(?i)\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,
 _DAY_MONTH_YEAR_RE = re.compile(rf"(?i)\b(\d{{1,2}})\s+{_MONTH},?\s+(\d{{4}})\b")
 _MONTH_YEAR_RE = re.compile(rf"(?i)^{_MONTH}\s+(\d{{4}})$")
 _PDF_DATE_RE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
-_LABELLED_RE = re.compile(
-    r"(?i)\b(?:published|publication date|posted|released|issued|date)\s*(?:on)?\s*:?\s*"
-)
 
 
 def _joined(year: str, month: str | int | None = None, day: str | int | None = None) -> str:
@@ -82,22 +78,4 @@ def markup_date(text: str) -> str:
     month_year = _MONTH_YEAR_RE.match(value)
     if month_year:
         return _joined(month_year[2], MONTHS[month_year[1].lower()])
-    return ""
-
-
-def labelled_date(text: str) -> str:
-    """A date the running text gives after "Published", "Posted", "Date"…; "" for none.
-
-    Only the first few hundred characters after each label are read, so a date
-    elsewhere in the text (an event's, a law's) is never taken for the page's.
-    """
-    for label in _LABELLED_RE.finditer(text):
-        after = text[label.end() : label.end() + 40]
-        for pattern in (_MONTH_DAY_YEAR_RE, _DAY_MONTH_YEAR_RE):
-            found = pattern.match(after)
-            if found:
-                return markup_date(found[0])
-        iso = re.match(r"\d{4}-\d{2}-\d{2}\b|\d{1,2}/\d{1,2}/\d{4}\b", after)
-        if iso:
-            return markup_date(iso[0])
     return ""

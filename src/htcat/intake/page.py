@@ -10,6 +10,7 @@ the saved pages; docs/intake.md has the figures).
 from __future__ import annotations
 
 import codecs
+import html
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from htcat.errors import InputError
-from htcat.intake.dates import labelled_date, markup_date
+from htcat.intake.dates import markup_date
 from htcat.intake.findings import Findings, Layer
 from htcat.intake.sources import DOI_RE, clean_doi
 from htcat.model import normalize_url, split_name
@@ -31,6 +32,9 @@ _HEADER_CHARSET_RE = re.compile(r"(?i)charset\s*=\s*[\"']?([a-z0-9_.:-]+)")
 _REFRESH_RE = re.compile(r"(?i)^\s*\d*\.?\d*\s*[;,]?\s*url\s*=\s*['\"]?([^'\"]+)")
 _SEPARATORS_RE = re.compile("\\s+(?:\\||-|\u2013|\u2014|\u00b7|\u00bb|::|:)\\s+")
 _DOMAIN_RE = re.compile(r"(?i)^[a-z0-9-]+(\.[a-z0-9-]+)*\.(gov|com|org|net|edu|mil|int|[a-z]{2})$")
+_PARENTHESIS_TAIL_RE = re.compile(r"^(.*\S)\s+\(([^()]+)\)$")
+_COLON_TAIL_RE = re.compile(r"^(.*\S):\s+([^:]+)$")
+_COLON_HEAD_RE = re.compile(r"^([^:]+):\s+(.*\S)$")
 _ORGANIZATION_RE = re.compile(
     r"(?i)\b(staff|press|office|department|agency|institute|center|centre|foundation|"
     r"association|council|university|administration|team|news|editors?|inc|ltd|llc)\b"
@@ -158,11 +162,30 @@ def read_page(body: bytes, url: str, content_type: str | None = None) -> Finding
     _read_json_ld(found, root)
     _read_open_graph(found, metas)
     _read_plain_meta(found, metas)
+    _read_time(found, root)
     _read_title(found, root, url)
-    body_text = " ".join(root.text_content().split()) if root.find("body") is not None else ""
-    found.put("text", "date", labelled_date(body_text[:20_000]))
+    if not any(values.get("date") for values in found.values.values()):
+        found.put("text", "date", guessed_date(text, url))
     found.links = _document_links(root, base, url)
     return found
+
+
+def guessed_date(text: str, url: str) -> str:
+    """The publication date htmldate reads from a page without one in its markup.
+
+    htmldate looks where people do (the URL's path, a date under the
+    headline, a "Posted" line); on the saved pages it found the careful
+    person's date on three more pages than a "Published:" label did
+    (docs/intake.md). Its wider search is left off: on index pages it dates
+    the page by whatever date it finds.
+    """
+    import logging
+
+    from htmldate import find_date
+
+    logging.getLogger("htmldate").setLevel(logging.CRITICAL)
+    found = find_date(text, url=url or None, original_date=True, extensive_search=False)
+    return markup_date(found) if found else ""
 
 
 def _metas(root: Any) -> dict[str, list[str]]:
@@ -320,7 +343,9 @@ def _json_text(value: Any) -> str:
         value = value.get("name") or value.get("@value") or ""
     if isinstance(value, list):
         value = next((_json_text(v) for v in value if _json_text(v)), "")
-    return " ".join(str(value).split()) if isinstance(value, str | int | float) else ""
+    if not isinstance(value, str | int | float):
+        return ""
+    return " ".join(html.unescape(str(value)).split())
 
 
 def _json_people(value: Any, role: str) -> list[dict[str, str]]:
@@ -349,7 +374,12 @@ def _read_json_ld(found: Findings, root: Any) -> None:
         return
     layer: Layer = "json-ld"
     kinds = _json_types(chosen)
-    found.put(layer, "title", _json_text(chosen.get("name")) or _json_text(chosen.get("headline")))
+    names = [_json_text(chosen.get("headline")), _json_text(chosen.get("name"))]
+    title = root.find(".//title")
+    shown = " ".join((title.text_content() if title is not None else "").split()).lower()
+    found.put(
+        layer, "title", next((n for n in names if n and n.lower() in shown), names[0] or names[1])
+    )
     date_keys = ("datePublished", "startDate", "uploadDate", "dateCreated")
     found.put(
         layer,
@@ -396,15 +426,22 @@ def _read_plain_meta(found: Findings, metas: Mapping[str, list[str]]) -> None:
     )
 
 
+def _read_time(found: Findings, root: Any) -> None:
+    """A ``<time datetime>`` marked as the publication: ``datePublished`` or ``published``."""
+    for element in root.iter("time"):
+        marks = f"{element.get('itemprop', '')} {element.get('class', '')}".lower()
+        if ("datepublished" in marks or "published" in marks.split()) and element.get("datetime"):
+            found.put("meta", "date", markup_date(element.get("datetime", "")))
+            return
+
+
 def site_names(found: Findings, url: str) -> list[str]:
     """Names the site goes by: its Open Graph site name, publishers, and its host's words."""
-    names = [
-        str(values[k]) for values in found.values.values() for k in ("publisher",) if values.get(k)
-    ]
+    names = [str(v["publisher"]) for v in found.values.values() if v.get("publisher")]
     host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
     if host:
         names.append(host)
-        names.append(host.rsplit(".", 1)[0])
+        names.extend(label for label in host.split(".")[:-1] if len(label) >= 3)
     return names
 
 
@@ -412,28 +449,53 @@ def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def strip_site_name(title: str, names: list[str]) -> str:
-    """``title`` without the site name a ``<title>`` puts before or after it."""
-    parts = _SEPARATORS_RE.split(title)
+def _initials(text: str) -> str:
+    """``nps`` for ``U.S. National Park Service``: a site's name as its host abbreviates it."""
+    return "".join(word[0] for word in re.findall(r"[A-Z][a-z]+", text)).lower()
+
+
+def split_site_name(title: str, names: list[str]) -> tuple[str, str]:
+    """``title`` without the site name a ``<title>`` puts before or after it, and that name.
+
+    A part is the site's name when it is a domain name, holds (or is held in)
+    one of ``names``, or is spelled out by the host's letters (``National Park
+    Service`` on nps.gov). The title itself is never dropped whole.
+    """
     keys = [k for k in (_squash(n) for n in names) if len(k) >= 3]
 
     def is_site(part: str) -> bool:
-        if _DOMAIN_RE.match(part):
-            return True
         squashed = _squash(part)
-        return bool(squashed) and any(k in squashed or squashed in k for k in keys)
+        initials = _initials(part)
+        return bool(
+            _DOMAIN_RE.match(part.strip())
+            or (squashed and any(k in squashed or squashed in k for k in keys))
+            or (len(initials) >= 2 and initials in keys)
+        )
 
-    while len(parts) > 1 and is_site(parts[-1]):
-        parts.pop()
-    while len(parts) > 1 and is_site(parts[0]):
-        parts.pop(0)
-    if len(parts) == len(_SEPARATORS_RE.split(title)):
-        return title
+    site = ""
+    # A colon's tail is the site only when shorter than the title before it.
+    bracketed = _PARENTHESIS_TAIL_RE.match(title)
+    if bracketed and is_site(bracketed[2]):
+        title, site = bracketed[1], bracketed[2].strip()
+    tail = _COLON_TAIL_RE.match(title)
+    if tail and len(tail[2]) < len(tail[1]) and is_site(tail[2]):
+        title, site = tail[1], site or tail[2].strip()
+    head = _COLON_HEAD_RE.match(title)
+    if head and len(head[1]) < len(head[2]) and is_site(head[1]):
+        title, site = head[2], site or head[1].strip()
+    parts = _SEPARATORS_RE.split(title)
     separators = _SEPARATORS_RE.findall(title)
-    start = _SEPARATORS_RE.split(title).index(parts[0])
-    return "".join(
-        p + (separators[start + i] if i < len(parts) - 1 else "") for i, p in enumerate(parts)
-    )
+    first, last = 0, len(parts)
+    while last - first > 1 and is_site(parts[last - 1]):
+        last -= 1
+        site = site or parts[last]
+    while last - first > 1 and is_site(parts[first]):
+        site = site or parts[first]
+        first += 1
+    kept = [parts[first]]
+    for index in range(first + 1, last):
+        kept += [separators[index - 1], parts[index]]
+    return "".join(kept), site
 
 
 def _read_title(found: Findings, root: Any, url: str) -> None:
@@ -443,8 +505,13 @@ def _read_title(found: Findings, root: Any, url: str) -> None:
     text = " ".join((title.text_content() or "").split())
     if not text:
         return
-    cleaned = strip_site_name(text, site_names(found, url))
+    names = site_names(found, url)
+    cleaned, site = split_site_name(text, names)
     found.put("title", "title", cleaned)
+    found.put("title", "publisher", site)
+    graph = found.values.get("open-graph", {})
+    if graph.get("title"):
+        graph["title"] = split_site_name(graph["title"], names)[0]
     for pattern, kind in TITLE_KINDS:
         if pattern.search(cleaned):
             found.put("title", "type", kind)
