@@ -106,7 +106,7 @@ def test_a_webinar_page_gives_speakers_and_its_documents_with_kinds() -> None:
         ("webinar", URL),
         ("qa", "https://www.acf.hhs.gov/sites/default/files/qa_responses.pdf"),
         ("transcript", "https://www.acf.hhs.gov/sites/default/files/transcript.pdf"),
-        ("slides", "https://www.acf.hhs.gov/otip/training/slides.pptx"),
+        ("other", "https://www.acf.hhs.gov/otip/training/slides.pptx"),
         ("video", "https://www.youtube.com/watch?v=x"),
     ]
 
@@ -207,8 +207,10 @@ def test_a_doi_in_the_page_is_found() -> None:
     [
         ("Q&A Responses (PDF)", "/a.pdf", "qa"),
         ("Download", "/webinar_qa_responses.pdf", "qa"),
-        ("Transcript", "/t.html", "transcript"),
-        ("Slides", "/deck", "slides"),
+        ("Transcript", "/t.pdf", "transcript"),
+        ("Transcript", "/t.html", "other"),
+        ("Slides (PDF)", "/deck", "slides"),
+        ("Slides", "/deck.pptx", "other"),
         ("Watch the recording", "https://vimeo.com/1", "video"),
         ("Report (PDF)", "/report", "pdf"),
         ("Read the Q&A with the author", "/interview", None),

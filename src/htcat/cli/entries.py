@@ -124,7 +124,8 @@ def add(
             "date": date,
             "summary": summary,
             "publisher": publisher,
-            "status": status,
+            # published is every entry's status unless said otherwise: no source gives one
+            "status": "" if status == "published" else status,
             "notes": notes,
             "tags": tag,
             "links": link,

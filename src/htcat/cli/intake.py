@@ -20,24 +20,23 @@ if TYPE_CHECKING:
     from htcat.intake.adding import Planned
     from htcat.intake.fetching import Gathered
     from htcat.intake.sources import Source
-    from htcat.links.settings import FetchSettings
+    from htcat.links.settings import NetworkSettings
 
 FORMATS = ("table", "json", "jsonl")
 ON_CONFLICT = ("fail", "skip", "update")
-MAX_SOURCE_BYTES = 50 * 1024 * 1024
-"""The largest document a source may be (a landing page is held to far less)."""
 
 
-def _settings(state: State) -> FetchSettings:
-    """check's network settings from htcat.toml: its User-Agent, policy and host limits."""
+def _settings(state: State) -> NetworkSettings:
+    """check's network settings from htcat.toml (User-Agent, policy, host limits), at
+    fetch's gentler pace: a few requests at a time, two to a host."""
     from htcat.links.policy import POLICY_FILE, read_config
-    from htcat.links.settings import FetchSettings
+    from htcat.links.settings import NetworkSettings
 
     config = read_config(state.path.parent / POLICY_FILE)
-    options: dict[str, Any] = {"policy": config.policy}
+    options: dict[str, Any] = {"policy": config.policy, "concurrency": 8, "per_host": 2}
     if config.user_agent:
         options["user_agent"] = config.user_agent
-    return FetchSettings(archive=state.path.parent, max_bytes=MAX_SOURCE_BYTES, **options)
+    return NetworkSettings(**options)
 
 
 def _gather(state: State, sources: list[Source]) -> list[Gathered]:

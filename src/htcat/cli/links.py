@@ -86,7 +86,7 @@ def check(
 
     Every link of the selected entries (all entries unless ids or filters say
     otherwise) is asked for with a GET of its first kilobyte: pages must
-    answer 2xx; pdf, transcript and slides links must start with %PDF- (a page
+    answer 2xx; pdf, transcript, qa and slides links must start with %PDF- (a page
     served instead is broken; a YouTube or Vimeo video the platform's oEmbed
     says was removed is broken). A host that keeps answering 429 makes its
     links throttled, which is no failure. Problems are reported on stdout, a
@@ -167,7 +167,7 @@ def fetch(
         typer.Option(
             "--kind",
             autocompletion=complete_kinds,
-            help="Link kind to fetch (repeatable) [default: pdf, transcript, slides].",
+            help="Link kind to fetch (repeatable) [default: pdf, transcript, qa, slides].",
             show_default=False,
         ),
     ] = [],  # noqa: B006

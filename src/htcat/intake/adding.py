@@ -197,6 +197,10 @@ def plan_adds(
                 f"matches {len(matches)} entries ({', '.join(matches)}); update one by hand"
             )
             continue
+        if not proposal.entry.get("title"):
+            step.action = "refuse"
+            step.reason = "no title found in it; give one with --title"
+            continue
         try:
             if matches:
                 stored = entries[matches[0]]

@@ -1,10 +1,11 @@
 """Sources read through the link client: pages, PDFs and DOI records, politely.
 
-Every request goes through `fetch_link`, the path ``htcat fetch`` takes: the
-same client and User-Agent, the policy of htcat.toml, per-host slots and
-pace, ``Retry-After``, redirect rules, timeouts and the size limit. A page's
-meta refresh and the DOI it names are fetched within the same run, so one
-host's pace holds across all of a run's requests.
+Each request is one link of a run as ``check`` makes it: the same client and
+User-Agent, the policy of htcat.toml, per-host slots and pace, ``Retry-After``
+and back-off (`within_limits`, `refused`, `failed`), redirect rules and
+timeouts; the body is read into memory up to ``max_bytes``. A page's meta
+refresh and the DOI it names are asked within the same run, so one host's
+pace holds across all of a run's requests.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import asyncio
 import hashlib
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import orjson
 
 from htcat.intake.config import CSL_JSON, IntakeConfig
@@ -23,12 +25,16 @@ from htcat.intake.findings import Findings
 from htcat.intake.page import PageError, read_page
 from htcat.intake.pdfmeta import PdfError, read_pdf_metadata
 from htcat.intake.sources import Source
-from htcat.links.client import build_client, host_key
-from htcat.links.fetch import FetchTarget, fetch_link
-from htcat.links.pacing import Hosts
-from htcat.links.scheduler import Limiter, Run, run_all
-from htcat.links.settings import FetchSettings
+from htcat.links.client import address_of, build_client, host_key, open_following, read_head
+from htcat.links.outcomes import failed, https_required, read_failed, refused
+from htcat.links.pacing import HostPace, Hosts, Retry
+from htcat.links.results import CheckResult, LinkTarget, Outcome, unanswered
+from htcat.links.scheduler import Limiter, Run, run_all, within_limits
+from htcat.links.settings import MiB, NetworkSettings
 from htcat.links.sniff import describe_body, is_pdf, media_type
+
+MAX_SOURCE_BYTES = 50 * MiB
+"""The largest document a source may be; a landing page is held to far less (`page`)."""
 
 
 class SourceFailed(Exception):
@@ -62,20 +68,59 @@ class _Body:
     """What to link: the URL asked, or where it moved for good (permanent redirects)."""
     content_type: str | None
     data: bytes
-    sha256: str
-    path: Path
 
 
-async def _get(run: Run, settings: FetchSettings, url: str, accept: str | None = None) -> _Body:
-    """The body at ``url`` (read from the run's scratch archive), or SourceFailed saying why."""
-    result = await fetch_link(run, FetchTarget("", url, "other", accept=accept), settings)
-    if result.archive_path is None or result.sha256 is None:
-        status = f"HTTP {result.status}: " if result.status and result.status >= 400 else ""
-        raise SourceFailed(f"{url}: {status}{result.error or result.outcome}")
-    path = settings.archive / result.archive_path
-    data = path.read_bytes()
-    final = result.final_url or url
-    return _Body(final, result.moved_to or url, result.content_type, data, result.sha256, path)
+async def _attempt(
+    run: Run, pace: HostPace, target: LinkTarget, accept: str | None, started: float, limit: int
+) -> tuple[_Body | CheckResult, Retry | None]:
+    """One try at a source: its whole body, or the result saying why not (and whether to retry)."""
+    try:
+        async with open_following(
+            run.client,
+            "GET",
+            target.url,
+            max_redirects=run.settings.max_redirects,
+            headers={"Accept": accept} if accept else None,
+        ) as followed:
+            response = followed.response
+            if not response.is_success:
+                return refused(target, followed, run.settings, pace, started)
+            pace.answered(success=True)
+            try:
+                data, complete = await read_head(response, limit)
+            except httpx.TransportError as exc:
+                raise read_failed(exc, followed) from exc
+            if not complete:
+                return unanswered(target, "too-large", f"larger than {limit:,} bytes"), None
+            link = followed.moved_to or target.url
+            content_type = response.headers.get("content-type")
+            return _Body(str(response.url), link, content_type, data), None
+    except Exception as exc:
+        return failed(exc, target, run.settings, run.hosts)
+
+
+async def _get(
+    run: Run, url: str, accept: str | None = None, limit: int = MAX_SOURCE_BYTES
+) -> _Body:
+    """The body at ``url``, or SourceFailed naming the URL and the reason."""
+    address = address_of(url)
+    problem = address.problem or https_required(url, run.settings)
+    if problem or address.url is None:
+        raise SourceFailed(f"{url}: {problem or 'not a valid URL'}")
+    if run.settings.policy.skips(url):
+        raise SourceFailed(f"{url}: skipped by the policy in htcat.toml")
+    target = LinkTarget("", url, "other")
+
+    async def attempt(pace: HostPace, started: float) -> tuple[_Body | CheckResult, Retry | None]:
+        return await _attempt(run, pace, target, accept, started, limit)
+
+    def unsettled(outcome: Outcome, error: str) -> _Body | CheckResult:
+        return unanswered(target, outcome, error)
+
+    got = await within_limits(run, address.host, attempt, unsettled)
+    if isinstance(got, CheckResult):
+        raise SourceFailed(f"{url}: {got.error or got.outcome}")
+    return got
 
 
 def _csl_item(body: _Body, doi: str) -> dict[str, object]:
@@ -93,9 +138,7 @@ def _csl_item(body: _Body, doi: str) -> dict[str, object]:
     return item
 
 
-async def _gather_one(
-    run: Run, settings: FetchSettings, config: IntakeConfig, source: Source
-) -> Gathered:
+async def _gather_one(run: Run, config: IntakeConfig, source: Source, scratch: Path) -> Gathered:
     got = Gathered(source, warnings=[])
     assert got.warnings is not None
     doi = source.value if source.kind == "doi" else None
@@ -108,10 +151,13 @@ async def _gather_one(
         seen = set()
         url = source.value
         while True:
-            body = await _get(run, settings, url)
+            body = await _get(run, url)
             if is_pdf(body.data[:1024]):
-                got.is_pdf, got.url, got.sha256 = True, body.link, body.sha256
-                got.findings = _read_pdf(body.path, url)
+                got.is_pdf, got.url = True, body.link
+                got.sha256 = hashlib.sha256(body.data).hexdigest()
+                path = scratch / got.sha256
+                path.write_bytes(body.data)
+                got.findings = _read_pdf(path, url)
                 break
             try:
                 found = read_page(body.data, body.url, body.content_type)
@@ -119,10 +165,9 @@ async def _gather_one(
                 raise SourceFailed(f"{url}: {exc}") from None
             seen.add(url)
             if found.refresh and found.refresh not in seen:
-                if len(seen) > settings.max_redirects:
-                    raise SourceFailed(
-                        f"{source.value}: more than {settings.max_redirects} meta refreshes"
-                    )
+                if len(seen) > run.settings.max_redirects:
+                    hops = run.settings.max_redirects
+                    raise SourceFailed(f"{source.value}: more than {hops} meta refreshes")
                 url = found.refresh
                 continue
             if found.refresh:
@@ -133,7 +178,7 @@ async def _gather_one(
     if doi:
         got.doi = doi
         try:
-            body = await _get(run, settings, config.doi_url(doi), CSL_JSON)
+            body = await _get(run, config.doi_url(doi), CSL_JSON)
             got.csl = _csl_item(body, doi)
         except SourceFailed as exc:
             if source.kind == "doi":
@@ -151,27 +196,27 @@ def _read_pdf(path: Path, where: str) -> Findings:
 
 async def gather(
     sources: list[Source],
-    settings: FetchSettings,
+    settings: NetworkSettings,
     config: IntakeConfig,
     on_done: Callable[[Gathered], None] | None = None,
 ) -> list[Gathered]:
     """Each source fetched and read, in the sources' order; a failure is kept as ``error``.
 
-    Bodies land in a scratch folder that is removed at the end: nothing of a
-    source stays on disk, and the archive of ``htcat fetch`` is not touched.
+    A fetched PDF is written to a scratch folder for PDFium and removed at the
+    end: nothing of a source stays on disk, and ``htcat fetch``'s archive is
+    not touched.
     """
     found: dict[int, Gathered] = {}
     with tempfile.TemporaryDirectory(prefix="htcat-intake-") as scratch:
-        scratch_settings = replace(settings, archive=Path(scratch))
         limiter = Limiter(settings.concurrency, settings.per_host, settings.policy)
         hosts = Hosts(settings.retry.max_retry_after)
         async with build_client(settings) as client:
-            run = Run(client, limiter, hosts, scratch_settings)
+            run = Run(client, limiter, hosts, settings)
 
             async def work(index: int) -> None:
                 source = sources[index]
                 try:
-                    result = await _gather_one(run, scratch_settings, config, source)
+                    result = await _gather_one(run, config, source, Path(scratch))
                 except SourceFailed as exc:
                     result = Gathered(source, error=str(exc), warnings=[])
                 found[index] = result
@@ -187,7 +232,7 @@ async def gather(
 
 
 def gather_sources(
-    sources: list[Source], settings: FetchSettings, config: IntakeConfig
+    sources: list[Source], settings: NetworkSettings, config: IntakeConfig
 ) -> list[Gathered]:
     """`gather` for callers without an event loop."""
     return asyncio.run(gather(sources, settings, config))

@@ -21,6 +21,7 @@ from htcat.errors import InputError
 from htcat.intake.dates import markup_date
 from htcat.intake.findings import Findings, Layer
 from htcat.intake.sources import DOI_RE, clean_doi
+from htcat.links.sniff import needs_document
 from htcat.model import normalize_url, split_name
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
@@ -519,15 +520,19 @@ def _read_title(found: Findings, root: Any, url: str) -> None:
 
 
 def link_kind(text: str, url: str) -> str | None:
-    """The kind of document a link's text or URL names, or None for an ordinary link."""
+    """The kind of document a link's text or URL names, or None for an ordinary link.
+
+    A transcript, Q&A or slides link is given that kind only when it is a PDF
+    (by its file name or its text), as ``check`` and ``fetch`` expect of those
+    kinds; the same document as a Word file or a page is kind ``other``.
+    """
     path = urlsplit(url).path.lower()
     name = path.rsplit("/", 1)[-1]
+    is_pdf = path.endswith(".pdf") or "pdf" in text.lower()
     for pattern, kind in LINK_KINDS:
         if pattern.search(text) or (kind != "video" and pattern.search(name.replace("_", " "))):
-            return kind
-    if path.endswith(".pdf") or "(pdf)" in text.lower():
-        return "pdf"
-    return None
+            return kind if kind == "video" or not needs_document(kind) or is_pdf else "other"
+    return "pdf" if is_pdf else None
 
 
 def _document_links(root: Any, base: str, url: str) -> list[dict[str, str]]:

@@ -13,7 +13,7 @@ PDF_MAGIC = b"%PDF-"
 SNIFF_BYTES = 1024
 """How much of a body decides what it is; also how much a check reads."""
 
-DOCUMENT_KINDS = frozenset({"pdf", "transcript", "slides"})
+DOCUMENT_KINDS = frozenset({"pdf", "transcript", "qa", "slides"})
 """Link kinds whose body must be a PDF."""
 
 PAGE_KINDS = frozenset({"webinar", "video", "page"})
