@@ -38,6 +38,10 @@ _COMPACT_RE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:$|T|\d)")
 _US_RE = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
 _MONTH_DAY_YEAR_RE = re.compile(rf"(?i)\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")
 _DAY_MONTH_YEAR_RE = re.compile(rf"(?i)\b(\d{{1,2}})\s+{_MONTH},?\s+(\d{{4}})\b")
+_TIMESTAMP_RE = re.compile(
+    rf"(?i)\b{_MONTH}\s+(\d{{1,2}})\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?\s+(?:[a-z]+\s+)?(\d{{4}})\b"
+)
+"""``Aug 03 12:45:00 EDT 2015``, as JavaScript's Date prints itself."""
 _MONTH_YEAR_RE = re.compile(rf"(?i)^{_MONTH}\s+(\d{{4}})$")
 _PDF_DATE_RE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 
@@ -69,7 +73,7 @@ def markup_date(text: str) -> str:
     us = _US_RE.match(value)
     if us:
         return _joined(us[3], us[1], us[2])
-    named = _MONTH_DAY_YEAR_RE.search(value)
+    named = _MONTH_DAY_YEAR_RE.search(value) or _TIMESTAMP_RE.search(value)
     if named:
         return _joined(named[3], MONTHS[named[1].lower()], named[2])
     named = _DAY_MONTH_YEAR_RE.search(value)
