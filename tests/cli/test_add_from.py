@@ -174,6 +174,16 @@ def test_a_permanent_redirect_links_where_the_page_moved(
     assert entry["links"][0]["url"] == site.url("/pages/caktusgroup.com.django.html")
 
 
+def test_a_meta_refresh_is_followed_to_the_page_it_names(
+    site: IntakeSite, cli: RunCli, empty_db: Path
+) -> None:
+    result = cli("add", "--from", site.url("/refresh-to/lemire.me.json.html"))
+    assert result.exit_code == 0, result.stderr
+    (entry,) = entries_in(empty_db).values()
+    assert entry["title"] == "JSON parsing: simdjson vs. JSON for Modern C++"
+    assert entry["links"][0]["url"] == site.url("/pages/lemire.me.json.html")
+
+
 def test_an_existing_url_refuses_the_add_naming_the_entry(
     site: IntakeSite, cli: RunCli, db: Path
 ) -> None:

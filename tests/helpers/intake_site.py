@@ -126,6 +126,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._send(200, (PAGES / path.removeprefix("/busy/").split("/", 1)[1]).read_bytes())
             return
+        elif path.startswith("/refresh-to/"):
+            target = "/pages/" + path.removeprefix("/refresh-to/")
+            self._send(200, REFRESH % target.encode())
+            return
         elif path.startswith("/refresh/"):
             step = int(path.removeprefix("/refresh/"))
             target = f"/refresh/{(step + 1) % 2}"

@@ -76,6 +76,24 @@ def test_a_more_trusted_layer_wins_every_field_it_has() -> None:
     assert entry["people"] == [{"literal": "OTIP", "role": "author"}]  # type: ignore[index]
 
 
+LAYERED = {
+    "citation": '<meta name="citation_title" content="citation">',
+    "dublin-core": '<meta name="DC.title" content="dublin-core">',
+    "json-ld": '<script type="application/ld+json">{"@type": "Report", "name": "json-ld"}</script>',
+    "open-graph": '<meta property="og:title" content="open-graph">',
+    "title": "<title>title</title>",
+}
+
+
+@pytest.mark.parametrize("top", range(len(LAYERED)))
+def test_each_layer_outranks_every_layer_after_it_in_the_order_of_trust(top: int) -> None:
+    layers = list(LAYERED)[top:]
+    html = "<html><head>" + "".join(LAYERED[layer] for layer in reversed(layers)) + "</head></html>"
+    made = proposal(html)
+    assert made["entry"]["title"] == layers[0]  # type: ignore[index]
+    assert made["sources"]["title"] == layers[0]  # type: ignore[index]
+
+
 def test_a_page_that_says_nothing_of_its_type_is_other_with_a_warning() -> None:
     made = proposal("<html><head><title>Annual Conference Notes</title></head></html>")
     assert made["entry"]["type"] == "other"  # type: ignore[index]
