@@ -110,9 +110,9 @@ def add(
           --tag labor-trafficking --link "Toolkit|https://example.org/toolkit.pdf|pdf" \\
           --person "Martinez de Vedia, Gonzalo|author|Buffett-McCain Institute" \\
           --person "{Office on Trafficking in Persons}|contributor"
-        htcat add --from https://www.acf.hhs.gov/otip/report/htla-class-6 --dry-run --format json
-        htcat add --from 10.1093/ajae/aaq063 --tag labor-trafficking
-        printf '%s\n' URL1 URL2 | htcat add --from - --on-conflict skip
+        htcat add --from https://www.acf.hhs.gov/otip/report/htla-class-6 --dry-run
+        htcat add --from 10.1093/ajae/aaq063 --tag labor-trafficking --format json
+        cat sources.txt | htcat add --from - --on-conflict skip
     """
     state = state_of(ctx)
     if from_:
