@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from htcat.intake.page import PageError, decode_page, link_kind, read_page, split_site_name
 from htcat.intake.propose import NO_TYPE_WARNING, propose
 from htcat.intake.sources import Source
+from htcat.model import display_name
 
 from .corpus import CHECKED, EXPECTED, PAGES, misses
 
@@ -129,6 +130,54 @@ def test_a_webinar_page_gives_speakers_and_its_documents_with_kinds() -> None:
     ]
 
 
+SEED_WEBINAR_TEXT = (
+    "The National Human Trafficking Training and Technical Assistance Center hosted a "
+    "90-minute webinar that explored new tools and research. This webinar was moderated by "
+    "Jenna Novak and included Gonzalo Martinez de Vedia (Buffett-McCain Institute Initiative "
+    "to Combat Modern Slavery), Makini Chisolm-Straker (Mount Sinai Hospital), and Julissa "
+    "Ponce (United States Committee for Refugees and Immigrants) as speakers on the topic."
+)
+"""The webinar's description on ACF's resource library (the seed catalog's summary)."""
+
+
+def test_a_webinar_s_moderator_and_speakers_are_read_from_its_description() -> None:
+    html = f"""<html><head><title>Labor Trafficking Webinar | NHTTAC</title></head>
+      <body><main><p>{SEED_WEBINAR_TEXT}</p>
+      <a href="https://nhttac.acf.hhs.gov/resources/w">View Webinar</a></main></body></html>"""
+    made = proposal(html)
+    people = made["entry"]["people"]  # type: ignore[index]
+    assert [(display_name(p), p["role"], p.get("affiliation", "")) for p in people] == [
+        ("Jenna Novak", "moderator", ""),
+        (
+            "Gonzalo Martinez de Vedia",
+            "speaker",
+            "Buffett-McCain Institute Initiative to Combat Modern Slavery",
+        ),
+        ("Makini Chisolm-Straker", "speaker", "Mount Sinai Hospital"),
+        ("Julissa Ponce", "speaker", "United States Committee for Refugees and Immigrants"),
+    ]
+    assert made["sources"]["people"] == "text"  # type: ignore[index]
+    assert made["entry"]["links"][1]["kind"] == "webinar"  # type: ignore[index]
+
+
+def test_role_lines_name_a_webinar_s_people() -> None:
+    html = """<html><head><title>Webinar: Screening for Trafficking</title></head><body><main>
+      <p>Moderator: Jenna Novak, NHTTAC</p>
+      <ul><li>Speakers: Makini Chisolm-Straker, Mount Sinai Hospital; Julissa Ponce, USCRI</li></ul>
+      </main></body></html>"""
+    people = proposal(html)["entry"]["people"]  # type: ignore[index]
+    assert [(p["family"], p["role"], p["affiliation"]) for p in people] == [
+        ("Novak", "moderator", "NHTTAC"),
+        ("Chisolm-Straker", "speaker", "Mount Sinai Hospital"),
+        ("Ponce", "speaker", "USCRI"),
+    ]
+
+
+def test_speakers_in_words_are_not_read_on_a_page_that_is_no_webinar() -> None:
+    html = f"<html><head><title>News</title></head><body><p>{SEED_WEBINAR_TEXT}</p></body></html>"
+    assert "people" not in proposal(html)["entry"]  # type: ignore[operator]
+
+
 def test_a_title_keeps_its_words_when_the_page_names_the_type_in_it() -> None:
     made = proposal("<html><head><title>Information Memorandum: Forced Labor | ACF</title></head>")
     assert made["entry"]["type"] == "information-memorandum"  # type: ignore[index]
@@ -230,6 +279,7 @@ def test_a_doi_in_the_page_is_found() -> None:
         ("Slides (PDF)", "/deck", "slides"),
         ("Slides", "/deck.pptx", "other"),
         ("Watch the recording", "https://vimeo.com/1", "video"),
+        ("View Webinar", "https://nhttac.acf.hhs.gov/resources/webinar", "webinar"),
         ("Report (PDF)", "/report", "pdf"),
         ("Read the Q&A with the author", "/interview", None),
         ("About", "/about", None),

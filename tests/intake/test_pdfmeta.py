@@ -36,6 +36,13 @@ def test_a_real_pdf_without_an_info_dictionary_gives_nothing() -> None:
     assert found.values == {} and found.warnings == []
 
 
+def test_a_title_that_names_the_type_gives_it(tmp_path: Path) -> None:
+    path = tmp_path / "im.pdf"
+    title = "Information Memorandum: Federal Cases Involving Forced Labor of Health Professionals"
+    path.write_bytes(pdf_with_text("IM", {"Title": title}))
+    assert read_pdf_metadata(path).values["pdf-info"]["type"] == "information-memorandum"
+
+
 def test_a_doi_printed_on_the_first_page_is_found(tmp_path: Path) -> None:
     path = tmp_path / "paper.pdf"
     path.write_bytes(pdf_with_text("Published as https://doi.org/10.1093/AJAE/aaq063."))

@@ -27,6 +27,8 @@ from htcat.model import normalize_url, split_name
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 """A landing page larger than this is refused: real ones are well under 1 MiB."""
 MAX_LINKS = 25
+_CONTENT_PATHS = ("//main", "//*[@role='main']", "//article", "//*[@id='main-content']", "//body")
+"""Where a page's own content is, most specific first."""
 MAX_TAGS = 20
 _CHARSET_RE = re.compile(rb"""(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)""")
 _HEADER_CHARSET_RE = re.compile(r"(?i)charset\s*=\s*[\"']?([a-z0-9_.:-]+)")
@@ -36,6 +38,16 @@ _DOMAIN_RE = re.compile(r"(?i)^[a-z0-9-]+(\.[a-z0-9-]+)*\.(gov|com|org|net|edu|m
 _PARENTHESIS_TAIL_RE = re.compile(r"^(.*\S)\s+\(([^()]+)\)$")
 _COLON_TAIL_RE = re.compile(r"^(.*\S):\s+([^:]+)$")
 _COLON_HEAD_RE = re.compile(r"^([^:]+):\s+(.*\S)$")
+_NAME_RE = re.compile(
+    r"(?:Dr\.\s+)?[A-Z][\w'.-]+(?:\s+(?:de|del|da|van|von|la|le|[A-Z][\w'.-]+)){1,3}"
+)
+"""A person's name in running text: two to four words, capitalized but for particles."""
+_ROLE_LINE_RE = re.compile(
+    r"(?i)^(moderators?|moderated by|speakers?|presenters?|panelists?)\s*:\s*(.+)$"
+)
+_MODERATED_BY_RE = re.compile(rf"\b[Mm]oderated by ({_NAME_RE.pattern})")
+_SPEAKERS_RE = re.compile(r"(?i)\b(speakers?|presenters?|panelists?)\b")
+_NAME_AFFILIATION_RE = re.compile(rf"({_NAME_RE.pattern})\s+\(([^()]{{3,150}})\)")
 _ORGANIZATION_RE = re.compile(
     r"(?i)\b(staff|press|office|department|agency|institute|center|centre|foundation|"
     r"association|council|university|administration|team|news|editors?|inc|ltd|llc)\b"
@@ -85,8 +97,9 @@ LINK_KINDS = (
     (re.compile(r"(?i)(\bq\s*&?\s*a\b|\bquestions? and answers?\b).*\b(responses?|pdf)\b"), "qa"),
     (re.compile(r"(?i)\btranscript\b"), "transcript"),
     (re.compile(r"(?i)\bslides?\b|\bslide deck\b|\.pptx?$"), "slides"),
+    (re.compile(r"(?i)\b(view|watch|join|register for) (the )?webinar\b"), "webinar"),
     (
-        re.compile(r"(?i)\brecording\b|\b(view|watch) (the )?(webinar|recording|video)\b"),
+        re.compile(r"(?i)\brecording\b|\b(view|watch) (the )?(recording|video)\b"),
         "video",
     ),
 )
@@ -167,8 +180,57 @@ def read_page(body: bytes, url: str, content_type: str | None = None) -> Finding
     _read_title(found, root, url)
     if not any(values.get("date") for values in found.values.values()):
         found.put("text", "date", guessed_date(text, url))
-    found.links = _document_links(root, base, url)
+    scope = _content(root)
+    if any(values.get("type") == "webinar" for values in found.values.values()):
+        found.put("text", "people", webinar_people(scope))
+    found.links = _document_links(scope, base, url)
     return found
+
+
+def _content(root: Any) -> Any:
+    """The page's own content: its menus and footers link to other things."""
+    return next((e for path in _CONTENT_PATHS for e in root.xpath(path)), root)
+
+
+def webinar_people(scope: Any) -> list[dict[str, str]]:
+    """A webinar's moderator and speakers, as its page names them in words.
+
+    Two shapes are read: a line led by its role ("Moderator: Jenna Novak,
+    NHTTAC"; "Speakers: …; …") and the sentence ACF's webinar pages write
+    ("moderated by Jenna Novak and included Gonzalo Martinez de Vedia
+    (Buffett-McCain Institute …), … as speakers"). Only read on a page whose
+    markup says it is a webinar: elsewhere a "speaker" is anyone who spoke.
+    """
+    people: list[dict[str, str]] = []
+
+    def add(name: str, role: str, affiliation: str = "") -> None:
+        person = _person(name, role, " ".join(affiliation.split()))
+        if person and not any(_same_name(person, p) for p in people):
+            people.append(person)
+
+    for element in scope.iter("p", "li", "dd", "dt", "div", "h3", "h4", "strong"):
+        line = " ".join(element.text_content().split())
+        labelled = _ROLE_LINE_RE.match(line)
+        if labelled and len(line) < 400:
+            role = "moderator" if labelled[1].lower().startswith("moderat") else "speaker"
+            for item in re.split(r"\s*;\s*", labelled[2]):
+                name, _, affiliation = item.partition(",")
+                if _NAME_RE.fullmatch(name.strip()):
+                    add(name, role, affiliation)
+    text = " ".join(scope.text_content().split())
+    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text):
+        if len(sentence) > 1000:
+            continue
+        for moderator in _MODERATED_BY_RE.finditer(sentence):
+            add(moderator[1], "moderator")
+        if _SPEAKERS_RE.search(sentence):
+            for named in _NAME_AFFILIATION_RE.finditer(sentence):
+                add(named[1], "speaker", named[2])
+    return people
+
+
+def _same_name(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    return all(a.get(k, "") == b.get(k, "") for k in ("family", "given", "literal"))
 
 
 def guessed_date(text: str, url: str) -> str:
@@ -513,10 +575,12 @@ def _read_title(found: Findings, root: Any, url: str) -> None:
     graph = found.values.get("open-graph", {})
     if graph.get("title"):
         graph["title"] = split_site_name(graph["title"], names)[0]
-    for pattern, kind in TITLE_KINDS:
-        if pattern.search(cleaned):
-            found.put("title", "type", kind)
-            break
+    found.put("title", "type", type_named_in(cleaned))
+
+
+def type_named_in(title: str) -> str:
+    """The type a title names ("Information Memorandum: …", "… Fact Sheet"), or ""."""
+    return next((kind for pattern, kind in TITLE_KINDS if pattern.search(title)), "")
 
 
 def link_kind(text: str, url: str) -> str | None:
@@ -530,27 +594,14 @@ def link_kind(text: str, url: str) -> str | None:
     name = path.rsplit("/", 1)[-1]
     is_pdf = path.endswith(".pdf") or "pdf" in text.lower()
     for pattern, kind in LINK_KINDS:
-        if pattern.search(text) or (kind != "video" and pattern.search(name.replace("_", " "))):
-            return kind if kind == "video" or not needs_document(kind) or is_pdf else "other"
+        in_name = kind not in ("video", "webinar") and pattern.search(name.replace("_", " "))
+        if pattern.search(text) or in_name:
+            return kind if not needs_document(kind) or is_pdf else "other"
     return "pdf" if is_pdf else None
 
 
-def _document_links(root: Any, base: str, url: str) -> list[dict[str, str]]:
-    """The documents the page's main content links to: PDF, transcript, Q&A, slides, recording."""
-    scope = next(
-        (
-            e
-            for path in (
-                "//main",
-                "//*[@role='main']",
-                "//article",
-                "//*[@id='main-content']",
-                "//body",
-            )
-            for e in root.xpath(path)
-        ),
-        root,
-    )
+def _document_links(scope: Any, base: str, url: str) -> list[dict[str, str]]:
+    """The documents the page's content links to: PDF, transcript, Q&A, slides, recording."""
     links: list[dict[str, str]] = []
     seen = {normalize_url(url), normalize_url(base)}
     for anchor in scope.iter("a"):

@@ -13,6 +13,7 @@ from pathlib import Path
 from htcat.errors import InputError
 from htcat.intake.dates import markup_date
 from htcat.intake.findings import Findings
+from htcat.intake.page import type_named_in
 from htcat.intake.sources import DOI_RE, clean_doi
 from htcat.model import split_name
 
@@ -51,6 +52,8 @@ def read_pdf_metadata(path: Path) -> Findings:
         value = " ".join(pdf.info.get(key, "").split())
         if value and _plausible(value):
             found.put("pdf-info", field, value)
+            if field == "title":
+                found.put("pdf-info", "type", type_named_in(value))
         elif value:
             found.warnings.append(f"the PDF's {key} {value[:60]!r} looks like no {field}; ignored")
     author = " ".join(pdf.info.get("Author", "").split())
