@@ -328,6 +328,41 @@ def test_a_resolver_that_answers_no_csl_json_fails_the_doi(
     assert entries_in(empty_db) == {}
 
 
+@pytest.mark.parametrize(
+    ("policy", "reason"),
+    [
+        ('[links]\nskip = ["127.0.0.1"]\n', "skipped by the policy in htcat.toml"),
+        ("[links]\nrequire_https = true\n", "not https, which the policy requires"),
+    ],
+)
+def test_the_policy_of_htcat_toml_is_obeyed(
+    site: IntakeSite, cli: RunCli, empty_db: Path, policy: str, reason: str
+) -> None:
+    (empty_db.parent / "htcat.toml").write_text(policy)
+    site.hits.clear()
+    result = cli("add", "--from", site.url("/pages/blog.python.org.html"))
+    assert result.exit_code == 1
+    assert reason in result.stderr
+    assert not site.hits
+
+
+def test_broken_html_is_read_as_browsers_read_it(
+    site: IntakeSite, cli: RunCli, empty_db: Path
+) -> None:
+    site.files["cut.html"] = (
+        b'<html><head><title>Broken Report</title><meta name="citation_title" content="Bro',
+        "text/html",
+    )
+    site.files["junk.html"] = (b"<p><<< >>> <div <span", "text/html")
+    result = cli("add", "--from", site.url("/files/cut.html"), "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert records(result.stdout)[0]["entry"]["title"] == "Broken Report"
+    result = cli("add", "--from", site.url("/files/junk.html"))
+    assert result.exit_code == 2
+    assert "no title found in it; give one with --title" in result.stderr
+    assert len(entries_in(empty_db)) == 1
+
+
 def test_one_failing_source_does_not_stop_the_others(
     site: IntakeSite, cli: RunCli, empty_db: Path
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from htcat.errors import InputError
 from htcat.intake.dates import markup_date
@@ -76,3 +78,11 @@ def test_lines_skip_blanks_and_comments() -> None:
 )
 def test_markup_dates_are_read_exactly_or_not_at_all(text: str, date: str) -> None:
     assert markup_date(text) == date
+
+
+@given(st.text(max_size=60))
+def test_any_text_gives_a_calendar_date_or_nothing(text: str) -> None:
+    from htcat.model import is_calendar_date
+
+    date = markup_date(text)
+    assert date == "" or is_calendar_date(date)
