@@ -209,6 +209,11 @@ def test_a_title_keeps_its_words_when_the_page_names_the_type_in_it() -> None:
             ("Dylann Roof Convicted : The Two-Way", "NPR"),
         ),
         ("A report - with a dash", ["example.org"], ("A report - with a dash", "")),
+        (
+            "Berlin confronts its past | DW | 19.01.2020",
+            ["dw.com", "dw"],
+            ("Berlin confronts its past", "DW"),
+        ),
     ],
 )
 def test_the_site_name_comes_off_a_title(

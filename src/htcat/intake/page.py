@@ -35,6 +35,7 @@ _HEADER_CHARSET_RE = re.compile(r"(?i)charset\s*=\s*[\"']?([a-z0-9_.:-]+)")
 _REFRESH_RE = re.compile(r"(?i)^\s*\d*\.?\d*\s*[;,]?\s*url\s*=\s*['\"]?([^'\"]+)")
 _SEPARATORS_RE = re.compile("\\s+(?:\\||-|\u2013|\u2014|\u00b7|\u00bb|::|:)\\s+")
 _DOMAIN_RE = re.compile(r"(?i)^[a-z0-9-]+(\.[a-z0-9-]+)*\.(gov|com|org|net|edu|mil|int|[a-z]{2})$")
+_DATED_RE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _PARENTHESIS_TAIL_RE = re.compile(r"^(.*\S)\s+\(([^()]+)\)$")
 _COLON_TAIL_RE = re.compile(r"^(.*\S):\s+([^:]+)$")
 _COLON_HEAD_RE = re.compile(r"^([^:]+):\s+(.*\S)$")
@@ -549,6 +550,8 @@ def split_site_name(title: str, names: list[str]) -> tuple[str, str]:
     parts = _SEPARATORS_RE.split(title)
     separators = _SEPARATORS_RE.findall(title)
     first, last = 0, len(parts)
+    while last - first > 1 and _DATED_RE.match(parts[last - 1]):
+        last -= 1  # "Title | Site | 19.01.2020": the date of the page, not its title
     while last - first > 1 and is_site(parts[last - 1]):
         last -= 1
         site = site or parts[last]
