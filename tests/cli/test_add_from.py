@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import RunCli, entries_in, write_catalog
+from helpers import HTCAT, RunCli, entries_in, write_catalog
 from helpers.intake_site import IntakeSite, pdf_with_text
 from htcat.links.settings import default_user_agent
 
@@ -383,3 +385,28 @@ def test_a_source_that_is_none_of_the_three_is_refused(cli: RunCli, empty_db: Pa
     result = cli("add", "--from", "ftp://example.org/x")
     assert result.exit_code == 2
     assert "only http(s) URLs, DOIs and local PDF files" in result.stderr
+
+
+def test_the_installed_htcat_adds_sources_from_standard_input(
+    site: IntakeSite, empty_db: Path, tmp_path: Path
+) -> None:
+    sources = tmp_path / "sources.txt"
+    sources.write_text(
+        site.url("/pages/github.blog.spiceland.html") + "\n" + site.url("/missing") + "\n"
+    )
+    env = {**os.environ, "HTCAT_DOI_RESOLVER": site.url("/doi/")}
+    with sources.open() as given:
+        done = subprocess.run(
+            [str(HTCAT), "--db", str(empty_db), "add", "--from", "-", "--format", "jsonl"],
+            stdin=given,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert [r["action"] for r in records(done.stdout)] == ["add", "failed"]
+    assert f"{site.url('/missing')}: HTTP 404" in done.stderr
+    assert [e["title"] for e in entries_in(empty_db).values()] == [
+        "Leader spotlight: Erin Spiceland"
+    ]
