@@ -179,7 +179,7 @@ def merge_sides(source: Path, folder: Path, share: int) -> tuple[Path, Path, Pat
     """BASE, OURS and THEIRS for a merge: ours retitles one entry in ``share``, theirs
     tags two in ``share`` (half of them ours' entries); each adds one in ``share`` new,
     with document numbers that clash with the other side's. Written as htcat writes."""
-    from htcat.store import dump_json
+    from htcat.store.image import dump_json
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = tuple(folder / f"{side}.json" for side in ("base", "ours", "theirs"))
@@ -225,7 +225,7 @@ def link_catalog(
 
 def _store_build(jsonl: Path, catalog: Path) -> None:
     """Fill an empty catalog through the library, as ``htcat import`` would, in one write."""
-    from htcat.store import change_catalog
+    from htcat.store.file import change_catalog
 
     raws = [orjson.loads(line) for line in jsonl.read_bytes().splitlines() if line.strip()]
     with change_catalog(catalog) as changing:

@@ -14,9 +14,9 @@ from typer.testing import CliRunner, Result
 
 from helpers import SEED, RunCli, hold_lock
 from helpers.system_packages import PACKAGE_LIST, install_advice, missing_packages, system_packages
-from htcat import store
 from htcat.cli.app import app
-from htcat.store import init_catalog
+from htcat.store import fs
+from htcat.store.file import init_catalog
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -93,11 +93,11 @@ def lock_held(seed_db: Path) -> Iterator[subprocess.Popen[str]]:
 def count_writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every catalog write, counted at the one function that writes files."""
     written: list[Path] = []
-    real = store.write_file_atomically
+    real = fs.write_file_atomically
 
     def counting(path: Path, data: bytes, **kwargs: Any) -> None:
         written.append(path)
         real(path, data, **kwargs)
 
-    monkeypatch.setattr(store, "write_file_atomically", counting)
+    monkeypatch.setattr(fs, "write_file_atomically", counting)
     return written

@@ -17,10 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import OLD, write_catalog
-from htcat import catalog, index, store
-from htcat.layout import scan_bytes
+from htcat import catalog
+from htcat.index import build, database, freshness
+from htcat.index import spans as index_spans
 from htcat.query import Filters, Order
-from htcat.store import dump_json, parse_image
+from htcat.store import file, memory
+from htcat.store.image import SCHEMA_VERSION, dump_json, parse_image
+from htcat.store.layout import scan_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +46,7 @@ def spliced(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 def indexed(db: Path, titles: list[str]) -> Path:
     write_catalog(db, [{"title": t, "tags": ["start"]} for t in titles])
-    assert index.open_index(db) is not None
+    assert build.open_index(db) is not None
     return db
 
 
@@ -52,7 +55,7 @@ def test_a_one_entry_change_copies_the_rest_and_reads_one_entry(
 ):
     indexed(db, ["Alpha report", "Beta report", "Gamma report"])
     written = spliced(monkeypatch)
-    monkeypatch.setattr(store, "parse_image", lambda *a, **k: pytest.fail("read whole"))
+    monkeypatch.setattr(catalog, "parse_image", lambda *a, **k: pytest.fail("read whole"))
     assert cli("tag", "beta", "--add", "new").exit_code == 0
     assert cli("edit", "gamma", "--set", "title=Gamma, edited").exit_code == 0
     assert written == [db, db]
@@ -124,7 +127,7 @@ steps = st.lists(
 )
 
 
-def apply(changing: store.Catalog, step: Step) -> None:
+def apply(changing: memory.Catalog, step: Step) -> None:
     kind, n, text = step
     ids = sorted(changing.ids())
     ident = ids[n % len(ids)] if ids else ""
@@ -154,7 +157,7 @@ def test_changes_written_the_fast_way_give_the_bytes_of_a_full_write(
     real_splice = catalog._write_splice
     with (
         tempfile.TemporaryDirectory() as folder,
-        mock.patch.object(store, "now_stamp", lambda: OLD),
+        mock.patch.object(memory, "now_stamp", lambda: OLD),
         mock.patch.object(catalog, "_write_splice", side_effect=real_splice) as fast_writes,
     ):
         fast = indexed(Path(folder, "fast.json"), [f"Entry {n} é “x”" for n in range(size)])
@@ -163,16 +166,16 @@ def test_changes_written_the_fast_way_give_the_bytes_of_a_full_write(
         for step in changes:
             with catalog.change(fast) as changing:
                 apply(changing, step)
-            with store.change_catalog(whole) as changing:
+            with file.change_catalog(whole) as changing:
                 apply(changing, step)
             assert fast.read_bytes() == whole.read_bytes(), step
         if changes[0][0] == "edit":
             assert fast_writes.call_count >= 1, "the first one-entry change is spliced"
-        page = index.select_entries(fast, Filters(), Order(sort="title"))
+        page = catalog.select_entries(fast, Filters(), Order(sort="title"))
         assert sorted(e["id"] for e in page.entries) == sorted(
-            e["id"] for e in store.read_catalog(whole).entries()
+            e["id"] for e in file.read_catalog(whole).entries()
         )
-        with contextlib.closing(index._connect(fast)) as conn:
+        with contextlib.closing(database.connect(fast)) as conn:
             stored = dict(conn.execute("SELECT doc_id, start FROM spans"))
         found = scan_bytes(fast.read_bytes())
         spans = found.spans if found else {}
@@ -183,14 +186,14 @@ def test_changes_written_the_fast_way_give_the_bytes_of_a_full_write(
 def test_the_spans_after_a_splice_are_where_the_entries_are(
     db: Path, monkeypatch: pytest.MonkeyPatch, in_sql: int
 ):
-    monkeypatch.setattr(index, "_SHIFTS_IN_SQL", in_sql)
+    monkeypatch.setattr(index_spans, "_SHIFTS_IN_SQL", in_sql)
     indexed(db, [f"Report {n}" for n in range(12)])
     with catalog.change(db) as changing:
         changing.replace_many(
             [{**changing.get(f"report-{n}"), "summary": "longer " * n} for n in (2, 5, 9)]
         )
         changing.add({"title": "Added"})
-    with contextlib.closing(index._connect(db)) as conn:
+    with contextlib.closing(database.connect(db)) as conn:
         stored = {d: (s, n) for d, s, n in conn.execute("SELECT doc_id, start, length FROM spans")}
     found = scan_bytes(db.read_bytes())
     assert found is not None and stored == found.spans
@@ -200,7 +203,7 @@ def test_a_file_of_another_schema_is_written_whole(db: Path, monkeypatch: pytest
     """A newer htcat migrates the file on its next write: no splice keeps the old schema."""
     indexed(db, ["Alpha report", "Beta report"])
     written = spliced(monkeypatch)
-    monkeypatch.setattr(index, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1)
+    monkeypatch.setattr(freshness, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with catalog.change(db) as changing:
         changing.replace({**changing.get("alpha"), "notes": "seen"})
     assert written == []
@@ -227,9 +230,9 @@ def test_an_entry_not_as_the_index_holds_it_makes_the_change_read_the_whole_file
     indexed(db, ["Alpha report", "Beta report"])
     db.write_bytes(db.read_bytes().replace(b"Beta report", b"Beta rep0rt"))
     stat = db.stat()
-    with contextlib.closing(index._connect(db)) as conn, conn:  # as if it knew this file
+    with contextlib.closing(database.connect(db)) as conn, conn:  # as if it knew this file
         conn.execute(
-            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (index.fingerprint(stat),)
+            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (freshness.fingerprint(stat),)
         )
         conn.execute("UPDATE meta SET value = ? WHERE key = 'known'", (str(time.time_ns()),))
     written = spliced(monkeypatch)
@@ -243,4 +246,4 @@ def test_an_entry_not_as_the_index_holds_it_makes_the_change_read_the_whole_file
 
 
 def titles_through_index(db: Path) -> list[str]:
-    return [e["title"] for e in index.select_entries(db, Filters(), Order(sort="title")).entries]
+    return [e["title"] for e in catalog.select_entries(db, Filters(), Order(sort="title")).entries]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from htcat.catalogdiff import FieldChange, catalog_text, diff_images
-from htcat.store import Image, empty_image
+from htcat.store.image import Image, empty_image
 
 
 def image_of(*entries: dict[str, Any]) -> Image:

@@ -10,7 +10,8 @@ import pytest
 from helpers import entries_in, write_catalog
 from htcat.conflicts import conflicts_in, find_conflict, settle, with_conflicts
 from htcat.errors import InputError
-from htcat.store import change_catalog, dump_json, read_catalog
+from htcat.store.file import change_catalog, read_catalog
+from htcat.store.image import dump_json
 
 
 def pending(db: Path) -> Path:

@@ -15,7 +15,7 @@ import pytest
 
 from helpers import HTCAT, ROOT, RunCli, entries_in, write_catalog
 from helpers.gitwork import commit_all, git, isolated_git
-from htcat.store import change_catalog
+from htcat.store.file import change_catalog
 
 CATALOG = "data/catalog.json"
 

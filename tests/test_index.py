@@ -16,15 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import write_catalog
-from htcat import index, store
 from htcat.catalog import change as change_catalog
+from htcat.catalog import get_entry, select_entries, tag_counts
 from htcat.catalog import read as read_catalog
 from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder
-from htcat.index import get_entry, index_path, select_entries, tag_counts
+from htcat.index import build, freshness
+from htcat.index.database import index_path
 from htcat.model import Entry
 from htcat.query import Filters, Order, select
-from htcat.store import dump_json
+from htcat.store import image as store_image
+from htcat.store.image import dump_json
 
 
 @pytest.fixture(autouse=True)
@@ -132,7 +134,7 @@ def test_a_fresh_index_spares_checking_every_entry_again(
     def not_again(doc: object) -> str:
         raise AssertionError("checked again")
 
-    monkeypatch.setattr(store, "shape_problem", not_again)
+    monkeypatch.setattr(store_image, "shape_problem", not_again)
     with change_catalog(db) as catalog:
         catalog.add({"title": "Added later"})
     assert len(read_catalog(db).entries()) == 2
@@ -189,14 +191,14 @@ def test_an_outside_change_parses_only_the_entries_whose_bytes_changed(
 
     _rewrite(db, change)
     parsed: list[bytes] = []
-    real = index.entry_of_chunk
+    real = build.entry_of_chunk
 
     def counted(chunk: bytes) -> Entry:
         parsed.append(chunk)
         return real(chunk)
 
-    monkeypatch.setattr(index, "entry_of_chunk", counted)
-    monkeypatch.setattr(index, "_catch_up", lambda *a: pytest.fail("the whole file parsed"))
+    monkeypatch.setattr(build, "entry_of_chunk", counted)
+    monkeypatch.setattr(build, "_catch_up", lambda *a: pytest.fail("the whole file parsed"))
     assert titles(db, query="geneve") == ["Report 1"]
     assert titles(db, query="added") == ["Added by hand"]
     assert "Report 4" not in titles(db)
@@ -219,7 +221,7 @@ def spliced_write(db: Path) -> bytes:
 def test_a_large_outside_change_builds_the_index_afresh(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index, "_CATCH_UP_ALWAYS", 2)
+    monkeypatch.setattr(build, "_CATCH_UP_ALWAYS", 2)
     write_catalog(db, [{"title": f"Report {n}"} for n in range(8)])
     titles(db)
     inode = index_path(db).stat().st_ino
@@ -330,7 +332,7 @@ def test_a_rewrite_with_the_same_size_and_times_is_seen(db: Path, monkeypatch: p
     write_catalog(db, [{"title": "Forced labor in fishing"}, {"title": "Other"}])
     assert titles(db, query="fishing") == ["Forced labor in fishing"]
     rewrite_in_place(db, b"fishing", b"farming")
-    monkeypatch.setattr(index, "file_digest", lambda path: pytest.fail("read for a digest"))
+    monkeypatch.setattr(freshness, "file_digest", lambda path: pytest.fail("read for a digest"))
     assert titles(db, query="farming") == ["Forced labor in farming"]
     assert titles(db, query="fishing") == []
     assert get_entry(db, "forced")["title"] == "Forced labor in farming"
@@ -355,7 +357,7 @@ def test_within_a_clock_tick_of_the_index_the_bytes_decide(db: Path):
     with contextlib.closing(sqlite3.connect(index_path(db))) as conn, conn:
         # As if the stat had been recorded after this rewrite, in the same clock tick.
         conn.execute(
-            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (index.fingerprint(stat),)
+            "UPDATE meta SET value = ? WHERE key = 'fingerprint'", (freshness.fingerprint(stat),)
         )
         conn.execute("UPDATE meta SET value = ? WHERE key = 'known'", (str(stat.st_ctime_ns),))
     assert titles(db, query="farming") == ["Forced labor in farming"]
@@ -370,13 +372,13 @@ def test_bytes_that_prove_the_index_spare_the_next_reader_reading_them(
     with contextlib.closing(sqlite3.connect(index_path(db))) as conn, conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'known'", (str(db.stat().st_ctime_ns),))
     digests: list[Path] = []
-    real = index.file_digest
+    real = freshness.file_digest
 
     def counted(path: Path) -> tuple[str, os.stat_result]:
         digests.append(path)
         return real(path)
 
-    monkeypatch.setattr(index, "file_digest", counted)
+    monkeypatch.setattr(freshness, "file_digest", counted)
     assert titles(db) == ["Alpha", "Beta"]
     assert titles(db) == ["Alpha", "Beta"]
     assert digests == [db], "read once, when the stat could not decide"

@@ -14,7 +14,7 @@ import pytest
 from helpers import HTCAT, entries_in
 from htcat.cli.editor import editor_command
 from htcat.errors import InputError
-from htcat.store import change_catalog
+from htcat.store.file import change_catalog
 
 HTLA = "htla-class-6-recommendations-report"
 WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"

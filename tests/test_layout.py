@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from htcat import layout
-from htcat.layout import digest, entry_chunk, scan, scan_bytes
-from htcat.store import dump_json, empty_image
+from htcat.store import layout
+from htcat.store.image import dump_json, empty_image
+from htcat.store.layout import digest, entry_chunk, scan, scan_bytes
 
 texts = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
 entries = st.dictionaries(

@@ -13,7 +13,7 @@ from helpers import OLD
 from htcat.conflicts import conflicts_in
 from htcat.errors import CatalogError, InputError
 from htcat.merge import merge_images, person_key, refuse_unusable, shared_with
-from htcat.store import Image, dump_json, empty_image
+from htcat.store.image import Image, dump_json, empty_image
 
 NEWER = "2026-06-01T00:00:00Z"
 NEWEST = "2026-07-01T00:00:00Z"

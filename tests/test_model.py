@@ -18,19 +18,15 @@ from htcat.model import (
     ROLES,
     STATUSES,
     TYPES,
-    display_name,
-    name_text,
     normalize_tag,
     normalize_tags,
-    normalize_url,
-    parse_link_text,
-    parse_person_text,
     slugify,
-    split_name,
     unique_id,
     validate_entry,
 )
-from htcat.store import change_catalog, init_catalog
+from htcat.people import display_name, name_text, parse_person_text, split_name
+from htcat.store.file import change_catalog, init_catalog
+from htcat.urls import normalize_url, parse_link_text
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

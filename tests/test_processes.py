@@ -19,10 +19,11 @@ import typer.core
 import typer.main
 
 from helpers import HTCAT, entries_in, write_catalog
+from htcat.catalog import get_entry, select_entries
 from htcat.cli.app import app
-from htcat.index import get_entry, open_index, select_entries
+from htcat.index.build import open_index
 from htcat.query import Filters, Order
-from htcat.store import read_catalog
+from htcat.store.file import read_catalog
 
 HTLA = "htla-class-6-recommendations-report"
 TIMEOUT = 60

@@ -17,10 +17,11 @@ from helpers import OLD, write_catalog
 from htcat import sides
 from htcat.conflicts import conflicts_in
 from htcat.errors import CatalogError, InputError, NewerSchema
-from htcat.layout import entry_chunk
 from htcat.merge import merge_images
 from htcat.sides import merge_files, read_sides
-from htcat.store import SCHEMA_VERSION, Image, change_catalog, dump_json, empty_image, parse_image
+from htcat.store.file import change_catalog
+from htcat.store.image import SCHEMA_VERSION, Image, dump_json, empty_image, parse_image
+from htcat.store.layout import entry_chunk
 
 
 def three(tmp_path: Path) -> tuple[Path, Path, Path]:

@@ -14,18 +14,11 @@ from pathlib import Path
 import pytest
 
 from helpers import HTCAT, OLD, entries_in, hold_lock, write_catalog
-from htcat import store
 from htcat.errors import CatalogError, InputError, InvalidEntry
-from htcat.store import (
-    SCHEMA_VERSION,
-    change_catalog,
-    close_ids,
-    dump_json,
-    init_catalog,
-    parse_image,
-    read_catalog,
-    resolve_id,
-)
+from htcat.store import fs, paths
+from htcat.store.file import change_catalog, init_catalog, read_catalog
+from htcat.store.ids import close_ids, resolve_id
+from htcat.store.image import SCHEMA_VERSION, dump_json, parse_image
 
 
 def temp_files(folder: Path) -> list[Path]:
@@ -386,13 +379,13 @@ def test_a_change_that_raises_writes_nothing(seed_db: Path):
 
 def test_a_change_is_written_once(seed_db: Path, cli, monkeypatch: pytest.MonkeyPatch):
     writes: list[Path] = []
-    real_write = store.write_file_atomically
+    real_write = fs.write_file_atomically
 
     def counting_write(path: Path, data: bytes, *, what: str = "file") -> None:
         writes.append(path)
         real_write(path, data, what=what)
 
-    monkeypatch.setattr(store, "write_file_atomically", counting_write)
+    monkeypatch.setattr(fs, "write_file_atomically", counting_write)
     assert cli("tag", "--all", "--add", "reviewed").exit_code == 0
     assert writes == [seed_db]
     assert all("reviewed" in e["tags"] for e in entries_in(seed_db).values())
@@ -453,7 +446,7 @@ def test_the_file_and_its_folder_are_fsynced_around_the_rename(
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
     target = tmp_path / "catalog.json"
-    store.write_file_atomically(target, b"new bytes")
+    fs.write_file_atomically(target, b"new bytes")
     assert events == ["fsync file", "rename", "fsync folder"]
     assert target.read_bytes() == b"new bytes"
 
@@ -468,7 +461,7 @@ def test_two_writers_never_hold_the_lock_at_once(seed_db: Path):
     held, release = threading.Event(), threading.Event()
 
     def first() -> None:
-        with store.catalog_lock(seed_db):
+        with fs.catalog_lock(seed_db):
             held.set()
             release.wait(10)
 
@@ -477,12 +470,12 @@ def test_two_writers_never_hold_the_lock_at_once(seed_db: Path):
     try:
         assert held.wait(10)
         busy = pytest.raises(CatalogError, match="locked by another htcat")
-        with busy, store.catalog_lock(seed_db, timeout=0.1):
+        with busy, fs.catalog_lock(seed_db, timeout=0.1):
             pytest.fail("two holders of the catalog lock at once")
     finally:
         release.set()
         thread.join(10)
-    with store.catalog_lock(seed_db, timeout=1):
+    with fs.catalog_lock(seed_db, timeout=1):
         pass
 
 
@@ -562,10 +555,10 @@ def test_a_table_beside_the_entries_survives_changes_and_its_own_changes_are_wri
     write_catalog(db, [{"id": "a", "title": "A"}])
     data = json.loads(db.read_text())
     data["conflicts"] = {"1": {"id": "a", "field": "title", "base": "", "ours": "A", "theirs": "B"}}
-    db.write_bytes(store.dump_json(data))
+    db.write_bytes(dump_json(data))
     write_catalog(db, [{"id": "b", "title": "B"}])
     assert json.loads(db.read_text())["conflicts"] == data["conflicts"]
-    with store.change_catalog(db) as catalog:
+    with change_catalog(db) as catalog:
         del catalog.image["conflicts"]
         catalog.tables_changed.add("conflicts")
     assert "conflicts" not in json.loads(db.read_text())
@@ -576,7 +569,7 @@ def test_git_conflict_markers_are_named_with_the_way_out(db: Path) -> None:
         '{\n<<<<<<< HEAD\n  "entries": {}\n=======\n  "entries": {"1": {}}\n>>>>>>> b\n}\n'
     )
     with pytest.raises(CatalogError, match=r"git's conflict markers: run 'htcat git setup', then"):
-        store.read_catalog(db)
+        read_catalog(db)
 
 
 # --- TinyDB as a client -------------------------------------------------------------------------
@@ -630,12 +623,12 @@ def test_the_catalog_is_looked_for_here_and_up_to_the_repository_root(
     deep = tmp_path / "repo" / "docs" / "deep"
     deep.mkdir(parents=True)
     monkeypatch.chdir(deep)
-    assert store.repo_root(deep) == tmp_path / "repo"
-    assert store.catalog_search_folders() == [deep, deep.parent, tmp_path / "repo"]
+    assert paths.repo_root(deep) == tmp_path / "repo"
+    assert paths.catalog_search_folders() == [deep, deep.parent, tmp_path / "repo"]
     (tmp_path / "repo" / "data").mkdir()
     (tmp_path / "repo" / "data" / "catalog.json").write_text("{}")
-    assert store.catalog_path() == Path("../../data/catalog.json")
+    assert paths.catalog_path() == Path("../../data/catalog.json")
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     monkeypatch.chdir(outside)
-    assert store.catalog_search_folders() == [outside]
+    assert paths.catalog_search_folders() == [outside]

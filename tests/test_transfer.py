@@ -8,9 +8,9 @@ import orjson
 import pytest
 
 from helpers import OLD, entries_in, write_catalog
-from htcat import store
 from htcat.errors import InputError
 from htcat.formats import SourceRow
+from htcat.store.file import init_catalog
 from htcat.transfer import (
     ImportRefused,
     export_data,
@@ -302,7 +302,7 @@ def test_the_shipped_catalog_round_trips_through_each_format(seed_db: Path, tmp_
     original = entries_in(seed_db)
     data, count = export_data(seed_db, fmt, include_internal=True)
     target = tmp_path / "copy.json"
-    store.init_catalog(target)
+    init_catalog(target)
     import_data(target, data, fmt)
     copied = entries_in(target)
     if fmt == "csv":

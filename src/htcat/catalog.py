@@ -2,10 +2,11 @@
 
 The store (`htcat.store`) knows the file and nothing of the index; the index
 (`htcat.index`) is built from what the store reads and proves it still holds
-those bytes before it answers. This module joins them: a read checks every
+those bytes before it answers. This module joins them: a selection or a
+lookup asks the index when there is a fresh one and the file otherwise; a read checks every
 entry unless the index vouches for the very bytes read; a change of a few
 entries of a large canonical file reads only those entries and copies every
-other byte from the old file (`htcat.layout`), which gives exactly the bytes a
+other byte from the old file (`htcat.store.layout`), which gives exactly the bytes a
 full write would; anything else reads and writes the file whole.
 """
 
@@ -17,36 +18,84 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import BinaryIO
 
-from htcat import index, store
-from htcat.layout import Layout, Span, Splice, copy_pieces, digest, entry_of_chunk, splice
-from htcat.model import Entry
-from htcat.store import DEFAULT_LOCK_TIMEOUT, ENTRIES_TABLE, Catalog, Image, resolve_id
+from htcat.index import queries
+from htcat.index.build import open_index
+from htcat.index.freshness import fingerprint, vouches_for
+from htcat.index.spans import SpansView, record_splice, spans_for, update_index
+from htcat.model import Entry, is_unicode_text
+from htcat.query import Filters, Order, Page, select
+from htcat.store import fs
+from htcat.store.file import opened, read_bytes, read_catalog
+from htcat.store.fs import DEFAULT_LOCK_TIMEOUT, catalog_lock, remove_stale_temp_files
+from htcat.store.ids import resolve_id
+from htcat.store.image import ENTRIES_TABLE, Image, dump_json, parse_image
+from htcat.store.layout import Layout, Span, Splice, copy_pieces, digest, entry_of_chunk, splice
+from htcat.store.memory import Catalog
 
 SPLICE_MOST = 2000
 """The most entries a change splices into the old file; beyond, writing it whole is as quick."""
 SPLICE_MOST_ADDED = 100
 """The most new entries a change splices in."""
 
-select_entries = index.select_entries
-get_entry = index.get_entry
-tag_counts = index.tag_counts
-ids_starting = index.ids_starting
-init_catalog = store.init_catalog
-
 
 def read(path: Path) -> Catalog:
     """The whole catalog at ``path``, for reading. Needs no lock: writes are atomic renames."""
-    with store.opened(path) as file:
-        raw, stat = store.read_bytes(file, path)
-    checked = index.vouches_for(path, stat)
-    return Catalog(path, store.parse_image(raw, path, checked=checked))
+    with opened(path) as file:
+        raw, stat = read_bytes(file, path)
+    checked = vouches_for(path, stat)
+    return Catalog(path, parse_image(raw, path, checked=checked))
+
+
+def select_entries(path: Path, filters: Filters, order: Order) -> Page:
+    """The page of entries of the catalog at ``path`` that ``filters`` and ``order`` give."""
+    if (order.limit is not None and order.limit < 0) or order.offset < 0:
+        return select([], filters, order)  # raises the same error as the in-memory path
+    conn = open_index(path)
+    if conn is None:
+        return select(read_catalog(path).entries(), filters, order)
+    with contextlib.closing(conn):
+        return queries.select_page(conn, filters, order)
+
+
+def get_entry(path: Path, prefix: str) -> Entry:
+    """The entry whose id is or begins with ``prefix``."""
+    if not is_unicode_text(prefix):
+        resolve_id(prefix, [])  # no id holds such text: raises "no entry with id"
+    conn = open_index(path)
+    if conn is None:
+        return read_catalog(path).get(prefix)
+    with contextlib.closing(conn):
+        return queries.entry_named(conn, prefix)
+
+
+def ids_starting(path: Path, prefix: str) -> list[str]:
+    """The ids that begin with ``prefix``, A to Z: what shell completion offers."""
+    conn = open_index(path)
+    if conn is None:
+        return sorted(i for i in read_catalog(path).ids() if i.startswith(prefix))
+    with contextlib.closing(conn):
+        return queries.ids_starting(conn, prefix)
+
+
+def tag_counts(path: Path) -> Iterator[tuple[str, int]]:
+    """Every tag with the number of entries that carry it."""
+    conn = open_index(path)
+    if conn is None:
+        counts: dict[str, int] = {}
+        for entry in read_catalog(path).entries():
+            for tag in entry.get("tags", ()):
+                counts[tag] = counts.get(tag, 0) + 1
+        yield from counts.items()
+        return
+    with contextlib.closing(conn):
+        yield from queries.tag_counts(conn)
 
 
 class _IndexedIds(MutableMapping[str, int]):
     """Each entry's id → its document id, asked of the index one at a time, with this
     change's additions and removals on top."""
 
-    def __init__(self, view: index.SpansView) -> None:
+    def __init__(self, view: SpansView) -> None:
         self._view = view
         self.added: dict[str, int] = {}
         self.removed: set[str] = set()
@@ -87,7 +136,7 @@ class _SplicedCatalog(Catalog):
     whole, checked, and the change is then written whole.
     """
 
-    def __init__(self, path: Path, file: BinaryIO, view: index.SpansView) -> None:
+    def __init__(self, path: Path, file: BinaryIO, view: SpansView) -> None:
         super().__init__(path, {})
         self._file = file
         self.view = view
@@ -107,7 +156,7 @@ class _SplicedCatalog(Catalog):
 
     def _read_whole(self) -> None:
         raw = os.pread(self._file.fileno(), self.view.size, 0)
-        image = store.parse_image(raw, self.path)
+        image = parse_image(raw, self.path)
         table = image[ENTRIES_TABLE]
         for doc_id, entry in self.pending.items():
             if entry is None:
@@ -183,18 +232,18 @@ def change(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[C
     If the block raises, nothing is written; if it changes nothing, the file is
     left as it was. The index beside the file is brought along.
     """
-    with store.catalog_lock(path, lock_timeout):
-        store.remove_stale_temp_files(path)
-        with store.opened(path) as file:
+    with catalog_lock(path, lock_timeout):
+        remove_stale_temp_files(path)
+        with opened(path) as file:
             before = os.fstat(file.fileno())
-            view = index.spans_for(path, before)
+            view = spans_for(path, before)
             catalog: Catalog
             if view is not None:
                 catalog = _SplicedCatalog(path, file, view)
             else:
-                raw, before = store.read_bytes(file, path)
-                checked = index.vouches_for(path, before)
-                catalog = Catalog(path, store.parse_image(raw, path, checked=checked))
+                raw, before = read_bytes(file, path)
+                checked = vouches_for(path, before)
+                catalog = Catalog(path, parse_image(raw, path, checked=checked))
                 del raw
             try:
                 yield catalog
@@ -209,11 +258,11 @@ def change(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[C
             if isinstance(catalog, _SplicedCatalog) and planned is not None:
                 _write_splice(path, file, before, catalog, planned)
                 return
-            data = store.dump_json(catalog.image)
-            written = store.write_file_atomically(path, data, what="catalog")
+            data = dump_json(catalog.image)
+            written = fs.write_file_atomically(path, data, what="catalog")
             doubted = isinstance(catalog, _SplicedCatalog) and catalog.doubted
-            fingerprint = "" if doubted else index.fingerprint(before)
-            index.update_index(path, fingerprint, catalog.image, catalog.changed, data, written)
+            known = "" if doubted else fingerprint(before)
+            update_index(path, known, catalog.image, catalog.changed, data, written)
 
 
 def _write_splice(
@@ -222,5 +271,5 @@ def _write_splice(
     def fill(fd: int) -> None:
         copy_pieces(old.fileno(), fd, planned.pieces)
 
-    written = store.write_file_atomically(path, fill, what="catalog")
-    index.record_splice(path, index.fingerprint(before), planned, catalog.pending, written)
+    written = fs.write_file_atomically(path, fill, what="catalog")
+    record_splice(path, fingerprint(before), planned, catalog.pending, written)

@@ -18,7 +18,7 @@ from htcat.conflicts import conflicts_in
 from htcat.gitrepo import ENTRY_HEADER
 from htcat.merge import link_key
 from htcat.model import KNOWN_FIELDS, Entry
-from htcat.store import ENTRIES_TABLE, Image
+from htcat.store.image import ENTRIES_TABLE, Image
 
 
 @dataclass(frozen=True)

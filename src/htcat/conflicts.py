@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from htcat.errors import InputError
-from htcat.store import Catalog, Image, resolve_id
+from htcat.store.ids import resolve_id
+from htcat.store.image import Image
+from htcat.store.memory import Catalog
 
 CONFLICTS_TABLE = "conflicts"
 _HEAD_BYTES = 65536

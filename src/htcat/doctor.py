@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from htcat.errors import InvalidEntry
-from htcat.model import fold, normalize_url, validate_entry
-from htcat.store import ENTRIES_TABLE, Image, parse_image
+from htcat.model import fold, validate_entry
+from htcat.store.image import ENTRIES_TABLE, Image, parse_image
+from htcat.urls import normalize_url
 
 NEAR_DUPLICATE_RATIO = 0.9
 

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from htcat.errors import FieldProblem
-from htcat.model import Entry, display_name, fold, normalize_url
+from htcat.model import Entry, fold
+from htcat.people import display_name
+from htcat.urls import normalize_url
 
 
 def person_fields(person: Mapping[str, Any]) -> dict[str, str]:

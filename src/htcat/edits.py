@@ -21,12 +21,10 @@ from htcat.model import (
     Entry,
     close_field,
     normalize_tag,
-    normalize_url,
-    parse_link_text,
-    parse_person_text,
-    person_matches,
     validate_entry,
 )
+from htcat.people import parse_person_text, person_matches
+from htcat.urls import normalize_url, parse_link_text
 
 
 def split_list(text: str) -> list[str]:

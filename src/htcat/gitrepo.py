@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from htcat.errors import CatalogError, InputError
-from htcat.store import repo_root
+from htcat.store.paths import repo_root
 
 DRIVER = "htcat"
 ATTRIBUTES = f"merge={DRIVER} diff={DRIVER}"

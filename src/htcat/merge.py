@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 
 from htcat.conflicts import CONFLICTS_TABLE, Conflict, conflict_key, conflicts_in, with_conflicts
 from htcat.errors import CatalogError, InputError
-from htcat.model import Entry, normalize_url, shape_problem
-from htcat.store import ENTRIES_TABLE, META_TABLE, Image, dump_json
+from htcat.model import Entry, shape_problem
+from htcat.store.image import ENTRIES_TABLE, META_TABLE, Image, dump_json
+from htcat.urls import normalize_url
 
 SET_FIELDS = ("tags", "audiences")
 """List fields whose items are plain text, merged as sets."""

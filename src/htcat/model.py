@@ -1,8 +1,9 @@
-"""Entries, links and people: validation, slugs, tag normalization.
+"""Entries: their vocabulary, validation, slugs, tag normalization.
 
 An entry is a plain JSON-ready ``dict`` so that fields htcat does not know
 survive every read and write untouched; this module is the one place that
-decides what a valid entry looks like.
+decides what a valid entry looks like. How a person's name is read and
+written is `htcat.people`'s; how a URL is judged and compared, `htcat.urls`'s.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import re
 import unicodedata
 from collections.abc import Container, Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from htcat.errors import FieldProblem, InvalidEntry
+from htcat.people import NAME_PARTS, migrated_person, parse_person_text
+from htcat.urls import guess_kind, parse_link_text, url_problem
 
 Entry = dict[str, Any]
 """An entry as stored: known fields validated, unknown fields kept as they are."""
@@ -66,16 +68,10 @@ _STAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-_URL_REFUSED_RE = re.compile(r"[\s\x00-\x1f\x7f]")
 _WIDE_SPACE_RE = re.compile(r"\s\s|[^\S ]")
 """White space a name part holds more of than one space between words."""
 _SUSPECT_RE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
 """Any character a text check may refuse: most text has none and needs no closer look."""
-_PLAIN_URL_RE = re.compile(
-    r"(?i)(https?)://([a-z0-9.-]+)(?::(\d{1,5}))?(/[^\s#?]*)?(\?[^\s#]*)?(#\S*)?"
-)
-"""The common URL shape, handled without `urlsplit`; anything else takes the slow path."""
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 def close_field(name: str) -> str | None:
@@ -162,183 +158,6 @@ def normalize_tag(tag: str) -> str:
 def normalize_tags(tags: Iterable[str]) -> list[str]:
     """Normalized, unique and sorted, as every entry stores them."""
     return sorted({t for t in (normalize_tag(tag) for tag in tags) if t})
-
-
-def normalize_url(url: str) -> str:
-    """The form used to decide that two links point at the same thing.
-
-    Scheme and host lower-cased, default port, fragment and a trailing slash
-    dropped. A URL too broken to split is compared as written.
-    """
-    plain = _PLAIN_URL_RE.fullmatch(url.strip())
-    if plain:
-        scheme, host, port, path, query, _ = plain.groups()
-        scheme = scheme.lower()
-        netloc = host.lower() + (f":{port}" if port and port != _DEFAULT_PORTS[scheme] else "")
-        return f"{scheme}://{netloc}{(path or '').rstrip('/')}{query or ''}"
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return url.strip()
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host if port in (None, {"http": 80, "https": 443}.get(scheme)) else f"{host}:{port}"
-    path = parts.path.rstrip("/")
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a link, or None when it can."""
-    if not url:
-        return "is empty"
-    plain = _PLAIN_URL_RE.fullmatch(url)
-    if plain and "." in plain[2] and int(plain[3] or 0) <= 65535:
-        return None
-    if _URL_REFUSED_RE.search(url):
-        return "contains white space or control characters"
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        return f"is not a valid URL ({exc})"
-    if parts.scheme.lower() not in ("http", "https"):
-        return "must be an absolute http or https URL"
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number
-    except ValueError:
-        return "has an invalid port"
-    if not parts.hostname:
-        return "has no host"
-    if parts.username is not None or parts.password is not None:
-        return "must not contain a user name or password"
-    return None
-
-
-def guess_kind(url: str) -> str:
-    """The kind of a link given without one: a PDF by its path, else a page."""
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return "page"
-    return "pdf" if path.lower().endswith(".pdf") else "page"
-
-
-def parse_link_text(text: str) -> dict[str, Any]:
-    """A link from ``url`` or ``label|url|kind`` (CLI options and CSV cells)."""
-    parts = [p.strip() for p in text.split("|")]
-    if len(parts) == 1:
-        return {"url": parts[0]}
-    if len(parts) == 2:
-        return {"label": parts[0], "url": parts[1]}
-    if len(parts) == 3:
-        return {"label": parts[0], "url": parts[1], "kind": parts[2]}
-    raise InvalidEntry([FieldProblem("links", text, "expected URL or LABEL|URL|KIND")])
-
-
-PARTICLES = frozenset(
-    {"da", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von"}
-)
-"""Lower-case words that belong to the family name that follows them (``van Beethoven``)."""
-NAME_PARTS = ("family", "given", "literal")
-"""A person's name as CSL holds it: ``family`` and ``given``, or one ``literal`` name."""
-_FAMILY_FIRST_RE = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-"""Han, kana and hangul: scripts whose names are written family name first."""
-_BRACED_FAMILY_RE = re.compile(r"\{(.*)\} ?,(.*)")
-"""``{King, Jr.}, Martin Luther``: a family name that holds a comma, braced."""
-
-
-def split_name(text: str) -> dict[str, str]:
-    """A name as typed, as ``family``/``given`` (or ``literal``).
-
-    ``{Office on Trafficking in Persons}`` is an organization, kept whole as
-    ``literal``; ``Martinez de Vedia, Gonzalo`` is family, given, as written
-    (``Family,`` alone is a family name with no given name; ``{Family, Jr.},
-    Given`` for a family name with a comma). Otherwise the
-    last word is the family name, with the lower-case particles before it
-    (``Ludwig van Beethoven``), except in Chinese, Japanese and Korean script,
-    where the first word is. One word is a family name.
-    """
-    name = " ".join(text.split())
-    braced = _BRACED_FAMILY_RE.fullmatch(name)
-    if braced:
-        return {"family": braced[1].strip(), "given": braced[2].strip()}
-    if len(name) > 1 and name.startswith("{") and name.endswith("}"):
-        return {"literal": " ".join(name[1:-1].split())}
-    if "," in name:
-        family, given = (part.strip() for part in name.split(",", 1))
-        return {"family": family, "given": given}
-    words = name.split(" ")
-    if len(words) < 2:
-        return {"family": name, "given": ""}
-    if _FAMILY_FIRST_RE.search(name):
-        return {"family": words[0], "given": " ".join(words[1:])}
-    start = len(words) - 1
-    while start > 1 and words[start - 1] in PARTICLES:
-        start -= 1
-    return {"family": " ".join(words[start:]), "given": " ".join(words[:start])}
-
-
-def name_text(person: Mapping[str, Any]) -> str:
-    """A person's name as `split_name` reads it back: ``Family, Given`` or ``{Literal}``."""
-    if person.get("literal"):
-        return "{" + str(person["literal"]) + "}"
-    family, given = str(person.get("family") or ""), str(person.get("given") or "")
-    if "," in family or family.startswith("{"):
-        return f"{{{family}}}, {given}".rstrip()
-    if given:
-        return f"{family}, {given}"
-    return family + "," if " " in family else family
-
-
-def display_name(person: Mapping[str, Any]) -> str:
-    """A person's name as people read it: ``Gonzalo Martinez de Vedia``, or the literal name."""
-    if person.get("literal"):
-        return str(person["literal"])
-    return " ".join(str(person.get(k) or "") for k in ("given", "family")).strip()
-
-
-def person_matches(person: Mapping[str, Any], text: str) -> bool:
-    """Whether ``text`` names ``person``: as shown, or in any form `split_name` reads."""
-    wanted = " ".join(text.split())
-    if wanted in (display_name(person), name_text(person)):
-        return True
-    parts = split_name(wanted)
-    return all(str(person.get(k) or "") == parts.get(k, "") for k in NAME_PARTS)
-
-
-def parse_person_text(text: str) -> dict[str, Any]:
-    """A person from ``name``, ``name|role`` or ``name|role|affiliation`` (see `split_name`)."""
-    parts = [p.strip() for p in text.split("|")]
-    if len(parts) > 3:
-        raise InvalidEntry([FieldProblem("people", text, "expected NAME|ROLE|AFFILIATION")])
-    person: dict[str, Any] = split_name(parts[0])
-    person.update(zip(("role", "affiliation"), parts[1:], strict=False))
-    return person
-
-
-def link_text(link: Mapping[str, Any]) -> str:
-    """The ``label|url|kind`` form of a link, the inverse of `parse_link_text`."""
-    return f"{link.get('label', '')}|{link['url']}|{link.get('kind', '')}"
-
-
-def person_text(person: Mapping[str, Any]) -> str:
-    """The ``name|role|affiliation`` form, the inverse of `parse_person_text`."""
-    return f"{name_text(person)}|{person.get('role', '')}|{person.get('affiliation', '')}"
-
-
-def migrated_person(person: Mapping[str, Any]) -> dict[str, Any]:
-    """A person stored with one ``name`` (older catalogs), with that name split by `split_name`.
-
-    Anything else is returned as it is, for the shape check to judge.
-    """
-    name = person.get("name")
-    if not isinstance(name, str) or any(k in person for k in NAME_PARTS):
-        return dict(person)
-    rest = {k: v for k, v in person.items() if k != "name"}
-    return split_name(name) | rest
 
 
 _SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)

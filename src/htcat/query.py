@@ -12,14 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from htcat.errors import InputError
-from htcat.model import (
-    Entry,
-    display_name,
-    fold,
-    is_calendar_date,
-    is_unicode_text,
-    normalize_tag,
-)
+from htcat.model import Entry, fold, is_calendar_date, is_unicode_text, normalize_tag
+from htcat.people import display_name
 
 SORT_KEYS = ("date", "title", "type", "updated")
 LINK_STATUSES = ("ok", "broken", "moved", "changed", "throttled", "too-large", "unchecked")

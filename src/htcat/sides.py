@@ -1,6 +1,6 @@
 """Merging the three sides of a merge without holding three whole catalogs at once.
 
-htcat writes a catalog in one layout (see `htcat.layout`), in which each entry
+htcat writes a catalog in one layout (see `htcat.store.layout`), in which each entry
 of the entries table is a run of bytes of its own. An entry whose bytes on a
 side are the bytes base has under the same number is base's entry, so it is
 never parsed twice, and when all three files are in the layout it is not even
@@ -22,20 +22,20 @@ from typing import BinaryIO
 import orjson
 
 from htcat.conflicts import conflicts_in
-from htcat.layout import Piece, Scan, copy_pieces, entry_chunk, entry_of_chunk, scan
 from htcat.merge import merge_images, refuse_unusable, shared_with
 from htcat.model import Entry, shape_problem
-from htcat.store import (
+from htcat.store.file import catalog_bytes
+from htcat.store.fs import write_file_atomically
+from htcat.store.image import (
     ENTRIES_TABLE,
     META_TABLE,
     SCHEMA_VERSION,
     Image,
-    catalog_bytes,
     dump_json,
     empty_image,
     parse_image,
-    write_file_atomically,
 )
+from htcat.store.layout import Piece, Scan, copy_pieces, entry_chunk, entry_of_chunk, scan
 
 Known = dict[int, tuple[int, int, bytes]]
 """Each base entry's offset, length and digest, for a scan of a side to match."""

@@ -21,10 +21,12 @@ from htcat.catalog import select_entries
 from htcat.errors import InputError, InvalidEntry
 from htcat.formats import read_rows, write_entries
 from htcat.formats.records import SourceRow
-from htcat.model import Entry, normalize_url, parse_link_text, slugify, unique_id, validate_entry
+from htcat.model import Entry, slugify, unique_id, validate_entry
 from htcat.plurals import counted
 from htcat.query import Filters, Order
-from htcat.store import DEFAULT_LOCK_TIMEOUT, Catalog
+from htcat.store.fs import DEFAULT_LOCK_TIMEOUT
+from htcat.store.memory import Catalog
+from htcat.urls import normalize_url, parse_link_text
 
 OnConflict = Literal["skip", "update", "fail"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from htcat.formats import write_entries
-from htcat.store import read_catalog
+from htcat.store.file import read_catalog
 
 from .chromium import ChromiumMissing, launch
 from .synthetic import synthetic_entries

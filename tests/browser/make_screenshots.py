@@ -16,7 +16,7 @@ from pathlib import Path
 from chromium import launch
 
 from htcat.formats import write_entries
-from htcat.store import read_catalog
+from htcat.store.file import read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = {"library-desktop.png": (1280, 900), "library-phone.png": (390, 844)}

@@ -9,7 +9,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from helpers import SEED, entries_in, write_catalog
-from htcat.store import read_catalog
+from htcat.store.file import read_catalog
 
 from .conftest import GENERATED, export_page
 from .synthetic import synthetic_entries

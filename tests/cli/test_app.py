@@ -23,7 +23,7 @@ from helpers.gitwork import commit_all, git, isolated_git
 from htcat import __version__
 from htcat.cli.app import app, command_named
 from htcat.errors import ExitStatus
-from htcat.store import change_catalog
+from htcat.store.file import change_catalog
 
 
 def commands(command: Any = None, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

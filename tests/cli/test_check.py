@@ -19,7 +19,7 @@ import pytest
 from links.server import TLS, LinkServer, pdf_bytes, tls_context
 
 from helpers import HTCAT, RunCli, entries_in, write_catalog
-from htcat.store import change_catalog
+from htcat.store.file import change_catalog
 
 TIMEOUT = 60
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import OLD, entries_in, write_catalog
-from htcat.model import display_name
+from htcat.people import display_name
 
 HTLA = "htla-class-6-recommendations-report"
 WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"

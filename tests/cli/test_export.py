@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 from varied_catalog import varied_entries
 
 from helpers import entries_in, write_catalog
-from htcat import store
 from htcat.cli.app import app
+from htcat.store import fs
+from htcat.store.file import init_catalog
 
 CHECKED = {"outcome": "broken", "status": 404, "checked": "2026-01-01T00:00:00Z"}
 
@@ -91,13 +92,13 @@ def test_output_file_is_written_atomically_with_format_from_its_name(
     small_db: Path, tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
 ):
     written: list[tuple[Path, str]] = []
-    real = store.write_file_atomically
+    real = fs.write_file_atomically
 
     def recording(path: Path, data: bytes, **kwargs: Any) -> None:
         written.append((path, kwargs.get("what", "")))
         real(path, data, **kwargs)
 
-    monkeypatch.setattr("htcat.store.write_file_atomically", recording)
+    monkeypatch.setattr("htcat.store.fs.write_file_atomically", recording)
     target = tmp_path / "out.csv"
     result = cli("export", "-o", str(target))
     assert result.exit_code == 0, result.stderr
@@ -145,7 +146,7 @@ def without_checks(entries: dict[str, dict[str, Any]]) -> dict[str, dict[str, An
 def round_trip(source: Path, target: Path, fmt: str, cli) -> dict[str, dict[str, Any]]:
     exported = cli("export", "--format", fmt, "--include-internal", db_path=source)
     assert exported.exit_code == 0, exported.stderr
-    store.init_catalog(target)
+    init_catalog(target)
     imported = cli(
         "import",
         "-",
@@ -170,7 +171,7 @@ def test_the_shipped_catalog_round_trips(seed_db: Path, tmp_path: Path, cli, fmt
 def varied_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """10,000 awkward entries: unicode, commas, quotes, new lines, formulas, separators."""
     path = tmp_path_factory.mktemp("varied") / "catalog.json"
-    store.init_catalog(path)
+    init_catalog(path)
     data = orjson.dumps(varied_entries(10_000))
     result = CliRunner().invoke(
         app, ["--db", str(path), "import", "-", "--format", "json", "--keep-unknown"], input=data

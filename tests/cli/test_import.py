@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from helpers import entries_in, write_catalog
-from htcat import store
 from htcat.cli import transfer as transfer_cli
+from htcat.store.image import dump_json, parse_image
 
 SPREADSHEET_CSV = (
     "\ufeffTitle,Type,Summary,Links,Tags,People\r\n"
@@ -272,7 +272,7 @@ def test_progress_on_a_terminal_only_for_large_imports(monkeypatch: pytest.Monke
 def test_the_imported_catalog_is_canonical(empty_db: Path, tmp_path: Path, cli):
     cli("import", str(put(tmp_path, "sheet.csv", SPREADSHEET_CSV)))
     raw = empty_db.read_bytes()
-    assert store.dump_json(store.parse_image(raw, empty_db)) == raw
+    assert dump_json(parse_image(raw, empty_db)) == raw
 
 
 def test_import_into_a_catalog_with_entries_keeps_them(seed_db: Path, tmp_path: Path, cli):

@@ -11,7 +11,8 @@ import orjson
 import pytest
 
 from helpers import RunCli, entries_in, write_catalog
-from htcat.store import dump_json, read_catalog
+from htcat.store.file import read_catalog
+from htcat.store.image import dump_json
 
 
 def catalog_file(path: Path, *entries: dict[str, Any]) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import OLD, entries_in, write_catalog
-from htcat import store
+from htcat.store import fs
 
 ENTRIES = [
     {"title": "Webinar One", "type": "webinar", "date": "2022", "tags": ["draft", "labor"]},
@@ -32,13 +32,13 @@ def tag_db(db: Path) -> Path:
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every catalog write a command makes, counted as it happens."""
     seen: list[Path] = []
-    real_write = store.write_file_atomically
+    real_write = fs.write_file_atomically
 
     def counting_write(path: Path, data: bytes, *, what: str = "file") -> None:
         seen.append(path)
         real_write(path, data, what=what)
 
-    monkeypatch.setattr(store, "write_file_atomically", counting_write)
+    monkeypatch.setattr(fs, "write_file_atomically", counting_write)
     return seen
 
 

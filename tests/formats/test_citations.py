@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from htcat.formats import SUFFIXES, write_entries
 from htcat.formats.bibtex import bibtex_key, escape, unescape
 from htcat.formats.csl import csl_item, csl_name, date_parts, main_link
-from htcat.store import read_catalog
+from htcat.store.file import read_catalog
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
 HOSTILE = "Braces {x} } % & # _ $ ~ \\ \"q\" 's' @misc{y, </script> <img src=x onerror=alert(1)>"

@@ -20,7 +20,7 @@ import pytest
 
 from htcat.formats import write_entries
 from htcat.formats.html import date_text, link_view, summary_blocks, write
-from htcat.store import read_catalog
+from htcat.store.file import read_catalog
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
 HOSTILE = "</script><script>alert(1)</script><img src=x onerror=alert(2)> \"q\" 's' &amp; <!--"

@@ -12,7 +12,7 @@ from typing import Any
 
 from typer.testing import Result
 
-from htcat.store import change_catalog, init_catalog, read_catalog
+from htcat.store.file import change_catalog, init_catalog, read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "data" / "catalog.json"

@@ -36,9 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from htcat.index import index_path, select_entries
+from htcat.catalog import select_entries
+from htcat.index.database import index_path
 from htcat.query import Filters, Order
-from htcat.store import change_catalog
+from htcat.store.file import change_catalog
 
 from .harness import (
     entries_of,

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from htcat.errors import CatalogError
-from htcat.store import change_catalog, dump_json, empty_image, init_catalog, read_catalog
+from htcat.store.file import change_catalog, init_catalog, read_catalog
+from htcat.store.image import dump_json, empty_image
 
 HTCAT = Path(sys.executable).with_name("htcat")
 """The console script installed beside this Python."""

@@ -16,11 +16,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from htcat.catalog import select_entries
 from htcat.errors import InputError, InvalidEntry
 from htcat.formats import read_rows
-from htcat.index import select_entries
 from htcat.query import Filters, Order, select
-from htcat.store import dump_json, read_catalog
+from htcat.store.file import read_catalog
+from htcat.store.image import dump_json
 from htcat.transfer import import_data
 
 from .harness import make_catalog, synthetic_entries

@@ -18,7 +18,7 @@ from htcat import __version__
 from htcat.cli.output import error, warn
 from htcat.cli.state import State
 from htcat.errors import ExitStatus, HtcatError
-from htcat.store import DEFAULT_LOCK_TIMEOUT, files_written
+from htcat.store.fs import DEFAULT_LOCK_TIMEOUT, files_written
 
 
 class _HtcatGroup(TyperGroup):

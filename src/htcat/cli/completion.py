@@ -16,7 +16,7 @@ import typer
 from htcat.errors import HtcatError
 from htcat.model import LINK_KINDS, STATUSES, TYPES
 from htcat.query import LINK_STATUSES
-from htcat.store import catalog_path
+from htcat.store.paths import catalog_path
 
 Completer = Callable[..., list[str]]
 

@@ -33,7 +33,7 @@ def doctor(
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
     from htcat.doctor import diagnose_file
-    from htcat.store import catalog_bytes
+    from htcat.store.file import catalog_bytes
 
     path = state_of(ctx).path
     findings = diagnose_file(path, catalog_bytes(path))

@@ -7,7 +7,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from htcat.catalog import get_entry, init_catalog
+from htcat.catalog import get_entry
 from htcat.cli.completion import (
     complete_ids,
     complete_link_kind,
@@ -23,7 +23,8 @@ from htcat.errors import InputError, InvalidEntry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
 from htcat.plurals import counted
 from htcat.query import Filters
-from htcat.store import Catalog
+from htcat.store.file import init_catalog
+from htcat.store.memory import Catalog
 
 Many = Annotated[list[str], typer.Option(show_default=False)]
 

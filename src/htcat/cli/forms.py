@@ -14,15 +14,9 @@ import questionary
 from htcat.cli.collector import collecting
 from htcat.edits import field_value
 from htcat.errors import InvalidEntry
-from htcat.model import (
-    DEFAULT_TYPE,
-    STATUSES,
-    TYPES,
-    Entry,
-    link_text,
-    person_text,
-    validate_entry,
-)
+from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
+from htcat.people import person_text
+from htcat.urls import link_text
 
 
 def _valid(field: str) -> Any:

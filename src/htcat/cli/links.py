@@ -31,7 +31,7 @@ from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS, Entry
 from htcat.plurals import counted
 from htcat.query import matches
-from htcat.store import write_file_atomically
+from htcat.store.fs import write_file_atomically
 
 if TYPE_CHECKING:
     from htcat.links.catalog import ChosenLink

@@ -25,7 +25,7 @@ from htcat.links.report import REPORT_FORMATS
 from htcat.links.results import OUTCOMES
 from htcat.model import STATUSES, TYPES, Entry
 from htcat.query import LINK_STATUSES, SORT_KEYS, Filters, Order, matches
-from htcat.store import Catalog
+from htcat.store.memory import Catalog
 
 F = TypeVar("F", bound=Callable[..., Any])
 _FILTERS = "Filters"

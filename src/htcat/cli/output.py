@@ -9,7 +9,8 @@ from typing import TextIO
 
 from htcat.cli.tables import table
 from htcat.errors import InputError
-from htcat.model import Entry, display_name
+from htcat.model import Entry
+from htcat.people import display_name
 
 ENTRY_FORMATS = ("table", "json", "jsonl", "csv", "ids")
 _PIECE = 65536

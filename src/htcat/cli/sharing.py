@@ -16,7 +16,7 @@ from htcat.cli.state import state_of
 from htcat.cli.tables import cut, table
 from htcat.errors import CatalogError, ExitStatus, InputError, NewerSchema
 from htcat.plurals import counted
-from htcat.store import Image, empty_image, parse_image
+from htcat.store.image import Image, empty_image, parse_image
 
 git_app = typer.Typer(no_args_is_help=True)
 SORTED = orjson.OPT_SORT_KEYS
@@ -87,7 +87,7 @@ def _parsed(raw: bytes, path: Path) -> Image:
 
 
 def _read_side(path: Path) -> Image:
-    from htcat.store import catalog_bytes
+    from htcat.store.file import catalog_bytes
 
     return _parsed(catalog_bytes(path), path)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import typer
 
 from htcat import catalog
-from htcat.store import Catalog, catalog_path
+from htcat.store.memory import Catalog
+from htcat.store.paths import catalog_path
 
 
 @dataclass(frozen=True)

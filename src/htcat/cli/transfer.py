@@ -210,7 +210,7 @@ def export(
         htcat export --format jsonl --type webinar | jq -r .title
     """
     from htcat.formats import format_for_path
-    from htcat.store import write_file_atomically
+    from htcat.store.fs import write_file_atomically
     from htcat.transfer import export_data
 
     state = state_of(ctx)

@@ -31,7 +31,8 @@ from typing import Any
 from htcat.errors import FieldProblem
 from htcat.formats.csl import csl_item, csl_name, entry_from_csl
 from htcat.formats.records import SourceRow, decode_text
-from htcat.model import Entry, split_name
+from htcat.model import Entry
+from htcat.people import split_name
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _LATEX = {

@@ -24,7 +24,8 @@ import orjson
 
 from htcat.errors import FieldProblem, InputError
 from htcat.formats.records import SourceRow, decode_text, with_unknown_fields_refused
-from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry, name_text
+from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry
+from htcat.people import name_text
 
 ITEM_SEPARATOR = ";"
 PART_SEPARATOR = "|"

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from htcat import __version__
 from htcat.formats.csl import main_link
-from htcat.model import ROLES, TYPES, Entry, display_name
+from htcat.model import ROLES, TYPES, Entry
+from htcat.people import display_name
 from htcat.query import FAILING_OUTCOMES, Order, ordered, search_text
 
 if TYPE_CHECKING:

@@ -14,8 +14,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from htcat.model import TYPES, Entry, display_name, url_problem
+from htcat.model import TYPES, Entry
+from htcat.people import display_name
 from htcat.plurals import counted
+from htcat.urls import url_problem
 
 TYPE_HEADINGS = {
     "information-memorandum": "Information memoranda",

@@ -1,6 +1,6 @@
 """Where each entry's bytes lie in a catalog file of canonical form, and how to splice them.
 
-The canonical form is what `htcat.store.dump_json` writes: two-space indents,
+The canonical form is what `htcat.store.image.dump_json` writes: two-space indents,
 sorted keys, so the entries table's documents follow one another in the
 string order of their ids, each as ``    "N": {`` … ``    }``, joined by
 ``,\\n``. An entry alone, dumped the same way and indented by four spaces,
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import orjson
 
 from htcat.model import Entry
+from htcat.store.image import CANONICAL_OPTIONS
 
-_ENTRY_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 _SEPARATOR = b",\n"
 _TABLE_START = b'\n  "entries": {\n'
 _TABLE_END = b"\n  }"
@@ -42,7 +42,7 @@ def digest(data: bytes) -> bytes:
 
 def entry_chunk(doc_id: int, entry: Entry) -> bytes:
     """The bytes of one entry exactly as a dump of the whole catalog holds them."""
-    body = orjson.dumps(entry, option=_ENTRY_OPTIONS).replace(b"\n", b"\n    ")
+    body = orjson.dumps(entry, option=CANONICAL_OPTIONS).replace(b"\n", b"\n    ")
     return b'    "%d": %s' % (doc_id, body)
 
 
