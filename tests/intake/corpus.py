@@ -9,7 +9,7 @@ from typing import Any
 from htcat.intake.page import read_page
 from htcat.intake.propose import propose
 from htcat.intake.sources import Source
-from htcat.model import display_name
+from htcat.people import display_name
 
 PAGES = Path(__file__).parent / "pages"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((PAGES / "expected.json").read_text())

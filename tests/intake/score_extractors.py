@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from htcat.model import split_name
+from htcat.people import split_name
 
 from .corpus import CHECKED, EXPECTED, PAGES, proposed_fields, same
 

@@ -8,10 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from htcat.intake.page import PageError, decode_page, link_kind, read_page, split_site_name
+from htcat.intake.content import link_kind
+from htcat.intake.decoding import PageError, decode_page
+from htcat.intake.page import read_page
 from htcat.intake.propose import NO_TYPE_WARNING, propose
 from htcat.intake.sources import Source
-from htcat.model import display_name
+from htcat.intake.titles import split_site_name
+from htcat.people import display_name
 
 from .corpus import CHECKED, EXPECTED, PAGES, misses
 

@@ -17,7 +17,8 @@ from htcat.intake.fetching import Gathered
 from htcat.intake.findings import Findings
 from htcat.intake.propose import Proposal, csl_findings, propose
 from htcat.intake.sources import clean_doi
-from htcat.model import EDITABLE_FIELDS, Entry, normalize_url, validate_entry
+from htcat.model import EDITABLE_FIELDS, Entry, validate_entry
+from htcat.urls import normalize_url
 
 OnConflict = Literal["fail", "skip", "update"]
 Action = Literal["add", "skip", "update", "refuse", "failed"]

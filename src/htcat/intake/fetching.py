@@ -21,8 +21,9 @@ import httpx
 import orjson
 
 from htcat.intake.config import CSL_JSON, IntakeConfig
+from htcat.intake.decoding import PageError
 from htcat.intake.findings import Findings
-from htcat.intake.page import PageError, read_page
+from htcat.intake.page import read_page
 from htcat.intake.pdfmeta import PdfError, read_pdf_metadata
 from htcat.intake.sources import Source
 from htcat.links.client import address_of, build_client, host_key, open_following, read_head

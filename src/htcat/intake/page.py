@@ -9,51 +9,23 @@ the saved pages; docs/intake.md has the figures).
 
 from __future__ import annotations
 
-import codecs
 import html
 import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-from htcat.errors import InputError
+from htcat.intake.content import content_of, document_links, webinar_people
 from htcat.intake.dates import markup_date
+from htcat.intake.decoding import PageError, decode_page
 from htcat.intake.findings import Findings, Layer
+from htcat.intake.names import person_named
 from htcat.intake.sources import DOI_RE, clean_doi
-from htcat.links.sniff import needs_document
-from htcat.model import normalize_url, split_name
+from htcat.intake.titles import site_names, split_site_name, type_named_in
 
-MAX_PAGE_BYTES = 5 * 1024 * 1024
-"""A landing page larger than this is refused: real ones are well under 1 MiB."""
-MAX_LINKS = 25
-_CONTENT_PATHS = ("//main", "//*[@role='main']", "//article", "//*[@id='main-content']", "//body")
-"""Where a page's own content is, most specific first."""
 MAX_TAGS = 20
-_CHARSET_RE = re.compile(rb"""(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+)""")
-_HEADER_CHARSET_RE = re.compile(r"(?i)charset\s*=\s*[\"']?([a-z0-9_.:-]+)")
 _REFRESH_RE = re.compile(r"(?i)^\s*\d*\.?\d*\s*[;,]?\s*url\s*=\s*['\"]?([^'\"]+)")
-_SEPARATORS_RE = re.compile("\\s+(?:\\||-|\u2013|\u2014|\u00b7|\u00bb|::|:)\\s+")
-_DOMAIN_RE = re.compile(r"(?i)^[a-z0-9-]+(\.[a-z0-9-]+)*\.(gov|com|org|net|edu|mil|int|[a-z]{2})$")
-_DATED_RE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
-_PARENTHESIS_TAIL_RE = re.compile(r"^(.*\S)\s+\(([^()]+)\)$")
-_COLON_TAIL_RE = re.compile(r"^(.*\S):\s+([^:]+)$")
-_COLON_HEAD_RE = re.compile(r"^([^:]+):\s+(.*\S)$")
-_NAME_RE = re.compile(
-    r"(?:Dr\.\s+)?[A-Z][\w'.-]+(?:\s+(?:de|del|da|van|von|la|le|[A-Z][\w'.-]+)){1,3}"
-)
-"""A person's name in running text: two to four words, capitalized but for particles."""
-_ROLE_LINE_RE = re.compile(
-    r"(?i)^(moderators?|moderated by|speakers?|presenters?|panelists?)\s*:\s*(.+)$"
-)
-_MODERATED_BY_RE = re.compile(rf"\b[Mm]oderated by ({_NAME_RE.pattern})")
-_SPEAKERS_RE = re.compile(r"(?i)\b(speakers?|presenters?|panelists?)\b")
-_NAME_AFFILIATION_RE = re.compile(rf"({_NAME_RE.pattern})\s+\(([^()]{{3,150}})\)")
-_ORGANIZATION_RE = re.compile(
-    r"(?i)\b(staff|press|office|department|agency|institute|center|centre|foundation|"
-    r"association|council|university|administration|team|news|editors?|inc|ltd|llc)\b"
-)
-
 JSONLD_TYPES = (
     "Report",
     "ScholarlyArticle",
@@ -86,70 +58,6 @@ CITATION_KINDS = (
     ("citation_dissertation_institution", "research"),
 )
 DUBLIN_CORE_KINDS = {"report": "report", "dataset": "data", "event": "webinar"}
-TITLE_KINDS = (
-    (re.compile(r"(?i)\binformation memorand(um|a)\b"), "information-memorandum"),
-    (re.compile(r"(?i)\bwebinar\b"), "webinar"),
-    (re.compile(r"(?i)\bfact ?sheet\b"), "fact-sheet"),
-    (re.compile(r"(?i)\btool ?kit\b"), "toolkit"),
-    (re.compile(r"(?i)\breport$"), "report"),
-)
-"""Words in a title that say what the resource is, as its publisher named it."""
-LINK_KINDS = (
-    (re.compile(r"(?i)(\bq\s*&?\s*a\b|\bquestions? and answers?\b).*\b(responses?|pdf)\b"), "qa"),
-    (re.compile(r"(?i)\btranscript\b"), "transcript"),
-    (re.compile(r"(?i)\bslides?\b|\bslide deck\b|\.pptx?$"), "slides"),
-    (re.compile(r"(?i)\b(view|watch|join|register for) (the )?webinar\b"), "webinar"),
-    (
-        re.compile(r"(?i)\brecording\b|\b(view|watch) (the )?(recording|video)\b"),
-        "video",
-    ),
-)
-"""Words in a link's text (or its file name) that say which document it is."""
-
-
-class PageError(InputError):
-    """A page that cannot be read for metadata: the reason names what is wrong with it."""
-
-
-def decode_page(body: bytes, content_type: str | None) -> str:
-    """The page's text in the charset it declares (header, then ``<meta>``), or UTF-8.
-
-    A declared charset that the bytes do not follow is refused, not guessed
-    around: a page that lies about its encoding would put mojibake in the
-    catalog. With nothing declared, UTF-8 is tried, then Windows-1252 as browsers do.
-    """
-    if len(body) > MAX_PAGE_BYTES:
-        raise PageError(
-            f"the page is {len(body):,} bytes, more than a landing page's {MAX_PAGE_BYTES:,}"
-        )
-    if b"\x00" in body[:4096] and not body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise PageError("the body holds binary data, not an HTML page")
-    header = _HEADER_CHARSET_RE.search(content_type or "")
-    meta = _CHARSET_RE.search(body[:4096])
-    declared = header[1] if header else meta[1].decode("ascii") if meta else None
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if body.startswith(bom):
-            declared = name
-    if declared is None:
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            return body.decode("cp1252", errors="replace")
-    try:
-        codec = codecs.lookup(declared).name
-    except LookupError:
-        raise PageError(f"the page declares charset {declared!r}, which no decoder knows") from None
-    codec = "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
-    try:
-        return body.decode(codec)
-    except UnicodeDecodeError as exc:
-        raise PageError(
-            f"the page says its charset is {declared}, but byte {exc.start:,} is not {declared}"
-        ) from None
 
 
 def read_page(body: bytes, url: str, content_type: str | None = None) -> Findings:
@@ -181,57 +89,11 @@ def read_page(body: bytes, url: str, content_type: str | None = None) -> Finding
     _read_title(found, root, url)
     if not any(values.get("date") for values in found.values.values()):
         found.put("text", "date", guessed_date(text, url))
-    scope = _content(root)
+    scope = content_of(root)
     if any(values.get("type") == "webinar" for values in found.values.values()):
         found.put("text", "people", webinar_people(scope))
-    found.links = _document_links(scope, base, url)
+    found.links = document_links(scope, base, url)
     return found
-
-
-def _content(root: Any) -> Any:
-    """The page's own content: its menus and footers link to other things."""
-    return next((e for path in _CONTENT_PATHS for e in root.xpath(path)), root)
-
-
-def webinar_people(scope: Any) -> list[dict[str, str]]:
-    """A webinar's moderator and speakers, as its page names them in words.
-
-    Two shapes are read: a line led by its role ("Moderator: Jenna Novak,
-    NHTTAC"; "Speakers: …; …") and the sentence ACF's webinar pages write
-    ("moderated by Jenna Novak and included Gonzalo Martinez de Vedia
-    (Buffett-McCain Institute …), … as speakers"). Only read on a page whose
-    markup says it is a webinar: elsewhere a "speaker" is anyone who spoke.
-    """
-    people: list[dict[str, str]] = []
-
-    def add(name: str, role: str, affiliation: str = "") -> None:
-        person = _person(name, role, " ".join(affiliation.split()))
-        if person and not any(_same_name(person, p) for p in people):
-            people.append(person)
-
-    for element in scope.iter("p", "li", "dd", "dt", "div", "h3", "h4", "strong"):
-        line = " ".join(element.text_content().split())
-        labelled = _ROLE_LINE_RE.match(line)
-        if labelled and len(line) < 400:
-            role = "moderator" if labelled[1].lower().startswith("moderat") else "speaker"
-            for item in re.split(r"\s*;\s*", labelled[2]):
-                name, _, affiliation = item.partition(",")
-                if _NAME_RE.fullmatch(name.strip()):
-                    add(name, role, affiliation)
-    text = " ".join(scope.text_content().split())
-    for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text):
-        if len(sentence) > 1000:
-            continue
-        for moderator in _MODERATED_BY_RE.finditer(sentence):
-            add(moderator[1], "moderator")
-        if _SPEAKERS_RE.search(sentence):
-            for named in _NAME_AFFILIATION_RE.finditer(sentence):
-                add(named[1], "speaker", named[2])
-    return people
-
-
-def _same_name(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
-    return all(a.get(k, "") == b.get(k, "") for k in ("family", "given", "literal"))
 
 
 def guessed_date(text: str, url: str) -> str:
@@ -282,26 +144,11 @@ def _read_refresh(found: Findings, metas: Mapping[str, list[str]], base: str) ->
         found.refresh = urljoin(base, refresh[1].strip())
 
 
-def _person(name: str, role: str, affiliation: str = "") -> dict[str, str] | None:
-    """A person from a name as a page writes it; an organization's name kept whole."""
-    text = " ".join(name.split()).strip(" ,;")
-    if not text or len(text) > 200 or text.startswith(("http://", "https://")):
-        return None
-    if _ORGANIZATION_RE.search(text) or len(text.split()) > 5 or re.search(r"[()@]|www\.", text):
-        person: dict[str, str] = {"literal": text}
-    else:
-        person = dict(split_name(text))
-    person["role"] = role
-    if affiliation:
-        person["affiliation"] = affiliation
-    return person
-
-
 def _people(names: list[str], role: str) -> list[dict[str, str]]:
     people = []
     for name in names:
         for part in re.split(r"\s*;\s*|\s+and\s+", name) if ";" in name else [name]:
-            person = _person(part, role)
+            person = person_named(part, role)
             if person and person not in people:
                 people.append(person)
     return people
@@ -421,7 +268,7 @@ def _json_people(value: Any, role: str) -> list[dict[str, str]]:
         if isinstance(item, dict) and "Organization" in " ".join(_json_types(item)):
             person: dict[str, str] | None = {"literal": name, "role": role}
         else:
-            person = _person(name, role)
+            person = person_named(name, role)
         if person and person not in people:
             people.append(person)
     return people
@@ -499,71 +346,6 @@ def _read_time(found: Findings, root: Any) -> None:
             return
 
 
-def site_names(found: Findings, url: str) -> list[str]:
-    """Names the site goes by: its Open Graph site name, publishers, and its host's words."""
-    names = [str(v["publisher"]) for v in found.values.values() if v.get("publisher")]
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    if host:
-        names.append(host)
-        names.extend(label for label in host.split(".")[:-1] if len(label) >= 3)
-    return names
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def _initials(text: str) -> str:
-    """``nps`` for ``U.S. National Park Service``: a site's name as its host abbreviates it."""
-    return "".join(word[0] for word in re.findall(r"[A-Z][a-z]+", text)).lower()
-
-
-def split_site_name(title: str, names: list[str]) -> tuple[str, str]:
-    """``title`` without the site name a ``<title>`` puts before or after it, and that name.
-
-    A part is the site's name when it is a domain name, holds (or is held in)
-    one of ``names``, or is spelled out by the host's letters (``National Park
-    Service`` on nps.gov). The title itself is never dropped whole.
-    """
-    keys = [k for k in (_squash(n) for n in names) if len(k) >= 3]
-
-    def is_site(part: str) -> bool:
-        squashed = _squash(part)
-        initials = _initials(part)
-        return bool(
-            _DOMAIN_RE.match(part.strip())
-            or (squashed and any(k in squashed or squashed in k for k in keys))
-            or (len(initials) >= 2 and initials in keys)
-        )
-
-    site = ""
-    # A colon's tail is the site only when shorter than the title before it.
-    bracketed = _PARENTHESIS_TAIL_RE.match(title)
-    if bracketed and is_site(bracketed[2]):
-        title, site = bracketed[1], bracketed[2].strip()
-    tail = _COLON_TAIL_RE.match(title)
-    if tail and len(tail[2]) < len(tail[1]) and is_site(tail[2]):
-        title, site = tail[1], site or tail[2].strip()
-    head = _COLON_HEAD_RE.match(title)
-    if head and len(head[1]) < len(head[2]) and is_site(head[1]):
-        title, site = head[2], site or head[1].strip()
-    parts = _SEPARATORS_RE.split(title)
-    separators = _SEPARATORS_RE.findall(title)
-    first, last = 0, len(parts)
-    while last - first > 1 and _DATED_RE.match(parts[last - 1]):
-        last -= 1  # "Title | Site | 19.01.2020": the date of the page, not its title
-    while last - first > 1 and is_site(parts[last - 1]):
-        last -= 1
-        site = site or parts[last]
-    while last - first > 1 and is_site(parts[first]):
-        site = site or parts[first]
-        first += 1
-    kept = [parts[first]]
-    for index in range(first + 1, last):
-        kept += [separators[index - 1], parts[index]]
-    return "".join(kept), site
-
-
 def _read_title(found: Findings, root: Any, url: str) -> None:
     title = root.find(".//title")
     if title is None:
@@ -579,51 +361,3 @@ def _read_title(found: Findings, root: Any, url: str) -> None:
     if graph.get("title"):
         graph["title"] = split_site_name(graph["title"], names)[0]
     found.put("title", "type", type_named_in(cleaned))
-
-
-def type_named_in(title: str) -> str:
-    """The type a title names ("Information Memorandum: …", "… Fact Sheet"), or ""."""
-    return next((kind for pattern, kind in TITLE_KINDS if pattern.search(title)), "")
-
-
-def link_kind(text: str, url: str) -> str | None:
-    """The kind of document a link's text or URL names, or None for an ordinary link.
-
-    A transcript, Q&A or slides link is given that kind only when it is a PDF
-    (by its file name or its text), as ``check`` and ``fetch`` expect of those
-    kinds; the same document as a Word file or a page is kind ``other``.
-    """
-    path = urlsplit(url).path.lower()
-    name = path.rsplit("/", 1)[-1]
-    is_pdf = path.endswith(".pdf") or "pdf" in text.lower()
-    for pattern, kind in LINK_KINDS:
-        in_name = kind not in ("video", "webinar") and pattern.search(name.replace("_", " "))
-        if pattern.search(text) or in_name:
-            return kind if not needs_document(kind) or is_pdf else "other"
-    return "pdf" if is_pdf else None
-
-
-def _document_links(scope: Any, base: str, url: str) -> list[dict[str, str]]:
-    """The documents the page's content links to: PDF, transcript, Q&A, slides, recording."""
-    links: list[dict[str, str]] = []
-    seen = {normalize_url(url), normalize_url(base)}
-    for anchor in scope.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "javascript:", "tel:")):
-            continue
-        target = urljoin(base, href)
-        if not target.startswith(("http://", "https://")):
-            continue
-        label = " ".join(anchor.text_content().split())
-        kind = link_kind(label, target)
-        key = normalize_url(target)
-        if kind is None or key in seen:
-            continue
-        seen.add(key)
-        link = {"url": target, "kind": kind}
-        if label:
-            link["label"] = label[:200]
-        links.append(link)
-        if len(links) >= MAX_LINKS:
-            break
-    return links

@@ -13,9 +13,9 @@ from pathlib import Path
 from htcat.errors import InputError
 from htcat.intake.dates import markup_date
 from htcat.intake.findings import Findings
-from htcat.intake.page import type_named_in
 from htcat.intake.sources import DOI_RE, clean_doi
-from htcat.model import split_name
+from htcat.intake.titles import type_named_in
+from htcat.people import split_name
 
 _FILE_NAME_RE = re.compile(
     r"(?i)^(microsoft \w+ - )|\.(docx?|pptx?|xlsx?|pdf|indd|rtf|txt)$|^untitled"

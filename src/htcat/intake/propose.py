@@ -8,14 +8,8 @@ from typing import Any
 
 from htcat.intake.findings import FIELDS, TRUST, Findings
 from htcat.intake.sources import Source
-from htcat.model import (
-    DEFAULT_TYPE,
-    MAX_TITLE,
-    Entry,
-    normalize_tags,
-    normalize_url,
-    parse_link_text,
-)
+from htcat.model import DEFAULT_TYPE, MAX_TITLE, Entry, normalize_tags
+from htcat.urls import normalize_url, parse_link_text
 
 NO_TYPE_WARNING = "nothing in the source says what type of resource it is: proposed as other"
 
