@@ -192,6 +192,10 @@ def test_an_existing_url_refuses_the_add_naming_the_entry(
     url = site.url("/pages/reuters.com.parasite.html")
     write_catalog(db, [{"id": "parasite", "title": "Parasite", "links": [{"url": url + "/"}]}])
     before = db.read_bytes()
+    dry = cli("add", "--from", url, "--dry-run", "--format", "jsonl")
+    assert dry.exit_code == 2
+    assert records(dry.stdout)[0]["action"] == "refuse"
+    assert records(dry.stdout)[0]["duplicates"] == ["parasite"]
     result = cli("add", "--from", url)
     assert result.exit_code == 2
     assert "already in the catalog as parasite" in result.stderr
@@ -269,6 +273,21 @@ def test_a_pdf_whose_information_has_no_title_asks_for_one(cli: RunCli, empty_db
     result = cli("add", "--from", str(PDFS / "GeoBase_NHNC1_Data_Model_UML_EN.pdf"))
     assert result.exit_code == 2
     assert "no title found" in result.stderr and "--title" in result.stderr
+    assert empty_db.read_bytes() == before
+
+
+def test_a_pdf_with_garbage_in_its_information_is_refused_saying_why(
+    site: IntakeSite, cli: RunCli, empty_db: Path
+) -> None:
+    info = {"Title": "Microsoft Word - memo_final_v3.docx", "CreationDate": "D:0000garbage"}
+    site.files["garbage.pdf"] = (pdf_with_text("Memo", info), "application/pdf")
+    before = empty_db.read_bytes()
+    result = cli("add", "--from", site.url("/files/garbage.pdf"))
+    assert result.exit_code == 2
+    assert "no title found in it; give one with --title" in result.stderr
+    assert "the PDF's Title 'Microsoft Word - memo_final_v3.docx' looks like no title" in (
+        result.stderr
+    )
     assert empty_db.read_bytes() == before
 
 

@@ -106,10 +106,6 @@ def _print(planned: Sequence[Planned], format_: str) -> None:
             )
         headings = ["action", "id", "type", "date", "title", "source"]
         typer.echo(tabulate(rows, headings, tablefmt="plain"))
-    for step in planned:
-        if step.proposal is not None:
-            for warning in step.proposal.warnings:
-                warn(f"{step.given}: {warning}")
 
 
 def add_from(
@@ -122,7 +118,7 @@ def add_from(
     on_conflict: str,
 ) -> None:
     """``add --from``: gather every source, propose, match, then add all in one write."""
-    from htcat.intake.adding import plan_adds, proposals_of
+    from htcat.intake.adding import Failed, plan_adds, proposals_of
 
     if format_ not in FORMATS:
         raise InputError(f"--format {format_!r}: expected one of {', '.join(FORMATS)}")
@@ -131,9 +127,13 @@ def add_from(
     state = state_of(ctx)
     sources = read_sources(given)
     proposals = proposals_of(_gather(state, sources), options)
+    # Warnings first, so that a refusal below (no title) is explained by them.
+    for proposal in proposals:
+        if not isinstance(proposal, Failed):
+            for warning in proposal.warnings:
+                warn(f"{proposal.source.given}: {warning}")
     if state.interactive and not dry_run:
         from htcat.cli.forms import entry_form
-        from htcat.intake.adding import Failed
 
         for proposal in proposals:
             if not isinstance(proposal, Failed):
@@ -159,7 +159,11 @@ def add_from(
                 if step.action == "add":
                     step.entry = next(ids)
     _print(planned, format_)
-    failed = [step for step in planned if step.action in ("failed", "refuse")]
+    refused = [step for step in planned if step.action == "refuse"]
+    if refused:  # only on a dry run: otherwise refused above, before any write
+        lines = [f"{step.given}: {step.reason}" for step in refused]
+        raise InputError("would add nothing:\n" + "\n".join(lines))
+    failed = [step for step in planned if step.action == "failed"]
     if failed:
         reasons = "\n".join(f"{step.given}: {step.reason}" for step in failed)
         kept = counted(len(planned) - len(failed), "source")
