@@ -310,6 +310,18 @@ def test_a_doi_on_a_pdf_s_first_page_brings_its_record(
     )
 
 
+def test_a_doi_on_a_local_pdf_s_first_page_brings_its_record(
+    cli: RunCli, empty_db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "paper.pdf"
+    path.write_bytes(pdf_with_text(f"https://doi.org/{DOI}"))
+    result = cli("add", "--from", str(path), "--format", "json", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    (record,) = json.loads(result.stdout)
+    assert record["entry"]["title"] == CSL["title"]
+    assert record["sources"]["title"] == "doi"
+
+
 @pytest.mark.parametrize(
     ("source", "reason"),
     [

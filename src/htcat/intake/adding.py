@@ -55,7 +55,7 @@ def proposal_of(got: Gathered, options: Mapping[str, Any]) -> Proposal:
         doi=got.doi,
         sha256=got.sha256,
     )
-    proposal.warnings.extend(got.warnings or ())
+    proposal.warnings.extend(got.warnings)
     return proposal
 
 

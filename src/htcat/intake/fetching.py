@@ -14,7 +14,7 @@ import asyncio
 import hashlib
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -35,7 +35,7 @@ from htcat.links.settings import MiB, NetworkSettings
 from htcat.links.sniff import describe_body, is_pdf, media_type
 
 MAX_SOURCE_BYTES = 50 * MiB
-"""The largest document a source may be; a landing page is held to far less (`page`)."""
+"""The largest document a source may be; a landing page is held to far less (`decoding`)."""
 
 
 class SourceFailed(Exception):
@@ -58,7 +58,7 @@ class Gathered:
     doi: str | None = None
     sha256: str | None = None
     error: str | None = None
-    warnings: list[str] | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -140,42 +140,19 @@ def _csl_item(body: _Body, doi: str) -> dict[str, object]:
 
 
 async def _gather_one(run: Run, config: IntakeConfig, source: Source, scratch: Path) -> Gathered:
-    got = Gathered(source, warnings=[])
-    assert got.warnings is not None
-    doi = source.value if source.kind == "doi" else None
+    """Read one source: its page or PDF, then the DOI it names (or is)."""
+    got = Gathered(source)
     if source.kind == "pdf":
         path = Path(source.value)
-        got.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        try:
+            got.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise SourceFailed(f"{source.given}: cannot read it: {exc.strerror or exc}") from None
         got.is_pdf = True
-        got.findings = _read_pdf(path, source.given)
+        got.findings = await _read_pdf(path, source.given)
     elif source.kind == "url":
-        seen = set()
-        url = source.value
-        while True:
-            body = await _get(run, url)
-            if is_pdf(body.data[:1024]):
-                got.is_pdf, got.url = True, body.link
-                got.sha256 = hashlib.sha256(body.data).hexdigest()
-                path = scratch / got.sha256
-                path.write_bytes(body.data)
-                got.findings = _read_pdf(path, url)
-                break
-            try:
-                found = read_page(body.data, body.url, body.content_type)
-            except PageError as exc:
-                raise SourceFailed(f"{url}: {exc}") from None
-            seen.add(url)
-            if found.refresh and found.refresh not in seen:
-                if len(seen) > run.settings.max_redirects:
-                    hops = run.settings.max_redirects
-                    raise SourceFailed(f"{source.value}: more than {hops} meta refreshes")
-                url = found.refresh
-                continue
-            if found.refresh:
-                raise SourceFailed(f"{source.value}: meta refresh loop at {url}")
-            got.url, got.findings = body.link, found
-            break
-        doi = got.findings.doi if got.findings else None
+        await _read_url(run, got, scratch)
+    doi = source.value if source.kind == "doi" else got.findings.doi if got.findings else None
     if doi:
         got.doi = doi
         try:
@@ -184,13 +161,44 @@ async def _gather_one(run: Run, config: IntakeConfig, source: Source, scratch: P
         except SourceFailed as exc:
             if source.kind == "doi":
                 raise
-            got.warnings.append(f"{exc}; the page's own metadata used")
+            got.warnings.append(f"{exc}; the source's own metadata used")
     return got
 
 
-def _read_pdf(path: Path, where: str) -> Findings:
+async def _read_url(run: Run, got: Gathered, scratch: Path) -> None:
+    """The page or PDF at the source's URL, following meta refreshes as redirects are."""
+    start = got.source.value
+    url = start
+    seen: set[str] = set()
+    while True:
+        body = await _get(run, url)
+        if is_pdf(body.data[:1024]):
+            got.is_pdf, got.url = True, body.link
+            got.sha256 = hashlib.sha256(body.data).hexdigest()
+            path = scratch / got.sha256
+            path.write_bytes(body.data)
+            got.findings = await _read_pdf(path, url)
+            return
+        try:
+            found = await asyncio.to_thread(read_page, body.data, body.url, body.content_type)
+        except PageError as exc:
+            raise SourceFailed(f"{url}: {exc}") from None
+        seen.add(url)
+        if found.refresh is None:
+            got.url, got.findings = body.link, found
+            return
+        if found.refresh in seen:
+            raise SourceFailed(f"{start}: meta refresh loop at {url}")
+        if len(seen) > run.settings.max_redirects:
+            hops = run.settings.max_redirects
+            raise SourceFailed(f"{start}: more than {hops} meta refreshes")
+        url = found.refresh
+
+
+async def _read_pdf(path: Path, where: str) -> Findings:
+    """The PDF's metadata, read off the event loop (PDFium takes its time on big files)."""
     try:
-        return read_pdf_metadata(path)
+        return await asyncio.to_thread(read_pdf_metadata, path)
     except PdfError as exc:
         raise SourceFailed(f"{where}: {exc}") from None
 
@@ -219,7 +227,7 @@ async def gather(
                 try:
                     result = await _gather_one(run, config, source, Path(scratch))
                 except SourceFailed as exc:
-                    result = Gathered(source, error=str(exc), warnings=[])
+                    result = Gathered(source, error=str(exc))
                 found[index] = result
                 if on_done is not None:
                     on_done(result)
