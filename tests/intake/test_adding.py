@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from htcat.intake.adding import Failed, fill_empty, plan_adds
+from htcat.intake.decoding import PageError
 from htcat.intake.findings import Findings
+from htcat.intake.page import read_page
 from htcat.intake.propose import Proposal, csl_findings, propose
 from htcat.intake.sources import Source
 
@@ -91,3 +97,32 @@ def test_the_doi_record_outranks_the_page() -> None:
     assert made.sources["title"] == "doi"
     assert made.sources["publisher"] == "open-graph"
     assert made.entry["type"] == "research"
+
+
+@given(
+    title=st.text(max_size=80),
+    keywords=st.text(max_size=80),
+    author=st.text(max_size=40),
+    date=st.text(max_size=30),
+)
+def test_whatever_a_page_says_the_proposal_is_added_or_refused_with_a_reason(
+    title: str, keywords: str, author: str, date: str
+) -> None:
+    html = (
+        f'<html><head><meta name="citation_title" content="{escape(title)}">'
+        f'<meta name="keywords" content="{escape(keywords)}">'
+        f'<meta name="author" content="{escape(author)}">'
+        f'<meta name="DC.date" content="{escape(date)}"></head></html>'
+    )
+    try:
+        found = read_page(html.encode("utf-8", "surrogatepass"), URL)
+    except PageError as exc:
+        assert "charset" in str(exc)  # a lone surrogate is no UTF-8
+        return
+    made = propose(Source(URL, "url", URL), [found], options={}, url=URL)
+    (step,) = plan_adds([made], [], "fail")
+    assert step.action in ("add", "refuse")
+    if step.action == "add":
+        assert step.entry is not None and step.entry["title"]
+    else:
+        assert step.reason

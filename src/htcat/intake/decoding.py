@@ -13,6 +13,9 @@ _CHARSET_RE = re.compile(rb"""(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_.:-]+
 _HEADER_CHARSET_RE = re.compile(r"(?i)charset\s*=\s*[\"']?([a-z0-9_.:-]+)")
 
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 class PageError(InputError):
     """A page that cannot be read for metadata: the reason names what is wrong with it."""
 
@@ -28,7 +31,8 @@ def decode_page(body: bytes, content_type: str | None) -> str:
         raise PageError(
             f"the page is {len(body):,} bytes, more than a landing page's {MAX_PAGE_BYTES:,}"
         )
-    if b"\x00" in body[:4096] and not body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    head = body[:4096]
+    if head.count(b"\x00") > len(head) // 100 and not head.startswith(_UTF16_BOMS):
         raise PageError("the body holds binary data, not an HTML page")
     header = _HEADER_CHARSET_RE.search(content_type or "")
     meta = _CHARSET_RE.search(body[:4096])

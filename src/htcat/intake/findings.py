@@ -53,7 +53,26 @@ class Findings:
     warnings: list[str] = field(default_factory=list)
 
     def put(self, layer: Layer, name: str, value: Any) -> None:
-        """Record ``value`` for ``name`` in ``layer`` unless that layer already said it."""
+        """Record ``value`` for ``name`` in ``layer`` unless that layer already said it.
+
+        Control characters are dropped on the way in: a page may hold them, but
+        no catalog field may, and one stray byte must not refuse the whole entry.
+        """
+        value = _without_controls(value)
         if value in (None, "", [], ()):
             return
         self.values.setdefault(layer, {}).setdefault(name, value)
+
+
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+"""C0 controls and DEL, but tab and line feed, which text fields may hold."""
+
+
+def _without_controls(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.translate(_CONTROLS).strip()
+    if isinstance(value, list):
+        return [v for v in (_without_controls(item) for item in value) if v not in ("", None)]
+    if isinstance(value, dict):
+        return {k: _without_controls(v) for k, v in value.items()}
+    return value
