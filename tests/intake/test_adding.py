@@ -126,3 +126,14 @@ def test_whatever_a_page_says_the_proposal_is_added_or_refused_with_a_reason(
         assert step.entry is not None and step.entry["title"]
     else:
         assert step.reason
+
+
+def test_a_crossref_abstract_loses_its_jats_markup() -> None:
+    item = {
+        "type": "article-journal",
+        "title": "T",
+        "abstract": "<jats:title>Abstract</jats:title><jats:p>Forced labor &amp; "
+        "<jats:italic>agriculture</jats:italic>.</jats:p><jats:p>Second.</jats:p>",
+    }
+    summary = csl_findings(item).values["doi"]["summary"]
+    assert summary == "Forced labor & agriculture.\n\nSecond."

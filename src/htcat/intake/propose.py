@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,11 +32,27 @@ class Proposal:
     sha256: str | None = None
 
 
+def plain_abstract(text: str) -> str:
+    """An abstract without the JATS markup Crossref's records wrap it in.
+
+    ``<jats:title>Abstract</jats:title><jats:p>Text</jats:p>`` becomes ``Text``,
+    its paragraphs kept apart by a blank line.
+    """
+    if "<" not in text:
+        return text
+    text = re.sub(r"(?is)<(jats:)?title>.*?</(jats:)?title>", "", text)
+    paragraphs = re.split(r"(?i)</(?:jats:)?p>", text)
+    cleaned = (" ".join(html.unescape(re.sub(r"<[^>]+>", "", p)).split()) for p in paragraphs)
+    return "\n\n".join(p for p in cleaned if p)
+
+
 def csl_findings(item: Mapping[str, Any]) -> Findings:
     """A DOI's CSL-JSON record as the ``doi`` layer, read by the CSL importer htcat has."""
     from htcat.formats.csl import entry_from_csl
 
     raw, warnings = entry_from_csl(item)
+    if isinstance(raw.get("summary"), str):
+        raw["summary"] = plain_abstract(raw["summary"])
     found = Findings()
     for name in FIELDS:
         if name == "type" and warnings:
