@@ -32,7 +32,7 @@ def decode_page(body: bytes, content_type: str | None) -> str:
             f"the page is {len(body):,} bytes, more than a landing page's {MAX_PAGE_BYTES:,}"
         )
     head = body[:4096]
-    if head.count(b"\x00") > len(head) // 100 and not head.startswith(_UTF16_BOMS):
+    if head.count(b"\x00") > max(8, len(head) // 100) and not head.startswith(_UTF16_BOMS):
         raise PageError("the body holds binary data, not an HTML page")
     header = _HEADER_CHARSET_RE.search(content_type or "")
     meta = _CHARSET_RE.search(body[:4096])
