@@ -50,11 +50,9 @@ PART_PREFIX = ".fetch-"
 
 @dataclass(frozen=True)
 class FetchTarget(LinkTarget):
-    """A link to fetch, with the SHA-256 of the copy fetched last time, if any, and the
-    media types to ask for (a DOI resolver answers CSL-JSON only when asked)."""
+    """A link to fetch, with the SHA-256 of the copy fetched last time, if any."""
 
     previous_sha256: str | None = None
-    accept: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,11 +131,7 @@ async def _download(
     """One attempt: the whole body in a temporary file, or why not."""
     try:
         async with open_following(
-            run.client,
-            "GET",
-            target.url,
-            max_redirects=settings.max_redirects,
-            headers={"Accept": target.accept} if target.accept else None,
+            run.client, "GET", target.url, max_redirects=settings.max_redirects
         ) as followed:
             response = followed.response
             if not response.is_success:
