@@ -338,7 +338,17 @@ def test_results_on_stdout_messages_on_stderr(empty_db: Path, cli):
 
 # --- start-up ---------------------------------------------------------------------------------
 
-HEAVY = ("httpx", "h11", "questionary", "pypdf", "pypdfium2", "jinja2", "prompt_toolkit")
+HEAVY = (
+    "httpx",
+    "h11",
+    "questionary",
+    "pypdf",
+    "pypdfium2",
+    "jinja2",
+    "prompt_toolkit",
+    "lxml",
+    "htmldate",
+)
 
 RUN_MAIN = textwrap.dedent(
     """
