@@ -29,11 +29,16 @@ ON_CONFLICT = ("fail", "skip", "update")
 def _settings(state: State) -> NetworkSettings:
     """check's network settings from htcat.toml (User-Agent, policy, host limits), at
     fetch's gentler pace: a few requests at a time, two to a host."""
+    from htcat.intake.config import CONCURRENCY, PER_HOST
     from htcat.links.policy import POLICY_FILE, read_config
     from htcat.links.settings import NetworkSettings
 
     config = read_config(state.path.parent / POLICY_FILE)
-    options: dict[str, Any] = {"policy": config.policy, "concurrency": 8, "per_host": 2}
+    options: dict[str, Any] = {
+        "policy": config.policy,
+        "concurrency": CONCURRENCY,
+        "per_host": PER_HOST,
+    }
     if config.user_agent:
         options["user_agent"] = config.user_agent
     return NetworkSettings(**options)

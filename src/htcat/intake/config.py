@@ -13,6 +13,10 @@ DEFAULT_DOI_RESOLVER = "https://doi.org/"
 DOI_RESOLVER_VARIABLE = "HTCAT_DOI_RESOLVER"
 CSL_JSON = "application/vnd.citationstyles.csl+json"
 """What a DOI resolver is asked for: Crossref, DataCite and mEDRA all answer it."""
+CONCURRENCY = 8
+PER_HOST = 2
+"""Requests in flight at once, and to one host (unless htcat.toml's ``[links.hosts]``
+says fewer): ``fetch``'s gentler pace, since each source is read whole."""
 
 
 @dataclass(frozen=True)
