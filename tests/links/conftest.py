@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from htcat.links.settings import CheckSettings, RetryPolicy, Timeouts
+from htcat.links.config import CheckSettings, RetryPolicy, Timeouts
 
 from . import nginx as nginx_server
+from .proxy import Proxy, running_proxy
 from .server import PAGE, TLS, LinkServer, pdf_bytes, tls_context
 
 TEST_PAGES = 3
@@ -45,6 +46,13 @@ def nginx(
     yield running
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    """Debian's tinyproxy on 127.0.0.1, shared by the session."""
+    with running_proxy(tmp_path_factory.mktemp("tinyproxy")) as running:
+        yield running
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ def tls_context() -> ssl.SSLContext:
     """The server side of TLS with the certificate in `TLS`."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(TLS / "cert.pem", TLS / "key.pem")
+    context.set_alpn_protocols(["http/1.1"])  # so a request shows whether its client offered it
     return context
 
 
@@ -67,6 +68,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     """Header names in lower case."""
+    alpn: str | None = None
+    """The protocol TLS agreed on by ALPN (None: plain HTTP, or the client offered none)."""
     when: float = dataclasses.field(default_factory=time.monotonic)
     """When it came (time.monotonic)."""
 
@@ -165,7 +168,9 @@ class Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        seen = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        tls = self.connection if isinstance(self.connection, ssl.SSLSocket) else None
+        seen = Seen(self.command, self.path, headers, tls.selected_alpn_protocol() if tls else None)
         self.server.record(seen)
         try:
             route = self._route()

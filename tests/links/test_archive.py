@@ -15,21 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from htcat.errors import InputError
-from htcat.links.archive import (
-    DEFAULT_ARCHIVE,
-    ArchivedCopy,
-    ArchiveDown,
-    Suggestion,
-    WebArchive,
-    archive_url,
-    newest_memento,
-    suggest_policy,
-    suggestion_note,
-    wayback_copy,
-)
+from htcat.formats.linkreport import suggestion_note
+from htcat.links.archive import ArchiveDown, newest_memento, wayback_copy
 from htcat.links.check import run_checks
-from htcat.links.results import CheckResult, LinkTarget, merge_check
-from htcat.links.settings import CheckSettings
+from htcat.links.config import DEFAULT_ARCHIVE, CheckSettings, WebArchive
+from htcat.links.policy import archive_url, suggest_policy
+from htcat.links.results import ArchivedCopy, CheckResult, LinkTarget, Suggestion, merge_check
 
 from .fake_archive import COPIES, fake_archive
 from .fake_service import Service, serving

@@ -11,9 +11,8 @@ import pytest
 
 from htcat import __version__
 from htcat.links.check import run_checks
-from htcat.links.policy import HostLimit, Policy
+from htcat.links.config import CheckSettings, HostLimit, Policy, RetryPolicy, Timeouts
 from htcat.links.results import CheckResult, LinkTarget
-from htcat.links.settings import CheckSettings, RetryPolicy, Timeouts
 
 from .server import BIG_BYTES, PACE_SECONDS, LinkServer
 

@@ -11,8 +11,8 @@ import itertools
 import pytest
 
 from htcat.links.check import run_checks
+from htcat.links.config import CheckSettings, Timeouts
 from htcat.links.results import CheckResult, LinkTarget
-from htcat.links.settings import CheckSettings, Timeouts
 
 from .nginx import RATE_PER_SECOND, Nginx
 from .server import TLS

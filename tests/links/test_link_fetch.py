@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from htcat.links.config import FetchSettings, RetryPolicy, Stall, Timeouts
 from htcat.links.fetch import FetchTarget, run_fetches
 from htcat.links.results import FetchResult, merge_check
-from htcat.links.settings import FetchSettings, RetryPolicy, Stall, Timeouts
 
 from .conftest import TEST_PAGES
 from .server import LinkServer

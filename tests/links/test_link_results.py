@@ -8,10 +8,17 @@ import httpx
 import pytest
 
 from htcat.links.client import describe_failure
+from htcat.links.config import RetryPolicy, Timeouts
 from htcat.links.pacing import retry_after
-from htcat.links.results import CheckResult, FetchResult, merge_check
+from htcat.links.results import (
+    CheckResult,
+    FetchResult,
+    LinkTarget,
+    merge_check,
+    moved_end,
+    unanswered,
+)
 from htcat.links.scheduler import interleave
-from htcat.links.settings import RetryPolicy, Timeouts
 
 STORED_KEYS = {
     "checked",
@@ -173,7 +180,7 @@ def test_back_off_doubles_with_jitter_up_to_its_ceiling() -> None:
 
 
 def test_settings_refuse_limits_below_one() -> None:
-    from htcat.links.settings import CheckSettings
+    from htcat.links.config import CheckSettings
 
     with pytest.raises(ValueError, match="per_host must be at least 1"):
         CheckSettings(per_host=0)
@@ -219,3 +226,32 @@ def test_a_throttled_link_keeps_its_failure_count_and_last_success() -> None:
         "2026-01-02T00:00:00Z",
         "2026-01-01T00:00:00Z",
     )
+
+
+@pytest.mark.parametrize(
+    ("chain", "moved_to"),
+    [
+        (((301, "https://a.example/"),), "https://a.example/"),
+        (((308, "https://a.example/"),), "https://a.example/"),
+        (((302, "https://a.example/"),), None),
+        (((303, "https://a.example/"),), None),
+        (((307, "https://a.example/"),), None),
+        (((302, "https://a.example/"), (301, "https://b.example/")), None),
+        (((301, "https://a.example/"), (302, "https://b.example/")), "https://a.example/"),
+        (
+            ((301, "https://a.example/"), (308, "https://b.example/"), (307, "https://c.example/")),
+            "https://b.example/",
+        ),
+        ((), None),
+    ],
+)
+def test_only_a_301_or_308_from_the_link_itself_moves_it(
+    chain: tuple[tuple[int, str], ...], moved_to: str | None
+) -> None:
+    """A temporary redirect says where the publisher points for now: the link has not moved."""
+    target = LinkTarget("e", "https://example.org/a.pdf", "pdf")
+
+    assert moved_end(chain) == moved_to
+    failed = unanswered(target, "broken", "connection refused", redirects=chain)
+    assert failed.moved_to == moved_to
+    assert merge_check(None, failed)["moved_to"] == moved_to

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from htcat.links.config import FetchSettings
 from htcat.links.fetch import FetchTarget, run_fetches
 from htcat.links.pdfread import PdfReading, read_pdf
 from htcat.links.results import FetchResult
-from htcat.links.settings import FetchSettings
 
 from .fake_service import Answer, Request, serving
 from .pdf_corpus import pdfinfo_reading, write_corpus

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htcat.errors import InputError
-from htcat.links.policy import Accept, HostLimit, Policy, parse_accept, read_config
+from htcat.links.config import Accept, HostLimit, Policy
+from htcat.links.policy import parse_accept, policy_flag, policy_section, read_config
 
 
 def test_a_pattern_without_a_scheme_matches_the_host_and_one_with_matches_the_url() -> None:
@@ -128,3 +130,71 @@ def test_a_bad_suggest_section_is_refused_naming_the_file(tmp_path: Path) -> Non
     path.write_text("[suggest]\narchive = 3\n")
     with pytest.raises(InputError, match=rf"^{path}: \[suggest\] archive 3"):
         read_config(path)
+
+
+def test_an_absent_section_is_empty_and_a_flag_takes_its_default() -> None:
+    section = policy_section({}, "suggest", ("enabled",))
+
+    assert section == {}
+    assert policy_flag(section, "suggest", "enabled", True) is True
+
+
+def test_a_section_and_its_flag_are_read_as_written() -> None:
+    policy = tomllib.loads("[oembed]\nenabled = false\n")
+
+    assert (
+        policy_flag(policy_section(policy, "oembed", ("enabled",)), "oembed", "enabled", True)
+        is False
+    )
+
+
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        ("oembed = 1", "[oembed]: expected a table"),
+        (
+            "[oembed]\nplatform = []",
+            "[oembed] platform: unknown key; expected enabled or platforms",
+        ),
+        ("[oembed]\nenabled = 'no'", "[oembed] enabled 'no': expected true or false"),
+    ],
+)
+def test_a_bad_section_is_refused_naming_the_key(policy: str, message: str) -> None:
+    with pytest.raises(InputError) as refused:
+        section = policy_section(tomllib.loads(policy), "oembed", ("enabled", "platforms"))
+        policy_flag(section, "oembed", "enabled", True)
+
+    assert str(refused.value) == message
+
+
+def test_host_patterns_are_case_blind_in_skip_accept_and_host_limits() -> None:
+    policy = Policy(
+        skip=("*.LinkedIn.COM", "HTTPS://Example.ORG/Members/*"),
+        accept=(Accept("WWW.Sec.Gov", frozenset({403})),),
+        hosts=(HostLimit("*.OJP.gov", 1),),
+    )
+
+    assert policy.skips("https://www.linkedin.com/in/someone")
+    assert policy.skips("https://example.org/members/area")
+    assert policy.accepts("https://www.sec.gov/x.pdf", 403)
+    assert policy.per_host_for("www.ojp.gov", 4) == 1
+    assert policy.per_host_for("WWW.OJP.GOV", 4) == 1
+
+
+_HOST = st.from_regex(r"[a-z][a-z0-9-]{0,12}(\.[a-z]{2,6}){1,2}", fullmatch=True)
+
+
+@given(host=_HOST, flips=st.lists(st.booleans(), min_size=30, max_size=30))
+def test_a_host_pattern_matches_its_host_however_either_is_cased(
+    host: str, flips: list[bool]
+) -> None:
+    pattern = "".join(c.upper() if flip else c for c, flip in zip(host, flips, strict=False))
+    url = f"https://{host.upper()}/a.pdf"
+    policy = Policy(
+        skip=(pattern,), accept=(Accept(pattern, frozenset({403})),), hosts=(HostLimit(pattern, 1),)
+    )
+
+    assert policy.skips(url)
+    assert policy.accepts(url, 403)
+    assert policy.per_host_for(host.upper(), 4) == 1
+    assert policy.per_host_for(host, 4) == 1

@@ -15,9 +15,10 @@ import pytest
 
 from htcat.errors import InputError
 from htcat.links.check import run_checks
-from htcat.links.recordings import DEFAULT_PLATFORMS, Platform, platform_for, platforms_from_policy
+from htcat.links.config import DEFAULT_PLATFORMS, CheckSettings, Platform, Timeouts
+from htcat.links.policy import platforms_from_policy
+from htcat.links.recordings import platform_for
 from htcat.links.results import CheckResult, LinkTarget
-from htcat.links.settings import CheckSettings, Timeouts
 
 from .fake_service import Answer, Request, Service, serving
 

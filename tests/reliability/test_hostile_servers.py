@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from links.server import LinkServer
 
-from htcat.links.settings import RetryPolicy, Timeouts
+from htcat.links.config import RetryPolicy, Timeouts
 
 from .harness import command, htcat_env, make_catalog
 

@@ -35,8 +35,7 @@ from htcat.store.fs import write_file_atomically
 
 if TYPE_CHECKING:
     from htcat.links.catalog import ChosenLink
-    from htcat.links.policy import LinkConfig
-    from htcat.links.settings import NetworkSettings, Timeouts
+    from htcat.links.config import LinkConfig, NetworkSettings, Timeouts
 
 R = TypeVar("R", bound=CheckResult)
 S = TypeVar("S", bound="NetworkSettings")
@@ -102,8 +101,8 @@ def check(
         htcat check --tag webinar --fail-on broken,moved --update-moved
         htcat check --suggest --format csv -o broken-with-copies.csv
     """
-    from htcat.links.archive import archive_url
-    from htcat.links.settings import CheckSettings
+    from htcat.links.config import CheckSettings
+    from htcat.links.policy import archive_url
 
     state = state_of(ctx)
     checked_before = _stamp_before(older_than) if older_than else None
@@ -196,7 +195,7 @@ def fetch(
             raise InputError(f"--kind {k!r}: expected one of {', '.join(LINK_KINDS)}")
     limit = _size(max_bytes)
     chosen = _choose(state, entry_ids, selection, kinds=set(kind or DOCUMENT_KINDS))
-    from htcat.links.settings import FetchSettings, Stall
+    from htcat.links.config import FetchSettings, Stall
 
     settings = _settings(
         _policy_config(state),
@@ -332,9 +331,8 @@ def _finish(
     run: RunOptions,
 ) -> None:
     """Save the results, report them, sum them up, and exit with the status they call for."""
-    from htcat.links.archive import suggestion_note
+    from htcat.formats.linkreport import render, report_rows, suggestion_note, summary
     from htcat.links.catalog import save_results, spread
-    from htcat.links.report import render, report_rows, summary
 
     per_link = spread(results, chosen)
     saved = save_results(
@@ -430,7 +428,7 @@ def _size(text: str) -> int:
 
 
 def _timeouts(total: float, *, read: float) -> Timeouts:
-    from htcat.links.settings import Timeouts
+    from htcat.links.config import Timeouts
 
     return Timeouts(connect=min(10.0, total), read=min(read, total), total=total)
 

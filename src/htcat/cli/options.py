@@ -21,13 +21,16 @@ from htcat.cli.completion import (
     complete_types,
 )
 from htcat.errors import InputError
-from htcat.links.report import REPORT_FORMATS
 from htcat.links.results import OUTCOMES
 from htcat.model import STATUSES, TYPES, Entry
 from htcat.query import LINK_STATUSES, SORT_KEYS, Filters, Order, matches
 from htcat.store.memory import Catalog
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+"""A link report's formats, spelled out so that building the commands imports no
+format module (`htcat.formats.linkreport` renders them)."""
 _FILTERS = "Filters"
 _ORDER_NAMES = ("sort", "reverse", "offset")
 

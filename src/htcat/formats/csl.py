@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from htcat.errors import FieldProblem, InputError
-from htcat.formats.records import SourceRow, decode_text
+from htcat.formats.records import SourceRow, decode_text, parse_json
 from htcat.model import Entry
 
 CSL_TYPES = {
@@ -362,10 +362,8 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     Variables htcat has no field for are left out; ``keep_unknown`` does not apply.
     """
     del keep_unknown
-    from htcat.formats.json import parse
-
     text = decode_text(data, source)
-    items = parse(text, source)
+    items = parse_json(text, source)
     if isinstance(items, Mapping):
         items = [items]
     if not isinstance(items, list):

@@ -187,39 +187,35 @@ _BATCH = 1_000
 
 
 def csv_line(cells: Iterable[str]) -> str:
-    """One CSV record with its ``\\n``, quoted as the ``csv`` module quotes (RFC 4180).
+    """One CSV record with its ``\\n``: htcat's one CSV writer, for exports and reports.
 
-    A cell is quoted when it holds a comma, a quote or a line break (``\\r`` too, which
-    the ``csv`` module leaves bare when the line end is ``\\n``); a quote is doubled.
+    Cells are quoted as the ``csv`` module quotes (RFC 4180): when one holds a
+    comma, a quote or a line break (``\\r`` too, which the ``csv`` module
+    leaves bare when the line end is ``\\n``), a quote doubled. Values go
+    through `neutralize_formula` first; a header of field names need not.
     """
-    return ",".join([_quoted(cell) for cell in cells]) + "\n"
-
-
-def _quoted(cell: str) -> str:
-    if '"' in cell:
-        return '"' + cell.replace('"', '""') + '"'
-    if "," in cell or "\n" in cell or "\r" in cell:
-        return '"' + cell + '"'
-    return cell
+    quoted = []
+    for cell in cells:
+        if '"' in cell:
+            cell = '"' + cell.replace('"', '""') + '"'
+        elif "," in cell or "\n" in cell or "\r" in cell:
+            cell = '"' + cell + '"'
+        quoted.append(cell)
+    return ",".join(quoted) + "\n"
 
 
 def _lines(entries: Iterable[Entry], columns: list[str]) -> Iterator[str]:
-    """Each entry as one CSV record: list cells joined, formulas made inert, cells quoted."""
+    """Each entry as one CSV record: list cells joined, formulas made inert, then `csv_line`."""
     risky = _RISKY_STARTS
     for entry in entries:
         cells = []
         for column in columns:
             value = entry.get(column)
             text = value if value.__class__ is str else cell_text(column, value)
-            if text:
-                if text[0] in risky:
-                    text = neutralize_formula(text)
-                if '"' in text:
-                    text = '"' + text.replace('"', '""') + '"'
-                elif "," in text or "\n" in text or "\r" in text:
-                    text = '"' + text + '"'
+            if text and text[0] in risky:
+                text = neutralize_formula(text)
             cells.append(text)
-        yield ",".join(cells) + "\n"
+        yield csv_line(cells)
 
 
 def _header_fields(header: list[str], source: str) -> list[str]:

@@ -15,7 +15,13 @@ import orjson
 
 from htcat.errors import FieldProblem, InputError
 from htcat.formats.csl import looks_like_csl, rows_from_items
-from htcat.formats.records import SourceRow, decode_text, exported, with_unknown_fields_refused
+from htcat.formats.records import (
+    SourceRow,
+    decode_text,
+    exported,
+    parse_json,
+    with_unknown_fields_refused,
+)
 from htcat.model import Entry
 
 
@@ -23,14 +29,6 @@ def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
     """The entries as a pretty-printed UTF-8 JSON array with a final newline."""
     items = [exported(entry, include_internal=include_internal) for entry in entries]
     return orjson.dumps(items, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
-
-
-def parse(text: str, source: str) -> Any:
-    """``text`` as JSON; the error names the line and column where it breaks."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise InputError(f"{source} line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
 
 
 def _items(data: Any, source: str) -> list[Any]:
@@ -55,7 +53,7 @@ def _items(data: Any, source: str) -> list[Any]:
 def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
     """The entries of a JSON input, each named ``entry N`` by its position."""
     text = decode_text(data, source)
-    items = _items(parse(text, source), source)
+    items = _items(parse_json(text, source), source)
     if looks_like_csl(items):
         return rows_from_items(items, text)
     rows = []

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
+
 from htcat.errors import FieldProblem, InputError
 from htcat.model import KNOWN_FIELDS, Entry, close_field
 
@@ -57,6 +59,14 @@ def decode_text(data: bytes, source: str) -> str:
             f"{source} line {line}, column {column}: byte 0x{data[exc.start]:02x} is not "
             "UTF-8 text (save the file as UTF-8)"
         ) from None
+
+
+def parse_json(text: str, source: str) -> Any:
+    """``text`` as JSON; the error names the line and column where it breaks."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"{source} line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -15,25 +15,15 @@ import asyncio
 import datetime as dt
 import email.utils
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote, urlsplit
+from dataclasses import replace
 
+import httpx
 import orjson
 
-from htcat.errors import InputError
-from htcat.plurals import counted
+from htcat.links.client import describe_failure, open_following, read_head
+from htcat.links.config import Timeouts, WebArchive
+from htcat.links.results import ArchivedCopy, CheckResult, Suggestion
 
-if TYPE_CHECKING:
-    import httpx
-
-    from htcat.links.results import CheckResult
-    from htcat.links.settings import Timeouts
-
-ArchiveApi = Literal["wayback", "memento"]
-DEFAULT_ARCHIVE = "https://archive.org/wayback/available"
-WAYBACK_PATH = "/wayback/available"
 MAX_TIMEMAP_BYTES = 8 * 1024 * 1024
 """A TimeMap larger than this (a site's home page archived every hour) is not read."""
 MAX_REDIRECTS = 5
@@ -44,55 +34,8 @@ _LINK = re.compile(r'<([^>]*)>((?:\s*;\s*[A-Za-z]+\s*=\s*(?:"[^"]*"|[^;,\s<]+))*
 _PARAM = re.compile(r';\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^;,\s<]+))')
 
 
-@dataclass(frozen=True)
-class WebArchive:
-    """An archive to ask: a URL whose path ends in ``/wayback/available`` is the
-    Wayback availability API; any other is a Memento TimeMap, the link's URL put
-    in place of ``{url}`` or appended."""
-
-    url: str = DEFAULT_ARCHIVE
-
-    @property
-    def api(self) -> ArchiveApi:
-        path = urlsplit(self.url).path.rstrip("/")
-        return "wayback" if path.endswith(WAYBACK_PATH) else "memento"
-
-    def lookup_url(self, link: str) -> str:
-        if self.api == "wayback":
-            joiner = "&" if "?" in self.url else "?"
-            return f"{self.url}{joiner}url={quote(link, safe='')}"
-        if "{url}" in self.url:
-            return self.url.replace("{url}", link)
-        return self.url + link
-
-
-@dataclass(frozen=True)
-class ArchivedCopy:
-    """Where an archived copy is, and when it was taken (UTC, ``2024-01-31T12:00:00Z``)."""
-
-    url: str
-    timestamp: str
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """What an archive said of one link: its newest copy (None: it has none),
-    or, in ``problem``, why the archive could not be asked."""
-
-    copy: ArchivedCopy | None = None
-    problem: str | None = None
-
-
 class ArchiveDown(Exception):
     """The archive gave no usable answer; the text says why, for people."""
-
-
-def archive_url(text: str, where: str = "--archive") -> WebArchive:
-    """A WebArchive from a user's URL; InputError unless it is an absolute http(s) URL."""
-    parts = urlsplit(text.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{where} {text!r}: expected an http or https URL of a web archive")
-    return WebArchive(text.strip())
 
 
 async def newest_copy(
@@ -103,8 +46,6 @@ async def newest_copy(
     Raises ArchiveDown when the archive cannot be asked (refused, timed out,
     an error status, an answer that is not what its API promises).
     """
-    from htcat.links.client import describe_failure, open_following, read_head
-
     lookup = archive.lookup_url(link)
     try:
         async with (
@@ -205,32 +146,3 @@ class Suggester:
         if not result.failed or result.outcome == "invalid":
             return result
         return replace(result, suggestion=await self.suggest(client, result.url))
-
-
-def suggestion_note(results: Sequence[CheckResult]) -> str | None:
-    """One line for the end of a run when the archive could not be asked for some links."""
-    problems = [r.suggestion.problem for r in results if r.suggestion and r.suggestion.problem]
-    if not problems:
-        return None
-    return f"no archived copy suggested for {counted(len(problems), 'link')}: {problems[0]}"
-
-
-@dataclass(frozen=True)
-class SuggestPolicy:
-    """The ``[suggest]`` section of a check policy: whether check suggests without
-    being told, and which archive it asks."""
-
-    enabled: bool = False
-    archive: WebArchive = WebArchive()
-
-
-def suggest_policy(policy: Mapping[str, Any]) -> SuggestPolicy:
-    """``[suggest]`` of a parsed check policy: ``enabled`` (default false) and ``archive``."""
-    from htcat.links.policy_section import policy_flag, policy_section
-
-    section = policy_section(policy, "suggest", ("enabled", "archive"))
-    enabled = policy_flag(section, "suggest", "enabled", False)
-    url = section.get("archive", DEFAULT_ARCHIVE)
-    if not isinstance(url, str):
-        raise InputError(f"[suggest] archive {url!r}: expected a URL")
-    return SuggestPolicy(enabled, archive_url(url, "[suggest] archive"))

@@ -17,12 +17,19 @@ import httpx
 
 from htcat.links.archive import Suggester
 from htcat.links.client import Followed, address_of, open_following, read_head
-from htcat.links.outcomes import Settled, failed, https_required, read_failed, refused
+from htcat.links.config import CheckSettings
+from htcat.links.outcomes import (
+    Settled,
+    answered,
+    failed,
+    https_required,
+    read_failed,
+    refused,
+)
 from htcat.links.pacing import HostPace
 from htcat.links.recordings import unless_recording_gone
-from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
+from htcat.links.results import CheckResult, LinkTarget, Outcome, unanswered
 from htcat.links.scheduler import Run, run_links, within_limits
-from htcat.links.settings import CheckSettings
 from htcat.links.sniff import SNIFF_BYTES, describe_body, is_pdf, needs_document
 
 OnResult = Callable[[CheckResult], None]

@@ -10,19 +10,22 @@ words for people, naming the host where it failed.
 
 from __future__ import annotations
 
+import http.cookiejar
+import ipaddress
 import socket
 import ssl
+import urllib.request
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport, HttpxAiohttpClient
+from httpx_aiohttp import AiohttpTransport
 
+from htcat.links.config import NetworkSettings, Timeouts
 from htcat.links.results import PERMANENT_REDIRECTS, Hop, moved_end
-from htcat.links.settings import NetworkSettings, Timeouts
 
 CLOSED_UNANSWERED = "the server closed the connection without an answer"
 """A connection closed before any status line: what nginx's ``return 444`` does."""
@@ -31,79 +34,125 @@ CLOSED_UNANSWERED = "the server closed the connection without an answer"
 def build_client(settings: NetworkSettings) -> httpx.AsyncClient:
     """The one client a run uses, sized so that the pool never makes a request wait.
 
-    aiohttp keeps no cookies and trusts the system's certificates (or
-    ``SSL_CERT_FILE``), as curl does here. Behind a proxy (``HTTPS_PROXY``,
-    ``NO_PROXY``...) httpx routes requests through aiohttp's proxy support.
+    Every request, straight or through a proxy (``HTTP_PROXY``, ``HTTPS_PROXY``,
+    ``ALL_PROXY``, ``NO_PROXY``, read as httpx reads them), goes out on one
+    aiohttp session that keeps no cookies, speaks TLS with htcat's context
+    (the system's certificates or ``SSL_CERT_FILE``, as curl here) and holds
+    at most ``concurrency`` connections. httpx is given its transports by its
+    public ``transport=`` and ``mounts=``, so no request can fall back on a
+    session of the library's own.
     """
     t = settings.timeouts
     timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect)
-    limits = httpx.Limits(
-        max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
-    )
-    return _LinkClient(
-        limits=limits,
+    session = LinkSession(settings.concurrency)
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+        pattern: None if proxy is None else LinkTransport(session, proxy)
+        for pattern, proxy in proxy_mounts().items()
+    }
+    return httpx.AsyncClient(
+        transport=LinkTransport(session),
+        mounts=mounts,
+        cookies=_NoCookies(),
         timeout=timeout,
         headers={"User-Agent": settings.user_agent},
         follow_redirects=False,
     )
 
 
-class _NoCookies(httpx.Cookies):
-    """A jar that keeps nothing: each link's redirect chain keeps its own (`open_following`)."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        """Nothing kept, and nothing spent: httpx's jar parses every response for cookies."""
-
-    def set_cookie_header(self, request: httpx.Request) -> None:
-        """Nothing to send."""
-
-
-class _LinkClient(HttpxAiohttpClient):
-    """httpx's client on aiohttp's pool, with no cookies carried from one link to another.
+class _NoCookies(http.cookiejar.CookieJar):
+    """A jar that keeps nothing: each link's redirect chain keeps its own (`open_following`).
 
     A cookie one link's server sets is no business of the next link's request;
-    a run of 10,000 links would also keep every cookie it was given. The
-    trusted certificates load when the first https request goes out: an
-    http-only run never pays the tenth of a second that costs.
+    a run of 10,000 links would also keep every cookie it was given.
     """
 
-    _jar = _NoCookies()
+    def extract_cookies(self, response: object, request: object) -> None:
+        """Nothing kept."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        self._tls.set_alpn_protocols(["http/1.1"])
-        self._tls_ready = False
-        super().__init__(**kwargs)
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        """Nothing kept."""
 
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return self._jar
 
-    @cookies.setter
-    def cookies(self, cookies: object) -> None:
-        raise TypeError("a link client keeps no cookies")
+class LinkSession:
+    """The aiohttp session every transport of a client shares: one pool, no cookies, htcat's TLS.
 
-    def _init_transport(  # type: ignore[override]
-        self,
-        limits: httpx.Limits,
-        transport: httpx.AsyncBaseTransport | None = None,
-        **kwargs: object,
-    ) -> httpx.AsyncBaseTransport:
-        if transport is not None:
-            return transport
-        size = limits.max_connections or 100
+    It is made at the first request, inside the run's event loop, as aiohttp
+    wants. The trusted certificates load when the first https request goes
+    out: an http-only run never pays the tenth of a second that costs.
+    """
 
-        def session() -> aiohttp.ClientSession:
-            connector = aiohttp.TCPConnector(limit=size, ssl=self._tls)
-            return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+    def __init__(self, connections: int) -> None:
+        self.connections = connections
+        self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self.tls.set_alpn_protocols(["http/1.1"])
+        self._certificates_loaded = False
+        self._session: aiohttp.ClientSession | None = None
 
-        return AiohttpTransport(limits=limits, client=session)
+    def __call__(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self.connections, ssl=self.tls)
+            jar = aiohttp.DummyCookieJar()
+            self._session = aiohttp.ClientSession(connector=connector, cookie_jar=jar)
+        return self._session
 
-    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        if not self._tls_ready and request.url.scheme == "https":
-            self._tls.load_default_certs()
-            self._tls_ready = True
-        return await super().send(request, **kwargs)
+    def trust_certificates(self) -> None:
+        if not self._certificates_loaded:
+            self.tls.load_default_certs()
+            self._certificates_loaded = True
+
+
+class LinkTransport(httpx.AsyncBaseTransport):
+    """httpx's requests sent on the shared `LinkSession`, straight or through ``proxy``."""
+
+    def __init__(self, session: LinkSession, proxy: httpx.Proxy | None = None) -> None:
+        self.session = session
+        limits = httpx.Limits(max_connections=session.connections)
+        self._aiohttp = AiohttpTransport(
+            verify=session.tls, limits=limits, proxy=proxy, client=session
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            self.session.trust_certificates()
+        return await self._aiohttp.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._aiohttp.aclose()
+
+
+def proxy_mounts() -> dict[str, httpx.Proxy | None]:
+    """The proxy for each kind of URL the environment names, as httpx reads its variables.
+
+    ``HTTP_PROXY``, ``HTTPS_PROXY`` and ``ALL_PROXY`` route ``http://``,
+    ``https://`` and every URL (a proxy without a scheme is ``http://``);
+    each host in ``NO_PROXY`` is asked straight (``.example.org`` its
+    subdomains, ``example.org`` it too), and ``NO_PROXY=*`` turns every proxy
+    off. Keys are httpx's mount patterns; None means no proxy.
+    """
+    found = urllib.request.getproxies()
+    mounts: dict[str, httpx.Proxy | None] = {}
+    for scheme in ("http", "https", "all"):
+        if address := found.get(scheme):
+            mounts[f"{scheme}://"] = httpx.Proxy(
+                address if "://" in address else f"http://{address}"
+            )
+    for host in (h.strip() for h in found.get("no", "").split(",")):
+        if host == "*":
+            return {}
+        if host:
+            mounts[_no_proxy_pattern(host)] = None
+    return mounts
+
+
+def _no_proxy_pattern(host: str) -> str:
+    """The mount pattern that sends requests to ``host`` (a ``NO_PROXY`` item) straight."""
+    if "://" in host:
+        return host
+    try:
+        address = ipaddress.ip_address(host.partition("/")[0])  # 10.0.0.0/8 too
+    except ValueError:
+        return f"all://{host}" if host.lower() == "localhost" else f"all://*{host}"
+    return f"all://[{host}]" if address.version == 6 else f"all://{host}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,19 +21,25 @@ from pathlib import Path
 import httpx
 
 from htcat.links.client import Followed, address_of, open_following
-from htcat.links.outcomes import Settled, failed, https_required, read_failed, refused
+from htcat.links.config import FetchSettings
+from htcat.links.outcomes import (
+    Settled,
+    answered,
+    failed,
+    https_required,
+    read_failed,
+    refused,
+)
 from htcat.links.pacing import HostPace, Retry
 from htcat.links.pdfread import read_pdf
 from htcat.links.results import (
     FetchResult,
     LinkTarget,
     Outcome,
-    answered,
     as_fetched,
     unanswered,
 )
 from htcat.links.scheduler import Run, run_links, within_limits
-from htcat.links.settings import FetchSettings
 from htcat.links.sniff import (
     SNIFF_BYTES,
     archive_extension,

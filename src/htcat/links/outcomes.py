@@ -17,6 +17,7 @@ from htcat.links.client import (
     describe_failure,
     status_error,
 )
+from htcat.links.config import NetworkSettings
 from htcat.links.pacing import (
     RETRY_STATUSES,
     SLOW_DOWN_STATUSES,
@@ -26,10 +27,46 @@ from htcat.links.pacing import (
     Retry,
     retry_after,
 )
-from htcat.links.results import CheckResult, LinkTarget, Outcome, answered, unanswered
-from htcat.links.settings import NetworkSettings
+from htcat.links.results import CheckResult, LinkTarget, Outcome, unanswered
+from htcat.links.sniff import media_type
+from htcat.model import now_stamp
 
 Settled = tuple[CheckResult, Retry | None]
+
+
+def answered(
+    target: LinkTarget,
+    followed: Followed,
+    outcome: Outcome,
+    *,
+    error: str | None = None,
+    warning: str | None = None,
+    size: int | None = None,
+) -> CheckResult:
+    """The result for a link whose request got an HTTP answer (after redirects).
+
+    The status is the one a plain GET gets: a 206 answering htcat's own Range
+    request is stored as the 200 a reader sees.
+    """
+    response = followed.response
+    status = response.status_code
+    if status == 206 and "range" in response.request.headers:
+        status = 200
+    return CheckResult(
+        entry_id=target.entry_id,
+        url=target.url,
+        kind=target.kind,
+        outcome=outcome,
+        status=status,
+        final_url=str(response.url),
+        redirects=followed.redirects,
+        moved_to=followed.moved_to,
+        content_type=media_type(response.headers.get("content-type")),
+        size=size,
+        error=error,
+        warning=warning if warning is not None else followed.downgrade,
+        checked=now_stamp(),
+    )
 
 
 def failed(exc: Exception, target: LinkTarget, settings: NetworkSettings, hosts: Hosts) -> Settled:

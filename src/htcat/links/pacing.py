@@ -21,7 +21,7 @@ from typing import Literal, TypeVar
 
 import httpx
 
-from htcat.links.settings import RetryPolicy
+from htcat.links.config import RetryPolicy
 
 T = TypeVar("T")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})

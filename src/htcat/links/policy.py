@@ -21,95 +21,38 @@ per_host = 1
 ```
 
 A pattern with ``://`` is matched against the whole URL, any other against
-the URL's host name; both are shell-style globs (``*``, ``?``), case-blind.
+the URL's host name; both are shell-style globs (``*``, ``?``), case-blind
+(`htcat.links.config.Policy`). The ``[oembed]`` and ``[suggest]`` sections
+and the options that add to the policy are read here too, into the plain
+settings of `htcat.links.config`.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import re
+import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from htcat.errors import InputError
-from htcat.links.archive import SuggestPolicy, suggest_policy
-from htcat.links.recordings import DEFAULT_PLATFORMS, Platform, platforms_from_policy
+from htcat.links.config import (
+    DEFAULT_ARCHIVE,
+    DEFAULT_PLATFORMS,
+    GONE_STATUSES,
+    Accept,
+    HostLimit,
+    LinkConfig,
+    Platform,
+    Policy,
+    SuggestPolicy,
+    WebArchive,
+)
 
 POLICY_FILE = "htcat.toml"
 """The policy's name in the catalog's folder: ``data/htcat.toml`` beside ``data/catalog.json``."""
-
-
-@dataclass(frozen=True)
-class Accept:
-    """Statuses a link matching ``pattern`` may answer: ``ok``, with a warning that says so."""
-
-    pattern: str
-    statuses: frozenset[int]
-
-
-@dataclass(frozen=True)
-class HostLimit:
-    """Requests in flight at once to hosts matching ``pattern``."""
-
-    pattern: str
-    per_host: int
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What to skip, what to accept, what to require, and per-host limits."""
-
-    require_https: bool = False
-    skip: tuple[str, ...] = ()
-    accept: tuple[Accept, ...] = ()
-    hosts: tuple[HostLimit, ...] = ()
-
-    def skips(self, url: str) -> bool:
-        """Whether ``url`` is never to be requested."""
-        return any(matches(pattern, url) for pattern in self.skip)
-
-    def accepts(self, url: str, status: int) -> bool:
-        """Whether ``status`` from ``url`` is acceptable (a warning, not a failure)."""
-        return any(status in a.statuses and matches(a.pattern, url) for a in self.accept)
-
-    def per_host_for(self, host: str, default: int) -> int:
-        """The in-flight limit for ``host`` (a host name, no port)."""
-        for limit in self.hosts:
-            if fnmatch.fnmatchcase(host.lower(), limit.pattern.lower()):
-                return limit.per_host
-        return default
-
-    def with_options(
-        self, *, require_https: bool, skip: tuple[str, ...], accept: tuple[Accept, ...]
-    ) -> Policy:
-        """This policy with the command line's additions."""
-        return Policy(
-            require_https=self.require_https or require_https,
-            skip=(*self.skip, *skip),
-            accept=(*self.accept, *accept),
-            hosts=self.hosts,
-        )
-
-
-def matches(pattern: str, url: str) -> bool:
-    """Whether ``url`` matches a policy pattern (see the module docstring)."""
-    if "://" in pattern:
-        return fnmatch.fnmatchcase(url.lower(), pattern.lower())
-    host = urlsplit(url).hostname or ""
-    return fnmatch.fnmatchcase(host, pattern.lower())
-
-
-@dataclass(frozen=True)
-class LinkConfig:
-    """A policy file: the ``[links]`` policy and the settings it overrides, the video
-    platforms of ``[oembed]`` and the web archive of ``[suggest]``."""
-
-    policy: Policy = field(default_factory=Policy)
-    user_agent: str | None = None
-    recordings: tuple[Platform, ...] = DEFAULT_PLATFORMS
-    suggest: SuggestPolicy = field(default_factory=SuggestPolicy)
 
 
 _KEYS = ("user_agent", "require_https", "skip", "accept", "hosts")
@@ -121,8 +64,6 @@ def read_config(path: Path) -> LinkConfig:
     Raises InputError naming the file, the key and the value for anything it
     cannot use, so a typo is found the first night, not ignored every night.
     """
-    import tomllib
-
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -205,3 +146,95 @@ def parse_accept(text: str) -> Accept:
             f"--accept {text!r}: expected PATTERN=STATUS[,STATUS], e.g. www.sec.gov=403"
         )
     return Accept(pattern, frozenset(int(p) for p in parts))
+
+
+def archive_url(text: str, where: str = "--archive") -> WebArchive:
+    """A WebArchive from a user's URL; InputError unless it is an absolute http(s) URL."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{where} {text!r}: expected an http or https URL of a web archive")
+    return WebArchive(text.strip())
+
+
+def suggest_policy(policy: Mapping[str, Any]) -> SuggestPolicy:
+    """``[suggest]`` of a parsed check policy: ``enabled`` (default false) and ``archive``."""
+    section = policy_section(policy, "suggest", ("enabled", "archive"))
+    enabled = policy_flag(section, "suggest", "enabled", False)
+    url = section.get("archive", DEFAULT_ARCHIVE)
+    if not isinstance(url, str):
+        raise InputError(f"[suggest] archive {url!r}: expected a URL")
+    return SuggestPolicy(enabled, archive_url(url, "[suggest] archive"))
+
+
+def platforms_from_policy(policy: Mapping[str, Any]) -> tuple[Platform, ...]:
+    """The platform table a parsed check policy asks for.
+
+    ``[oembed]`` may say ``enabled = false`` (no platform is asked) and list
+    ``[[oembed.platforms]]`` tables with ``name``, ``match`` (a regular
+    expression), ``endpoint`` (with ``{url}``) and optionally ``gone`` (the
+    statuses that mean removed). A platform named like a default one replaces
+    it; others are added after the defaults. Raises InputError naming the key.
+    """
+    section = policy_section(policy, "oembed", ("enabled", "platforms"))
+    if not policy_flag(section, "oembed", "enabled", True):
+        return ()
+    listed = section.get("platforms", [])
+    if not isinstance(listed, list):
+        raise InputError("[oembed] platforms: expected an array of tables [[oembed.platforms]]")
+    table = {p.name.casefold(): p for p in DEFAULT_PLATFORMS}
+    for index, item in enumerate(listed, start=1):
+        platform = _platform(item, f"[[oembed.platforms]] #{index}")
+        table[platform.name.casefold()] = platform
+    return tuple(table.values())
+
+
+def _platform(item: object, where: str) -> Platform:
+    if not isinstance(item, Mapping):
+        raise InputError(f"{where}: expected a table with name, match and endpoint")
+    unknown = sorted(set(item) - {"name", "match", "endpoint", "gone"})
+    if unknown:
+        raise InputError(f"{where} {unknown[0]}: unknown key; expected name, match, endpoint, gone")
+    text = {}
+    for key in ("name", "match", "endpoint"):
+        value = item.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{where} {key} {value!r}: expected a non-empty string")
+        text[key] = value
+    try:
+        match = re.compile(text["match"], re.IGNORECASE)
+    except re.error as exc:
+        raise InputError(
+            f"{where} match {text['match']!r}: not a regular expression: {exc}"
+        ) from None
+    endpoint = text["endpoint"]
+    if "{url}" not in endpoint or not endpoint.startswith(("http://", "https://")):
+        raise InputError(f"{where} endpoint {endpoint!r}: expected an http(s) URL with {{url}}")
+    gone = item.get("gone", sorted(GONE_STATUSES))
+    if not (
+        isinstance(gone, list)
+        and gone
+        and all(isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in gone)
+    ):
+        raise InputError(f"{where} gone {gone!r}: expected a list of 4xx/5xx statuses")
+    return Platform(text["name"], match, endpoint, frozenset(gone))
+
+
+def policy_section(
+    policy: Mapping[str, Any], name: str, keys: tuple[str, ...]
+) -> Mapping[str, Any]:
+    """``policy[name]`` (empty when absent); InputError unless it is a table of ``keys`` only."""
+    section = policy.get(name, {})
+    if not isinstance(section, Mapping):
+        raise InputError(f"[{name}]: expected a table")
+    unknown = sorted(set(section) - set(keys))
+    if unknown:
+        raise InputError(f"[{name}] {unknown[0]}: unknown key; expected {' or '.join(keys)}")
+    return section
+
+
+def policy_flag(section: Mapping[str, Any], name: str, key: str, default: bool) -> bool:
+    """``section[key]`` as a boolean, ``default`` when absent."""
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise InputError(f"[{name}] {key} {value!r}: expected true or false")
+    return value

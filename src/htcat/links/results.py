@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from htcat.links.sniff import media_type
 from htcat.model import now_stamp
 from htcat.query import FAILING_OUTCOMES
-
-if TYPE_CHECKING:
-    from htcat.links.archive import Suggestion
-    from htcat.links.client import Followed
 
 Outcome = Literal[
     "ok", "moved", "changed", "throttled", "too-large", "broken", "timeout", "invalid"
@@ -62,6 +57,23 @@ FETCH_FIELDS = ("sha256", "pages", "fetched", "archive_path", "changed")
 ``changed`` is when a fetch last found the document changed; it stays until a
 fetch finds the same document again, and keeps the outcome ``changed`` over
 the plain checks that run meanwhile."""
+
+
+@dataclass(frozen=True)
+class ArchivedCopy:
+    """Where an archived copy is, and when it was taken (UTC, ``2024-01-31T12:00:00Z``)."""
+
+    url: str
+    timestamp: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What a web archive said of one link: its newest copy (None: it has none),
+    or, in ``problem``, why the archive could not be asked (`htcat.links.archive`)."""
+
+    copy: ArchivedCopy | None = None
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,41 +130,6 @@ class FetchResult(CheckResult):
     sha256: str | None = None
     pages: int | None = None
     archive_path: str | None = None
-
-
-def answered(
-    target: LinkTarget,
-    followed: Followed,
-    outcome: Outcome,
-    *,
-    error: str | None = None,
-    warning: str | None = None,
-    size: int | None = None,
-) -> CheckResult:
-    """The result for a link whose request got an HTTP answer (after redirects).
-
-    The status is the one a plain GET gets: a 206 answering htcat's own Range
-    request is stored as the 200 a reader sees.
-    """
-    response = followed.response
-    status = response.status_code
-    if status == 206 and "range" in response.request.headers:
-        status = 200
-    return CheckResult(
-        entry_id=target.entry_id,
-        url=target.url,
-        kind=target.kind,
-        outcome=outcome,
-        status=status,
-        final_url=str(response.url),
-        redirects=followed.redirects,
-        moved_to=followed.moved_to,
-        content_type=media_type(response.headers.get("content-type")),
-        size=size,
-        error=error,
-        warning=warning if warning is not None else followed.downgrade,
-        checked=now_stamp(),
-    )
 
 
 def unanswered(

@@ -16,10 +16,9 @@ from typing import TypeVar
 import httpx
 
 from htcat.links.client import build_client, host_key
+from htcat.links.config import NetworkSettings, Policy
 from htcat.links.pacing import HostPace, Hosts, NoTurn, Retry, retrying
-from htcat.links.policy import Policy
 from htcat.links.results import CheckResult, LinkTarget, Outcome
-from htcat.links.settings import NetworkSettings
 
 T = TypeVar("T")
 L = TypeVar("L", bound=LinkTarget)

@@ -6,8 +6,10 @@ import csv
 import io
 
 import orjson
+import pytest
 
-from htcat.links.report import REPORT_COLUMNS, render, report_rows, summary
+from htcat.cli import options
+from htcat.formats.linkreport import REPORT_COLUMNS, REPORT_FORMATS, render, report_rows, summary
 from htcat.links.results import CheckResult
 
 CHECKED = "2026-12-01T02:15:00Z"
@@ -89,3 +91,12 @@ def test_the_summary_counts_outcomes_in_their_order() -> None:
     assert summary(results[:1], 4, interrupted=True) == (
         "interrupted: 1 of 4 links done (1 broken); their results are saved"
     )
+
+
+def test_the_commands_offer_exactly_the_formats_the_report_renders() -> None:
+    # cli/options.py spells them out so as not to import a format module at start-up.
+    assert options.REPORT_FORMATS == REPORT_FORMATS
+    for format_ in REPORT_FORMATS:
+        render([], format_)
+    with pytest.raises(ValueError, match="unknown report format 'xml'"):
+        render([], "xml")

@@ -2,23 +2,26 @@
 
 A row is the link's stored ``check`` as it will be after the run (with the
 entry, URL and kind in front), so the report and the catalog never disagree.
-The CLI only chooses where the text goes.
+The link library returns results; this module renders them, with the CSV
+writer and the Markdown escaper the other formats use. The CLI only chooses
+where the text goes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
 
+from htcat.formats.csv import csv_line, neutralize_formula
+from htcat.formats.markdown import escape_inline
 from htcat.links.results import OUTCOMES, CheckResult, merge_check
 from htcat.plurals import counted
 
 REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+
 REPORT_COLUMNS = (
     "entry_id",
     "url",
@@ -71,7 +74,7 @@ TableWriter = Callable[[Sequence[Sequence[str]], Sequence[str]], str]
 
 
 def plain_table(cells: Sequence[Sequence[str]], headings: Sequence[str]) -> str:
-    from tabulate import tabulate
+    from tabulate import tabulate  # for start-up: most commands never draw a table
 
     return tabulate(cells, headers=list(headings), disable_numparse=True)
 
@@ -124,16 +127,12 @@ def _cells(row: Row) -> tuple[str, ...]:
 
 
 def _csv(rows: list[Row]) -> str:
-    from htcat.formats.csv import neutralize_formula
-
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
+    lines = [csv_line(REPORT_COLUMNS)]
     for row in rows:
         copy = row.get("archived") or {}
         flat = {**row, "archived_url": copy.get("url"), "archived_timestamp": copy.get("timestamp")}
-        writer.writerow(neutralize_formula(_cell(flat.get(c))) for c in REPORT_COLUMNS)
-    return out.getvalue()
+        lines.append(csv_line(neutralize_formula(_cell(flat.get(c))) for c in REPORT_COLUMNS))
+    return "".join(lines)
 
 
 def _cell(value: Any) -> str:
@@ -145,9 +144,15 @@ def _cell(value: Any) -> str:
 
 
 def _markdown(rows: list[Row]) -> str:
-    from htcat.formats.markdown import escape_inline
-
     lines = ["| " + " | ".join(_HEADINGS) + " |", "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append("| " + " | ".join(escape_inline(c) for c in _cells(r)) + " |")
     return "\n".join(lines) + "\n"
+
+
+def suggestion_note(results: Sequence[CheckResult]) -> str | None:
+    """One line for the end of a run when the archive could not be asked for some links."""
+    problems = [r.suggestion.problem for r in results if r.suggestion and r.suggestion.problem]
+    if not problems:
+        return None
+    return f"no archived copy suggested for {counted(len(problems), 'link')}: {problems[0]}"
