@@ -14,7 +14,7 @@ import pytest
 
 from helpers import HTCAT, RunCli, entries_in, write_catalog
 from helpers.intake_site import IntakeSite, pdf_with_text
-from htcat.links.settings import default_user_agent
+from htcat.links.config import default_user_agent
 
 PDFS = Path(__file__).parents[1] / "intake" / "pdfs"
 DOI = "10.1093/ajae/aaq063"

@@ -11,7 +11,7 @@ from htcat.errors import InputError
 from htcat.intake.config import IntakeConfig, read_intake_config
 from htcat.intake.fetching import gather_sources
 from htcat.intake.sources import parse_source
-from htcat.links.settings import NetworkSettings, RetryPolicy, Timeouts
+from htcat.links.config import NetworkSettings, RetryPolicy, Timeouts
 
 QUICK = NetworkSettings(
     timeouts=Timeouts(connect=2.0, read=0.5, total=2.0), retry=RetryPolicy(retries=0)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from htcat.intake.adding import Planned
     from htcat.intake.fetching import Gathered
     from htcat.intake.sources import Source
-    from htcat.links.settings import NetworkSettings
+    from htcat.links.config import NetworkSettings
 
 FORMATS = ("table", "json", "jsonl")
 ON_CONFLICT = ("fail", "skip", "update")
@@ -30,8 +30,8 @@ def _settings(state: State) -> NetworkSettings:
     """check's network settings from htcat.toml (User-Agent, policy, host limits), at
     fetch's gentler pace: a few requests at a time, two to a host."""
     from htcat.intake.config import CONCURRENCY, PER_HOST
+    from htcat.links.config import NetworkSettings
     from htcat.links.policy import POLICY_FILE, read_config
-    from htcat.links.settings import NetworkSettings
 
     config = read_config(state.path.parent / POLICY_FILE)
     options: dict[str, Any] = {

@@ -27,11 +27,11 @@ from htcat.intake.page import read_page
 from htcat.intake.pdfmeta import PdfError, read_pdf_metadata
 from htcat.intake.sources import Source
 from htcat.links.client import address_of, build_client, host_key, open_following, read_head
+from htcat.links.config import MiB, NetworkSettings
 from htcat.links.outcomes import failed, https_required, read_failed, refused
 from htcat.links.pacing import HostPace, Hosts, Retry
 from htcat.links.results import CheckResult, LinkTarget, Outcome, unanswered
 from htcat.links.scheduler import Limiter, Run, run_all, within_limits
-from htcat.links.settings import MiB, NetworkSettings
 from htcat.links.sniff import describe_body, is_pdf, media_type
 
 MAX_SOURCE_BYTES = 50 * MiB
