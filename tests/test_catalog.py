@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from helpers import OLD, write_catalog
 from htcat import catalog
+from htcat.errors import InputError
 from htcat.index import build, database, freshness
 from htcat.index import spans as index_spans
 from htcat.query import Filters, Order
@@ -247,3 +248,62 @@ def test_an_entry_not_as_the_index_holds_it_makes_the_change_read_the_whole_file
 
 def titles_through_index(db: Path) -> list[str]:
     return [e["title"] for e in catalog.select_entries(db, Filters(), Order(sort="title")).entries]
+
+
+# --- which entries a command acts on -------------------------------------------------------------
+
+
+def chosen_ids(db: Path, choice: catalog.Choice) -> list[str]:
+    with catalog.change(db) as changing:
+        return [e["id"] for e in catalog.entries_chosen(changing, choice)]
+
+
+@pytest.mark.parametrize(
+    ("every", "message"),
+    [
+        (None, "name entries by id or filters$"),
+        (False, "name entries by id or filters, or give --all"),
+    ],
+)
+def test_naming_nothing_is_refused_unless_every_entry_was_asked_for(
+    db: Path, every: bool | None, message: str
+):
+    indexed(db, ["Alpha report", "Beta report"])
+    with pytest.raises(InputError, match=message):
+        chosen_ids(db, catalog.Choice(every=every))
+    assert chosen_ids(db, catalog.Choice(every=True)) == ["alpha-report", "beta-report"]
+
+
+def test_ids_name_each_entry_once_in_the_order_named_and_the_filters_still_apply(db: Path):
+    indexed(db, ["Alpha report", "Beta report", "Gamma report"])
+    with catalog.change(db) as changing:
+        changing.replace({**changing.get("gamma"), "tags": ["start", "kept"]})
+    choice = catalog.Choice(("gamma", "alpha-report", "gamma-report", "alp"))
+    assert chosen_ids(db, choice) == ["gamma-report", "alpha-report"]
+    kept = catalog.Choice(("gamma", "alpha"), Filters.build(tags=["kept"]))
+    assert chosen_ids(db, kept) == ["gamma-report"]
+
+
+def test_filters_in_a_change_are_asked_of_the_index_and_read_only_what_they_select(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    indexed(db, ["Alpha report", "Beta report", "Gamma report", "Delta memo"])
+    choice = catalog.Choice(filters=Filters.build(query="report", since="", tags=["start"]))
+    whole = catalog.read(db)
+    in_memory = [e["id"] for e in catalog.entries_chosen(whole, choice)]
+    monkeypatch.setattr(catalog, "parse_image", lambda *a, **k: pytest.fail("read whole"))
+    with catalog.change(db) as changing:
+        through_index = catalog.entries_chosen(changing, choice)
+        assert (
+            [e["id"] for e in through_index]
+            == in_memory
+            == [
+                "alpha-report",
+                "beta-report",
+                "gamma-report",
+            ]
+        )
+        changing.replace_many([{**e, "tags": ["start", "seen"]} for e in through_index])
+    monkeypatch.undo()
+    seen = catalog.Choice(filters=Filters.build(tags=["seen"]))
+    assert chosen_ids(db, seen) == in_memory

@@ -52,3 +52,21 @@ def test_the_text_for_git_heads_each_entry_with_its_id_and_title_and_lists_confl
         "",
         'conflict b summary: "one\\ntwo" / "three"',
     ]
+
+
+def test_each_entry_is_added_removed_or_changed_once_and_an_unchanged_one_not_at_all() -> None:
+    kept = {"id": "kept", "title": "Kept"}
+    old = image_of(
+        kept, {"id": "gone", "title": "Gone", "tags": ["x"]}, {"id": "edited", "title": "Old"}
+    )
+    new = image_of({"id": "edited", "title": "New"}, kept, {"id": "fresh", "title": "Fresh"})
+    changes = diff_images(old, new)
+    assert [(c.id, c.title, c.change) for c in changes] == [
+        ("edited", "New", "changed"),
+        ("fresh", "Fresh", "added"),
+        ("gone", "Gone", "removed"),
+    ]
+    assert changes[0].fields == [FieldChange("title", "Old", "New")]
+    assert changes[1].fields == changes[2].fields == []
+    assert diff_images(new, old)[-1].change == "removed"
+    assert [c.change for c in diff_images(old, empty_image())] == ["removed"] * 3

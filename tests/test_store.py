@@ -543,6 +543,40 @@ def test_the_unknown_id_message_names_the_id_and_the_close_ones():
         resolve_id("zzz", [], lambda: IDS)
 
 
+def test_an_id_two_entries_hold_names_neither():
+    """``found`` lists an id once per entry holding it: a hand edit may give two one id."""
+    for prefix in ("shared", "sha"):
+        with pytest.raises(
+            CatalogError, match=r"^id 'shared' is held by 2 entries; .*htcat doctor"
+        ):
+            resolve_id(prefix, ["shared", "shared"])
+    assert resolve_id("sha", ["shared"]) == "shared"
+    with pytest.raises(InputError, match="ambiguous"):
+        resolve_id("sha", ["shared", "shared", "sharp"])
+
+
+def hand_edited_shared_id(db: Path) -> Path:
+    """Two entries given one id by a person with a text editor, and a third left alone."""
+    write_catalog(db, [{"title": "First"}, {"title": "Second"}, {"title": "Third"}])
+    data = json.loads(db.read_text())
+    data["entries"]["1"]["id"] = data["entries"]["2"]["id"] = "shared"
+    db.write_bytes(dump_json(data))
+    return db
+
+
+def test_a_catalog_refuses_to_act_on_an_id_two_entries_hold(db: Path):
+    before = hand_edited_shared_id(db).read_bytes()
+    for prefix in ("shared", "sha"):
+        with pytest.raises(CatalogError, match=r"^id 'shared' is held by 2 entries"):
+            read_catalog(db).get(prefix)
+        with pytest.raises(CatalogError, match="held by 2 entries"), change_catalog(db) as catalog:
+            catalog.remove_many([catalog.resolve(prefix)])
+    assert db.read_bytes() == before
+    with change_catalog(db) as catalog:
+        catalog.replace({**catalog.get("third"), "notes": "the others stay as they are"})
+    assert [e["id"] for e in read_catalog(db).entries()] == ["shared", "shared", "third"]
+
+
 def test_a_catalog_offers_its_own_close_ids(db: Path):
     write_catalog(db, [{"title": "HTLA Class 6 Recommendations Report"}])
     with pytest.raises(InputError, match="did you mean htla-class-6-recommendations-report"):

@@ -3,11 +3,13 @@
 The store (`htcat.store`) knows the file and nothing of the index; the index
 (`htcat.index`) is built from what the store reads and proves it still holds
 those bytes before it answers. This module joins them: a selection or a
-lookup asks the index when there is a fresh one and the file otherwise; a read checks every
-entry unless the index vouches for the very bytes read; a change of a few
-entries of a large canonical file reads only those entries and copies every
-other byte from the old file (`htcat.store.layout`), which gives exactly the bytes a
-full write would; anything else reads and writes the file whole.
+lookup asks the index when there is a fresh one and the file otherwise; a
+read checks every entry unless the index vouches for the very bytes read; a
+change of a few entries of a large canonical file reads only those entries
+and copies every other byte from the old file (`htcat.store.layout`), which
+gives exactly the bytes a full write would; anything else reads and writes
+the file whole. `chosen` is the one decision of which entries a command acts
+on: those named by id, or those the filters select, or, when told, all.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from htcat.errors import InputError
+from htcat.filters import check_paging, indexed_doc_ids, matches, select, select_indexed
 from htcat.index import queries
 from htcat.index.build import open_index
 from htcat.index.freshness import fingerprint, vouches_for
 from htcat.index.spans import SpansView, record_splice, spans_for, update_index
 from htcat.model import Entry, is_unicode_text
-from htcat.query import Filters, Order, Page, select
+from htcat.query import Filters, Order, Page
 from htcat.store import fs
 from htcat.store.file import opened, read_bytes, read_catalog
 from htcat.store.fs import DEFAULT_LOCK_TIMEOUT, catalog_lock, remove_stale_temp_files
@@ -48,13 +53,56 @@ def read(path: Path) -> Catalog:
 
 def select_entries(path: Path, filters: Filters, order: Order) -> Page:
     """The page of entries of the catalog at ``path`` that ``filters`` and ``order`` give."""
-    if (order.limit is not None and order.limit < 0) or order.offset < 0:
-        return select([], filters, order)  # raises the same error as the in-memory path
+    check_paging(order)
     conn = open_index(path)
     if conn is None:
         return select(read_catalog(path).entries(), filters, order)
     with contextlib.closing(conn):
-        return queries.select_page(conn, filters, order)
+        return select_indexed(conn, filters, order)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The entries a command was told to act on: named by id (or prefix), or by filters."""
+
+    ids: tuple[str, ...] = ()
+    filters: Filters = field(default_factory=Filters)
+    every: bool | None = None
+    """Whether naming neither ids nor filters means every entry: the command's ``--all``, or
+    None for a command that has none, which then refuses, so that a forgotten argument
+    never changes everything."""
+
+    @property
+    def names_nothing(self) -> bool:
+        """Whether the choice names no entry, and so would hit every entry unasked."""
+        return not self.ids and self.filters.empty and not self.every
+
+    def refusal(self, unnamed: str = "") -> InputError:
+        """The error that refuses a choice of nothing: ``unnamed``, or what to name."""
+        alternative = ", or give --all" if self.every is not None else ""
+        return InputError(unnamed or f"name entries by id or filters{alternative}")
+
+
+def entries_chosen(catalog: Catalog, choice: Choice) -> list[Entry]:
+    """The entries ``choice`` names, each once, as copies whose fields may be replaced.
+
+    With ids, the entries they name that pass the filters, in the order named;
+    else every entry that passes them, asked of the index when the catalog was
+    opened through a fresh one. Naming nothing is refused unless ``choice.every``.
+    """
+    if choice.names_nothing:
+        raise choice.refusal()
+    if choice.ids:
+        named: dict[str, Entry] = {}
+        for prefix in dict.fromkeys(choice.ids):
+            entry = catalog.get(prefix)
+            named.setdefault(entry["id"], entry)
+        return [e for e in named.values() if matches(e, choice.filters)]
+    if isinstance(catalog, _SplicedCatalog):
+        found = catalog.passing(choice.filters)
+        if found is not None:
+            return found
+    return [dict(e) for e in catalog.entries() if matches(e, choice.filters)]
 
 
 def get_entry(path: Path, prefix: str) -> Entry:
@@ -216,6 +264,15 @@ class _SplicedCatalog(Catalog):
         known = self.view.max_doc_id()
         added = sum(1 for doc_id in self.pending if doc_id > known)
         return added <= SPLICE_MOST_ADDED and len(self.pending) <= SPLICE_MOST
+
+    def passing(self, filters: Filters) -> list[Entry] | None:
+        """Copies of the entries that pass ``filters``, as the index finds them and read
+        where it says they lie; None once the file is read whole (the index was doubted,
+        or the change is under way), and then the entries are to be filtered in memory."""
+        if self.whole or self.pending or filters.empty:
+            return None
+        found = [dict(self._entry(d)) for d in indexed_doc_ids(self.view.connection, filters)]
+        return None if self.whole else found
 
     def layout(self) -> Layout:
         def span_of(doc_id: int) -> Span | None:

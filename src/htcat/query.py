@@ -1,7 +1,8 @@
-"""Keyword queries, filters, sorting and paging: pure functions over entries.
+"""The selection language: keyword queries, filters, sorting and paging, as plain values.
 
-One implementation serves every command that selects entries (`list`,
-`search`, `tag`, `export`, `check`, `fetch`).
+What a user asks for, parsed and validated once for every command that
+selects entries (`list`, `search`, `tag`, `export`, `check`, `fetch`); each
+filter and sort key is then applied, in memory or in SQL, by `htcat.filters`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from htcat.errors import InputError
 from htcat.model import Entry, fold, is_calendar_date, is_unicode_text, normalize_tag
 from htcat.people import display_name
 
-SORT_KEYS = ("date", "title", "type", "updated")
 LINK_STATUSES = ("ok", "broken", "moved", "changed", "throttled", "too-large", "unchecked")
 FAILING_OUTCOMES = frozenset({"broken", "timeout", "invalid"})
 """Outcomes that count as ``broken`` when filtering by link status."""
@@ -207,62 +207,6 @@ def link_statuses(entry: Entry) -> set[str]:
         else:
             found.add(outcome)
     return found
-
-
-def _in_period(date: str, since: str, until: str) -> bool:
-    """Compare at the shorter precision, so ``2021`` includes ``2021-06-30``."""
-    if not date:
-        return False
-    if since and date[: len(since)] < since[: len(date)]:
-        return False
-    return not (until and date[: len(until)] > until[: len(date)])
-
-
-def matches(entry: Entry, filters: Filters) -> bool:
-    """Whether ``entry`` passes every filter."""
-    if filters.types and entry.get("type") not in filters.types:
-        return False
-    if filters.statuses and entry.get("status") not in filters.statuses:
-        return False
-    if filters.tags and not set(filters.tags) <= set(entry.get("tags", ())):
-        return False
-    if (filters.since or filters.until) and not _in_period(
-        entry.get("date", ""), filters.since, filters.until
-    ):
-        return False
-    if filters.link_statuses and not link_statuses(entry) & set(filters.link_statuses):
-        return False
-    if filters.keywords:
-        return keywords_match(filters.keywords, search_text(entry))
-    return True
-
-
-def _sort_key(sort: str) -> Any:
-    if sort == "title":
-        return lambda e: (fold(e.get("title", "")), e.get("id", ""))
-    if sort == "type":
-        return lambda e: (e.get("type", ""), fold(e.get("title", "")), e.get("id", ""))
-    return lambda e: (e.get(sort) or "", e.get("id", ""))
-
-
-def ordered(entries: Iterable[Entry], order: Order) -> list[Entry]:
-    """Sorted by ``order.sort``: dates newest first, text A to Z; ``reverse`` flips."""
-    if order.sort not in SORT_KEYS:
-        raise InputError(f"--sort {order.sort!r}: expected one of {', '.join(SORT_KEYS)}")
-    newest_first = order.sort in ("date", "updated")
-    return sorted(entries, key=_sort_key(order.sort), reverse=newest_first != order.reverse)
-
-
-def select(entries: Iterable[Entry], filters: Filters, order: Order) -> Page:
-    """The page of entries that match ``filters``, sorted and cut by ``order``."""
-    if order.limit is not None and order.limit < 0:
-        raise InputError(f"--limit {order.limit}: must be 0 or more")
-    if order.offset < 0:
-        raise InputError(f"--offset {order.offset}: must be 0 or more")
-    found = [e for e in entries if matches(e, filters)] if not filters.empty else list(entries)
-    ranked = ordered(found, order)
-    end = None if order.limit is None else order.offset + order.limit
-    return Page(ranked[order.offset : end], len(ranked), order.offset)
 
 
 def displaying(page: Page) -> str:

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from htcat.catalog import select_entries
 from htcat.errors import InputError, InvalidEntry
+from htcat.filters import select
 from htcat.formats import read_rows
-from htcat.query import Filters, Order, select
+from htcat.query import Filters, Order
 from htcat.store.file import read_catalog
 from htcat.store.image import dump_json
 from htcat.transfer import import_data

@@ -7,7 +7,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from htcat.catalog import get_entry
+from htcat.catalog import Choice, entries_chosen, get_entry
 from htcat.cli.completion import (
     complete_ids,
     complete_link_kind,
@@ -15,14 +15,13 @@ from htcat.cli.completion import (
     complete_tags,
     complete_types,
 )
-from htcat.cli.options import Selection, entries_named, selection_options
+from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import entry_text, info
 from htcat.cli.state import State, state_of
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
 from htcat.plurals import counted
-from htcat.query import Filters
 from htcat.store.file import init_catalog
 from htcat.store.memory import Catalog
 
@@ -241,10 +240,10 @@ def edit(
     if not selection.filters.empty:
         if change.empty or editor:
             raise InputError("entries chosen by filters take --set, --add-… or --remove-… only")
-        _edit_many(state, entry_id, selection.filters, change)
+        _edit_many(state, Choice((entry_id,) if entry_id else (), selection.filters), change)
         return
     if entry_id is None:
-        raise InputError("name an entry by id, or entries by filters")
+        raise Choice().refusal("name an entry by id, or entries by filters")
     if not change.empty:
         with state.change() as catalog:
             entry = catalog.get(entry_id)
@@ -282,30 +281,30 @@ def edit(
     _report_change(current["id"], changed)
 
 
-def _edit_many(state: State, entry_id: str | None, filters: Filters, change: EntryEdit) -> None:
-    """Apply one change to every entry the filters select (within ``entry_id``), in one write."""
+def _edit_many(state: State, choice: Choice, change: EntryEdit) -> None:
+    """Apply one change to every entry the filters select (within the id named), in one write."""
     with state.change() as catalog:
-        chosen = entries_named(catalog, [entry_id] if entry_id else None, filters)
+        selected = entries_chosen(catalog, choice)
         gains_links = change.add_links or any(field == "links" for field, _ in change.sets)
-        if len(chosen) > 1 and gains_links:
+        if len(selected) > 1 and gains_links:
             raise InputError(
-                f"the filters select {counted(len(chosen), 'entry')}, but a link belongs to "
+                f"the filters select {counted(len(selected), 'entry')}, but a link belongs to "
                 "one entry: give --add-link or --set links= one entry's id"
             )
         new = []
-        for entry in chosen:
+        for entry in selected:
             try:
                 edited = apply_edit(entry, change)
             except InvalidEntry as exc:
                 raise InvalidEntry(exc.problems, where=entry["id"]) from None
             new.append(_without_new_duplicates(catalog, edited, entry))
         changed = catalog.replace_many(new, validated=True)
-    if not chosen:
+    if not selected:
         info("no entry matches the filters; nothing changed")
     elif changed:
-        info(f"updated {counted(len(changed), 'entry')} of {len(chosen):,} selected")
+        info(f"updated {counted(len(changed), 'entry')} of {len(selected):,} selected")
     else:
-        info(f"no change to the {counted(len(chosen), 'entry')} selected")
+        info(f"no change to the {counted(len(selected), 'entry')} selected")
 
 
 def _without_new_duplicates(catalog: Catalog, raw: Entry, stored: Entry | None = None) -> Entry:
@@ -347,10 +346,11 @@ def remove(
         htcat remove --status published --type webinar --yes
     """
     state = state_of(ctx)
+    choice = Choice(tuple(entry_ids or ()), selection.filters)
     if not yes:
         if not state.interactive:
             raise InputError("remove needs --yes when not run on a terminal")
-        idents = [e["id"] for e in entries_named(state.read(), entry_ids, selection.filters)]
+        idents = [e["id"] for e in entries_chosen(state.read(), choice)]
         if not idents:
             info(f"no entry matches; {counted(0, 'entry')} removed")
             return
@@ -361,13 +361,13 @@ def remove(
             info("nothing removed")
             return
     with state.change() as catalog:
-        chosen = entries_named(catalog, entry_ids, selection.filters)
-        if not yes and sorted(e["id"] for e in chosen) != sorted(idents):
+        selected = entries_chosen(catalog, choice)
+        if not yes and sorted(e["id"] for e in selected) != sorted(idents):
             raise InputError(
                 "the catalog changed while you were asked; nothing removed, run it again"
             )
-        catalog.remove_many([e["id"] for e in chosen])
-    info(f"removed {counted(len(chosen), 'entry')}")
+        catalog.remove_many([e["id"] for e in selected])
+    info(f"removed {counted(len(selected), 'entry')}")
 
 
 def register(app: typer.Typer) -> None:

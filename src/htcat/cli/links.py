@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from htcat.catalog import Choice, entries_chosen
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
@@ -28,9 +29,8 @@ from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
 from htcat.links.results import CheckResult
 from htcat.links.sniff import DOCUMENT_KINDS
-from htcat.model import LINK_KINDS, Entry
+from htcat.model import LINK_KINDS
 from htcat.plurals import counted
-from htcat.query import matches
 from htcat.store.fs import write_file_atomically
 
 if TYPE_CHECKING:
@@ -275,11 +275,9 @@ def _choose(
     """The selected entries' links, read without the lock."""
     from htcat.links.catalog import choose_links
 
-    catalog = state.read()
-    named = dict.fromkeys(entry_ids or ())
-    entries: list[Entry] = [catalog.get(i) for i in named] if named else catalog.entries()
-    if not selection.filters.empty:
-        entries = [e for e in entries if matches(e, selection.filters)]
+    # Every entry when none is named: what a nightly check is for.
+    choice = Choice(tuple(entry_ids or ()), selection.filters, every=True)
+    entries = entries_chosen(state.read(), choice)
     return choose_links(entries, kinds=kinds, checked_before=checked_before)
 
 

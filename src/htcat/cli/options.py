@@ -21,10 +21,10 @@ from htcat.cli.completion import (
     complete_types,
 )
 from htcat.errors import InputError
+from htcat.filters import SORT_KEYS
 from htcat.links.results import OUTCOMES
-from htcat.model import STATUSES, TYPES, Entry
-from htcat.query import LINK_STATUSES, SORT_KEYS, Filters, Order, matches
-from htcat.store.memory import Catalog
+from htcat.model import STATUSES, TYPES
+from htcat.query import LINK_STATUSES, Filters, Order
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -181,25 +181,6 @@ def selection_options(*, default_limit: int | None = None, paging: bool = True) 
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def entries_named(
-    catalog: Catalog, entry_ids: list[str] | None, filters: Filters, *, every: bool | None = None
-) -> list[Entry]:
-    """The entries a command acts on: those named by id (or prefix) that pass the filters,
-    or with no id every entry that does; shallow copies, whose fields may be replaced.
-
-    Naming neither ids nor filters is refused unless ``every`` (the command's ``--all``;
-    None for a command without one), so a forgotten argument never changes everything.
-    """
-    if not entry_ids and filters.empty and not every:
-        alternative = ", or give --all" if every is not None else ""
-        raise InputError(f"name entries by id or filters{alternative}")
-    if entry_ids:
-        chosen = [catalog.get(i) for i in dict.fromkeys(entry_ids)]
-        unique = {e["id"]: e for e in chosen}
-        return [e for e in unique.values() if matches(e, filters)]
-    return [dict(e) for e in catalog.entries() if matches(e, filters)]
 
 
 _NETWORK = "Network and policy"

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from htcat.catalog import tag_counts
+from htcat.catalog import Choice, entries_chosen, tag_counts
 from htcat.cli.completion import complete_ids, complete_tags
-from htcat.cli.options import Selection, entries_named, selection_options
+from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
@@ -51,7 +51,8 @@ def tag(
     added, removed = normalize_tags(add), set(normalize_tags(remove))
     with state_of(ctx).change() as catalog:
         changed = []
-        for entry in entries_named(catalog, entry_ids, selection.filters, every=all_):
+        choice = Choice(tuple(entry_ids or ()), selection.filters, every=all_)
+        for entry in entries_chosen(catalog, choice):
             tags = [t for t in entry.get("tags", []) if t not in removed]
             new_tags = normalize_tags([*tags, *added])
             if new_tags != entry.get("tags", []):

@@ -29,10 +29,11 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from htcat import __version__
+from htcat.filters import ordered
 from htcat.formats.csl import main_link
 from htcat.model import ROLES, TYPES, Entry
 from htcat.people import display_name
-from htcat.query import FAILING_OUTCOMES, Order, ordered, search_text
+from htcat.query import FAILING_OUTCOMES, Order, search_text
 
 if TYPE_CHECKING:
     from jinja2 import Environment

@@ -19,18 +19,23 @@ if TYPE_CHECKING:
     import sqlite3
 
 
+COLUMNS: dict[str, Callable[[Entry], str]] = {
+    "id": lambda entry: str(entry.get("id", "")),
+    "date": lambda entry: str(entry.get("date") or ""),
+    "type": lambda entry: str(entry.get("type") or ""),
+    "status": lambda entry: str(entry.get("status") or ""),
+    "title_key": lambda entry: fold(str(entry.get("title", ""))),
+    "updated": lambda entry: str(entry.get("updated") or ""),
+    "link_statuses": lambda entry: " " + " ".join(sorted(link_statuses(entry))) + " ",
+}
+"""The entries table's columns between ``doc_id`` and ``body``, in order, as values of an entry:
+what filters and sort keys compare, in SQL and in memory alike (`htcat.filters`)."""
+_COLUMN_VALUES = tuple(COLUMNS.values())
+
+
 def entry_rows(doc_id: int, entry: Entry) -> tuple[tuple[Any, ...], list[tuple[str, int]], str]:
-    row = (
-        doc_id,
-        str(entry.get("id", "")),
-        str(entry.get("date") or ""),
-        str(entry.get("type") or ""),
-        str(entry.get("status") or ""),
-        fold(str(entry.get("title", ""))),
-        str(entry.get("updated") or ""),
-        " " + " ".join(sorted(link_statuses(entry))) + " ",
-        orjson.dumps(entry),
-    )
+    """An entry's row of the entries table, its rows of the tags table, and its searched text."""
+    row = (doc_id, *(value(entry) for value in _COLUMN_VALUES), orjson.dumps(entry))
     return row, [(tag, doc_id) for tag in entry.get("tags", ())], searched_text(entry)
 
 

@@ -40,6 +40,11 @@ class SpansView:
     def close(self) -> None:
         self._conn.close()
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The index itself, for a selection by filters (`htcat.filters.indexed_doc_ids`)."""
+        return self._conn
+
     def doc_id_of(self, ident: str) -> int | None:
         """The document holding ``ident``; an id two entries hold (a hand edit) names neither."""
         found = self._conn.execute(
