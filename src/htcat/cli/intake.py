@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
+from htcat.catalog import Choice, entries_chosen
 from htcat.cli.completion import complete_ids
-from htcat.cli.options import Selection, entries_named, selection_options
+from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
 from htcat.errors import HtcatError, InputError
@@ -229,7 +230,7 @@ def enrich(
         if name not in EDITABLE_FIELDS:
             raise InputError(f"--overwrite {name!r}: expected one of {', '.join(EDITABLE_FIELDS)}")
     state = state_of(ctx)
-    chosen = entries_named(state.read(), entry_ids, selection.filters)
+    chosen = entries_chosen(state.read(), Choice(tuple(entry_ids or ()), selection.filters))
     work = [(e, url) for e in chosen if (url := _enrich_source(e))]
     for entry in chosen:
         if _enrich_source(entry) is None:
