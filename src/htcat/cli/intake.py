@@ -15,6 +15,7 @@ from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
 from htcat.errors import HtcatError, InputError
+from htcat.model import EDITABLE_FIELDS, validate_entry
 from htcat.plurals import counted
 
 if TYPE_CHECKING:
@@ -224,7 +225,6 @@ def enrich(
     """
     from htcat.intake.adding import fill_empty, proposal_of
     from htcat.intake.sources import parse_source
-    from htcat.model import EDITABLE_FIELDS, validate_entry
 
     for name in overwrite:
         if name not in EDITABLE_FIELDS:

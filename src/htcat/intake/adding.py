@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from htcat.errors import InvalidEntry
+from htcat.formats.csl import doi
 from htcat.intake.fetching import Gathered
 from htcat.intake.findings import Findings
 from htcat.intake.propose import Proposal, csl_findings, propose
@@ -60,8 +61,6 @@ def proposal_of(got: Gathered, options: Mapping[str, Any]) -> Proposal:
 
 
 def _doi_of(url: str) -> str | None:
-    from htcat.formats.csl import doi
-
     found = doi(url)
     return clean_doi(found) if found else None
 

@@ -15,6 +15,7 @@ from htcat.intake.dates import markup_date
 from htcat.intake.findings import Findings
 from htcat.intake.sources import DOI_RE, clean_doi
 from htcat.intake.titles import type_named_in
+from htcat.links.pdfread import read_pdf_info
 from htcat.people import split_name
 
 _FILE_NAME_RE = re.compile(
@@ -40,8 +41,6 @@ def _plausible(value: str) -> bool:
 
 def read_pdf_metadata(path: Path) -> Findings:
     """What the PDF at ``path`` says of itself in its information and first pages."""
-    from htcat.links.pdfread import read_pdf_info
-
     pdf = read_pdf_info(path)
     if pdf.reading.state == "locked":
         raise PdfError("the PDF needs a password to open")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from htcat.formats.csl import entry_from_csl
 from htcat.intake.findings import FIELDS, TRUST, Findings
 from htcat.intake.sources import Source
 from htcat.model import DEFAULT_TYPE, MAX_TITLE, Entry, normalize_tags
@@ -48,8 +49,6 @@ def plain_abstract(text: str) -> str:
 
 def csl_findings(item: Mapping[str, Any]) -> Findings:
     """A DOI's CSL-JSON record as the ``doi`` layer, read by the CSL importer htcat has."""
-    from htcat.formats.csl import entry_from_csl
-
     raw, warnings = entry_from_csl(item)
     if isinstance(raw.get("summary"), str):
         raw["summary"] = plain_abstract(raw["summary"])
