@@ -20,6 +20,8 @@ PDFS = Path(__file__).parents[1] / "intake" / "pdfs"
 DOI = "10.1093/ajae/aaq063"
 CSL = {
     "type": "report",
+    "container-title": "American Journal of Agricultural Economics",
+    "volume": "93",
     "title": "Labor Trafficking in the Agricultural Sector",
     "issued": {"date-parts": [[2011, 3]]},
     "author": [{"family": "Martinez de Vedia", "given": "Gonzalo"}],
@@ -122,6 +124,10 @@ def test_a_doi_is_resolved_to_csl_json_through_the_importer(
         f"https://doi.org/{DOI}",
     }
     assert set(record["sources"].values()) == {"doi"}
+    assert entry["citation"] == {
+        "container-title": "American Journal of Agricultural Economics",
+        "volume": "93",
+    }
     assert site.accepts == ["application/vnd.citationstyles.csl+json"]
 
 

@@ -346,6 +346,7 @@ HEAVY = (
     "pypdfium2",
     "jinja2",
     "prompt_toolkit",
+    "tinydb",
     "lxml",
     "htmldate",
 )

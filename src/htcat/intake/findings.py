@@ -33,8 +33,9 @@ TRUST: tuple[Layer, ...] = (
 ``citation_*``, Dublin Core, schema.org JSON-LD, Open Graph, plain ``<meta>``
 (author, description, keywords), the page's ``<title>`` without its site name,
 the PDF's document information, and last a date read from the running text."""
-FIELDS = ("title", "type", "date", "publisher", "people", "summary", "tags")
-"""The fields a source can fill; links are gathered, not ranked."""
+FIELDS = ("title", "type", "date", "publisher", "people", "summary", "tags", "citation")
+"""The fields a source can fill; links are gathered, not ranked. Only a DOI's record
+gives a ``citation`` (journal, volume, pages…)."""
 
 
 @dataclass
