@@ -128,7 +128,7 @@ def test_a_webinar_page_gives_speakers_and_its_documents_with_kinds() -> None:
         ("webinar", URL),
         ("qa", "https://www.acf.hhs.gov/sites/default/files/qa_responses.pdf"),
         ("transcript", "https://www.acf.hhs.gov/sites/default/files/transcript.pdf"),
-        ("other", "https://www.acf.hhs.gov/otip/training/slides.pptx"),
+        ("slides", "https://www.acf.hhs.gov/otip/training/slides.pptx"),
         ("video", "https://www.youtube.com/watch?v=x"),
     ]
 
@@ -283,9 +283,11 @@ def test_a_doi_in_the_page_is_found() -> None:
         ("Q&A Responses (PDF)", "/a.pdf", "qa"),
         ("Download", "/webinar_qa_responses.pdf", "qa"),
         ("Transcript", "/t.pdf", "transcript"),
-        ("Transcript", "/t.html", "other"),
+        ("Transcript", "/t.html", "transcript"),
+        ("Transcript (Word)", "/t.docx", "other"),
         ("Slides (PDF)", "/deck", "slides"),
-        ("Slides", "/deck.pptx", "other"),
+        ("Slides", "/deck.pptx", "slides"),
+        ("Slides", "/deck.docx", "other"),
         ("Watch the recording", "https://vimeo.com/1", "video"),
         ("View Webinar", "https://nhttac.acf.hhs.gov/resources/webinar", "webinar"),
         ("Report (PDF)", "/report", "pdf"),

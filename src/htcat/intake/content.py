@@ -31,6 +31,13 @@ LINK_KINDS = (
     ),
 )
 """Words in a link's text (or its file name) that say which document it is."""
+_PAGE_EXTENSIONS = ("", ".html", ".htm", ".shtml", ".aspx", ".php", ".txt")
+_EXTENSIONS = {
+    "slides": (".pdf", ".ppt", ".pptx", ".odp"),
+    "transcript": (".pdf", *_PAGE_EXTENSIONS),
+    "qa": (".pdf", *_PAGE_EXTENSIONS),
+}
+"""The files a document kind's link may name, as ``check`` accepts the kind's bodies."""
 
 
 def content_of(root: Any) -> Any:
@@ -82,17 +89,19 @@ def _same_name(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
 def link_kind(text: str, url: str) -> str | None:
     """The kind of document a link's text or URL names, or None for an ordinary link.
 
-    A transcript, Q&A or slides link is given that kind only when it is a PDF
-    (by its file name or its text), as ``check`` and ``fetch`` expect of those
-    kinds; the same document as a Word file or a page is kind ``other``.
+    A transcript, Q&A or slides link gets that kind only when its file can be
+    what ``check`` accepts of the kind (slides a PDF or a presentation, a
+    transcript a PDF, page or text); a transcript as a Word file is ``other``.
     """
     path = urlsplit(url).path.lower()
     name = path.rsplit("/", 1)[-1]
     is_pdf = path.endswith(".pdf") or "pdf" in text.lower()
+    extension = ".pdf" if is_pdf else ("." + name.rsplit(".", 1)[1] if "." in name else "")
     for pattern, kind in LINK_KINDS:
         in_name = kind not in ("video", "webinar") and pattern.search(name.replace("_", " "))
         if pattern.search(text) or in_name:
-            return kind if not needs_document(kind) or is_pdf else "other"
+            fits = not needs_document(kind) or extension in _EXTENSIONS.get(kind, (".pdf",))
+            return kind if fits else "other"
     return "pdf" if is_pdf else None
 
 
