@@ -40,6 +40,8 @@ def _no_catalog_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("COLUMNS", raising=False)  # tables are fitted to it
     monkeypatch.setenv("NO_COLOR", "1")
+    # A DOI found on a page is never resolved at doi.org: port 9 on 127.0.0.1 refuses.
+    monkeypatch.setenv("HTCAT_DOI_RESOLVER", "http://127.0.0.1:9/")
 
 
 @pytest.fixture

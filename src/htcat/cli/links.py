@@ -91,7 +91,7 @@ def check(
     Every link of the selected entries (all entries unless ids or filters say
     otherwise) is asked for with a GET of its first kilobyte: pages must
     answer 2xx; pdf links must be a PDF, slides a PDF, PowerPoint or
-    OpenDocument file, transcripts a PDF, page or text (anything else is
+    OpenDocument file, transcripts and Q&A a PDF, page or text (anything else is
     broken; so is a YouTube or Vimeo video the platform's oEmbed says was
     removed). A host that keeps answering 429 gets --host-wait seconds; its
     links not asked keep their state ("not checked: host busy"). Only a
@@ -179,7 +179,7 @@ def fetch(
         typer.Option(
             "--kind",
             autocompletion=complete_kinds,
-            help="Link kind to fetch (repeatable) [default: pdf, transcript, slides].",
+            help="Link kind to fetch (repeatable) [default: pdf, transcript, qa, slides].",
             show_default=False,
         ),
     ] = [],  # noqa: B006
