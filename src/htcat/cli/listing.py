@@ -19,6 +19,7 @@ from htcat.cli.output import (
     parse_columns,
     write_entries,
 )
+from htcat.cli.progress import index_build_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import is_markup, terminal_width
 from htcat.query import Order, displaying, parse_keywords
@@ -99,7 +100,8 @@ def _print_selection(
     # A page for a person; a pipe (htcat list | grep) gets every match.
     if order.limit is None and fmt == "table" and sys.stdout.isatty():
         order = Order(order.sort, order.reverse, TABLE_PAGE, order.offset)
-    page = select_entries(path, selection.filters, order)
+    with index_build_bar() as building:
+        page = select_entries(path, selection.filters, order, building.update)
     fitted = fmt == "table" and "id" in shown and terminal_width(sys.stdout) is not None
     write_entries(
         page.entries,
