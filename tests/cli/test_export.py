@@ -224,7 +224,10 @@ def test_start_up_imports_no_format_module():
     assert done.stdout.strip() == "[]"
 
 
-def test_the_html_page_shows_published_entries_unless_told_and_says_what_it_left_out(db: Path, cli):
+@pytest.mark.parametrize("fmt", ["html", "markdown", "csl-json", "ris", "bibtex"])
+def test_every_public_export_shows_published_entries_unless_told_and_says_what_it_left_out(
+    db: Path, cli, fmt: str
+):
     write_catalog(
         db,
         [
@@ -233,14 +236,20 @@ def test_the_html_page_shows_published_entries_unless_told_and_says_what_it_left
             {"title": "Old archived page", "status": "archived"},
         ],
     )
-    result = cli("export", "--format", "html")
+    result = cli("export", "--format", fmt)
     assert result.exit_code == 0
     assert "Public report" in result.stdout
     assert "Unfinished draft" not in result.stdout and "Old archived page" not in result.stdout
     assert result.stderr == (
-        "the page shows published entries only: left out 2 draft or archived entries "
+        f"the {fmt} export shows published entries only: left out 2 draft or archived entries "
         "(choose with --status)\n"
     )
-    chosen = cli("export", "--format", "html", "--status", "draft", "--status", "published")
+    chosen = cli("export", "--format", fmt, "--status", "draft", "--status", "published")
     assert "Unfinished draft" in chosen.stdout and chosen.stderr == ""
-    assert "Unfinished draft" in cli("export", "--format", "json").stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "csv"])
+def test_data_exports_carry_every_entry(db: Path, cli, fmt: str):
+    write_catalog(db, [{"title": "Unfinished draft", "status": "draft"}])
+    result = cli("export", "--format", fmt)
+    assert "Unfinished draft" in result.stdout and result.stderr == ""

@@ -266,6 +266,10 @@ def _report_rejected(
             info(f"  {problem}")
 
 
+PUBLIC_FORMATS = ("html", "markdown", "csl-json", "ris", "bibtex")
+"""Formats made to be published or cited: drafts stay out of them unless --status says."""
+
+
 @selection_options()
 def export(
     ctx: typer.Context,
@@ -321,8 +325,8 @@ def export(
             warn("the catalog holds unsettled merge conflicts (see 'htcat conflicts')")
     filters = selection.filters
     building = index_build_bar()
-    if fmt == "html" and not filters.statuses:
-        filters = _published_only(state.path, filters, building)
+    if fmt in PUBLIC_FORMATS and not filters.statuses:
+        filters = _published_only(state.path, fmt, filters, building)
     with building, progress_bar(f"writing {fmt}", least=AT_SCALE) as progress:
         data, count = export_data(
             state.path,
@@ -337,9 +341,9 @@ def export(
         info(f"exported {counted(count, 'entry')} to {output}")
 
 
-def _published_only(path: Path, filters: Filters, building: Bar) -> Filters:
-    """The page is public: without --status it shows published entries, and says so
-    when that leaves drafts or archived entries out."""
+def _published_only(path: Path, fmt: str, filters: Filters, building: Bar) -> Filters:
+    """A public format shows, without --status, published entries, and says so when
+    that leaves drafts or archived entries out."""
     import dataclasses
 
     from htcat.catalog import select_entries
@@ -349,7 +353,7 @@ def _published_only(path: Path, filters: Filters, building: Bar) -> Filters:
     left_out = select_entries(path, hidden, Order(limit=0), building.update).total
     if left_out:
         info(
-            f"the page shows published entries only: left out "
+            f"the {fmt} export shows published entries only: left out "
             f"{counted(left_out, 'draft or archived entry')} (choose with --status)"
         )
     return dataclasses.replace(filters, statuses=("published",))
