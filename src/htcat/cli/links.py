@@ -21,7 +21,13 @@ from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.durations import stamp_before
 from htcat.cli.linkreports import deliver, fails_run, fitted_table, nothing_due, prepare_output
-from htcat.cli.options import RunOptions, Selection, run_options, selection_options
+from htcat.cli.options import (
+    RunOptions,
+    Selection,
+    finite_seconds,
+    run_options,
+    selection_options,
+)
 from htcat.cli.output import info, warn
 from htcat.cli.progress import progress_bar
 from htcat.cli.state import State, state_of
@@ -172,7 +178,10 @@ def fetch(
         ),
     ] = 1024,
     speed_time: Annotated[
-        float, typer.Option(help="Seconds the --speed-limit is averaged over.", min=0.1)
+        float,
+        typer.Option(
+            help="Seconds the --speed-limit is averaged over.", min=0.1, callback=finite_seconds
+        ),
     ] = 30.0,
     kind: Annotated[
         list[str],

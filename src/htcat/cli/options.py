@@ -8,6 +8,7 @@ A command that takes ``selection: Selection`` and is decorated with
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -212,6 +213,14 @@ class RunOptions:
     fail_on: frozenset[str]
 
 
+def finite_seconds(value: float | None) -> float | None:
+    """Refuse nan and the infinities, which pass Click's range checks (every comparison
+    with nan is false) and would record a false timeout or wait for ever."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value:g}: expected a number of seconds")
+    return value
+
+
 _RUN_PARAMS: dict[str, tuple[Any, Any]] = {
     "concurrency": (
         Annotated[
@@ -241,6 +250,7 @@ _RUN_PARAMS: dict[str, tuple[Any, Any]] = {
             typer.Option(
                 help="Seconds for one link, retries and waits included [default: 60; fetch 600].",
                 min=0.1,
+                callback=finite_seconds,
                 rich_help_panel=_NETWORK,
             ),
         ],
@@ -253,6 +263,7 @@ _RUN_PARAMS: dict[str, tuple[Any, Any]] = {
                 help="Seconds a run gives a host that asks to slow down (429, 503), from its "
                 "first refusal; its links not asked by then are 'not checked: host busy'.",
                 min=0.1,
+                callback=finite_seconds,
                 rich_help_panel=_NETWORK,
             ),
         ],
