@@ -227,7 +227,9 @@ def test_ctrl_c_or_ctrl_d_in_the_edit_form_exits_130_and_writes_nothing(
 
 def test_remove_asks_for_confirmation_on_a_terminal(seed_db: Path, terminal):
     child = terminal("remove", "htla")
-    answer(child, f"Remove 1 entry: {HTLA}? [y/N]", "n" + ENTER)
+    expect(child, "1 entry selected:")
+    expect(child, f"  HTLA Class 6 Recommendations Report  ({HTLA})")
+    answer(child, "Remove it? [y/N]", "n" + ENTER)
     expect(child, "nothing removed")
     assert finished(child) == 0
     assert HTLA in entries_in(seed_db)
@@ -240,10 +242,21 @@ def test_remove_asks_for_confirmation_on_a_terminal(seed_db: Path, terminal):
 
 def test_remove_by_filters_asks_naming_what_they_select(seed_db: Path, terminal):
     child = terminal("remove", "--type", "webinar")
-    answer(child, f"Remove 1 entry: {WEBINAR}? [y/N]", "y" + ENTER)
+    answer(child, f"({WEBINAR})\r\nRemove it? [y/N]", "y" + ENTER)
     expect(child, "removed 1 entry")
     assert finished(child) == 0
     assert WEBINAR not in entries_in(seed_db) and len(entries_in(seed_db)) == 4
+
+
+def test_remove_lists_the_titles_one_a_line(seed_db: Path, terminal):
+    child = terminal("remove", "--status", "published")
+    expect(child, "5 entries selected:\r\n  ")
+    expect(child, "Remove them? [y/N]")
+    asked = child.before.splitlines()
+    assert len(asked) == 5 and all(line.endswith(")") and "  (" in line for line in asked)
+    child.send("n" + ENTER)
+    expect(child, "nothing removed")
+    assert finished(child) == 0
 
 
 def test_no_input_never_asks_even_on_a_terminal(seed_db: Path, terminal):

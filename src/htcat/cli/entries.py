@@ -385,14 +385,18 @@ def remove(
     if not yes:
         if not state.interactive:
             raise InputError("remove needs --yes when not run on a terminal")
-        idents = [e["id"] for e in entries_chosen(state.read(), choice)]
+        chosen = entries_chosen(state.read(), choice)
+        idents = [e["id"] for e in chosen]
         if not idents:
             info(f"no entry matches; {counted(0, 'entry')} removed")
             return
-        shown = ", ".join(idents[:10]) + (
-            f", … ({len(idents) - 10} more)" if len(idents) > 10 else ""
-        )
-        if not typer.confirm(f"Remove {counted(len(idents), 'entry')}: {shown}?"):
+        # One entry a line, by title as people know them, with the id to tell them apart.
+        shown = [f"  {e['title']}  ({e['id']})" for e in chosen[:10]]
+        if len(idents) > 10:
+            shown.append(f"  … and {len(idents) - 10} more")
+        them = "it" if len(idents) == 1 else "them"
+        asked = [f"{counted(len(idents), 'entry')} selected:", *shown, f"Remove {them}?"]
+        if not typer.confirm("\n".join(asked)):
             info("nothing removed")
             return
     with state.change() as catalog:
