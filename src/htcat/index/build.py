@@ -10,13 +10,16 @@ falls back to reading the JSON.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
 
+from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder, copy_words, scratch_database
 from htcat.index.database import (
     BATCH,
@@ -36,7 +39,7 @@ from htcat.index.freshness import (
     is_canonical,
     knowledge_of_read,
 )
-from htcat.index.rows import insert_entries, put_spans, reindex
+from htcat.index.rows import insert_batch, insert_entries, put_spans, reindex
 from htcat.model import Entry
 from htcat.store.file import opened, read_bytes
 from htcat.store.image import ENTRIES_TABLE, check_entries, dump_json, parse_image
@@ -44,6 +47,14 @@ from htcat.store.layout import Scan, entry_chunk, entry_of_chunk, scan
 
 if TYPE_CHECKING:
     import sqlite3
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: ``done`` of a build's ``total`` entries are in the index."""
+Fill = Callable[
+    ["sqlite3.Connection", Callable[[list[tuple[int, str]]], None]], tuple[Knowledge, Scan | None]
+]
+"""Puts every entry's rows into a new index (searched text through the callable given), and
+says what the bytes it read prove and where each entry lies."""
 
 _BUILDS = ("build", "words")
 """Suffixes of a builder's files, after its pid; not ``.tmp``, which is the catalog writer's."""
@@ -68,15 +79,25 @@ def _remove_abandoned_builds(target: Path) -> None:
                 pass
 
 
-def _refresh(path: Path) -> None:
+def _refresh(path: Path, progress: Progress | None = None) -> None:
     """Bring the index up to date with the file: entry by entry when it can, else afresh.
 
-    What it records is what the bytes actually read prove.
+    A file in canonical form is built from a block at a time, so the whole
+    catalog is never held; any other file is read whole. What the index records
+    is what the bytes actually read prove; ``progress`` is told of the entries
+    a fresh build takes in.
     """
     known_ns = time.time_ns()
     with opened(path) as file:
         if _catch_up_from_file(path, file, known_ns):
             return
+        if not _held_non_canonical(path):
+            file.seek(0)
+            try:
+                _rebuild(path, lambda conn, put: _stream(path, file, known_ns, conn, put, progress))
+                return
+            except _NotCanonical:
+                pass  # read whole below, which refuses a bad file as every reader does
         file.seek(0)
         raw, stat = read_bytes(file, path)
     image = parse_image(raw, path)
@@ -84,7 +105,117 @@ def _refresh(path: Path) -> None:
     entries = image[ENTRIES_TABLE]
     del raw
     if not _catch_up(path, knowledge, entries, spans):
-        _rebuild(path, knowledge, entries, spans)
+
+        def fill(
+            conn: sqlite3.Connection, put: Callable[[list[tuple[int, str]]], None]
+        ) -> tuple[Knowledge, Scan | None]:
+            docs = ((int(k), doc) for k, doc in entries.items())
+            insert_entries(conn, _reported(docs, len(entries), progress), put)
+            return knowledge, spans
+
+        _rebuild(path, fill)
+
+
+def _reported(
+    docs: Iterable[tuple[int, Entry]], total: int, progress: Progress | None
+) -> Iterator[tuple[int, Entry]]:
+    """``docs``, telling ``progress`` after every batch and at the end."""
+    done = 0
+    for done, doc in enumerate(docs, 1):
+        yield doc
+        if progress is not None and (done % BATCH == 0 or done == total):
+            progress(done, total)
+
+
+class _NotCanonical(Exception):
+    """The file is not laid out as htcat writes it: it is read whole instead."""
+
+
+def _held_non_canonical(path: Path) -> bool:
+    """Whether an index of this version holds a file not in canonical form: then comparing
+    each entry with the one it holds (`_catch_up`) may spare a build."""
+    import sqlite3
+
+    if not index_path(path).exists():
+        return False
+    try:
+        with contextlib.closing(connect(path)) as conn:
+            meta = read_meta(conn)
+    except sqlite3.Error:
+        return False
+    return meta.get("version") == INDEX_VERSION and not is_canonical(meta)
+
+
+def _stream(
+    path: Path,
+    file: BinaryIO,
+    known_ns: int,
+    conn: sqlite3.Connection,
+    put_words: Callable[[list[tuple[int, str]]], None],
+    progress: Progress | None,
+) -> tuple[Knowledge, Scan]:
+    """Fill a new index from a canonical file read a block at a time; `_NotCanonical` if
+    it is not one.
+
+    Each entry's bytes are parsed as they are found (`htcat.store.layout.scan`),
+    must be exactly what htcat would write for the entry, and their rows go in
+    a batch at a time: memory stays flat however large the catalog, and the
+    file is parsed once instead of read, parsed, dumped again to compare and
+    scanned. The rest of the file (the other tables) must be canonical too,
+    and the digest of the whole is taken on the way. The total ``progress``
+    is told is reckoned from the share of the file read so far.
+    """
+    size = max(os.fstat(file.fileno()).st_size, 1)
+    whole = hashlib.sha1(usedforsecurity=False)
+    read_bytes_count = 0
+    batch: dict[str, Entry] = {}
+    taken = 0
+
+    def read(n: int) -> bytes:
+        nonlocal read_bytes_count
+        block = file.read(n)
+        whole.update(block)
+        read_bytes_count += len(block)
+        return block
+
+    def put() -> None:
+        nonlocal taken
+        try:
+            check_entries(batch, path)
+        except CatalogError:
+            raise _NotCanonical from None
+        insert_batch(conn, ((int(k), entry) for k, entry in batch.items()), put_words)
+        taken += len(batch)
+        batch.clear()
+        if progress is not None:
+            progress(taken, max(taken, taken * size // max(read_bytes_count, 1)))
+
+    def take(doc_id: int, chunk: bytes) -> None:
+        try:
+            entry = entry_of_chunk(chunk)
+        except orjson.JSONDecodeError:
+            raise _NotCanonical from None
+        if not isinstance(entry, dict) or entry_chunk(doc_id, entry) != chunk:
+            raise _NotCanonical
+        batch[str(doc_id)] = entry
+        if len(batch) == BATCH:
+            put()
+
+    scanned = scan(read, {}, take)
+    if scanned is None:
+        raise _NotCanonical
+    if batch:
+        put()
+    try:
+        if dump_json(parse_image(scanned.outside, path)) != scanned.outside:
+            raise _NotCanonical
+    except CatalogError:
+        raise _NotCanonical from None
+    if progress is not None:
+        progress(taken, taken)
+    stat = os.fstat(file.fileno())
+    fine = ctime_is_fine(path.parent)
+    return Knowledge(fingerprint(stat), known_ns, fine, whole.hexdigest(), True), scanned
 
 
 def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
@@ -198,13 +329,8 @@ def _catch_up(
         return False
 
 
-def _rebuild(
-    path: Path,
-    knowledge: Knowledge,
-    entries: dict[str, Entry],
-    spans: Scan | None,
-) -> None:
-    """Build the index afresh from the file's entries, then put it in place with a rename.
+def _rebuild(path: Path, fill: Fill) -> None:
+    """Build the index afresh with the rows ``fill`` puts in, then put it in place with a rename.
 
     It is built in files of its own with no journal, which makes it several
     times faster, and its full-text table in a second process (see
@@ -222,7 +348,7 @@ def _rebuild(
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            insert_entries(conn, ((int(k), doc) for k, doc in entries.items()), words.put)
+            knowledge, spans = fill(conn, words.put)
             conn.execute("COMMIT")
             words.finish()
             copy_words(conn, side)
@@ -246,11 +372,11 @@ def _rebuild(
         side.unlink(missing_ok=True)
 
 
-def open_index(path: Path) -> sqlite3.Connection | None:
+def open_index(path: Path, progress: Progress | None = None) -> sqlite3.Connection | None:
     """A fresh index of the catalog at ``path``, or None where reading the file is the way.
 
     A missing or corrupt catalog raises from here exactly as reading it would;
-    a damaged index is rebuilt.
+    a damaged index is rebuilt. ``progress`` is told of a fresh build's entries.
     """
     try:
         stat = path.stat()
@@ -262,7 +388,7 @@ def open_index(path: Path) -> sqlite3.Connection | None:
 
     try:
         if not holds(path, stat):
-            _refresh(path)
+            _refresh(path, progress)
         return connect(path)
     except (sqlite3.Error, OSError):
         return None
