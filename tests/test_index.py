@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -431,3 +433,28 @@ def test_a_bad_entry_in_a_canonical_file_is_refused_by_name_as_a_whole_read_refu
         read_catalog(db)
     assert str(refused.value) == str(read_whole.value)
     assert not [p for p in db.parent.iterdir() if ".build" in p.name or ".words" in p.name]
+
+
+def _meta_digest(db: Path) -> str:
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn:
+        return str(conn.execute("SELECT value FROM meta WHERE key = 'digest'").fetchone()[0])
+
+
+def test_a_build_digests_the_file_only_where_its_stat_may_not_prove_it_later(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A file changed within a clock tick of the build gets its bytes' digest; one
+    changed long before needs none (its stat decides), which spares reading it twice."""
+    write_catalog(db, [{"title": f"Report {n}"} for n in range(3)])
+    index_path(db).unlink(missing_ok=True)
+    assert len(titles(db)) == 3
+    assert _meta_digest(db) == hashlib.sha1(db.read_bytes()).hexdigest()
+
+    index_path(db).unlink()
+    later = time.time_ns() + 2 * freshness.COARSE_TICK_NS
+    monkeypatch.setattr(build.time, "time_ns", lambda: later)
+    assert len(titles(db)) == 3
+    assert _meta_digest(db) == ""
+    inode = index_path(db).stat().st_ino
+    assert len(titles(db)) == 3
+    assert index_path(db).stat().st_ino == inode, "the stat proved it: not built again"

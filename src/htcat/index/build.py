@@ -32,6 +32,7 @@ from htcat.index.database import (
     updating,
 )
 from htcat.index.freshness import (
+    COARSE_TICK_NS,
     Knowledge,
     ctime_is_fine,
     fingerprint,
@@ -162,11 +163,15 @@ def _stream(
     a batch at a time: memory stays flat however large the catalog, and the
     file is parsed once instead of read, parsed, dumped again to compare and
     scanned. The rest of the file (the other tables) must be canonical too,
-    and the digest of the whole is taken on the way. The total ``progress``
-    is told is reckoned from the share of the file read so far.
+    and the digest of the whole is taken on the way where the stat may not
+    decide alone (`stat_decides`: a file changed within a clock tick of now).
+    The total ``progress`` is told is reckoned from the share of the file read so far.
     """
-    size = max(os.fstat(file.fileno()).st_size, 1)
-    whole = hashlib.sha1(usedforsecurity=False)
+    before = os.fstat(file.fileno())
+    size = max(before.st_size, 1)
+    # Else the stat decides: a later stat differs, or is before ``known_ns`` by a tick.
+    # Should the file change meanwhile, no digest means the next reader builds again.
+    whole = hashlib.sha1(usedforsecurity=False) if _racy(before, known_ns) else None
     read_bytes_count = 0
     batch: dict[str, Entry] = {}
     taken = 0
@@ -174,7 +179,8 @@ def _stream(
     def read(n: int) -> bytes:
         nonlocal read_bytes_count
         block = file.read(n)
-        whole.update(block)
+        if whole is not None:
+            whole.update(block)
         read_bytes_count += len(block)
         return block
 
@@ -215,7 +221,14 @@ def _stream(
         progress(taken, taken)
     stat = os.fstat(file.fileno())
     fine = ctime_is_fine(path.parent)
-    return Knowledge(fingerprint(stat), known_ns, fine, whole.hexdigest(), True), scanned
+    found = "" if whole is None else whole.hexdigest()
+    return Knowledge(fingerprint(stat), known_ns, fine, found, True), scanned
+
+
+def _racy(stat: os.stat_result, known_ns: int) -> bool:
+    """Whether a file of this stat, known at ``known_ns``, changed too near that moment
+    for its stat to prove it later, however coarse the clock: its bytes must then decide."""
+    return stat.st_ctime_ns + COARSE_TICK_NS >= known_ns
 
 
 def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
