@@ -357,11 +357,17 @@ def _rebuild(path: Path, fill: Fill) -> None:
     words = WordsBuilder(side)
     try:
         with contextlib.closing(scratch_database(building)) as conn:
+            statements = [s.strip() for s in SCHEMA.split(";") if s.strip()]
+            indexes = [s for s in statements if s.startswith("CREATE INDEX")]
             conn.execute("BEGIN")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
+            for statement in statements:
+                if statement not in indexes:
                     conn.execute(statement)
             knowledge, spans = fill(conn, words.put)
+            # Sorted once at the end, not kept in order row by row; meanwhile the
+            # other process finishes the full-text table.
+            for statement in indexes:
+                conn.execute(statement)
             conn.execute("COMMIT")
             words.finish()
             copy_words(conn, side)
