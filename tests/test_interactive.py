@@ -128,9 +128,13 @@ def test_edit_form_is_filled_with_the_current_values(seed_db: Path, terminal):
         entry = catalog.get(WEBINAR)
         first, *others = entry["links"]
         entry["links"] = [{**first, "check": {"outcome": "ok", "status": 200}}, *others]
+        # ...and what the form does not show stays: a name's suffix, the citation.
+        entry["people"] = [{**entry["people"][0], "suffix": "Jr."}, *entry["people"][1:]]
+        entry["citation"] = {"number": "Webinar 12"}
         catalog.replace_many([entry], touch=False)
     before = entries_in(seed_db)[WEBINAR]
     assert before["links"][0]["check"] == {"outcome": "ok", "status": 200}
+    assert before["people"][0]["suffix"] == "Jr." and before["citation"]
     child = terminal("edit", "labor-trafficking-among")
     expect(child, "Title:")
     expect(child, before["title"])  # offered as the default

@@ -20,6 +20,7 @@ from htcat.model import (
     TYPES,
     normalize_tag,
     normalize_tags,
+    shape_problem,
     slugify,
     unique_id,
     validate_entry,
@@ -514,3 +515,69 @@ def test_slugify_always_gives_a_valid_id(title):
 def test_unique_id_is_never_taken(title, taken):
     base = slugify(title)
     assert unique_id(base, taken) not in taken
+
+
+# --- the citation part -------------------------------------------------------------------
+
+
+def test_citation_is_validated_ordered_and_left_out_when_empty():
+    entry = validate_entry(
+        {"title": "T", "citation": {"page": " 1-2 ", "volume": 19, "container-title": "J"}}
+    )
+    assert list(entry["citation"].items()) == [
+        ("container-title", "J"),
+        ("volume", "19"),
+        ("page", "1-2"),
+    ]
+    assert "citation" not in validate_entry({"title": "T", "citation": {"volume": ""}})
+    assert "citation" not in validate_entry({"title": "T"})
+
+
+def test_citation_as_json_text_is_read_as_a_csv_cell_holds_it():
+    entry = validate_entry({"title": "T", "citation": '{"ISBN": "978-92-1-130410-4"}'})
+    assert entry["citation"] == {"ISBN": "978-92-1-130410-4"}
+
+
+@pytest.mark.parametrize(
+    ("citation", "field", "reason"),
+    [
+        ({"journal": "J"}, "citation.journal", "unknown; expected container-title"),
+        ({"volume": ["1"]}, "citation.volume", "must be text"),
+        ({"page": "1\n2"}, "citation.page", "contains control characters"),
+        ("not json", "citation", "must be an object"),
+        (["J"], "citation", "must be an object"),
+    ],
+)
+def test_a_bad_citation_is_refused_by_name(citation: object, field: str, reason: str):
+    with pytest.raises(InvalidEntry) as caught:
+        validate_entry({"title": "T", "citation": citation})
+    [problem] = caught.value.problems
+    assert problem.field == field and reason in problem.reason
+
+
+def test_shape_check_refuses_a_citation_that_is_not_an_object_of_text():
+    assert shape_problem({"id": "a", "title": "T", "citation": {"volume": 1}}) == (
+        "citation must be an object of text"
+    )
+    assert shape_problem({"id": "a", "title": "T", "citation": {"volume": "1"}}) is None
+
+
+def test_name_affixes_are_kept_and_shown():
+    entry = validate_entry(
+        {
+            "title": "T",
+            "people": [
+                {"family": "Gogh", "given": "Vincent", "non-dropping-particle": "van"},
+                {
+                    "family": "King",
+                    "given": "Martin Luther",
+                    "suffix": "Jr.",
+                    "dropping-particle": "",
+                },
+            ],
+        }
+    )
+    gogh, king = entry["people"]
+    assert gogh["non-dropping-particle"] == "van" and "dropping-particle" not in king
+    assert display_name(gogh) == "Vincent van Gogh"
+    assert display_name(king) == "Martin Luther King, Jr."

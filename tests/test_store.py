@@ -99,7 +99,7 @@ def test_file_is_pretty_utf8_with_sorted_keys_and_a_final_newline(db: Path):
     assert raw.endswith(b"}\n") and not raw.endswith(b"\n\n")
     assert "\\u" not in text
     assert "Trata de personas: guía" in text and "“Quoted” \u2013 ü" in text
-    assert text.startswith('{\n  "_meta": {\n    "1": {\n      "schema": 2\n')
+    assert text.startswith('{\n  "_meta": {\n    "1": {\n      "schema": 3\n')
     data = json.loads(text)
     assert text == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     assert data["_meta"] == {"1": {"schema": SCHEMA_VERSION}}
@@ -185,17 +185,49 @@ def test_schema_1_plain_names_are_split_on_read_and_written_on_the_next_write(db
     assert json.loads(db.read_bytes()) == SCHEMA_1_FILE, "reading must not rewrite"
     assert cli("tag", "webinar", "--add", "b").exit_code == 0
     data = json.loads(db.read_bytes())
-    assert data["_meta"] == {"1": {"schema": 2}}
+    assert data["_meta"] == {"1": {"schema": SCHEMA_VERSION}}
     assert data["entries"]["1"]["people"] == [
         jenna,
         {"family": "Madonna", "given": "", "role": "speaker", "affiliation": ""},
     ]
 
 
+SCHEMA_2_FILE = {
+    "_meta": {"1": {"schema": 2}},
+    "entries": {
+        "1": {
+            "id": "article",
+            "title": "Article",
+            "type": "research",
+            "container-title": "Journal of Things",
+            "volume": "19",
+            "page": "377-395",
+            "journal": "kept as it was",
+        },
+        "2": {"id": "plain", "title": "Plain"},
+    },
+}
+
+
+def test_schema_2_citation_fields_are_gathered_into_citation_on_the_next_write(db: Path, cli):
+    db.write_text(json.dumps(SCHEMA_2_FILE))
+    citation = {"container-title": "Journal of Things", "volume": "19", "page": "377-395"}
+    article = entries_in(db)["article"]
+    assert article["citation"] == citation and "volume" not in article
+    assert article["journal"] == "kept as it was", "only CSL's own names move"
+    assert "citation" not in entries_in(db)["plain"]
+    assert json.loads(db.read_bytes()) == SCHEMA_2_FILE, "reading must not rewrite"
+    assert cli("tag", "article", "--add", "b").exit_code == 0
+    data = json.loads(db.read_bytes())
+    assert data["_meta"] == {"1": {"schema": 3}}
+    assert data["entries"]["1"]["citation"] == citation
+    assert "container-title" not in data["entries"]["1"]
+
+
 def test_newer_schema_is_refused_with_a_clear_message(db: Path, cli):
-    db.write_text(json.dumps({"_meta": {"1": {"schema": 3}}, "entries": {}}))
+    db.write_text(json.dumps({"_meta": {"1": {"schema": 4}}, "entries": {}}))
     before = db.read_bytes()
-    with pytest.raises(CatalogError, match="schema 3, newer than this htcat understands"):
+    with pytest.raises(CatalogError, match="schema 4, newer than this htcat understands"):
         read_catalog(db)
     for args in (["list"], ["add", "--title", "T"]):
         result = cli(*args)

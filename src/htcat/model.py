@@ -14,8 +14,9 @@ import unicodedata
 from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
+from htcat.citation import citation_parts
 from htcat.errors import FieldProblem, InvalidEntry
-from htcat.people import NAME_PARTS, migrated_person, parse_person_text
+from htcat.people import NAME_AFFIXES, NAME_PARTS, migrated_person, parse_person_text
 from htcat.urls import guess_kind, parse_link_text, url_problem
 
 Entry = dict[str, Any]
@@ -41,7 +42,7 @@ STATUSES = ("draft", "published", "archived")
 LIST_FIELDS = ("people", "audiences", "tags", "links")
 TEXT_FIELDS = ("title", "type", "summary", "date", "publisher", "status", "notes")
 STAMP_FIELDS = ("created", "updated")
-KNOWN_FIELDS = ("id", *TEXT_FIELDS, *LIST_FIELDS, *STAMP_FIELDS)
+KNOWN_FIELDS = ("id", *TEXT_FIELDS, *LIST_FIELDS, "citation", *STAMP_FIELDS)
 """Known fields in the order people read them (tables, CSV columns, forms)."""
 
 EDITABLE_FIELDS = tuple(f for f in KNOWN_FIELDS if f not in ("id", *STAMP_FIELDS))
@@ -152,7 +153,7 @@ def normalize_tags(tags: Iterable[str]) -> list[str]:
 
 _SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)
 _TEXT_ONLY = {str}
-_PERSON_TEXT = (*NAME_PARTS, "role", "affiliation")
+_PERSON_TEXT = (*NAME_PARTS, *NAME_AFFIXES, "role", "affiliation")
 
 
 def shape_problem(doc: Mapping[str, Any]) -> str | None:
@@ -187,6 +188,9 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "people must be objects with a family or literal name"
         if not all(type(person.get(k, "")) is str for k in _PERSON_TEXT):
             return "people: names, role and affiliation must be text"
+    citation = doc.get("citation", {})
+    if type(citation) is not dict or not set(map(type, citation.values())) <= _TEXT_ONLY:
+        return "citation must be an object of text"
     links = doc.get("links", [])
     if type(links) is not list:
         return "links must be a list"
@@ -276,6 +280,12 @@ def _check_person(c: _Checker, raw: object) -> dict[str, Any] | None:
             "" if value is None or value == "" else c.text(f"people.{part}", value, multiline=False)
         )
         person[part] = " ".join(text.split()) if _WIDE_SPACE_RE.search(text) else text
+    for part in NAME_AFFIXES:
+        affix = c.text(f"people.{part}", raw.get(part), multiline=False) if raw.get(part) else ""
+        if affix:
+            person[part] = " ".join(affix.split())
+        else:
+            person.pop(part, None)
     if person["literal"]:
         if person["family"] or person["given"]:
             c.fail(
@@ -317,6 +327,16 @@ def _check_link(c: _Checker, raw: object) -> dict[str, Any] | None:
         c.fail("links.check.outcome", check["outcome"], "must be text")
     link["check"] = check
     return link
+
+
+def _check_citation(c: _Checker, value: object) -> dict[str, str]:
+    """The ``citation`` object, each part one line of text, empty parts left out."""
+    parts, problems = citation_parts(value)
+    c.problems += problems
+    checked = {
+        k: " ".join(c.text(f"citation.{k}", v, multiline=False).split()) for k, v in parts.items()
+    }
+    return {key: text for key, text in checked.items() if text}
 
 
 def _check_strings(c: _Checker, field: str, value: object) -> list[str]:
@@ -398,6 +418,9 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     entry["tags"] = normalize_tags(_check_strings(c, "tags", raw.get("tags")))
     links = (_check_link(c, link) for link in c.items("links", raw.get("links")))
     entry["links"] = [link for link in links if link is not None]
+    entry["citation"] = _check_citation(c, raw.get("citation"))
+    if not entry["citation"]:
+        del entry["citation"]
     for field in STAMP_FIELDS:
         stamp = raw.get(field)
         if stamp in (None, ""):

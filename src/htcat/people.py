@@ -18,6 +18,9 @@ PARTICLES = frozenset(
 """Lower-case words that belong to the family name that follows them (``van Beethoven``)."""
 NAME_PARTS = ("family", "given", "literal")
 """A person's name as CSL holds it: ``family`` and ``given``, or one ``literal`` name."""
+NAME_AFFIXES = ("non-dropping-particle", "dropping-particle", "suffix")
+"""The parts of a family and given name CSL keeps apart (``van`` Gogh, ``de`` La Fontaine,
+King ``Jr.``), so that styles sort and print them as they should; stored only when given."""
 _FAMILY_FIRST_RE = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 """Han, kana and hangul: scripts whose names are written family name first."""
 _BRACED_FAMILY_RE = re.compile(r"\{(.*)\} ?,(.*)")
@@ -71,7 +74,9 @@ def display_name(person: Mapping[str, Any]) -> str:
     """A person's name as people read it: ``Gonzalo Martinez de Vedia``, or the literal name."""
     if person.get("literal"):
         return str(person["literal"])
-    return " ".join(str(person.get(k) or "") for k in ("given", "family")).strip()
+    order = ("given", "dropping-particle", "non-dropping-particle", "family")
+    shown = " ".join(str(person[k]) for k in order if person.get(k))
+    return f"{shown}, {person['suffix']}" if person.get("suffix") else shown
 
 
 def person_matches(person: Mapping[str, Any], text: str) -> bool:

@@ -70,7 +70,8 @@ def test_csv_has_the_columns_import_reads(small_db: Path, cli):
     header = cli("export", "--format", "csv").stdout.splitlines()[0]
     assert (
         header
-        == "id,title,type,summary,date,publisher,status,people,audiences,tags,links,created,updated"
+        == "id,title,type,summary,date,publisher,status,people,audiences,tags,links,citation,"
+        "created,updated"
     )
 
 

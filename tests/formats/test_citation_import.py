@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from htcat.formats import read_rows, write_entries
 from htcat.model import ROLES, TYPES, validate_entry
+from htcat.people import display_name
 
 FIXTURES = Path(__file__).parent / "zotero"
 HTLA = {
@@ -70,7 +71,11 @@ def test_a_zotero_report_comes_across_whole(name, fmt):
 def test_a_webinar_keeps_its_speakers_family_names(name, fmt):
     _, (_, webinar, _), *_ = imported(name, fmt)
     assert webinar["title"] == "Labor Trafficking Among Foreign Nationals"
-    assert people(webinar)[0][:2] == ("Martinez de Vedia", "Gonzalo")
+    speaker = webinar["people"][0]
+    assert display_name(speaker) == "Gonzalo Martinez de Vedia"
+    # Zotero's BibTeX and CSL-JSON split the name as BibTeX does: "Martinez de" is the particle.
+    split = (None, "Martinez de Vedia") if fmt == "ris" else ("Martinez de", "Vedia")
+    assert (speaker.get("non-dropping-particle"), speaker["family"]) == split
     assert webinar["date"] == "2019"
 
 
@@ -112,7 +117,7 @@ def test_a_type_with_no_match_is_other_and_said(name, fmt, named):
 def test_a_doi_given_as_url_and_as_doi_is_one_link():
     data = b"TY  - RPRT\nTI  - T\nUR  - https://doi.org/10.1000/x\nDO  - 10.1000/x\nER  - \n"
     [row] = read_rows(data, "ris")
-    assert row.data["links"] == [{"url": "https://doi.org/10.1000/x"}]
+    assert row.data["links"] == [{"url": "https://doi.org/10.1000/x", "label": "DOI"}]
 
 
 def test_broken_ris_records_are_named_by_number_and_line():
@@ -167,6 +172,21 @@ entry = st.fixed_dictionaries(
         "publisher": text,
         "tags": st.lists(st.from_regex(r"[a-z0-9]{1,6}", fullmatch=True), max_size=3, unique=True),
         "people": st.lists(person, max_size=3),
+        "citation": st.fixed_dictionaries(
+            {},
+            optional={
+                "container-title": text,
+                "collection-title": text,
+                "volume": text,
+                "issue": text,
+                "page": st.from_regex(r"[1-9][0-9]{0,3}(-[1-9][0-9]{0,3})?", fullmatch=True),
+                # RIS holds a number, an ISBN and an ISSN each as SN, told apart by shape.
+                "number": text.map(lambda t: "No. " + t),
+                "ISBN": st.just("978-92-1-130410-4"),
+                "ISSN": st.just("0192-8651"),
+                "publisher-place": text,
+            },
+        ),
     }
 )
 
@@ -187,7 +207,7 @@ def citation_view(entry: dict[str, Any], fmt: str) -> dict[str, Any]:
         shown.append(person)
     shown.sort(key=lambda p: ROLE_ORDER[p["role"]])
     fields = ("id", "title", "type", "summary", "date", "publisher", "tags")
-    return {k: entry[k] for k in fields} | {"people": shown}
+    return {k: entry[k] for k in fields} | {"people": shown, "citation": entry.get("citation")}
 
 
 ROLE_ORDER = {"author": 0, "speaker": 0, "editor": 1, "moderator": 2, "contributor": 3}

@@ -28,7 +28,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htcat.formats import SUFFIXES, write_entries
-from htcat.formats.bibtex import bibtex_key, escape, unescape
+from htcat.formats.bibtex import bibtex_key
+from htcat.formats.bibtex_text import escape, unescape
 from htcat.formats.csl import csl_item, csl_name, date_parts, main_link
 from htcat.store.file import read_catalog
 
@@ -396,9 +397,9 @@ def test_bibtex_escapes_every_special_character_and_reads_back_the_same() -> Non
 
 
 def test_escape_covers_latex_specials() -> None:
-    assert escape("100% & $5 #1 a_b {x} } ~ ^ \\ <|>") == (
+    assert escape("100% & $5 #1 a_b {x} } ~ ^ \\ <|> -- '' ``") == (
         r"100\% \& \$5 \#1 a\_b \{x\} \textbraceright{} \textasciitilde{} "
-        r"\textasciicircum{} \textbackslash{} \ensuremath{<}\ensuremath{|}\ensuremath{>}"
+        r"\textasciicircum{} \textbackslash{} \textless{}\textbar{}\textgreater{} -{}- '{}' `{}`"
     )
     assert bibtex_key("a b/c{d}") == "a-b-c-d"
     assert bibtex_key("") == "entry"

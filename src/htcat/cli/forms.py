@@ -15,7 +15,7 @@ from htcat.cli.collector import collecting
 from htcat.edits import field_value
 from htcat.errors import InvalidEntry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
-from htcat.people import person_text
+from htcat.people import NAME_AFFIXES, NAME_PARTS, person_text
 from htcat.urls import link_text
 
 
@@ -89,7 +89,18 @@ def entry_form(current: Entry) -> Entry:
     for field in ("tags", "links", "people", "audiences"):
         answers[field] = field_value(field, answers[field])
     _keep_checks(answers["links"], current.get("links", []))
+    _keep_name_affixes(answers["people"], current.get("people", []))
     return answers
+
+
+def _keep_name_affixes(people: list[Entry], old_people: list[Entry]) -> None:
+    """A person kept through the form keeps the particles and suffix its text does not show."""
+    affixes = {
+        tuple(p.get(k) or "" for k in NAME_PARTS): {k: p[k] for k in NAME_AFFIXES if p.get(k)}
+        for p in old_people
+    }
+    for person in people:
+        person.update(affixes.get(tuple(person.get(k) or "" for k in NAME_PARTS), {}))
 
 
 def _keep_checks(links: list[Entry], old_links: list[Entry]) -> None:

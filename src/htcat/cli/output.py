@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
+from htcat.citation import CITATION_FIELDS
 from htcat.cli.tables import table
 from htcat.errors import InputError
 from htcat.model import Entry
@@ -128,6 +129,10 @@ def entry_text(entry: Entry) -> str:
     for person in entry.get("people", ()):
         affiliation = f" ({person['affiliation']})" if person.get("affiliation") else ""
         lines.append(f"{person.get('role', '') + ':':<11}{display_name(person)}{affiliation}")
+    if entry.get("citation"):
+        lines += ["", "citation:"]
+        citation = entry["citation"]
+        lines += [f"  {key + ':':<18}{citation[key]}" for key in CITATION_FIELDS if key in citation]
     if entry.get("summary"):
         lines += ["", entry["summary"]]
     if entry.get("links"):

@@ -1,168 +1,62 @@
-"""BibTeX: entries as ``@techreport`` and ``@misc`` records that BibTeX and Biber both take.
+"""BibTeX: entries as ``@article``, ``@techreport`` and ``@misc`` records that BibTeX and
+Biber both take, and BibTeX files read as a person reads them.
 
-Built from the CSL item (`htcat.formats.csl`). A CSL report with a publisher
-and a year is ``@techreport`` (``institution`` the publisher, ``type`` the
-kind of report): the two fields BibTeX's styles insist on for it. Everything
-else is ``@misc``, where plainnat and biblatex print ``howpublished`` and no
-publisher field, so ``howpublished`` says the kind and the publisher
-(``Webinar, National Human Trafficking ... Center``); ``publisher`` is written
-too, for reference managers. An entry with no author gets a ``key`` (its
-title), which BibTeX sorts and natbib labels by.
+Built from the CSL item (`htcat.formats.csl`). A journal article is
+``@article`` with its ``journal``; a CSL report with a publisher and a year is
+``@techreport`` (``institution`` the publisher, ``type`` the kind of report,
+``number`` its number): the fields BibTeX's styles insist on for them.
+Everything else is ``@misc``, where plainnat and biblatex print
+``howpublished`` and no publisher field, so ``howpublished`` says the kind and
+the publisher (``Webinar, National Human Trafficking ... Center``);
+``publisher`` is written too, for reference managers. An entry with no author
+gets a ``key`` (its title), which BibTeX sorts and natbib labels by.
 
 Text cannot break a record: a brace is written ``\\{``/``\\}`` only where it
 pairs with another, ``\\textbraceleft{}``/``\\textbraceright{}`` where it does
 not, so every value is balanced whatever it holds, and
-``\\ & % $ # _ ^ ~ < > |`` become the LaTeX commands that print them in any
-font encoding. Names in lists BibTeX splits on " and " (authors, editors,
+``\\ & % $ # _ ^ ~ < > |`` become the text-mode commands every BibTeX reader
+decodes. Names in lists BibTeX splits on " and " (authors, editors,
 institutions, publishers) are protected by braces where needed; family names
 are braced whole (``{Martinez de Vedia}, Gonzalo``), so BibTeX and Biber do
-not guess particles, and a given name's first letter outside ASCII is braced as
-a special character (``{\\relax É}mile``), so that BibTeX's initials (abbrvnat,
+not guess particles, and a given name's first letter outside ASCII is written
+as a special character (``{\\'E}mile``), so that BibTeX's initials (abbrvnat,
 ``giveninits``) take the whole letter rather than half of its UTF-8 bytes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from htcat.errors import FieldProblem
-from htcat.formats.csl import csl_item, csl_name, entry_from_csl
+from htcat.errors import FieldProblem, InputError
+from htcat.formats.bibtex_text import (
+    LATEX_SPECIALS,
+    MONTHS,
+    MalformedRecord,
+    escape,
+    escape_paragraphs,
+    initial,
+    resolve_value,
+    unescape,
+)
+from htcat.formats.csl import (
+    csl_item,
+    csl_name,
+    entry_from_csl,
+)
+from htcat.formats.dates import MONTH_NUMBERS
 from htcat.formats.records import SourceRow, decode_text
 from htcat.model import Entry
-from htcat.people import split_name
+from htcat.people import display_name
 
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_LATEX = {
-    "\\": r"\textbackslash{}",
-    "{": r"\textbraceleft{}",
-    "}": r"\textbraceright{}",
-    "$": r"\$",
-    "&": r"\&",
-    "%": r"\%",
-    "#": r"\#",
-    "_": r"\_",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\ensuremath{<}",
-    ">": r"\ensuremath{>}",
-    "|": r"\ensuremath{|}",
-}
-"""``<``, ``>`` and ``|`` are math symbols: their text commands need T1 fonts."""
 MISC_KINDS = {"report": "Report", "dataset": "Data set"}
 """What ``howpublished`` says of a CSL type with no genre, so that the kind survives @misc."""
 _URL_UNSAFE = {"{": "%7B", "}": "%7D", "\\": "%5C", " ": "%20"}
 _AND_RE = re.compile(r"\band\b", re.IGNORECASE)
 _KEY_UNSAFE_RE = re.compile(r"[^A-Za-z0-9_:.-]+")
-_ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
-
-
-def _paired_braces(text: str) -> set[int]:
-    """The positions of the braces in ``text`` that close or are closed by another."""
-    paired: set[int] = set()
-    open_at: list[int] = []
-    for position, char in enumerate(text):
-        if char == "{":
-            open_at.append(position)
-        elif char == "}" and open_at:
-            paired.update((open_at.pop(), position))
-    return paired
-
-
-def escape(text: str) -> str:
-    """``text`` as LaTeX that prints it unchanged; line breaks become spaces.
-
-    Braces that pair up are ``\\{`` and ``\\}``, which every LaTeX reader
-    knows (pandoc's too); a brace left without a partner is
-    ``\\textbraceleft{}`` or ``\\textbraceright{}``, as BibTeX and Biber count
-    ``\\{`` as a brace and one alone would unbalance the record.
-    """
-    text = " ".join(text.split())
-    if "{" not in text and "}" not in text:
-        return "".join(_LATEX.get(c, c) for c in text)
-    paired = _paired_braces(text)
-    return "".join("\\" + c if n in paired else _LATEX.get(c, c) for n, c in enumerate(text))
-
-
-_ACCENTS = {
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    '"': "\u0308",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "c": "\u0327",
-    "v": "\u030c",
-    "u": "\u0306",
-    "H": "\u030b",
-    "k": "\u0328",
-    "r": "\u030a",
-}
-_LETTERS = {
-    "o": "ø",
-    "O": "Ø",
-    "l": "ł",
-    "L": "Ł",
-    "ss": "ß",
-    "ae": "æ",
-    "AE": "Æ",
-    "oe": "œ",
-    "OE": "Œ",
-    "aa": "å",
-    "AA": "Å",
-    "i": "\u0131",
-}
-_TEXT_COMMANDS = {escaped: char for char, escaped in _LATEX.items()} | {
-    "\\textbackslash": "\\",
-    "\\textbraceleft": "{",
-    "\\textbraceright": "}",
-    "\\textless": "<",
-    "\\textgreater": ">",
-    "\\textbar": "|",
-    "\\textasciitilde": "~",
-    "\\textasciicircum": "^",
-    "\\textunderscore": "_",
-    "\\textdollar": "$",
-    "\\{": "{",
-    "\\}": "}",
-    "\\textendash": "\u2013",
-    "\\textemdash": "\u2014",
-}
-_UNESCAPE_RE = re.compile(
-    "|".join(re.escape(c) for c in sorted(_TEXT_COMMANDS, key=len, reverse=True))
-    + r"""|\\relax ?|\\([`'^"~=.]|[cvuHkr](?![A-Za-z]))\s*\{?\s*(\\?[A-Za-z])\}?"""
-    + r"|\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i)(?![A-Za-z])(?:\{\})?|[{}]"
-)
-
-
-def unescape(text: str) -> str:
-    """LaTeX as BibTeX files hold it (this module's, Zotero's) back to plain text.
-
-    The inverse of `escape`, plus the accent commands other tools write
-    (``{\\'E}mile``); braces that only group or protect are dropped.
-    """
-
-    def plain(match: re.Match[str]) -> str:
-        found = match[0]
-        if found in _TEXT_COMMANDS:
-            return _TEXT_COMMANDS[found]
-        if match[1]:
-            base = match[2].lstrip("\\")
-            return unicodedata.normalize("NFC", base + _ACCENTS[match[1]])
-        if match[3]:
-            return _LETTERS[match[3]]
-        return ""
-
-    return _UNESCAPE_RE.sub(plain, text)
-
-
-def escape_paragraphs(text: str) -> str:
-    """Like `escape`, keeping blank lines between paragraphs (a LaTeX paragraph break)."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    return "\n\n".join(escape(p) for p in paragraphs if p.strip())
 
 
 def bibtex_key(ident: str) -> str:
@@ -174,9 +68,8 @@ def _given_word(word: str) -> str:
     """One word of a given name, safe for BibTeX's name splitting and initials."""
     if "," in word or _AND_RE.fullmatch(word):
         return "{" + escape(word) + "}"
-    if not word.isascii() and not word[0].isascii():
-        return "{\\relax " + word[0] + "}" + (escape(word[1:]) or "{}")
-    return escape(word)
+    special = initial(word[0]) if not word[0].isascii() else None
+    return special + (escape(word[1:]) or "{}") if special else escape(word)
 
 
 def _given(given: str) -> str:
@@ -196,10 +89,15 @@ def bibtex_name(name: Mapping[str, str]) -> str:
     if "literal" in name:
         return "{" + escape(name["literal"]) + "}"
     family, given = name.get("family", ""), name.get("given", "")
-    if given and (not given[0].isalpha() or any(c in _LATEX for c in given)):
-        return "{" + escape(f"{given} {family}") + "}"
+    if given and (not given[0].isalpha() or any(c in LATEX_SPECIALS for c in given)):
+        return "{" + escape(display_name(name)) + "}"
+    given = " ".join(part for part in (given, name.get("dropping-particle")) if part)
+    particle = name.get("non-dropping-particle", "")
+    written = (escape(particle) + " " if particle else "") + "{" + escape(family) + "}"
+    if name.get("suffix"):
+        written += ", {" + escape(name["suffix"]) + "}"
     protected = _given(given)
-    return f"{{{escape(family)}}}, {protected}" if protected else "{" + escape(family) + "}"
+    return f"{written}, {protected}" if protected else written + ","
 
 
 def _names(names: Iterable[Mapping[str, str]]) -> str:
@@ -223,7 +121,35 @@ def entry_type(item: Mapping[str, Any]) -> str:
     """``techreport`` for a report BibTeX can print in full (publisher and year), else ``misc``."""
     if item["type"] == "report" and item.get("publisher") and "issued" in item:
         return "techreport"
+    if item["type"] == "article-journal" and item.get("container-title"):
+        return "article"
     return "misc"
+
+
+def _citation_fields(item: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
+    """The fields of an entry's ``citation`` as BibTeX and biblatex name them for ``kind``.
+
+    An article's issue is its ``number``, which BibTeX's styles print as the issue (an
+    article never has a number of its own: `htcat.formats.csl.csl_item` makes a
+    numbered paper a report).
+    """
+    article = kind == "article"
+    names = {
+        "container-title": "journal" if article else "booktitle",
+        "collection-title": "series",
+        "volume": "volume",
+        "issue": "number" if article else "issue",
+        "page": "pages",
+        "number": "number",
+        "ISBN": "isbn",
+        "ISSN": "issn",
+        "publisher-place": "address",
+    }
+    return [
+        (field, "{" + escape(str(item[variable])) + "}")
+        for variable, field in names.items()
+        if item.get(variable)
+    ]
 
 
 def bibtex_fields(
@@ -235,7 +161,8 @@ def bibtex_fields(
     contributors) go to biblatex's ``editora`` as organizers, the other
     contributors to ``editorb`` as collaborators; BibTeX's styles ignore both.
     """
-    report = entry_type(item) == "techreport"
+    kind = entry_type(item)
+    report = kind == "techreport"
     fields = [("title", "{{" + escape(item["title"]) + "}}")]
     for field in ("author", "editor"):
         if item.get(field):
@@ -255,12 +182,13 @@ def bibtex_fields(
         if genre:
             fields.append(("type", "{" + escape(genre) + "}"))
     else:
-        kind = genre or MISC_KINDS.get(item["type"], "")
-        shown = ", ".join(part for part in (kind, publisher) if part)
+        shown_kind = genre or MISC_KINDS.get(item["type"], "")
+        shown = ", ".join(part for part in (shown_kind, publisher) if part)
         if shown:
             fields.append(("howpublished", "{" + escape(shown) + "}"))
         if publisher:
             fields.append(("publisher", _literal_list(publisher)))
+    fields += _citation_fields(item, kind)
     if "issued" in item:
         parts = item["issued"]["date-parts"][0]
         fields.append(("year", f"{{{parts[0]:04d}}}"))
@@ -316,30 +244,25 @@ CSL_TYPES = {
     "video": "motion_picture",
 }
 """BibTeX entry type → the CSL type it is read as (`htcat.formats.csl.HTCAT_TYPES` maps that on)."""
-_MONTH_NAMES = {name: n for n, name in enumerate(MONTHS, 1)}
-_AND_SPLIT_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
-_COMMA_RE = re.compile(",")
-
-
-def _top_level(text: str, pattern: re.Pattern[str]) -> list[str]:
-    """``text`` split where ``pattern`` matches outside braces."""
-    parts, depth, start = [], 0, 0
-    position = 0
-    while position < len(text):
-        char = text[position]
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif depth == 0:
-            match = pattern.match(text, position)
-            if match and match.end() > position:
-                parts.append(text[start:position])
-                start = position = match.end()
-                continue
-        position += 1
-    parts.append(text[start:])
-    return [part.strip() for part in parts if part.strip()]
+CITATION_READ = (
+    (("journaltitle", "journal", "booktitle"), "container-title"),
+    (("series",), "collection-title"),
+    (("volume",), "volume"),
+    (("issue",), "issue"),
+    (("pages",), "page"),
+    (("isbn",), "ISBN"),
+    (("issn",), "ISSN"),
+    (("location", "address"), "publisher-place"),
+)
+"""BibTeX and biblatex fields → the CSL variables of an entry's ``citation``; ``number`` is
+the issue of an ``@article`` with no ``issue`` field, and the number of anything else."""
+ISSUE_NUMBERED = frozenset({"article", "periodical"})
+_TEXT_FIELDS = frozenset(
+    {"title", "institution", "organization", "publisher", "school", "type", "howpublished"}
+    | {"keywords", "number", "date", "year", "month", "day", "editoratype", "editorbtype"}
+    | {"editorctype", *(name for names, _ in CITATION_READ for name in names)}
+)
+"""The fields read as text (LaTeX decoded); names, the abstract and addresses apart."""
 
 
 def _wrapped(text: str) -> bool:
@@ -353,31 +276,50 @@ def _wrapped(text: str) -> bool:
 
 
 def read_name(text: str) -> dict[str, str]:
-    """A BibTeX name as a CSL name: ``{Literal}`` whole, ``Family, Given``, or ``Given Family``."""
+    """A BibTeX name as a CSL name: ``{Literal}`` whole, or its parts by BibTeX's rules.
+
+    ``von Last, Jr, First`` and ``First von Last``: ``von`` is the family name's
+    particle (CSL's non-dropping particle), ``Jr`` its suffix.
+    """
+    from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
+
+    text = " ".join(text.split())
     if _wrapped(text):
-        return {"literal": " ".join(unescape(text[1:-1]).split())}
-    parts = _top_level(text, _COMMA_RE)
-    if len(parts) == 1:
-        return split_name(unescape(text))
-    family = unescape(parts[0]) + (f", {unescape(parts[1])}" if len(parts) > 2 else "")
-    return {"family": family, "given": unescape(parts[-1])}
+        return {"literal": unescape(text[1:-1])}
+    try:
+        parts = parse_single_name_into_parts(text, strict=False)
+    except InvalidNameError:
+        return {"literal": unescape(text)}
+    name = {
+        "family": unescape(" ".join(parts.last)),
+        "given": unescape(" ".join(parts.first)),
+        "non-dropping-particle": unescape(" ".join(parts.von)),
+        "suffix": unescape(" ".join(parts.jr)),
+    }
+    return {key: value for key, value in name.items() if value}
 
 
 def _read_names(value: str) -> list[dict[str, str]]:
-    return [read_name(name) for name in _top_level(value, _AND_SPLIT_RE)]
+    from bibtexparser.middlewares.names import split_multiple_persons_names
+
+    return [read_name(n) for n in split_multiple_persons_names(" ".join(value.split())) if n]
 
 
 def _read_date(fields: Mapping[str, str]) -> str:
+    """The date as CSL ``raw`` text: biblatex's ``date``, else ``year``, ``month`` and ``day``."""
     if fields.get("date"):
-        return fields["date"].split("/")[0].strip()
-    year = fields.get("year", "").strip()
-    month = fields.get("month", "").strip().lower()
-    number = _MONTH_NAMES.get(month[:3]) or (int(month) if month.isdigit() else 0)
-    return f"{year}-{number:02d}" if year and 1 <= number <= 12 else year
+        return fields["date"]
+    year = fields.get("year", "")
+    month = fields.get("month", "").strip().lower().rstrip(".")
+    number = MONTH_NUMBERS.get(month) or (int(month) if month.isdigit() else 0)
+    if not (re.fullmatch(r"\d{4}", year) and 1 <= number <= 12):
+        return year
+    day = fields.get("day", "").strip()
+    return f"{year}-{number:02d}" + (f"-{int(day):02d}" if day.isdigit() else "")
 
 
 def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any]:
-    text = {k: unescape(v).strip() for k, v in fields.items() if k not in ("url", "doi")}
+    text = {k: " ".join(unescape(v).split()) for k, v in fields.items() if k in _TEXT_FIELDS}
     publisher = next(
         (text[k] for k in ("institution", "organization", "publisher", "school") if text.get(k)), ""
     )
@@ -391,15 +333,22 @@ def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any
         "title": text.get("title", ""),
         "publisher": publisher,
         "genre": genre,
-        "URL": fields.get("url", "").strip(),
-        "DOI": fields.get("doi", "").strip(),
-        "abstract": fields.get("abstract", ""),
+        "URL": " ".join(fields.get("url", "").split()),
+        "DOI": " ".join(fields.get("doi", "").split()),
         "keyword": text.get("keywords", ""),
         "issued": {"raw": _read_date(text)},
     }
-    if item["abstract"]:
-        paragraphs = re.split(r"\n\s*\n", item["abstract"])
-        item["abstract"] = "\n\n".join(" ".join(unescape(p).split()) for p in paragraphs)
+    if fields.get("abstract"):
+        item["abstract"] = unescape(fields["abstract"])
+    for names, variable in CITATION_READ:
+        found = next((text[n] for n in names if text.get(n)), "")
+        if found:
+            item[variable] = found
+    if text.get("number"):
+        issue = entry_type in ISSUE_NUMBERED and not text.get("issue")
+        item["issue" if issue else "number"] = text["number"]
+    if item.get("page"):
+        item["page"] = item["page"].replace("\u2013", "-").replace("\u2014", "-")
     for variable in ("author", "editor"):
         if fields.get(variable):
             item[variable] = _read_names(fields[variable])
@@ -411,29 +360,71 @@ def _item(entry_type: str, key: str, fields: Mapping[str, str]) -> dict[str, Any
 
 
 def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
-    """The entries of a BibTeX file (Zotero's, JabRef's, htcat's), ``record N (line L)`` each.
+    """The entries of a BibTeX file (Zotero's, JabRef's, biblatex's, htcat's), ``record N (line L)``
+    each.
 
-    bibtexparser splits the file into records and fields; LaTeX in the values
-    is read back by `unescape`. Fields htcat has no place for are left out;
+    bibtexparser splits the file into records and fields; this module joins each
+    value's ``#`` parts and ``@string`` macros (`resolve_value`) and reads its LaTeX
+    (`unescape`). A record whose braces or commas do not add up is reported, with
+    its text kept for a rejects file. Fields htcat has no place for are left out;
     ``keep_unknown`` does not apply.
     """
     del keep_unknown
     from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
     from bibtexparser.model import Entry as BibEntry
+    from bibtexparser.model import String as BibString
+
+    # bibtexparser also logs each broken record; htcat names them itself, once.
+    logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+    logging.getLogger("bibtexparser").propagate = False
+    text = decode_text(data, source)
+    library = parse_string(text, parse_stack=[])
+    macros: dict[str, str] = {}
+    rows: list[SourceRow] = []
+    for block in library.blocks:
+        key_again = isinstance(block, DuplicateBlockKeyBlock)
+        if isinstance(block, DuplicateBlockKeyBlock) and isinstance(
+            block.ignore_error_block, BibEntry | BibString
+        ):
+            block = block.ignore_error_block  # read as written; the id is not taken from it
+        if isinstance(block, BibString):
+            with contextlib.suppress(MalformedRecord):
+                macros[block.key.lower()] = resolve_value(block.key, str(block.value), macros, [])
+        elif isinstance(block, BibEntry | ParsingFailedBlock):
+            where = f"record {len(rows) + 1} (line {(block.start_line or 0) + 1})"
+            rows.append(_row(block, where, macros, key_again=key_again))
+    if not rows and text.strip():
+        raise InputError(f"{source}: no BibTeX record (like @misc{{key, title = {{…}}}}) in it")
+    return rows
+
+
+def _row(block: Any, where: str, macros: Mapping[str, str], *, key_again: bool) -> SourceRow:
+    """One record as an entry, or as the problem that keeps it out.
+
+    A key met before (two files pasted together) is no id: the entry's id is made
+    from its title, with a warning.
+    """
     from bibtexparser.model import ParsingFailedBlock
 
-    library = parse_string(decode_text(data, source))
-    rows = []
-    records = [b for b in library.blocks if isinstance(b, BibEntry | ParsingFailedBlock)]
-    for number, block in enumerate(records, 1):
-        where = f"record {number} (line {(block.start_line or 0) + 1})"
-        if isinstance(block, ParsingFailedBlock):
-            reason = str(block.error) or "is not a complete BibTeX record (unbalanced braces?)"
-            problem = FieldProblem("record", (block.raw or "").split("\n", 1)[0], reason)
-            rows.append(SourceRow(where, {}, (problem,)))
-            continue
-        fields = {f.key.lower(): str(f.value) for f in block.fields}
-        item = _item(block.entry_type.lower(), block.key, fields)
-        raw, warnings = entry_from_csl(item, "@" + block.entry_type.lower())
-        rows.append(SourceRow(where, raw, warnings=tuple(warnings)))
-    return rows
+    raw_text = (block.raw or "").strip() + "\n"
+    if isinstance(block, ParsingFailedBlock):
+        said = getattr(block.error, "abort_reason", "") or str(block.error)
+        reason = " ".join(str(said).split()) or "is not a complete BibTeX record"
+        problem = FieldProblem("record", (block.raw or "").split("\n", 1)[0], reason)
+        return SourceRow(where, {}, (problem,), raw=raw_text)
+    warnings: list[str] = []
+    try:
+        fields = {
+            f.key.lower(): resolve_value(f.key, str(f.value), macros, warnings)
+            for f in block.fields
+        }
+    except MalformedRecord as exc:
+        problem = FieldProblem("record", f"@{block.entry_type}{{{block.key}", str(exc))
+        return SourceRow(where, {}, (problem,), raw=raw_text)
+    kind = block.entry_type.lower()
+    item = _item(kind, "" if key_again else block.key, fields)
+    if key_again:
+        warnings.append(f"key {block.key!r} is used by an earlier record; id made from the title")
+    entry, more = entry_from_csl(item, "@" + kind)
+    return SourceRow(where, entry, warnings=tuple(warnings + more), raw=raw_text)

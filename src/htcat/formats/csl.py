@@ -28,9 +28,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from htcat.citation import CITATION_FIELDS
 from htcat.errors import FieldProblem, InputError
+from htcat.formats.dates import date_text
 from htcat.formats.records import SourceRow, decode_text, parse_json
 from htcat.model import Entry
+from htcat.people import NAME_AFFIXES
 
 CSL_TYPES = {
     "information-memorandum": ("report", "Information memorandum"),
@@ -82,12 +85,14 @@ def date_parts(date: str) -> list[int] | None:
 
 
 def csl_name(person: Mapping[str, Any]) -> dict[str, str]:
-    """A person's name as a CSL name: ``family`` and ``given``, or one ``literal``."""
+    """A person's name as a CSL name: ``family`` and ``given`` (with particles and a
+    suffix when it has them), or one ``literal``."""
     if person.get("literal"):
         return {"literal": str(person["literal"])}
     name = {"family": str(person.get("family") or "")}
-    if person.get("given"):
-        name["given"] = str(person["given"])
+    for part in ("given", *NAME_AFFIXES):
+        if person.get(part):
+            name[part] = str(person[part])
     return name
 
 
@@ -115,6 +120,14 @@ def accessed(link: Mapping[str, Any]) -> list[int] | None:
 def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
     """One entry as a CSL item; fields without a value are left out."""
     csl_type, genre = CSL_TYPES.get(str(entry.get("type") or "other"), ("document", ""))
+    given_citation = entry.get("citation")
+    citation: Mapping[str, Any] = given_citation if isinstance(given_citation, Mapping) else {}
+    if (
+        entry.get("type") == "research"
+        and citation.get("container-title")
+        and not citation.get("number")
+    ):
+        csl_type, genre = "article-journal", ""  # in a journal; a numbered paper is a report
     people = [p for p in entry.get("people") or () if isinstance(p, Mapping)]
     links = [link for link in entry.get("links") or () if isinstance(link, Mapping)]
     author_roles = {"author", "speaker"} if csl_type in PRESENTED else {"author"}
@@ -140,6 +153,7 @@ def csl_item(entry: Mapping[str, Any]) -> dict[str, Any]:
         item["genre"] = genre
     if publisher:
         item["publisher"] = publisher
+    item.update((key, str(citation[key])) for key in CITATION_FIELDS if citation.get(key))
     link = main_link([link for link in links if not doi(str(link.get("url") or ""))]) or (
         main_link(links)
     )
@@ -188,6 +202,7 @@ GENRE_TYPES = {genre.lower(): kind for kind, (_, genre) in CSL_TYPES.items() if 
 """A genre htcat writes (``Webinar``, ``Fact sheet``) names the htcat type whatever the CSL type."""
 CSL_ONLY_KEYS = frozenset(
     {"author", "editor", "issued", "URL", "DOI", "abstract", "keyword", "genre", "accessed"}
+    | {"container-title", "volume", "issue", "page", "ISBN", "ISSN", "publisher-place"}
 )
 HTCAT_ONLY_KEYS = frozenset({"people", "links", "tags", "summary", "date", "audiences"})
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -206,24 +221,6 @@ def looks_like_csl(items: Sequence[Any]) -> bool:
     return bool(keys & CSL_ONLY_KEYS) and not keys & HTCAT_ONLY_KEYS
 
 
-def _date_text(value: object) -> str:
-    """A CSL date (``date-parts``, or ``raw``/``literal`` text) as ``YYYY[-MM[-DD]]``."""
-    if not isinstance(value, Mapping):
-        return ""
-    parts = value.get("date-parts")
-    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-        try:
-            numbers = [int(p) for p in parts[0][:3]]
-        except (TypeError, ValueError):
-            return ""
-        return "-".join(f"{n:04d}" if i == 0 else f"{n:02d}" for i, n in enumerate(numbers))
-    text = value.get("raw") or value.get("literal")
-    match = re.match(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?", str(text or "").strip())
-    if not match:
-        return ""
-    return "-".join(p if i == 0 else f"{int(p):02d}" for i, p in enumerate(match.groups()) if p)
-
-
 def _person(name: object, role: str) -> dict[str, Any] | None:
     if isinstance(name, str):
         return {"literal": name, "role": role} if name.strip() else None
@@ -231,13 +228,24 @@ def _person(name: object, role: str) -> dict[str, Any] | None:
         return None
     if name.get("literal"):
         return {"literal": str(name["literal"]), "role": role}
-    family = " ".join(str(name[k]) for k in ("non-dropping-particle", "family") if name.get(k))
-    given = " ".join(str(name[k]) for k in ("given", "dropping-particle") if name.get(k))
-    if name.get("suffix"):
-        family = f"{family}, {name['suffix']}" if family else str(name["suffix"])
+    family, given = str(name.get("family") or "").strip(), str(name.get("given") or "").strip()
+    affixes = {k: str(name[k]).strip() for k in NAME_AFFIXES if str(name.get(k) or "").strip()}
     if not family:
-        return {"family": given, "given": "", "role": role} if given else None
-    return {"family": family, "given": given, "role": role}
+        if not given:
+            return None
+        family, given = given, ""
+    return {"family": family, "given": given, **affixes, "role": role}
+
+
+def _text(value: object) -> str:
+    """A CSL variable's value as one line of text (CSL allows numbers for ``volume``…)."""
+    if value is None or isinstance(value, bool | Mapping | list):
+        return ""
+    return " ".join(str(value).split())
+
+
+_SCHEMELESS_RE = re.compile(r"(?i)^(?:www\.|[a-z0-9-]+(?:\.[a-z0-9-]+)+/)[^\s]*$")
+"""A web address written without ``https://`` (``www.unodc.org/…``, ``example.org/a``)."""
 
 
 def _stands_in(names: object, publisher: str) -> bool:
@@ -276,9 +284,13 @@ def entry_from_csl(
     publisher = str(item.get("publisher") or "").strip()
     if publisher:
         raw["publisher"] = publisher
-    date = _date_text(item.get("issued"))
+    date, date_warnings = date_text(item.get("issued"))
+    warnings += date_warnings
     if date:
         raw["date"] = date
+    citation = {k: _text(item[k]) for k in CITATION_FIELDS if _text(item.get(k))}
+    if citation:
+        raw["citation"] = citation
     people = []
     for variable, role in _ROLES:
         names = item.get(variable)
@@ -294,19 +306,31 @@ def entry_from_csl(
         raw["people"] = people
     links: list[dict[str, str]] = []
     for url in dict.fromkeys(u.strip() for u in (str(item.get("URL") or ""), *more_urls)):
+        if url and _SCHEMELESS_RE.match(url):
+            warnings.append(f"URL {url!r} has no scheme; read as https://{url}")
+            url = "https://" + url
+        elif url and "://" not in url and "." not in url:
+            warnings.append(f"URL {url!r} is not a web address; left out")
+            continue
         if url:
             webinar = kind == "webinar" and not links and not url.lower().endswith(".pdf")
             links.append({"url": url, "kind": "webinar"} if webinar else {"url": url})
     found_doi = str(item.get("DOI") or "").strip()
-    if found_doi:
-        if not found_doi.lower().startswith(("http://", "https://")):
-            found_doi = "https://doi.org/" + found_doi
-        if all(doi(link["url"]) != doi(found_doi) for link in links):
-            links.append({"url": found_doi, "label": "DOI", "kind": "page"})
+    if found_doi and not found_doi.lower().startswith(("http://", "https://")):
+        found_doi = "https://doi.org/" + found_doi
+    if found_doi and not doi(found_doi):
+        warnings.append(f"DOI {item['DOI']!r} is not a DOI (10.…); left out")
+        found_doi = ""
+    if found_doi and all(doi(link["url"]) != doi(found_doi) for link in links):
+        links.append({"url": found_doi, "label": "DOI", "kind": "page"})
+    for link in links:
+        if doi(link["url"]):
+            link["label"] = "DOI"
     if links:
         raw["links"] = links
     if item.get("abstract"):
-        raw["summary"] = str(item["abstract"])
+        paragraphs = re.split(r"\n\s*\n", str(item["abstract"]))
+        raw["summary"] = "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
     keywords = item.get("keyword")
     if isinstance(keywords, list):
         keywords = ",".join(map(str, keywords))
@@ -316,10 +340,12 @@ def entry_from_csl(
     return raw, warnings
 
 
-def _item_lines(text: str) -> list[int]:
-    """The line each object of a top-level JSON array starts on."""
-    lines, depth, line, in_string, escaped = [], 0, 1, False, False
-    for char in text:
+def _item_spans(text: str) -> list[tuple[int, int, int]]:
+    """The line, start and end offsets of each object of a top-level JSON array (or of the
+    one top-level object), for the position of a problem and the text of a rejected item."""
+    spans, depth, line, in_string, escaped = [], 0, 1, False, False
+    start = start_line = 0
+    for offset, char in enumerate(text):
         if char == "\n":
             line += 1
         elif in_string:
@@ -332,27 +358,33 @@ def _item_lines(text: str) -> list[int]:
         elif char == '"':
             in_string = True
         elif char in "[{":
-            if depth == 1:
-                lines.append(line)
+            if depth == 1 or (depth == 0 and char == "{"):
+                start, start_line = offset, line
             depth += 1
         elif char in "]}":
             depth -= 1
-    return lines
+            if depth == 1 or (depth == 0 and char == "}"):
+                spans.append((start_line, start, offset + 1))
+    return spans
 
 
 def rows_from_items(items: Sequence[Any], text: str) -> list[SourceRow]:
-    """The entries of CSL items read from JSON ``text``, each named ``record N (line L)``."""
-    lines = _item_lines(text)
+    """The entries of CSL items read from JSON ``text``, each named ``record N (line L)``
+    and holding its text as written."""
+    spans = _item_spans(text)
+    if len(spans) != len(items):
+        spans = []  # an item that is no object: the positions would not line up
     rows = []
     for number, item in enumerate(items, 1):
-        line = f" (line {lines[number - 1]})" if number <= len(lines) else ""
-        where = f"record {number}{line}"
+        line, start, end = spans[number - 1] if number <= len(spans) else (0, 0, 0)
+        where = f"record {number}" + (f" (line {line})" if line else "")
+        written = text[start:end] + "\n" if end else ""
         if not isinstance(item, Mapping):
             problem = FieldProblem("record", item, "must be a CSL-JSON object")
-            rows.append(SourceRow(where, {}, (problem,)))
+            rows.append(SourceRow(where, {}, (problem,), raw=written))
             continue
-        raw, warnings = entry_from_csl(item)
-        rows.append(SourceRow(where, raw, warnings=tuple(warnings)))
+        entry, warnings = entry_from_csl(item)
+        rows.append(SourceRow(where, entry, warnings=tuple(warnings), raw=written))
     return rows
 
 

@@ -35,6 +35,7 @@ class SourceRow:
     problems: tuple[FieldProblem, ...] = ()
     warnings: tuple[str, ...] = ()
     """What the reader guessed and the person should know (a type with no htcat match)."""
+    raw: str = ""
 
 
 def decode_text(data: bytes, source: str) -> str:

@@ -26,7 +26,13 @@ from htcat.formats.csl import csl_item, csl_name, doi, entry_from_csl
 from htcat.formats.records import SourceRow, decode_text
 from htcat.model import Entry
 
-RIS_TYPES = {"report": "RPRT", "speech": "SLIDE", "dataset": "DATA", "document": "GEN"}
+RIS_TYPES = {
+    "report": "RPRT",
+    "speech": "SLIDE",
+    "dataset": "DATA",
+    "document": "GEN",
+    "article-journal": "JOUR",
+}
 EOL = "\r\n"
 """The RIS specification ends lines with CR LF; readers accept it everywhere."""
 
@@ -35,15 +41,32 @@ def _one_line(value: object) -> str:
     return " ".join(str(value).split())
 
 
+CITATION_TAGS = (
+    ("T2", "container-title"),
+    ("T3", "collection-title"),
+    ("VL", "volume"),
+    ("IS", "issue"),
+    ("CY", "publisher-place"),
+)
+"""RIS tag → CSL variable, as Zotero reads and writes them. Pages are ``SP`` and ``EP``; a
+report's number, an ISBN and an ISSN are each an ``SN`` line, told apart by their shape."""
 NAME_TAGS = (("AU", "author"), ("ED", "editor"), ("A3", "chair"), ("A4", "contributor"))
 """RIS name tag → CSL name variable; ``chair`` holds the moderators (see `ris_record`)."""
 
 
 def ris_name(name: Mapping[str, str]) -> str:
-    """``Family, Given`` (``Family,`` alone), or an organization's name with no comma."""
+    """``Family, Given, Suffix`` (``Family,`` alone), or an organization's name with no comma.
+
+    RIS has no place for particles: ``van`` goes before the family name and ``de``
+    after the given name, and are read back as part of them.
+    """
     if "literal" in name:
         return " ".join(name["literal"].replace(",", " ").split())
-    return f"{name.get('family', '')}, {name.get('given', '')}".rstrip()
+    family = " ".join(n for n in (name.get("non-dropping-particle"), name.get("family")) if n)
+    given = " ".join(n for n in (name.get("given"), name.get("dropping-particle")) if n)
+    if name.get("suffix"):
+        return f"{family}, {given}, {name['suffix']}"
+    return f"{family}, {given}".rstrip()
 
 
 def ris_date(parts: list[int]) -> str:
@@ -64,9 +87,12 @@ def ris_record(entry: Mapping[str, Any]) -> list[tuple[str, str]]:
     if "issued" in item:
         parts = item["issued"]["date-parts"][0]
         lines += [("PY", f"{parts[0]:04d}"), ("DA", ris_date(parts))]
-    for tag, key in (("M3", "genre"), ("PB", "publisher"), ("UR", "URL")):
+    for tag, key in (*CITATION_TAGS, ("M3", "genre"), ("PB", "publisher"), ("UR", "URL")):
         if item.get(key):
             lines.append((tag, item[key]))
+    start, _, end = str(item.get("page") or "").partition("-")
+    lines += [(tag, page.strip()) for tag, page in (("SP", start), ("EP", end)) if page.strip()]
+    lines += [("SN", item[key]) for key in ("number", "ISBN", "ISSN") if item.get(key)]
     links = [link for link in entry.get("links") or () if isinstance(link, Mapping)]
     lines += [
         ("UR", str(link["url"]))
@@ -120,6 +146,14 @@ READ_NAMES = {
     "A4": "contributor",
 }
 """RIS name tag → CSL name variable (``chair``: the moderators, as the writer puts them in A3)."""
+CITATION_READ = (
+    (("T3",), "collection-title"),
+    (("VL",), "volume"),
+    (("IS",), "issue"),
+    (("CY",), "publisher-place"),
+)
+_URL_SPLIT_RE = re.compile(r"\s+|;\s*(?=https?://|www\.)")
+"""Several URLs on one ``UR`` line, as EndNote and Scopus write them."""
 _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*))?$")
 
 
@@ -127,6 +161,8 @@ _TAG_RE = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*))?$")
 class _Record:
     number: int
     line: int
+    end: int
+    """The record's last line, for the text a rejects file gives back."""
     fields: list[tuple[str, str]] = field(default_factory=list)
     problems: list[FieldProblem] = field(default_factory=list)
 
@@ -135,12 +171,34 @@ class _Record:
         return f"record {self.number} (line {self.line})"
 
 
+SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "v", "esq", "esq."})
+"""What a name's middle part is when it is a suffix (``Doe, Jr., Jeffrey``, BibTeX's order)."""
+_ISSN_RE = re.compile(r"^\d{4}-?\d{3}[\dXx]\b")
+_ISBN_RE = re.compile(r"^(?:ISBN[: ]*)?(?:97[89][ -]?)?(?:\d[ -]?){9}[\dXx]\b")
+
+
 def read_name(text: str) -> dict[str, str]:
-    """An RIS name: ``Family, Given`` split at the comma; with none, one name kept whole."""
+    """An RIS name: ``Family, Given[, Suffix]``; with no comma, one name kept whole.
+
+    A suffix comes last (RIS's order) or second (``Doe, Jr., Jeffrey``, BibTeX's).
+    """
     if "," not in text:
         return {"literal": text}
-    family, given = (part.strip() for part in text.split(",", 1))
-    return {"family": family, "given": given} if given else {"family": family}
+    parts = [part.strip() for part in text.split(",")]
+    family, given, suffix = parts[0], parts[1], ", ".join(p for p in parts[2:] if p)
+    if len(parts) == 3 and given.lower() in SUFFIXES and parts[2].lower() not in SUFFIXES:
+        given, suffix = parts[2], parts[1]
+    name = {"family": family, "given": given, "suffix": suffix}
+    return {key: value for key, value in name.items() if value}
+
+
+def _serial_numbers(values: list[str]) -> dict[str, str]:
+    """``SN`` lines as ISSN, ISBN or a report's number, by their shape."""
+    found: dict[str, str] = {}
+    for value in values:
+        key = "ISSN" if _ISSN_RE.match(value) else "ISBN" if _ISBN_RE.match(value) else "number"
+        found.setdefault(key, value)
+    return found
 
 
 def _item(record: _Record) -> tuple[dict[str, Any], str, list[str]]:
@@ -158,49 +216,59 @@ def _item(record: _Record) -> tuple[dict[str, Any], str, list[str]]:
         "type": CSL_TYPES.get(ris_type.upper(), ""),
         "title": first("TI", "T1"),
     }
-    for tag, variable in READ_NAMES.items():
-        names = [read_name(v) for v in tags.get(tag, ()) if v]
-        if names:
-            item.setdefault(variable, []).extend(names)
+    for tag, value in record.fields:
+        if tag in READ_NAMES and value:
+            item.setdefault(READ_NAMES[tag], []).append(read_name(value))
     date = first("DA", "PY", "Y1")
     if date:
         item["issued"] = {"raw": date}
+    container = ("JF", "T2", "JO", "JA") if ris_type.upper() == "JOUR" else ("T2", "JF", "JO")
+    for tags_read, variable in ((container, "container-title"), *CITATION_READ):
+        if first(*tags_read):
+            item[variable] = first(*tags_read)
+    pages = "-".join(p for p in (first("SP"), first("EP")) if p)
+    if pages:
+        item["page"] = pages
+    item.update(_serial_numbers([v for v in tags.get("SN", ()) if v]))
     for tag, variable in (("PB", "publisher"), ("M3", "genre"), ("DO", "DOI")):
         if first(tag):
             item[variable] = first(tag)
     abstract = first("AB", "N2")
     if abstract:
         item["abstract"] = abstract
-    urls = [u for u in tags.get("UR", ()) if u]
+    urls = [u for value in tags.get("UR", ()) for u in _URL_SPLIT_RE.split(value) if u]
     if urls:
         item["URL"] = urls[0]
     item["keyword"] = [k for k in tags.get("KW", ()) if k]
     return item, ris_type, urls[1:]
 
 
-def _records(text: str) -> list[_Record]:
+def _records(lines: list[str]) -> list[_Record]:
     records: list[_Record] = []
     current: _Record | None = None
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         match = _TAG_RE.match(line.rstrip())
         if match is None:
-            if current is not None and current.fields:
+            if current is not None:
                 tag, value = current.fields[-1]
                 current.fields[-1] = (tag, f"{value} {line.strip()}".strip())
-                continue
-            raise InputError(f"line {number}: expected a tag line like 'TY  - RPRT', not {line!r}")
+                current.end = number
+            # Outside a record: EndNote's "Record #1 of 2" headers, numbers, notes.
+            continue
         tag, value = match[1], (match[2] or "").strip()
+        if current is not None and tag != "TY":
+            current.end = number
         if tag == "TY":
             if current is not None:
                 current.problems.append(
                     FieldProblem("ER", "", f"the record has no ER line before line {number}")
                 )
-            current = _Record(len(records) + 1, number, [("TY", value)])
+            current = _Record(len(records) + 1, number, number, [("TY", value)])
             records.append(current)
         elif current is None:
-            stray = _Record(len(records) + 1, number)
+            stray = _Record(len(records) + 1, number, number)
             stray.problems.append(FieldProblem(tag, value, "comes before any TY line"))
             records.append(stray)
         elif tag == "ER":
@@ -220,16 +288,21 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     Tags htcat has no field for are left out; ``keep_unknown`` does not apply.
     """
     del keep_unknown
-    try:
-        records = _records(decode_text(data, source))
-    except InputError as exc:
-        raise InputError(f"{source} {exc}") from None
+    lines = decode_text(data, source).splitlines()
+    records = _records(lines)
+    text_at = next((n for n, line in enumerate(lines, 1) if line.strip()), 0)
+    if not records and text_at:
+        raise InputError(
+            f"{source} line {text_at}: expected a tag line like 'TY  - RPRT', "
+            f"not {lines[text_at - 1]!r}"
+        )
     rows = []
     for record in records:
+        text = "\n".join(lines[record.line - 1 : record.end]) + "\n"
         if record.problems:
-            rows.append(SourceRow(record.where, {}, tuple(record.problems)))
+            rows.append(SourceRow(record.where, {}, tuple(record.problems), raw=text))
             continue
         item, ris_type, more_urls = _item(record)
-        raw, warnings = entry_from_csl(item, ris_type, more_urls)
-        rows.append(SourceRow(record.where, raw, warnings=tuple(warnings)))
+        entry, warnings = entry_from_csl(item, ris_type, more_urls)
+        rows.append(SourceRow(record.where, entry, warnings=tuple(warnings), raw=text))
     return rows

@@ -15,11 +15,12 @@ from typing import Any
 
 import orjson
 
+from htcat.citation import CITATION_FIELDS
 from htcat.errors import CatalogError, NewerSchema
 from htcat.model import shape_problem
 from htcat.people import migrated_person
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_TABLE = "_meta"
 ENTRIES_TABLE = "entries"
 CANONICAL_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
@@ -70,6 +71,8 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     entries = data.get(ENTRIES_TABLE, {})
     if version < 2:
         _split_people_names(entries)
+    if version < 3:
+        _gather_citation_fields(entries)
     if not checked:
         check_entries(entries, path)
     data[ENTRIES_TABLE] = entries
@@ -96,6 +99,23 @@ def _split_people_names(entries: dict[str, Any]) -> None:
         people = doc.get("people") if isinstance(doc, dict) else None
         if isinstance(people, list):
             doc["people"] = [migrated_person(p) if isinstance(p, dict) else p for p in people]
+
+
+def _gather_citation_fields(entries: dict[str, Any]) -> None:
+    """Schema 3 holds a citation's journal, volume, pages… in one ``citation`` object.
+
+    Before, such values could only be kept as fields of their own (``--keep-unknown``);
+    those named as CSL names them (``volume``, ``container-title``…) and holding text
+    move into ``citation``, so that every citation export finds them.
+    """
+    for doc in entries.values():
+        if not isinstance(doc, dict) or "citation" in doc:
+            continue
+        found = {k: doc[k] for k in CITATION_FIELDS if isinstance(doc.get(k), str) and doc[k]}
+        if found:
+            for key in found:
+                del doc[key]
+            doc["citation"] = found
 
 
 def empty_image() -> Image:
