@@ -108,9 +108,9 @@ FOUND_BY = {
 def test_every_help_example_works_on_the_shipped_catalog(
     seed_db: Path, cli, tmp_path, monkeypatch, line
 ):
-    """Each example exits 0, and one that lists or selects finds something. check and
-    fetch (and nightly) would reach the internet from the shipped catalog: their options are
-    parsed only."""
+    """Each example exits 0, and one that lists or selects finds something. check, fetch,
+    nightly, enrich and add --from would reach the internet from the shipped catalog: their
+    options are parsed only."""
     words = EXAMPLES[line]
     args = words[1:]
     name = command_named(args)
@@ -120,7 +120,7 @@ def test_every_help_example_works_on_the_shipped_catalog(
     (tmp_path / "zotero-export.ris").write_text(ONE_RIS_RECORD)
     if name in SHARING:
         monkeypatch.setenv("HTCAT_DB", str(shared_repository(tmp_path, seed_db, monkeypatch)))
-    if name in ("check", "fetch", "nightly"):
+    if name in ("check", "fetch", "nightly", "enrich") or "--from" in args:
         group = typer.main.get_command(app)
         at = args.index(name)
         with group.make_context("htcat", [*args[:at], name]) as parent:
@@ -338,7 +338,18 @@ def test_results_on_stdout_messages_on_stderr(empty_db: Path, cli):
 
 # --- start-up ---------------------------------------------------------------------------------
 
-HEAVY = ("httpx", "h11", "questionary", "pypdf", "pypdfium2", "jinja2", "prompt_toolkit", "tinydb")
+HEAVY = (
+    "httpx",
+    "h11",
+    "questionary",
+    "pypdf",
+    "pypdfium2",
+    "jinja2",
+    "prompt_toolkit",
+    "tinydb",
+    "lxml",
+    "htmldate",
+)
 
 RUN_MAIN = textwrap.dedent(
     """

@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -42,6 +42,7 @@ from htcat.index.freshness import (
 )
 from htcat.index.rows import insert_batch, insert_entries, put_spans, reindex
 from htcat.model import Entry
+from htcat.progress import EVERY, Progress, reporting
 from htcat.store.file import opened, read_bytes
 from htcat.store.image import ENTRIES_TABLE, check_entries, dump_json, parse_image
 from htcat.store.layout import Scan, entry_chunk, entry_of_chunk, scan
@@ -49,8 +50,6 @@ from htcat.store.layout import Scan, entry_chunk, entry_of_chunk, scan
 if TYPE_CHECKING:
     import sqlite3
 
-Progress = Callable[[int, int], None]
-"""``progress(done, total)``: ``done`` of a build's ``total`` entries are in the index."""
 Fill = Callable[
     ["sqlite3.Connection", Callable[[list[tuple[int, str]]], None]], tuple[Knowledge, Scan | None]
 ]
@@ -111,21 +110,10 @@ def _refresh(path: Path, progress: Progress | None = None) -> None:
             conn: sqlite3.Connection, put: Callable[[list[tuple[int, str]]], None]
         ) -> tuple[Knowledge, Scan | None]:
             docs = ((int(k), doc) for k, doc in entries.items())
-            insert_entries(conn, _reported(docs, len(entries), progress), put)
+            insert_entries(conn, reporting(docs, progress, len(entries)), put)
             return knowledge, spans
 
         _rebuild(path, fill)
-
-
-def _reported(
-    docs: Iterable[tuple[int, Entry]], total: int, progress: Progress | None
-) -> Iterator[tuple[int, Entry]]:
-    """``docs``, telling ``progress`` after every batch and at the end."""
-    done = 0
-    for done, doc in enumerate(docs, 1):
-        yield doc
-        if progress is not None and (done % BATCH == 0 or done == total):
-            progress(done, total)
 
 
 class _NotCanonical(Exception):
@@ -165,38 +153,33 @@ def _stream(
     scanned. The rest of the file (the other tables) must be canonical too,
     and the digest of the whole is taken on the way where the stat may not
     decide alone (`stat_decides`: a file changed within a clock tick of now).
-    The total ``progress`` is told is reckoned from the share of the file read so far.
+    The total ``progress`` is told is reckoned from the entries' mean size so far.
     """
     before = os.fstat(file.fileno())
     size = max(before.st_size, 1)
     # Else the stat decides: a later stat differs, or is before ``known_ns`` by a tick.
     # Should the file change meanwhile, no digest means the next reader builds again.
     whole = hashlib.sha1(usedforsecurity=False) if _racy(before, known_ns) else None
-    read_bytes_count = 0
     batch: dict[str, Entry] = {}
-    taken = 0
+    taken = taken_bytes = 0
+    """Entries parsed so far, and their bytes."""
 
     def read(n: int) -> bytes:
-        nonlocal read_bytes_count
         block = file.read(n)
         if whole is not None:
             whole.update(block)
-        read_bytes_count += len(block)
         return block
 
     def put() -> None:
-        nonlocal taken
         try:
             check_entries(batch, path)
         except CatalogError:
             raise _NotCanonical from None
         insert_batch(conn, ((int(k), entry) for k, entry in batch.items()), put_words)
-        taken += len(batch)
         batch.clear()
-        if progress is not None:
-            progress(taken, max(taken, taken * size // max(read_bytes_count, 1)))
 
     def take(doc_id: int, chunk: bytes) -> None:
+        nonlocal taken, taken_bytes
         try:
             entry = entry_of_chunk(chunk)
         except orjson.JSONDecodeError:
@@ -204,6 +187,10 @@ def _stream(
         if not isinstance(entry, dict) or entry_chunk(doc_id, entry) != chunk:
             raise _NotCanonical
         batch[str(doc_id)] = entry
+        taken += 1
+        taken_bytes += len(chunk)
+        if progress is not None and taken % EVERY == 0:
+            progress(taken, max(taken, taken * size // taken_bytes))
         if len(batch) == BATCH:
             put()
 
