@@ -88,3 +88,18 @@ def test_the_installed_htcat_completes_ids_in_its_own_process(seed_db: Path):
     }
     done = subprocess.run([HTCAT], env=env, capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, HTLA + "\n", "")
+
+
+def test_file_formats_complete_to_their_names(seed_db: Path):
+    assert completions("export --format ", seed_db) == [
+        "json",
+        "jsonl",
+        "csv",
+        "markdown",
+        "html",
+        "csl-json",
+        "ris",
+        "bibtex",
+    ]
+    assert completions("export --format cs", seed_db) == ["csv", "csl-json"]
+    assert completions("import x.txt --format b", seed_db) == ["bibtex"]

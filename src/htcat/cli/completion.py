@@ -48,17 +48,19 @@ def complete_tags(ctx: typer.Context, incomplete: str) -> list[str]:
     )
 
 
-def _names(names: tuple[str, ...]) -> Completer:
+def complete_one_of(names: tuple[str, ...]) -> Completer:
+    """Completion of a fixed list of names: types, statuses, kinds, file formats."""
+
     def complete(incomplete: str) -> list[str]:
         return [n for n in names if n.startswith(incomplete)]
 
     return complete
 
 
-complete_types = _names(TYPES)
-complete_statuses = _names(STATUSES)
-complete_link_statuses = _names(LINK_STATUSES)
-complete_kinds = _names(LINK_KINDS)
+complete_types = complete_one_of(TYPES)
+complete_statuses = complete_one_of(STATUSES)
+complete_link_statuses = complete_one_of(LINK_STATUSES)
+complete_kinds = complete_one_of(LINK_KINDS)
 
 
 def complete_link_kind(incomplete: str) -> list[str]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
+from htcat.cli.completion import complete_one_of
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn, write_output
 from htcat.cli.progress import AT_SCALE, Bar, index_build_bar, progress_bar
@@ -81,6 +82,7 @@ def import_(
         typer.Option(
             "--format",
             help=f"Input format: {', '.join(IMPORT_FORMATS)} [default: from the file name].",
+            autocompletion=complete_one_of(IMPORT_FORMATS),
             show_default=False,
         ),
     ] = None,
@@ -278,6 +280,7 @@ def export(
         str | None,
         typer.Option(
             "--format",
+            autocompletion=complete_one_of(EXPORT_FORMATS),
             help=f"One of: {', '.join(EXPORT_FORMATS)} "
             "[default: from the -o file name, else json].",
             show_default=False,
