@@ -26,7 +26,7 @@ from htcat.model import (
 from htcat.people import display_name, name_text, parse_person_text, split_name
 from htcat.store.file import change_catalog, init_catalog
 from htcat.tags import normalize_tag, normalize_tags
-from htcat.urls import normalize_url, parse_link_text
+from htcat.urls import link_text, normalize_url, parse_link_text
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -287,6 +287,31 @@ def test_link_keeps_its_check_result():
     check = {"outcome": "ok", "status": 200}
     entry = validate_entry({"title": "t", "links": [{"url": "https://e.org/", "check": check}]})
     assert entry["links"][0]["check"] == check
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        {"url": "https://e.org/a.pdf", "kind": "pdf"},
+        {"url": "https://e.org/a.pdf"},
+        {"url": "https://e.org/a.pdf", "label": "Slides", "kind": "slides"},
+    ],
+)
+def test_a_link_goes_to_text_and_back_with_no_bar_in_front(link: dict[str, str]):
+    text = link_text(link)
+    assert not text.startswith("|")
+    assert parse_link_text(text) == {k: v for k, v in link.items() if v}
+
+
+def test_two_parts_are_label_and_url_unless_the_first_is_the_url():
+    assert parse_link_text("https://e.org/a.pdf|pdf") == {
+        "url": "https://e.org/a.pdf",
+        "kind": "pdf",
+    }
+    assert parse_link_text("Slides|https://e.org/s") == {
+        "label": "Slides",
+        "url": "https://e.org/s",
+    }
 
 
 def test_link_text_with_four_parts_is_refused():

@@ -80,10 +80,13 @@ def guess_kind(url: str) -> str:
 
 
 def parse_link_text(text: str) -> dict[str, Any]:
-    """A link from ``url`` or ``label|url|kind`` (CLI options and CSV cells)."""
+    """A link from ``url``, ``label|url``, ``url|kind`` or ``label|url|kind`` (CLI options,
+    CSV cells and the form), the label-less forms told apart by where the ``://`` is."""
     parts = [p.strip() for p in text.split("|")]
     if len(parts) == 1:
         return {"url": parts[0]}
+    if len(parts) == 2 and "://" in parts[0] and "://" not in parts[1]:
+        return {"url": parts[0], "kind": parts[1]}
     if len(parts) == 2:
         return {"label": parts[0], "url": parts[1]}
     if len(parts) == 3:
@@ -92,5 +95,8 @@ def parse_link_text(text: str) -> dict[str, Any]:
 
 
 def link_text(link: Mapping[str, Any]) -> str:
-    """The ``label|url|kind`` form of a link, the inverse of `parse_link_text`."""
-    return f"{link.get('label', '')}|{link['url']}|{link.get('kind', '')}"
+    """The ``label|url|kind`` form of a link, the inverse of `parse_link_text`: without
+    a label, ``url|kind`` (or the URL alone), never a bare ``|`` in front."""
+    if not link.get("label"):
+        return f"{link['url']}|{link['kind']}" if link.get("kind") else link["url"]
+    return f"{link['label']}|{link['url']}|{link.get('kind', '')}"
