@@ -807,3 +807,19 @@ def test_a_failing_redirect_target_is_named_in_the_table_the_csv_and_the_stored_
     stored = link_check(db, "hop")
     assert stored is not None
     assert (stored["error"], stored["redirects"], stored["status"]) == (error, [[302, closed]], 302)
+
+
+def test_show_says_what_the_last_fetch_kept_of_a_document(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(db, [entry("Kept", (server.url(f"/changing/{uuid.uuid4().hex}"), "pdf"))])
+    assert cli("fetch").exit_code == 0
+    stored = link_check(db, "kept")
+    assert stored is not None
+
+    shown = " ".join(cli("show", "kept").stdout.split())
+
+    assert (
+        f"document: archived {stored['archive_path']}; sha256 {stored['sha256']}; 2 pages; "
+        f"fetched {stored['fetched']}"
+    ) in shown

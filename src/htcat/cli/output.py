@@ -14,6 +14,7 @@ from htcat.cli.tables import display_width, table, unique_prefix_widths
 from htcat.errors import InputError
 from htcat.model import Entry
 from htcat.people import display_name
+from htcat.plurals import counted
 from htcat.store import fs
 
 ENTRY_FORMATS = ("table", "json", "jsonl", "csv", "ids")
@@ -212,6 +213,19 @@ def _wrapped(line: str, width: int) -> list[str]:
     ) or [line]
 
 
+def _fetched(check: Entry) -> str:
+    """What the last fetch kept of the document: where, its digest, its pages, since when."""
+    pages = check.get("pages")
+    found = [
+        f"archived {check['archive_path']}" if check.get("archive_path") else "not archived",
+        f"sha256 {check['sha256']}",
+        *([counted(pages, "page")] if isinstance(pages, int) else []),
+        *([f"fetched {check['fetched']}"] if check.get("fetched") else []),
+        *([f"changed {check['changed']}"] if check.get("changed") else []),
+    ]
+    return "document: " + "; ".join(found)
+
+
 def link_lines(link: Entry) -> list[str]:
     """A link, its last check's outcome and when it ran, and for a failing or moved
     link why: the HTTP status or error, since when it fails, where it moved."""
@@ -220,6 +234,8 @@ def link_lines(link: Entry) -> list[str]:
     when = f" since {check['since']}" if check.get("since") else ""
     label = f"{link['label']} " if link.get("label") else ""
     lines = [f"  [{link.get('kind', '')}] {label}{link['url']}  ({outcome}{when})"]
+    if check.get("sha256"):
+        lines.append("      " + _fetched(check))
     if outcome in ("ok", "unchecked"):
         return lines
     error = " ".join(str(check.get("error") or "").split())
