@@ -482,3 +482,19 @@ def test_tags_count_after_a_change(seed_db: Path, cli):
     assert "data" not in counts and counts["datasets"] == 2
     listed = cli("list", "--tag", "datasets", "--format", "ids").stdout
     assert len(ids_of(listed)) == 2
+
+
+def test_an_empty_result_says_why_and_names_the_nearest_tag(seed_db: Path, cli):
+    result = cli("list", "--tag", "supply-chain")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-1] == "Displaying 0 of 0"
+    assert result.stderr == (
+        "no entry has the tag 'supply-chain' (did you mean 'supply-chains'?); see 'htcat tags'\n"
+    )
+    assert cli("list", "--tag", "zzzz-qqqq").stderr == (
+        "no entry has the tag 'zzzz-qqqq'; see 'htcat tags'\n"
+    )
+    assert cli("list", "--type", "webinar", "--since", "2024", "--format", "ids").stderr == (
+        "no entry matches all of these filters\n"
+    )
+    assert cli("list", "--tag", "webinar").stderr == ""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperCommand
 
-from htcat.catalog import ids_starting, select_entries
+from htcat.catalog import ids_starting, select_entries, tag_counts
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import (
     DEFAULT_COLUMNS,
@@ -22,7 +23,7 @@ from htcat.cli.output import (
 from htcat.cli.progress import index_build_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import is_markup, terminal_width
-from htcat.query import Order, displaying, parse_keywords
+from htcat.query import Filters, Order, displaying, parse_keywords
 
 if TYPE_CHECKING:
     from typer import _click as click  # the click that Typer carries within
@@ -114,6 +115,21 @@ def _print_selection(
     )
     if fmt == "table":
         (info if is_markup(tablefmt) else typer.echo)(displaying(page))
+    if not page.total and not selection.filters.empty:
+        info(_why_nothing(path, selection.filters))
+
+
+def _why_nothing(path: Path, filters: Filters) -> str:
+    """Why no entry matched: a tag no entry has (and the nearest that one has), or the filters."""
+    import difflib
+
+    known = {tag for tag, _ in tag_counts(path)}
+    for tag in filters.tags:
+        if tag not in known:
+            near = difflib.get_close_matches(tag, sorted(known), n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            return f"no entry has the tag {tag!r}{hint}; see 'htcat tags'"
+    return "no entry matches all of these filters"
 
 
 @selection_options(default_limit=TABLE_PAGE)
