@@ -315,6 +315,11 @@ def test_an_internal_error_is_one_line_and_exit_70(seed_db: Path, debug):
             "put it before the command: htcat --lock-timeout=3 tags rename a b",
         ),
         (["search", "labor", "--no-input"], "htcat --no-input search labor"),
+        (
+            ["--db", "a.json", "list", "--db", "b.json", "--tag", "x"],
+            "--db is given twice; give it once: put it before the command: "
+            "htcat --db b.json list --tag x",
+        ),
     ],
 )
 def test_a_global_option_after_the_command_says_where_it_goes(cli, args, suggestion):

@@ -62,12 +62,15 @@ def _say_where_globals_go(exc: typer.TyperException, args: list[str]) -> None:
     found = [i for i, w in enumerate(words) if w.partition("=")[0] == option]
     if not found:
         return
-    at = found[-1]
-    taken = 2 if option in _VALUED_GLOBALS and "=" not in words[at] else 1
-    moved = words[at : at + taken]
-    del words[at : at + taken]
-    exc.message = f"{option} is a global option: put it before the command: " + shlex.join(
-        ["htcat", *moved, *words]
+    moved: list[str] = []
+    for at in reversed(found):  # the last one given is kept, once, before the command
+        taken = 2 if option in _VALUED_GLOBALS and "=" not in words[at] else 1
+        moved = moved or words[at : at + taken]
+        del words[at : at + taken]
+    twice = f"{option} is given twice; give it once" if len(found) > 1 else ""
+    exc.message = (
+        f"{twice or f'{option} is a global option'}: put it before the command: "
+        + shlex.join(["htcat", *moved, *words])
     )
     exc.possibilities = None
 
