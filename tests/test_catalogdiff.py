@@ -87,3 +87,16 @@ def test_each_entry_is_added_removed_or_changed_once_and_an_unchanged_one_not_at
     assert changes[1].fields == changes[2].fields == []
     assert diff_images(new, old)[-1].change == "removed"
     assert [c.change for c in diff_images(old, empty_image())] == ["removed"] * 3
+
+
+def test_tags_added_and_removed_are_named_one_by_one() -> None:
+    many = [f"tag-{n:02d}" for n in range(12)]
+    old = image_of({"id": "a", "title": "A", "tags": many, "audiences": ["x"]})
+    new = image_of({"id": "a", "title": "A", "tags": [*many[1:], "tag-99"], "audiences": ["x"]})
+    (change,) = diff_images(old, new)
+    assert change.fields == [
+        FieldChange("tags[tag-00]", "tag-00", None),
+        FieldChange("tags[tag-99]", None, "tag-99"),
+    ]
+    reordered = image_of({"id": "a", "title": "A", "tags": many[::-1], "audiences": ["x"]})
+    assert diff_images(old, reordered)[0].fields == [FieldChange("tags", many, many[::-1])]

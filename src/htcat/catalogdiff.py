@@ -62,7 +62,8 @@ def _field_order(entry: Entry) -> list[str]:
 
 
 def _value_changes(name: str, old: Any, new: Any) -> Iterator[FieldChange]:
-    """The changes inside one value: objects key by key, links by URL, the rest whole."""
+    """The changes inside one value: objects key by key, links by URL, tags and other lists
+    of names item by item, the rest whole."""
     if old == new:
         return
     if isinstance(old, dict) and isinstance(new, dict):
@@ -77,8 +78,20 @@ def _value_changes(name: str, old: Any, new: Any) -> Iterator[FieldChange]:
                 yield FieldChange(f"links[{url}]", old_link, new_link)
             else:
                 yield from _value_changes(f"links[{url}]", old_link, new_link)
+    elif _names_list(old) and _names_list(new) and set(old) != set(new):
+        # Tags and audiences: what was added and removed, not two cut lists that look alike.
+        for item in old:
+            if item not in new:
+                yield FieldChange(f"{name}[{item}]", item, None)
+        for item in new:
+            if item not in old:
+                yield FieldChange(f"{name}[{item}]", None, item)
     else:
         yield FieldChange(name, old, new)
+
+
+def _names_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def diff_images(old: Image, new: Image, *, checks: bool = True) -> list[EntryChange]:

@@ -117,6 +117,19 @@ def test_diff_of_two_files_entry_by_entry(tmp_path: Path, cli: RunCli) -> None:
     assert cli("diff", str(old), str(old), "--exit-code").exit_code == 0
 
 
+def test_diff_says_which_tags_were_added_and_removed(tmp_path: Path, cli: RunCli) -> None:
+    tags = [f"a-rather-long-tag-{n}" for n in range(6)]
+    old = catalog_file(tmp_path / "old.json", {"id": "a", "title": "A", "tags": tags})
+    new = catalog_file(
+        tmp_path / "new.json", {"id": "a", "title": "A", "tags": [*tags[:5], "added-one"]}
+    )
+    assert cli("diff", str(old), str(new)).stdout.splitlines() == [
+        "~ a  A",
+        "    tags: removed a-rather-long-tag-5",
+        "    tags: added added-one",
+    ]
+
+
 def test_the_catalog_is_found_in_a_parent_up_to_the_repository_root(
     tmp_path: Path, cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

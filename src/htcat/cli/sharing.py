@@ -178,6 +178,16 @@ def _value(value: Any) -> str:
     return cut(" ".join(text.split()), 60)
 
 
+def _field_line(field: Any) -> str:
+    """``tags: added x`` for one name added to or removed from a list; else ``old → new``."""
+    name, _, item = field.field.partition("[")
+    if item[:-1] and field.old is None and field.new == item[:-1]:
+        return f"{name}: added {field.new}"
+    if item[:-1] and field.new is None and field.old == item[:-1]:
+        return f"{name}: removed {field.old}"
+    return f"{field.field}: {_value(field.old)} → {_value(field.new)}"
+
+
 def diff(
     ctx: typer.Context,
     old: Annotated[
@@ -231,7 +241,7 @@ def diff(
                 f"{marks[change.change]} {change.id}  {cut(' '.join(change.title.split()), 70)}"
             )
             for field in change.fields:
-                typer.echo(f"    {field.field}: {_value(field.old)} → {_value(field.new)}")
+                typer.echo(f"    {_field_line(field)}")
     counts = {kind: sum(c.change == kind for c in changes) for kind in ("added", "changed")}
     removed = len(changes) - counts["added"] - counts["changed"]
     info(f"{counts['added']} added, {counts['changed']} changed, {removed} removed")
