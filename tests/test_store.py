@@ -343,7 +343,19 @@ def test_corrupt_json_names_path_line_and_column(seed_db: Path):
         read_catalog(seed_db)
     message = str(caught.value)
     assert message.startswith(f"catalog {seed_db} line {line}, column ")
-    assert "not overwritten" in message
+    assert "not overwritten" not in message, "a read would not have written anything"
+
+
+def test_a_broken_catalog_says_not_overwritten_on_the_way_to_a_write_only(seed_db: Path, cli):
+    corrupt(seed_db)
+    broken = seed_db.read_bytes()
+    for read in (("list",), ("show", "htla"), ("search", "labor"), ("export", "--format", "csv")):
+        result = cli(*read)
+        assert result.exit_code == 3 and "not overwritten" not in result.stderr, read
+    for write in (("add", "--title", "T"), ("tag", "htla", "--add", "x")):
+        result = cli(*write)
+        assert result.exit_code == 3 and result.stderr.rstrip().endswith("— not overwritten")
+    assert seed_db.read_bytes() == broken
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ from htcat.store import fs
 from htcat.store.file import opened, read_bytes, read_catalog
 from htcat.store.fs import DEFAULT_LOCK_TIMEOUT, catalog_lock, remove_stale_temp_files
 from htcat.store.ids import resolve_id
-from htcat.store.image import ENTRIES_TABLE, Image, dump_json, parse_image
+from htcat.store.image import ENTRIES_TABLE, Image, dump_json, not_overwritten, parse_image
 from htcat.store.layout import Layout, Span, Splice, copy_pieces, digest, entry_of_chunk, splice
 from htcat.store.memory import Catalog
 
@@ -306,7 +306,8 @@ def change(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[C
             else:
                 raw, before = read_bytes(file, path)
                 checked = vouches_for(path, before)
-                catalog = Catalog(path, parse_image(raw, path, checked=checked))
+                with not_overwritten():
+                    catalog = Catalog(path, parse_image(raw, path, checked=checked))
                 del raw
             try:
                 yield catalog

@@ -68,6 +68,13 @@ class CatalogError(HtcatError):
     exit_code = ExitStatus.CATALOG
 
 
+class BrokenCatalog(CatalogError):
+    """The catalog file does not parse, or holds an entry no command could use.
+
+    A command on its way to a write says the file was not overwritten; a read says no more.
+    """
+
+
 class NewerSchema(CatalogError):
     """The catalog was written by a newer htcat; merged or changed, it would lose data."""
 

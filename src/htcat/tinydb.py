@@ -31,7 +31,7 @@ from htcat.store.fs import (
     remove_stale_temp_files,
     write_file_atomically,
 )
-from htcat.store.image import ENTRIES_TABLE, Image, dump_json, parse_image
+from htcat.store.image import ENTRIES_TABLE, Image, dump_json, not_overwritten, parse_image
 from htcat.store.paths import catalog_path
 
 Tables = dict[str, dict[str, Any]]
@@ -62,7 +62,8 @@ class CatalogStorage(Storage):
             with opened(self.path) as file:
                 raw, stat = read_bytes(file, self.path)
             checked = vouches_for(self.path, stat)
-            self._image = parse_image(raw, self.path, checked=checked)
+            with not_overwritten():
+                self._image = parse_image(raw, self.path, checked=checked)
         except BaseException:
             self._held.close()
             raise

@@ -17,7 +17,7 @@ from typing import BinaryIO
 from htcat.errors import CatalogError, InputError
 from htcat.store import fs
 from htcat.store.fs import DEFAULT_LOCK_TIMEOUT, catalog_lock, remove_stale_temp_files
-from htcat.store.image import dump_json, empty_image, parse_image
+from htcat.store.image import dump_json, empty_image, not_overwritten, parse_image
 from htcat.store.memory import Catalog
 from htcat.store.paths import DEFAULT_PATH, catalog_search_folders
 
@@ -82,7 +82,8 @@ def change_catalog(path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> It
     """
     with catalog_lock(path, lock_timeout):
         remove_stale_temp_files(path)
-        catalog = read_catalog(path)
+        with not_overwritten():
+            catalog = read_catalog(path)
         yield catalog
         if catalog.changed or catalog.tables_changed:
             fs.write_file_atomically(path, dump_json(catalog.image), what="catalog")

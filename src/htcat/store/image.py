@@ -10,13 +10,15 @@ byte for byte.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from htcat.citation import CITATION_FIELDS
-from htcat.errors import CatalogError, NewerSchema
+from htcat.errors import BrokenCatalog, CatalogError, NewerSchema
 from htcat.model import shape_problem
 from htcat.people import migrated_person
 
@@ -51,9 +53,8 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
             if markers
             else ""
         )
-        raise CatalogError(
-            f"catalog {path} line {exc.lineno}, column {exc.colno}: {exc.msg} — not overwritten"
-            + hint
+        raise BrokenCatalog(
+            f"catalog {path} line {exc.lineno}, column {exc.colno}: {exc.msg}" + hint
         ) from exc
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise CatalogError(f"{path} is not an htcat catalog (expected an object of tables)")
@@ -88,9 +89,7 @@ def check_entries(entries: dict[str, Any], path: Path) -> None:
         problem = shape_problem(doc)
         if problem:
             shown = doc.get("id") if isinstance(doc.get("id"), str) and doc["id"] else doc_id
-            raise CatalogError(
-                f"catalog {path}: entry {shown!r}: {problem}; fix it by hand — not overwritten"
-            )
+            raise BrokenCatalog(f"catalog {path}: entry {shown!r}: {problem}; fix it by hand")
 
 
 def _split_people_names(entries: dict[str, Any]) -> None:
@@ -120,3 +119,12 @@ def _gather_citation_fields(entries: dict[str, Any]) -> None:
 
 def empty_image() -> Image:
     return {META_TABLE: {"1": {"schema": SCHEMA_VERSION}}, ENTRIES_TABLE: {}}
+
+
+@contextlib.contextmanager
+def not_overwritten() -> Iterator[None]:
+    """Around a change: a broken catalog met on the way says the write left it alone."""
+    try:
+        yield
+    except BrokenCatalog as exc:
+        raise BrokenCatalog(f"{exc} — not overwritten") from exc
