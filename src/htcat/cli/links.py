@@ -22,6 +22,7 @@ import typer
 from htcat.catalog import Choice, entries_chosen
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
+from htcat.cli.doctext import store_fetched_text
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
@@ -197,8 +198,9 @@ def fetch(
     chosen = _choose(state, entry_ids, selection, kinds=set(kind or DOCUMENT_KINDS))
     from htcat.links.config import FetchSettings, Stall
 
+    config = _policy_config(state)
     settings = _settings(
-        _policy_config(state),
+        config,
         run,
         FetchSettings,
         read=30.0,
@@ -222,6 +224,8 @@ def fetch(
     results, interrupted = _run(
         lambda report: fetch_links(targets, settings, report), len(targets), "fetching"
     )
+    if not interrupted:
+        store_fetched_text(state, settings.archive, config.documents, results, previous)
     _finish(state, chosen, results, interrupted, run)
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 ReadState = Literal["readable", "locked", "unreadable"]
 
-_PDFIUM = threading.Lock()
+PDFIUM = threading.Lock()
 """PDFium is not thread-safe: one document open at a time in the process."""
 
 
@@ -40,7 +40,7 @@ def read_pdf(path: Path) -> PdfReading:
     import pypdfium2
     import pypdfium2.raw
 
-    with _PDFIUM:
+    with PDFIUM:
         try:
             document = pypdfium2.PdfDocument(path)
         except pypdfium2.PdfiumError as exc:
