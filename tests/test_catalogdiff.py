@@ -54,6 +54,23 @@ def test_the_text_for_git_heads_each_entry_with_its_id_and_title_and_lists_confl
     ]
 
 
+def test_without_checks_only_what_people_changed_is_shown() -> None:
+    old = image_of(
+        {"id": "a", "title": "A", "links": [page("https://x.org/p", "ok")]},
+        {"id": "b", "title": "B", "links": [page("https://x.org/q", "ok")]},
+    )
+    new = image_of(
+        {"id": "a", "title": "A", "links": [page("https://x.org/p", "broken")]},
+        {"id": "b", "title": "B2", "links": [page("https://x.org/q", "broken")]},
+    )
+
+    [people] = diff_images(old, new, checks=False)
+    everything = diff_images(old, new)
+
+    assert (people.id, people.fields) == ("b", [FieldChange("title", "B", "B2")])
+    assert [c.id for c in everything] == ["a", "b"]
+
+
 def test_each_entry_is_added_removed_or_changed_once_and_an_unchanged_one_not_at_all() -> None:
     kept = {"id": "kept", "title": "Kept"}
     old = image_of(

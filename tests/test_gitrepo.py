@@ -3,21 +3,18 @@ stash, the diff driver, and the warning for a clone that lacks the team's driver
 
 from __future__ import annotations
 
-import http.server
 import subprocess
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
 
 import orjson
 import pytest
 
-from helpers import HTCAT, ROOT, RunCli, entries_in, write_catalog
+from helpers import HTCAT, RunCli, entries_in, write_catalog
 from helpers.gitwork import commit_all, git, isolated_git
 from htcat.store.file import change_catalog
 
 CATALOG = "data/catalog.json"
+HISTORY = "data/catalog.history.jsonl"
 
 
 @pytest.fixture
@@ -81,6 +78,8 @@ def test_setup_registers_both_drivers_ignores_derived_files_and_is_idempotent(
     assert "missing .gitattributes: /data/catalog.json merge=htcat diff=htcat" in missing.stdout
     assert "missing .git/config: merge.htcat.driver" in missing.stdout
     assert "missing .gitignore: data/catalog.json.lock" in missing.stdout
+    assert "missing .gitattributes: /data/catalog.history.jsonl merge=union" in missing.stdout
+    assert "missing .gitignore: data/.catalog.json.checked" in missing.stdout
     assert htcat(repo, "git", "setup").returncode == 0
     names = (".gitattributes", ".gitignore", ".git/config")
     files = [(repo / name).read_text() for name in names]
@@ -100,6 +99,28 @@ def test_setup_registers_both_drivers_ignores_derived_files_and_is_idempotent(
         "data/",
     ]
     assert git(repo, "status", "--porcelain", "-uall").stdout.count("data/") == 1
+
+
+def test_two_clones_link_histories_merge_keeping_both_sides_lines(remote: Path) -> None:
+    first = '{"at":"2026-12-01T02:00:00Z","entry":"shared","from":null,"to":"ok"}'
+    alices = first.replace("01T", "02T").replace('"ok"', '"broken"')
+    bobs = first.replace("01T", "03T").replace('"ok"', '"timeout"')
+    night_one = clone(remote, "night-one")
+    (night_one / HISTORY).write_text(first + "\n")
+    commit_all(night_one, "first night")
+    git(night_one, "push", "-q")
+    alice, bob = clone(remote, "alice"), clone(remote, "bob")
+    for repo, line in ((alice, alices), (bob, bobs)):
+        with (repo / HISTORY).open("a") as history:
+            history.write(line + "\n")
+        commit_all(repo, "a night")
+    git(alice, "push", "-q")
+
+    merged = git(bob, "pull", "-q", "--no-rebase", "--no-edit", ok=False)
+
+    assert merged.returncode == 0, merged.stderr
+    lines = (bob / HISTORY).read_text().splitlines()
+    assert sorted(lines) == sorted([first, alices, bobs])
 
 
 def test_a_clone_without_the_driver_warns_once_on_every_command_and_in_doctor(
@@ -246,79 +267,3 @@ def test_git_diff_and_log_name_each_changed_entry_by_id_and_title(remote: Path) 
 
 def ours_updated(repo: Path) -> str:
     return str(entries_in(repo / CATALOG)["other"]["updated"])
-
-
-NIGHTLY = ROOT / "contrib" / "nightly-check.sh"
-
-
-class _Links(http.server.BaseHTTPRequestHandler):
-    """/ok answers a page, anything else 404; the first request runs ``on_first`` first."""
-
-    on_first: ClassVar[list[Callable[[], None]]] = []
-
-    def do_GET(self) -> None:
-        while self.on_first:
-            self.on_first.pop()()
-        status = 200 if self.path == "/ok" else 404
-        body = b"<html><body>ok</body></html>"
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_the_nightly_job_lands_its_results_when_an_analyst_pushed_meanwhile(
-    remote: Path, tmp_path: Path
-) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Links)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    nightly = clone(remote, "nightly")
-    links = [{"url": f"{base}/ok", "kind": "page"}, {"url": f"{base}/gone", "kind": "page"}]
-    set_field(nightly, "shared", "links", links)
-    commit_all(nightly, "links")
-    git(nightly, "push", "-q")
-    analyst = clone(remote, "analyst")
-
-    def analyst_pushes() -> None:
-        set_field(analyst, "shared", "title", "The analyst's title")
-        set_field(analyst, "shared", "tags", ["base", "reviewed"])
-        commit_all(analyst, "analyst")
-        git(analyst, "push", "-q")
-
-    _Links.on_first[:] = [analyst_pushes]
-    try:
-        cron = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "LANG": "C.UTF-8",
-            "HTCAT": str(HTCAT),
-        }
-        job = subprocess.run(
-            [str(NIGHTLY), str(nightly)],
-            env=cron,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            start_new_session=True,
-            timeout=120,
-            check=False,
-        )
-    finally:
-        server.shutdown()
-    assert job.returncode == 1, job.stdout + job.stderr
-    assert "broken links" in job.stderr and "/gone" in job.stdout
-    landed = git(remote, "show", f"main:{CATALOG}").stdout
-    shared = next(e for e in orjson.loads(landed)["entries"].values() if e["id"] == "shared")
-    assert shared["title"] == "The analyst's title"
-    assert shared["tags"] == ["base", "reviewed"]
-    assert [link["check"]["outcome"] for link in shared["links"]] == ["ok", "broken"]
-    assert git(remote, "log", "--format=%s", "main").stdout.split("\n")[:2] == [
-        "nightly link check",
-        "analyst",
-    ]

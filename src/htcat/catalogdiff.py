@@ -39,8 +39,21 @@ class EntryChange:
     fields: list[FieldChange] = field(default_factory=list)
 
 
-def _by_id(image: Image) -> dict[str, Entry]:
-    return {e["id"]: e for e in image.get(ENTRIES_TABLE, {}).values()}
+def _by_id(image: Image, checks: bool) -> dict[str, Entry]:
+    entries = image.get(ENTRIES_TABLE, {}).values()
+    return {e["id"]: e if checks else _without_checks(e) for e in entries}
+
+
+def _without_checks(entry: Entry) -> Entry:
+    """``entry`` as people edit it: its links without what checks and fetches recorded."""
+    links = entry.get("links")
+    if not isinstance(links, list):
+        return entry
+    bare = [
+        {k: v for k, v in link.items() if k != "check"} if isinstance(link, dict) else link
+        for link in links
+    ]
+    return {**entry, "links": bare}
 
 
 def _field_order(entry: Entry) -> list[str]:
@@ -68,9 +81,13 @@ def _value_changes(name: str, old: Any, new: Any) -> Iterator[FieldChange]:
         yield FieldChange(name, old, new)
 
 
-def diff_images(old: Image, new: Image) -> list[EntryChange]:
-    """Every entry added, removed or changed from ``old`` to ``new``, in ``new``'s order."""
-    before, after = _by_id(old), _by_id(new)
+def diff_images(old: Image, new: Image, *, checks: bool = True) -> list[EntryChange]:
+    """Every entry added, removed or changed from ``old`` to ``new``, in ``new``'s order.
+
+    ``checks=False`` leaves out what link checks recorded, so a reviewer sees
+    only what people changed.
+    """
+    before, after = _by_id(old, checks), _by_id(new, checks)
     changes = []
     for ident, entry in after.items():
         was = before.get(ident)
@@ -137,7 +154,7 @@ def _link_lines(link: Any, lines: list[str]) -> None:
 def catalog_text(image: Image) -> str:
     """The whole catalog as text for ``git diff``: entries in id order, a blank line apart,
     then any merge conflicts it records."""
-    entries = sorted(_by_id(image).values(), key=lambda e: str(e.get("id", "")))
+    entries = sorted(_by_id(image, checks=True).values(), key=lambda e: str(e.get("id", "")))
     blocks = ["\n".join(entry_lines(e)) + "\n\n" for e in entries]
     for c in conflicts_in(image):
         ours, theirs = (orjson.dumps(c[side]).decode() for side in ("ours", "theirs"))

@@ -13,6 +13,8 @@ class ExitStatus(IntEnum):
     """Bad usage or bad input; nothing was written."""
     CATALOG = 3
     """The catalog could not be read or written; nothing was written."""
+    GIT = 4
+    """A git step of ``htcat nightly`` failed; the clone was put back as it was found."""
     INTERNAL = 70
     """A bug in htcat (sysexits' EX_SOFTWARE), never mistaken for "something wrong was found"."""
     INTERRUPTED = 130
@@ -68,6 +70,12 @@ class CatalogError(HtcatError):
 
 class NewerSchema(CatalogError):
     """The catalog was written by a newer htcat; merged or changed, it would lose data."""
+
+
+class GitFailed(HtcatError):
+    """A git step of the nightly job failed; the clone was put back as it was found."""
+
+    exit_code = ExitStatus.GIT
 
 
 class Interrupted(HtcatError):

@@ -15,9 +15,10 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from htcat.errors import CatalogError, InputError
+from htcat.health import history_path
 from htcat.store.paths import repo_root
 
 DRIVER = "htcat"
@@ -129,6 +130,7 @@ def derived_paths(relative: str) -> list[str]:
         f"{prefix}.{name}.x.tmp",
         f"{prefix}.{name}.index.sqlite",
         f"{prefix}.{name}.doctext.sqlite",
+        f"{prefix}.{name}.checked",
         f"{prefix}archive/x",
     ]
 
@@ -146,6 +148,7 @@ class SetupState:
     root: Path
     relative: str
     attributes: bool
+    history_union: bool
     unregistered: tuple[str, ...]
     unignored: tuple[str, ...]
 
@@ -154,6 +157,7 @@ class SetupState:
         """Each missing piece, in words for people."""
         return (
             *(() if self.attributes else (f".gitattributes: {_attributes_line(self.relative)}",)),
+            *(() if self.history_union else (f".gitattributes: {_history_line(self.relative)}",)),
             *(f".git/config: {key}" for key in self.unregistered),
             *(f".gitignore: {path}" for path in self.unignored),
         )
@@ -161,6 +165,16 @@ class SetupState:
 
 def _attributes_line(relative: str) -> str:
     return f"/{relative} {ATTRIBUTES}"
+
+
+def history_relative(relative: str) -> str:
+    """The link history's path in the repository, beside the catalog's."""
+    return history_path(PurePosixPath(relative)).as_posix()
+
+
+def _history_line(relative: str) -> str:
+    """The link history only grows, a line a change: git's union merge keeps both sides' lines."""
+    return f"/{history_relative(relative)} merge=union"
 
 
 def _git_output(args: Sequence[str], root: Path) -> list[str]:
@@ -177,6 +191,10 @@ def setup_state(catalog: Path) -> SetupState:
         f"{relative}: merge: {DRIVER}",
         f"{relative}: diff: {DRIVER}",
     ]
+    history = history_relative(relative)
+    history_union = _git_output(["check-attr", "merge", "--", history], root) == [
+        f"{history}: merge: union"
+    ]
     config = _git_output(["config", "--get-regexp", rf"^(merge|diff)\.{DRIVER}\."], root)
     registered = {line.split(" ", 1)[0] for line in config}
     samples = derived_paths(relative)
@@ -185,6 +203,7 @@ def setup_state(catalog: Path) -> SetupState:
         root,
         relative,
         attributes,
+        history_union,
         tuple(key for key in driver_config(htcat_command()) if key not in registered),
         tuple(path for path in samples if path not in ignored),
     )
@@ -204,8 +223,11 @@ def setup(catalog: Path) -> list[str]:
     """
     state = setup_state(catalog)
     changed = []
-    if not state.attributes:
-        _append_lines(state.root / ".gitattributes", [_attributes_line(state.relative)])
+    attributes = [] if state.attributes else [_attributes_line(state.relative)]
+    if not state.history_union:
+        attributes.append(_history_line(state.relative))
+    if attributes:
+        _append_lines(state.root / ".gitattributes", attributes)
         changed.append(".gitattributes")
     for key, value in driver_config(htcat_command()).items():
         run_git(["config", key, value], state.root)

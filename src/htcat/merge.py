@@ -78,8 +78,10 @@ def _newer_check(base: Any, ours: Any, theirs: Any) -> Any:
         return theirs
 
     def when(check: Any) -> tuple[str, bytes]:
-        stamp = check.get("checked") if isinstance(check, dict) else None
-        return (str(stamp or ""), dump_json(check))
+        if not isinstance(check, dict):
+            return ("", dump_json(check))
+        moments = [check.get(key) for key in ("since", "fetched", "changed", "checked")]
+        return (max((str(m) for m in moments if m), default=""), dump_json(check))
 
     return max(ours, theirs, key=when)
 

@@ -101,12 +101,9 @@ def test_check_stores_results_on_links_and_reports_only_the_problems(
     good, soft, moved = (link_check(mixed_db, i) for i in ("good-report", "soft", "moved"))
     assert good is not None and soft is not None and moved is not None
     assert (good["outcome"], good["status"], good["failures"]) == ("ok", 200, 0)
-    assert good["last_ok"] == good["checked"]
-    assert (soft["outcome"], soft["failures"], soft["failing_since"]) == (
-        "broken",
-        1,
-        soft["checked"],
-    )
+    assert good["last_ok"] == good["since"]
+    assert "checked" not in good
+    assert (soft["outcome"], soft["failures"], soft["last_ok"]) == ("broken", 1, None)
     assert moved["moved_to"] == server.url("/doc.pdf")
     assert moved["redirects"] == [[301, server.url("/doc.pdf")]]
 
@@ -127,7 +124,7 @@ def test_consecutive_failures_accumulate_across_runs(cli: RunCli, mixed_db: Path
 
     assert first is not None and second is not None
     assert second["failures"] == 2
-    assert second["failing_since"] == first["failing_since"]
+    assert second["since"] == first["since"]
 
 
 def test_json_report_with_all_lists_every_link_with_its_stored_check(
@@ -252,6 +249,241 @@ def test_older_than_checks_only_links_not_checked_since(cli: RunCli, mixed_db: P
     assert result.stderr == "3 links: 1 ok, 1 moved, 1 broken\n"
 
 
+def test_fail_after_fails_only_for_links_that_failed_that_many_checks_in_a_row(
+    cli: RunCli, mixed_db: Path
+) -> None:
+    first = cli("check", "soft", "good-report", "--fail-after", "2")
+    second = cli("check", "soft", "good-report", "--fail-after", "2")
+    moved = cli("check", "moved", "--fail-on", "moved", "--fail-after", "5")
+
+    assert (first.exit_code, second.exit_code) == (0, 1)
+    assert "soft" in first.stdout and first.stderr == "2 links: 1 ok, 1 broken\n"
+    assert moved.exit_code == 1
+
+
+def test_o_makes_a_missing_folder_and_writes_the_report(
+    cli: RunCli, mixed_db: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "reports" / "nightly" / "links.md"
+
+    result = cli("check", "--format", "markdown", "-o", str(report))
+
+    assert result.exit_code == 1
+    assert "| soft |" in report.read_text()
+
+
+def test_o_in_a_folder_that_cannot_be_made_is_refused_before_any_link_is_asked(
+    cli: RunCli, mixed_db: Path, tmp_path: Path, server: LinkServer
+) -> None:
+    (tmp_path / "reports").write_text("a file where the folder should be")
+    asked = len(server.requests)
+
+    result = cli("check", "-o", str(tmp_path / "reports" / "links.md"))
+
+    assert result.exit_code == 2
+    assert "cannot make the folder" in result.stderr and "nothing checked" in result.stderr
+    assert len(server.requests) == asked
+    assert link_check(mixed_db, "soft") is None
+
+
+@pytest.mark.parametrize(
+    ("format_", "empty"),
+    [
+        ("json", "[]\n"),
+        (
+            "markdown",
+            "| entry | kind | outcome | status | url | detail |\n"
+            "|---|---|---|---|---|---|\n\nnothing checked\n",
+        ),
+        ("csv", None),
+    ],
+)
+def test_a_run_with_nothing_due_still_writes_its_empty_report(
+    cli: RunCli, mixed_db: Path, tmp_path: Path, format_: str, empty: str | None
+) -> None:
+    cli("check")
+    report = tmp_path / f"report.{format_}"
+    report.write_text("last night's report")
+
+    to_file = cli("check", "--older-than", "7d", "--format", format_, "-o", str(report))
+    to_stdout = cli("check", "--older-than", "7d", "--format", format_)
+
+    assert to_file.exit_code == to_stdout.exit_code == 0
+    assert to_stdout.stdout == report.read_text()
+    if empty is None:
+        assert report.read_text().startswith("entry_id,url,kind,outcome")
+        assert report.read_text().count("\n") == 1
+    else:
+        assert report.read_text() == empty
+
+
+def test_links_of_a_busy_host_not_asked_keep_their_state_and_a_broken_one_is_reported(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    run = uuid.uuid4().hex
+    urls = [server.url(f"/always-busy?{run}-{i}") for i in range(8)]
+    write_catalog(db, [entry(f"Busy {i}", (url, "page")) for i, url in enumerate(urls)])
+    known = {"outcome": "broken", "status": 404, "since": "2026-11-01T02:00:00Z", "failures": 3}
+    with change_catalog(db) as catalog:
+        for i in range(4):
+            stored = catalog.stored(f"busy-{i}")
+            link = {**stored["links"][0], "check": {**known, "error": "HTTP 404 Not Found"}}
+            catalog.replace_many([{**stored, "links": [link]}], touch=False, validated=True)
+
+    result = cli("check", "--host-wait", "1", "--format", "json", "--per-host", "1")
+
+    assert result.exit_code == 1
+    rows = {row["entry_id"]: row for row in json.loads(result.stdout)}
+    for i in range(4):
+        check = link_check(db, f"busy-{i}")
+        assert check is not None and (check["outcome"], check["failures"]) == ("broken", 3)
+        assert rows[f"busy-{i}"]["outcome"] == "broken"
+    host_busy = [row for row in rows.values() if "not checked: host busy" in str(row["warning"])]
+    assert host_busy
+    assert result.stderr.startswith("8 links: ")
+    assert "4 broken" in result.stderr and "not checked: host busy)" in result.stderr
+
+
+def test_what_a_fetch_found_wrong_stays_failing_over_a_check_and_is_counted(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(db, [entry("Cut", (server.url(f"/truncated.pdf?{uuid.uuid4().hex}"), "pdf"))])
+
+    fetched = cli("fetch")
+    checked = cli("check")
+
+    assert fetched.exit_code == checked.exit_code == 1
+    assert checked.stderr == "1 link: 1 broken\n"
+    assert "not a readable PDF" in checked.stdout
+    check = link_check(db, "cut")
+    assert check is not None and check["outcome"] == "broken" and check["failures"] == 2
+
+
+def test_older_than_reads_the_check_times_beside_the_catalog(cli: RunCli, mixed_db: Path) -> None:
+    cli("check", "good-report", "soft")
+    times = json.loads((mixed_db.parent / f".{mixed_db.name}.checked").read_bytes())
+    (mixed_db.parent / f".{mixed_db.name}.checked").unlink()
+
+    result = cli("check", "--older-than", "7d")
+
+    assert sorted(times) == ["pdf"]
+    assert len(times["pdf"]) == 2
+    assert result.stderr == "5 links: 2 ok, 1 moved, 2 broken\n"
+
+
+def test_older_than_takes_the_moments_an_older_catalog_kept_on_its_links(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    recent = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    old = {"checked": recent, "outcome": "ok", "failing_since": None, "last_ok": recent}
+    write_catalog(db, [entry("Old", (server.url("/doc.pdf"), "pdf"))])
+    with change_catalog(db) as catalog:
+        stored = catalog.stored("old")
+        link = {**stored["links"][0], "check": old}
+        catalog.replace_many([{**stored, "links": [link]}], touch=False, validated=True)
+
+    due = cli("check", "--older-than", "7d")
+    migrated = cli("check")
+
+    assert due.stderr == "no links to check\n"
+    assert migrated.exit_code == 0
+    check = link_check(db, "old")
+    assert check is not None and "checked" not in check and "failing_since" not in check
+    assert check["since"] == recent
+
+
+def test_a_check_that_finds_every_link_as_it_was_leaves_the_catalog_bytes_equal(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(
+        db,
+        [
+            entry("Good", (server.url("/doc.pdf"), "pdf")),
+            entry("Moved", (server.url("/old.pdf"), "pdf")),
+            entry("Page", (server.url("/page"), "webinar")),
+        ],
+    )
+    cli("check")
+    with change_catalog(db) as catalog:
+        for entry_id in ("good", "moved", "page"):
+            stored = catalog.stored(entry_id)
+            old = {"since": "2026-01-01T02:00:00Z", "last_ok": "2026-01-01T02:00:00Z"}
+            links = [{**link, "check": {**link["check"], **old}} for link in stored["links"]]
+            catalog.replace_many([{**stored, "links": links}], touch=False, validated=True)
+    first = db.read_bytes()
+    history = (db.parent / "catalog.history.jsonl").read_bytes()
+
+    again = cli("check")
+
+    assert again.exit_code == 0
+    assert db.read_bytes() == first
+    assert (db.parent / "catalog.history.jsonl").read_bytes() == history
+
+
+def test_a_fetch_that_finds_every_document_as_it_was_leaves_the_catalog_bytes_equal(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(
+        db, [entry("Doc", (server.url("/doc.pdf"), "pdf"), (server.url("/page"), "page"))]
+    )
+    cli("fetch", "--kind", "pdf", "--kind", "page")
+    with change_catalog(db) as catalog:
+        stored = catalog.stored("doc")
+        links = [
+            {**link, "check": {**link["check"], "fetched": "2026-01-01T02:00:00Z"}}
+            for link in stored["links"]
+        ]
+        catalog.replace_many([{**stored, "links": links}], touch=False, validated=True)
+    first = db.read_bytes()
+
+    again = cli("fetch", "--kind", "pdf", "--kind", "page")
+
+    assert again.exit_code == 0
+    assert db.read_bytes() == first
+
+
+def test_a_link_moved_to_a_signed_url_is_not_rewritten_and_the_key_is_not_stored(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    from urllib.parse import quote
+
+    signed = server.url("/doc.pdf?X-Amz-Credential=AKIA1&X-Amz-Signature=deadbeef")
+    link = server.url(f"/go/301?to={quote(signed, safe='')}")
+    write_catalog(db, [entry("Signed", (link, "pdf"))])
+
+    result = cli("check", "--update-moved", "--all", "--format", "json")
+
+    stored = entries_in(db)["signed"]["links"][0]
+    [row] = json.loads(result.stdout)
+    assert stored["url"] == link
+    for state in (stored["check"], row):
+        seen = json.dumps([state["final_url"], state["redirects"], state["moved_to"]])
+        assert "deadbeef" not in seen and "AKIA1" not in seen
+    assert stored["check"]["moved_to"].endswith("X-Amz-Signature=REDACTED")
+
+
+def test_each_change_of_a_links_state_is_one_line_of_history(
+    cli: RunCli, db: Path, server: LinkServer
+) -> None:
+    write_catalog(
+        db,
+        [
+            entry("Good", (server.url("/doc.pdf"), "pdf")),
+            entry("Gone", (server.url("/missing"), "page")),
+        ],
+    )
+    cli("check")
+    cli("check")
+    lines = (db.parent / "catalog.history.jsonl").read_text().splitlines()
+
+    changes = [json.loads(line) for line in lines]
+    assert [(c["entry"], c["from"], c["to"]) for c in changes] == [
+        ("good", None, "ok"),
+        ("gone", None, "broken"),
+    ]
+    assert changes[1]["status"] == 404
+
+
 def test_the_report_goes_to_a_file_in_the_format_asked(
     cli: RunCli, mixed_db: Path, tmp_path: Path
 ) -> None:
@@ -334,7 +566,7 @@ def test_fetch_calls_a_document_over_the_size_limit_too_large_and_takes_document
 
     assert result.exit_code == 0
     assert result.stderr == "1 link: 1 too-large\n"
-    assert "larger than 1024 bytes" in result.stdout
+    assert "larger than 1 KB" in result.stdout
     big = link_check(db, "big")
     assert big is not None and (big["outcome"], big["failures"]) == ("too-large", 0)
     assert pages.stderr == "1 link: 1 ok\n"
@@ -471,7 +703,7 @@ def test_changed_stays_visible_across_checks_until_a_fetch_finds_it_unchanged(
     checked = cli("check")
 
     assert fetched.stderr == "1 link: 1 changed\n"
-    assert checked.stderr == "1 link: 1 ok\n"
+    assert checked.stderr == "1 link: 1 changed\n"
     assert cli(*changed).stdout == "living\n"
     stored = link_check(db, "living")
     assert stored is not None and stored["outcome"] == "changed"

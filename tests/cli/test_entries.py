@@ -178,17 +178,16 @@ def test_show_prints_the_entry_for_a_person(seed_db: Path, cli):
     assert "\n\n" in text.split("links:")[0], "summary paragraphs are kept"
 
 
-def test_show_says_why_a_link_broke_and_when_it_was_checked(db: Path, cli):
+def test_show_says_why_a_link_broke_and_since_when(db: Path, cli):
     broken = {
-        "checked": "2026-11-30T02:00:00Z",
+        "since": "2026-11-28T02:00:00Z",
         "outcome": "broken",
         "status": 404,
         "error": "HTTP 404 Not Found",
         "failures": 3,
-        "failing_since": "2026-11-28T02:00:00Z",
         "last_ok": "2026-11-27T02:00:00Z",
     }
-    ok = {"checked": "2026-11-30T02:00:00Z", "outcome": "ok", "status": 200}
+    ok = {"since": "2026-11-30T02:00:00Z", "outcome": "ok", "status": 200}
     soft = {**ok, "outcome": "broken", "error": "expected a PDF, got an HTML page", "failures": 1}
     links = [
         {"url": "https://example.org/gone.pdf", "check": broken},
@@ -197,12 +196,11 @@ def test_show_says_why_a_link_broke_and_when_it_was_checked(db: Path, cli):
     ]
     write_catalog(db, [{"title": "Checked", "links": links}])
     lines = cli("show", "checked").stdout.splitlines()
-    at = lines.index("  [pdf] https://example.org/gone.pdf  (broken, checked 2026-11-30T02:00:00Z)")
+    at = lines.index("  [pdf] https://example.org/gone.pdf  (broken since 2026-11-28T02:00:00Z)")
     assert lines[at + 1] == (
-        "      HTTP 404 Not Found; failing since 2026-11-28T02:00:00Z (3 checks in a row); "
-        "last ok 2026-11-27T02:00:00Z"
+        "      HTTP 404 Not Found; failed 3 checks in a row; last ok 2026-11-27T02:00:00Z"
     )
-    assert lines[at + 2] == "  [page] https://example.org/fine  (ok, checked 2026-11-30T02:00:00Z)"
+    assert lines[at + 2] == "  [page] https://example.org/fine  (ok since 2026-11-30T02:00:00Z)"
     assert lines[at + 4] == "      HTTP 200; expected a PDF, got an HTML page"
 
 

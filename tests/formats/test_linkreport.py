@@ -86,9 +86,10 @@ def test_each_format_shows_the_error_the_warning_and_the_chain() -> None:
 
 def test_the_summary_counts_outcomes_in_their_order() -> None:
     results = [result("broken"), result("ok"), result("throttled"), result("ok")]
+    rows = report_rows(results, {}, every_link=True)
 
-    assert summary(results, 4, interrupted=False) == "4 links: 2 ok, 1 throttled, 1 broken"
-    assert summary(results[:1], 4, interrupted=True) == (
+    assert summary(rows, 4, interrupted=False) == "4 links: 2 ok, 1 throttled, 1 broken"
+    assert summary(rows[:1], 4, interrupted=True) == (
         "interrupted: 1 of 4 links done (1 broken); their results are saved"
     )
 

@@ -224,6 +224,7 @@ class Handler(BaseHTTPRequestHandler):
             "/long-length.pdf": lambda: self._wrong_length(-100),
             "/missing": lambda: self._send(404, b"<html>Not Found</html>", "text/html"),
             "/down": lambda: self._send(500, b"<html>Internal error</html>", "text/html"),
+            "/forbidden": lambda: self._send(403, b"<html>Forbidden</html>", "text/html"),
             "/unavailable": lambda: self._send(503, b"<html>Down</html>", "text/html"),
             "/no-head": lambda: self._refuse_head(405),
             "/no-head-403": lambda: self._refuse_head(403),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import time
@@ -10,9 +11,10 @@ import uuid
 import pytest
 
 from htcat import __version__
-from htcat.links.check import run_checks
+from htcat.links.check import check_links, run_checks
 from htcat.links.config import CheckSettings, HostLimit, Policy, RetryPolicy, Timeouts
-from htcat.links.results import CheckResult, LinkTarget
+from htcat.links.pacing import Hosts
+from htcat.links.results import HOST_BUSY, CheckResult, LinkTarget
 
 from .server import BIG_BYTES, PACE_SECONDS, LinkServer
 
@@ -59,16 +61,35 @@ def test_pdf_link_on_a_server_ignoring_range_reads_only_the_first_bytes(
     assert result.size == 10 * 1024 * 1024
 
 
-@pytest.mark.parametrize("kind", ["pdf", "transcript", "slides"])
-def test_html_served_with_200_where_a_pdf_should_be_is_broken(
-    server: LinkServer, settings: CheckSettings, kind: str
+@pytest.mark.parametrize(
+    ("kind", "wanted"),
+    [("pdf", "a PDF"), ("slides", "slides (PDF, PowerPoint or OpenDocument)")],
+)
+def test_html_served_with_200_where_a_document_should_be_is_broken(
+    server: LinkServer, settings: CheckSettings, kind: str, wanted: str
 ) -> None:
     result = check_one(server.url("/soft404.pdf"), kind, settings)
 
     assert result.outcome == "broken"
     assert result.status == 200
     assert result.content_type == "text/html"
-    assert result.error == "expected a PDF, got text/html"
+    assert result.error == f"expected {wanted}, got text/html"
+
+
+def test_a_403_says_the_server_may_refuse_robots_and_where_to_name_the_team(
+    server: LinkServer, settings: CheckSettings
+) -> None:
+    result = check_one(server.url("/forbidden"), "page", settings)
+
+    assert result.outcome == "broken"
+    assert result.error is not None and result.error.startswith("HTTP 403 Forbidden (the server")
+    assert "[links] user_agent in htcat.toml" in result.error
+
+
+def test_a_transcript_may_be_an_html_page(server: LinkServer, settings: CheckSettings) -> None:
+    result = check_one(server.url("/soft404.pdf"), "transcript", settings)
+
+    assert (result.outcome, result.error) == ("ok", None)
 
 
 def test_an_empty_body_where_a_pdf_should_be_is_broken(
@@ -620,3 +641,59 @@ def test_a_host_refusing_connections_is_given_up_for_the_rest_of_the_run(
         f"{authority(refused_url)}: connection refused; host given up for this run after 3 failures"
     )
     assert time.monotonic() - started < 3.0
+
+
+def one_busy_url_among_sound_pdfs(server: LinkServer) -> list[LinkTarget]:
+    """40 sound PDFs, three broken links and one URL that always answers 429, on one host."""
+    run = token()
+    pdfs = [LinkTarget(f"pdf-{i}", server.url(f"/doc.pdf?{run}-{i}"), "pdf") for i in range(40)]
+    broken = [
+        LinkTarget("login-page", server.url(f"/soft404.pdf?{run}"), "pdf"),
+        LinkTarget("gone", server.url(f"/missing?{run}"), "page"),
+        LinkTarget("error", server.url(f"/down?{run}"), "page"),
+    ]
+    return [LinkTarget("busy", server.url(f"/always-busy?{run}"), "pdf"), *pdfs, *broken]
+
+
+def test_one_url_refusing_alone_neither_stalls_its_host_nor_hides_its_broken_links(
+    server: LinkServer,
+) -> None:
+    host_wait = 5.0
+    hosts = Hosts(max_wait=30.0, host_wait=host_wait)
+    settings = CheckSettings(
+        timeouts=Timeouts(connect=5.0, read=5.0, total=60.0),
+        retry=RetryPolicy(retries=2, backoff=0.05, backoff_max=0.2, host_wait=host_wait),
+    )
+
+    results = asyncio.run(check_links(one_busy_url_among_sound_pdfs(server), settings, None, hosts))
+
+    outcomes = {r.entry_id: r.outcome for r in results}
+    assert outcomes.pop("busy") == "throttled"
+    assert {outcomes.pop(e) for e in ("login-page", "gone", "error")} == {"broken"}
+    assert set(outcomes.values()) == {"ok"}
+    [pace] = list(hosts)
+    assert pace.busy_until == float("inf"), "the host was given back once the URL refused alone"
+    assert pace.last_turn - pace.slowed_at <= 2 * host_wait
+
+
+def test_a_host_refusing_every_url_gets_its_host_wait_and_its_other_links_say_so(
+    server: LinkServer,
+) -> None:
+    host_wait = 2.0
+    hosts = Hosts(max_wait=30.0, host_wait=host_wait)
+    settings = CheckSettings(
+        timeouts=Timeouts(connect=5.0, read=5.0, total=60.0),
+        retry=RetryPolicy(retries=2, backoff=0.05, backoff_max=0.2, host_wait=host_wait),
+    )
+    run = token()
+    targets = [
+        LinkTarget(f"e{i}", server.url(f"/always-busy?{run}-{i}"), "page") for i in range(12)
+    ]
+
+    results = asyncio.run(check_links(targets, settings, None, hosts))
+
+    [pace] = list(hosts)
+    assert pace.last_turn <= pace.busy_until == pace.slowed_at + host_wait
+    assert {r.outcome for r in results} == {"throttled"}
+    not_asked = [r for r in results if (r.error or "").startswith(HOST_BUSY)]
+    assert not_asked and all(r.status is None for r in not_asked)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import re
@@ -14,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from htcat.links.config import FetchSettings, RetryPolicy, Stall, Timeouts
-from htcat.links.fetch import FetchTarget, run_fetches
+from htcat.links.fetch import FetchTarget, fetch_links, run_fetches
+from htcat.links.pacing import Hosts
 from htcat.links.results import FetchResult, merge_check
+from htcat.plurals import size_in_words
 
 from .conftest import TEST_PAGES
-from .server import LinkServer
+from .server import BIG_BYTES, LinkServer
 
 
 @pytest.fixture
@@ -118,7 +121,7 @@ def test_a_body_over_the_size_limit_is_too_large_not_a_failure_and_leaves_nothin
     assert result.outcome == "too-large"
     assert not result.failed
     assert result.error is not None
-    assert result.error.startswith("larger than 65536 bytes")
+    assert result.error.startswith("larger than 64 KB")
     assert result.sha256 is None
     assert archived_files(archive) == []
 
@@ -251,3 +254,41 @@ def test_a_slow_but_steady_download_is_not_a_stall(
     result = fetch_one(server.url("/trickle.bin"), steady, kind="dataset")
 
     assert (result.outcome, result.size) == ("ok", 12 * 4096)
+
+
+def test_one_url_refusing_alone_does_not_stall_the_fetch_of_its_hosts_documents(
+    server: LinkServer, fetch_settings: FetchSettings
+) -> None:
+    host_wait = 5.0
+    hosts = Hosts(max_wait=30.0, host_wait=host_wait)
+    run = uuid.uuid4().hex
+    targets = [FetchTarget("busy", server.url(f"/always-busy?{run}"), "pdf")]
+    targets += [
+        FetchTarget(f"pdf-{i}", server.url(f"/doc.pdf?{run}-{i}"), "pdf") for i in range(40)
+    ]
+    settings = dataclasses.replace(
+        fetch_settings,
+        timeouts=Timeouts(connect=5.0, read=5.0, total=60.0),
+        retry=RetryPolicy(retries=2, backoff=0.05, backoff_max=0.2, host_wait=host_wait),
+    )
+
+    results = asyncio.run(fetch_links(targets, settings, None, hosts))
+
+    assert results[0].outcome == "throttled"
+    assert {r.outcome for r in results[1:]} == {"ok"}
+    assert all(r.pages == 3 for r in results[1:])
+    [pace] = list(hosts)
+    assert pace.last_turn - pace.slowed_at <= 2 * host_wait
+
+
+def test_a_download_cut_short_names_the_status_and_the_bytes_that_came(
+    server: LinkServer, fetch_settings: FetchSettings, test_pdf: bytes
+) -> None:
+    settings = dataclasses.replace(fetch_settings, max_bytes=BIG_BYTES * 4)
+
+    result = fetch_one(server.url("/short-length.pdf"), settings)
+
+    whole = size_in_words(len(test_pdf) + BIG_BYTES)
+    assert (result.outcome, result.status) == ("broken", 200)
+    assert result.error == f"cut short: HTTP 200 sent {size_in_words(len(test_pdf))} of {whole}"
+    assert merge_check(None, result)["found"] == {"outcome": "broken", "error": result.error}

@@ -21,8 +21,8 @@ from htcat.links.results import (
 from htcat.links.scheduler import interleave
 
 STORED_KEYS = {
-    "checked",
     "outcome",
+    "since",
     "status",
     "final_url",
     "redirects",
@@ -32,7 +32,6 @@ STORED_KEYS = {
     "error",
     "warning",
     "failures",
-    "failing_since",
     "last_ok",
     "sha256",
     "pages",
@@ -40,6 +39,7 @@ STORED_KEYS = {
     "archive_path",
     "archived",
     "changed",
+    "found",
 }
 
 
@@ -69,14 +69,66 @@ def test_consecutive_failures_count_up_and_remember_when_failing_began() -> None
     broken = merge_check(ok, result("broken", "2026-01-02T00:00:00Z", status=404))
     timeout = merge_check(broken, result("timeout", "2026-01-03T00:00:00Z"))
 
-    assert (ok["failures"], ok["failing_since"], ok["last_ok"]) == (
+    assert (ok["failures"], ok["since"], ok["last_ok"]) == (
         0,
-        None,
+        "2026-01-01T00:00:00Z",
         "2026-01-01T00:00:00Z",
     )
-    assert (broken["failures"], broken["failing_since"]) == (1, "2026-01-02T00:00:00Z")
-    assert (timeout["failures"], timeout["failing_since"]) == (2, "2026-01-02T00:00:00Z")
-    assert timeout["last_ok"] == "2026-01-01T00:00:00Z"
+    assert (broken["failures"], broken["since"]) == (1, "2026-01-02T00:00:00Z")
+    assert (timeout["failures"], timeout["since"]) == (2, "2026-01-03T00:00:00Z")
+    assert broken["last_ok"] == timeout["last_ok"] == "2026-01-01T00:00:00Z"
+
+
+def test_a_link_that_starts_failing_was_last_good_at_its_previous_check() -> None:
+    ok = merge_check(None, result("ok", "2026-01-01T00:00:00Z"))
+    broken = merge_check(ok, result("broken", "2026-01-09T00:00:00Z"), "2026-01-08T00:00:00Z")
+
+    assert broken["last_ok"] == "2026-01-08T00:00:00Z"
+
+
+def test_a_link_found_as_it_was_keeps_every_stored_value() -> None:
+    ok = merge_check(None, result("ok", "2026-01-01T00:00:00Z", status=200))
+    again = merge_check(ok, result("ok", "2026-01-02T00:00:00Z", status=200))
+    moved_hop = ((301, "https://example.org/b.pdf"),)
+    moved = merge_check(
+        None,
+        result("moved", "2026-01-01T00:00:00Z", redirects=moved_hop, moved_to=moved_hop[0][1]),
+    )
+    moved_again = merge_check(
+        moved,
+        result("moved", "2026-01-05T00:00:00Z", redirects=moved_hop, moved_to=moved_hop[0][1]),
+    )
+
+    assert again == ok
+    assert moved_again == moved
+
+
+def test_a_check_stored_by_an_older_htcat_is_migrated() -> None:
+    old_ok = {
+        "checked": "2026-01-05T00:00:00Z",
+        "outcome": "ok",
+        "failures": 0,
+        "failing_since": None,
+        "last_ok": "2026-01-05T00:00:00Z",
+    }
+    old_broken = {
+        "checked": "2026-01-05T00:00:00Z",
+        "outcome": "broken",
+        "failures": 2,
+        "failing_since": "2026-01-04T00:00:00Z",
+        "last_ok": "2026-01-03T00:00:00Z",
+    }
+
+    ok = merge_check(old_ok, result("ok", "2026-01-06T00:00:00Z"))
+    broken = merge_check(old_broken, result("broken", "2026-01-06T00:00:00Z"))
+
+    assert "checked" not in ok and "failing_since" not in ok
+    assert ok["since"] == "2026-01-05T00:00:00Z"
+    assert (broken["since"], broken["failures"], broken["last_ok"]) == (
+        "2026-01-04T00:00:00Z",
+        3,
+        "2026-01-03T00:00:00Z",
+    )
 
 
 def test_a_moved_link_is_a_success_that_ends_a_failing_run() -> None:
@@ -91,7 +143,7 @@ def test_a_moved_link_is_a_success_that_ends_a_failing_run() -> None:
         ),
     )
 
-    assert (moved["failures"], moved["failing_since"]) == (0, None)
+    assert (moved["failures"], moved["since"]) == (0, "2026-01-03T00:00:00Z")
     assert moved["last_ok"] == "2026-01-03T00:00:00Z"
     assert moved["redirects"] == [[301, "https://example.org/b.pdf"]]
     assert moved["moved_to"] == "https://example.org/b.pdf"
@@ -114,7 +166,7 @@ def test_a_check_keeps_the_document_a_fetch_recorded() -> None:
     assert after_check["sha256"] == "ab" * 32
     assert after_check["pages"] == 3
     assert after_check["fetched"] == "2026-01-01T00:00:00Z"
-    assert after_check["checked"] == "2026-02-01T00:00:00Z"
+    assert after_check == after_fetch
 
 
 def test_a_hand_edited_failure_count_that_is_not_a_number_restarts_at_one() -> None:
@@ -216,16 +268,46 @@ def test_a_too_large_fetch_keeps_the_last_archived_copy_and_counts_no_failure() 
     assert (big["sha256"], big["archive_path"], big["failures"]) == ("a", "p", 0)
 
 
-def test_a_throttled_link_keeps_its_failure_count_and_last_success() -> None:
+def test_a_throttled_link_keeps_its_known_state_whole() -> None:
     ok = merge_check(None, result("ok", "2026-01-01T00:00:00Z"))
-    broken = merge_check(ok, result("broken", "2026-01-02T00:00:00Z"))
+    broken = merge_check(ok, result("broken", "2026-01-02T00:00:00Z", status=404))
     throttled = merge_check(broken, result("throttled", "2026-01-03T00:00:00Z", status=429))
+    first = merge_check(None, result("throttled", "2026-01-03T00:00:00Z", status=429))
 
-    assert (throttled["failures"], throttled["failing_since"], throttled["last_ok"]) == (
-        1,
-        "2026-01-02T00:00:00Z",
-        "2026-01-01T00:00:00Z",
-    )
+    assert throttled == broken
+    assert (first["outcome"], first["failures"]) == ("throttled", 0)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "error"),
+    [
+        ("broken", "not a readable PDF: damaged beyond repair"),
+        ("timeout", "stalled: less than 1,024 bytes a second over 30 s"),
+        ("broken", "cut short: HTTP 200 sent 512 of 2,048 bytes"),
+    ],
+)
+def test_what_a_fetch_found_wrong_stays_over_checks_until_a_fetch_says_otherwise(
+    outcome: str, error: str
+) -> None:
+    good = merge_check(None, fetched("ok", "2026-01-01T00:00:00Z", sha256="a", pages=3))
+    bad = merge_check(good, fetched(outcome, "2026-01-02T00:00:00Z", status=200, error=error))
+    checked = merge_check(bad, result("ok", "2026-01-03T00:00:00Z", status=200))
+    gone = merge_check(checked, fetched("broken", "2026-01-04T00:00:00Z", status=404))
+    refetched = merge_check(gone, fetched("ok", "2026-01-05T00:00:00Z", sha256="a", pages=3))
+
+    assert (checked["outcome"], checked["error"]) == (outcome, error)
+    assert checked["failures"] == 2
+    assert gone["found"] == checked["found"]
+    assert (refetched["outcome"], refetched["found"], refetched["failures"]) == ("ok", None, 0)
+
+
+def test_a_fetch_that_the_server_refused_leaves_no_finding_about_the_document() -> None:
+    good = merge_check(None, fetched("ok", "2026-01-01T00:00:00Z", sha256="a"))
+    refused = merge_check(good, fetched("broken", "2026-01-02T00:00:00Z", status=404))
+    back = merge_check(refused, result("ok", "2026-01-03T00:00:00Z", status=200))
+
+    assert refused["found"] is None
+    assert back["outcome"] == "ok"
 
 
 @pytest.mark.parametrize(

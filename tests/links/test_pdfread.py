@@ -17,7 +17,7 @@ from htcat.links.pdfread import PdfReading, read_pdf
 from htcat.links.results import FetchResult
 
 from .fake_service import Answer, Request, serving
-from .pdf_corpus import pdfinfo_reading, write_corpus
+from .pdf_corpus import no_page_tree, pdfinfo_reading, write_corpus, write_pdf
 
 
 @pytest.fixture(scope="session")
@@ -70,6 +70,21 @@ def test_an_unreadable_file_says_why_and_a_locked_one_is_no_error(
         "unreadable", error="damaged beyond repair"
     )
     assert read_pdf(corpus["encrypted-with-password"]) == PdfReading("locked")
+
+
+def test_each_file_is_judged_on_its_own_after_a_password_protected_one(
+    corpus: dict[str, Path], tmp_path: Path
+) -> None:
+    no_pages = tmp_path / "no-pages.pdf"
+    no_pages.write_bytes(
+        write_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"])
+    )
+    no_tree = tmp_path / "no-page-tree.pdf"
+    no_tree.write_bytes(no_page_tree())
+
+    for broken in (no_pages, no_tree):
+        assert read_pdf(corpus["encrypted-with-password"]) == PdfReading("locked")
+        assert read_pdf(broken).state == "unreadable"
 
 
 def test_reading_a_broken_pdf_prints_nothing(corpus: dict[str, Path]) -> None:

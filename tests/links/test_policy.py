@@ -42,6 +42,7 @@ def test_a_full_policy_file_is_read(tmp_path: Path) -> None:
     path = tmp_path / "htcat.toml"
     path.write_text(
         '[links]\nuser_agent = "bot (a@example.org)"\nrequire_https = true\nskip = ["x.org"]\n'
+        "fail_after = 3\n"
         '[links.accept]\n"www.sec.gov" = [403, 429]\n'
         '[links.hosts."www.ojp.gov"]\nper_host = 1\n'
     )
@@ -49,6 +50,7 @@ def test_a_full_policy_file_is_read(tmp_path: Path) -> None:
     config = read_config(path)
 
     assert config.user_agent == "bot (a@example.org)"
+    assert config.fail_after == 3
     assert config.policy == Policy(
         require_https=True,
         skip=("x.org",),
@@ -60,7 +62,7 @@ def test_a_full_policy_file_is_read(tmp_path: Path) -> None:
 def test_no_policy_file_is_the_defaults(tmp_path: Path) -> None:
     config = read_config(tmp_path / "htcat.toml")
 
-    assert (config.policy, config.user_agent) == (Policy(), None)
+    assert (config.policy, config.user_agent, config.fail_after) == (Policy(), None, 1)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +73,11 @@ def test_no_policy_file_is_the_defaults(tmp_path: Path) -> None:
         ("[links]\nrequire_https = 1\n", "links.require_https = 1: expected true or false"),
         ('[links]\nuser_agent = ""\n', "links.user_agent = '': expected a non-empty string"),
         ("[check]\n", "unknown table or key 'check'"),
+        (
+            "[links]\nfail_after = 0\n",
+            "links.fail_after = 0: expected a whole number of at least 1",
+        ),
+        ("[links]\nfail_after = true\n", "links.fail_after = True: expected a whole number"),
     ],
 )
 def test_a_bad_value_is_refused_naming_file_key_and_value(

@@ -91,9 +91,11 @@ def _writer(db: Path, writer: int, ledger: Ledger, deadline: float, seed: int) -
     rng = random.Random(seed)
     made = 0
     lock = ("--lock-timeout", LOCK_TIMEOUT)
-    while time.monotonic() < deadline:
+    first = ("add", "edit", "tag", "remove")
+    # Past the deadline until each kind of change was acknowledged once, so that a busy
+    # machine makes the run longer, never the test weaker.
+    while time.monotonic() < deadline or not all(ledger.counts[op] for op in first):
         ids = sorted(ledger.entries)
-        first = ("add", "edit", "tag", "remove")
         step = sum(ledger.counts.values()) + len(ledger.problems)
         op = first[step] if step < len(first) else rng.choices((*first, "read"), (3, 3, 3, 1, 1))[0]
         if op in ("edit", "tag", "remove", "read") and not ids:
@@ -138,8 +140,9 @@ def _writer(db: Path, writer: int, ledger: Ledger, deadline: float, seed: int) -
 
 
 def _checker(db: Path, deadline: float, codes: list[int], problems: list[str]) -> None:
-    """Check links again and again while the writers work; 0 and 1 are answers, 3 a refusal."""
-    while time.monotonic() < deadline:
+    """Check links again and again while the writers work (and until one check answered 0);
+    0 and 1 are answers, 3 a refusal."""
+    while time.monotonic() < deadline or (0 not in codes and len(codes) < 20):
         ran = run(db, "--lock-timeout", LOCK_TIMEOUT, "check", "--timeout", "5")
         codes.append(ran.code)
         if ran.code not in (0, 1) and not (ran.code == 3 and "locked" in ran.err):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from links.server import LinkServer
 
 from .concurrency import run_concurrency
 
 
+@pytest.mark.timeout(600)
 def test_four_writers_and_a_checker_lose_no_acknowledged_change(
     tmp_path: Path, link_server: LinkServer
 ) -> None:

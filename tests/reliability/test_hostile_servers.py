@@ -152,7 +152,16 @@ def test_fetch_writes_nothing_outside_the_archive(
     measured: dict[tuple[str, str], tuple[Path, Measured]],
 ) -> None:
     """Only the catalog, its lock, the report and content-named files in the archive."""
-    expected_top = {"catalog.json", "catalog.json.lock", "stdout", "stderr", "usage", "archive"}
+    expected_top = {
+        "catalog.json",
+        "catalog.json.lock",
+        ".catalog.json.checked",
+        "catalog.history.jsonl",
+        "stdout",
+        "stderr",
+        "usage",
+        "archive",
+    }
     for (cmd, route), (folder, _) in measured.items():
         if cmd != "fetch":
             continue

@@ -76,7 +76,7 @@ COMMAND_MODULES = {
     "init": "entries", "add": "entries", "show": "entries", "edit": "entries",
     "remove": "entries", "tag": "tags", "tags": "tags", "list": "listing",
     "search": "listing", "import": "transfer", "export": "transfer", "check": "links",
-    "fetch": "links", "doctor": "doctor",
+    "fetch": "links", "doctor": "doctor", "health": "health", "nightly": "nightly",
     "git": "sharing", "diff": "sharing", "conflicts": "sharing", "resolve": "sharing",
 }  # fmt: skip
 """Which module of htcat.cli defines each command."""

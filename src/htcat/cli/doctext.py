@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from htcat.cli.output import info, warn
+from htcat.cli.output import warn
 from htcat.cli.state import State
-from htcat.plurals import counted
 
 if TYPE_CHECKING:
     from htcat.links.config import DocumentLimits
@@ -22,7 +21,11 @@ def store_fetched_text(
     results: Sequence[FetchResult],
     previous: dict[tuple[str, str], str | None],
 ) -> None:
-    """Put the text of the documents just fetched into the full-text store; say what it did."""
+    """Put the text of the documents just fetched into the full-text store.
+
+    Quiet when all went well (a nightly run's log stays short); a limit hit or
+    a document that gave no text is said, as a warning.
+    """
     from htcat.docsearch import store_texts
 
     fetched = [(r.sha256, r.archive_path) for r in results if r.sha256 and r.archive_path]
@@ -34,8 +37,6 @@ def store_fetched_text(
     if not fetched and not replaced:
         return
     report = store_texts(state.path, archive, fetched, limits, replaced=replaced)
-    if report.read:
-        info(f"read the text of {counted(report.read, 'document')}")
     for sha256, cut in report.limited:
         warn(f"document {sha256[:12]}: {cut} (the [documents] limits in htcat.toml)")
     for sha256, problem in report.unreadable:

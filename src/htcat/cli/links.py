@@ -9,7 +9,6 @@ beside the catalog; the options add to it. httpx and pypdfium2 load only here.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sys
 import time
@@ -23,16 +22,16 @@ from htcat.catalog import Choice, entries_chosen
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
 from htcat.cli.doctext import store_fetched_text
+from htcat.cli.durations import stamp_before
+from htcat.cli.linkreports import deliver, fails_run, fitted_table, nothing_due, prepare_output
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
-from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
 from htcat.links.results import CheckResult
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS
 from htcat.plurals import counted
-from htcat.store.fs import write_file_atomically
 
 if TYPE_CHECKING:
     from htcat.links.catalog import ChosenLink
@@ -44,9 +43,7 @@ S = TypeVar("S", bound="NetworkSettings")
 MERGE_LOCK_WAIT = 60.0
 """The least a finished run waits for the catalog lock: its results took long to gather."""
 PROGRESS_EVERY = 0.1
-_DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
 _SIZE = re.compile(r"^(\d+)\s*([kmg]?)(?:i?b)?$", re.IGNORECASE)
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _BYTES = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 EntryIds = Annotated[
@@ -81,18 +78,32 @@ def check(
             show_default=False,
         ),
     ] = None,
+    fail_after: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            min=1,
+            help="Fail only for links that failed N checks in a row [default: 1, or "
+            "fail_after in htcat.toml].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check links and record the result on each: ok, moved, broken, throttled, timeout, invalid.
 
     Every link of the selected entries (all entries unless ids or filters say
     otherwise) is asked for with a GET of its first kilobyte: pages must
-    answer 2xx; pdf, transcript and slides links must start with %PDF- (a page
-    served instead is broken; a YouTube or Vimeo video the platform's oEmbed
-    says was removed is broken). A host that keeps answering 429 makes its
-    links throttled, which is no failure. Problems are reported on stdout, a
+    answer 2xx; pdf links must be a PDF, slides a PDF, PowerPoint or
+    OpenDocument file, transcripts a PDF, page or text (anything else is
+    broken; so is a YouTube or Vimeo video the platform's oEmbed says was
+    removed). A host that keeps answering 429 gets --host-wait seconds; its
+    links not asked keep their state ("not checked: host busy"). Only a
+    link's changes of state are written: a quiet night changes no byte of
+    the catalog. Problems are reported on stdout, a
     summary on stderr. Exit status 1 when a link has an outcome named by
-    --fail-on (default: broken, timeout, invalid). The policy in htcat.toml
-    beside the catalog applies (docs/cron.md).
+    --fail-on (default: broken, timeout, invalid) and, for a failure, has
+    failed --fail-after checks in a row. The policy in htcat.toml beside the
+    catalog applies (docs/cron.md).
 
     Example:
 
@@ -100,13 +111,15 @@ def check(
         htcat check
         htcat check --older-than 7d --format json -o report.json
         htcat check --tag webinar --fail-on broken,moved --update-moved
+        htcat check --older-than 20h --fail-after 3
         htcat check --suggest --format csv -o broken-with-copies.csv
     """
     from htcat.links.config import CheckSettings
     from htcat.links.policy import archive_url
 
     state = state_of(ctx)
-    checked_before = _stamp_before(older_than) if older_than else None
+    prepare_output(run)
+    checked_before = stamp_before(older_than, "--older-than") if older_than else None
     chosen = _choose(state, entry_ids, selection, kinds=None, checked_before=checked_before)
     config = _policy_config(state)
     asked = suggest or archive is not None or config.suggest.enabled
@@ -121,7 +134,7 @@ def check(
     )
     chosen = _unskipped(chosen, settings)
     if not chosen:
-        info("no links to check")
+        nothing_due(run, "no links to check")
         return
 
     from htcat.links.catalog import unique_targets
@@ -131,7 +144,7 @@ def check(
     results, interrupted = _run(
         lambda report: check_links(targets, settings, report), len(targets), "checking"
     )
-    _finish(state, chosen, results, interrupted, run)
+    _finish(state, chosen, results, interrupted, run, fail_after=fail_after or config.fail_after)
 
 
 @selection_options(paging=False)
@@ -191,6 +204,7 @@ def fetch(
         htcat fetch --fail-on broken,changed --format markdown -o fetch-report.md
     """
     state = state_of(ctx)
+    prepare_output(run)
     for k in kind:
         if k not in LINK_KINDS:
             raise InputError(f"--kind {k!r}: expected one of {', '.join(LINK_KINDS)}")
@@ -210,7 +224,7 @@ def fetch(
     )
     chosen = _unskipped(chosen, settings)
     if not chosen:
-        info("no links to fetch")
+        nothing_due(run, "no links to fetch")
         return
 
     from htcat.links.catalog import unique_targets
@@ -246,7 +260,13 @@ def _settings(
     policy = config.policy.with_options(
         require_https=run.require_https, skip=run.skip, accept=accepted
     )
-    options: dict[str, Any] = {"policy": policy, **extra}
+    from htcat.links.config import RetryPolicy
+
+    options: dict[str, Any] = {
+        "policy": policy,
+        "retry": RetryPolicy(host_wait=run.host_wait),
+        **extra,
+    }
     user_agent = run.user_agent or config.user_agent
     if user_agent:
         options["user_agent"] = user_agent
@@ -278,11 +298,13 @@ def _choose(
 ) -> list[ChosenLink]:
     """The selected entries' links, read without the lock."""
     from htcat.links.catalog import choose_links
+    from htcat.links.checktimes import read_check_times
 
     # Every entry when none is named: what a nightly check is for.
     choice = Choice(tuple(entry_ids or ()), selection.filters, every=True)
     entries = entries_chosen(state.read(), choice)
-    return choose_links(entries, kinds=kinds, checked_before=checked_before)
+    times = read_check_times(state.path) if checked_before else None
+    return choose_links(entries, kinds=kinds, checked_before=checked_before, check_times=times)
 
 
 def _run(
@@ -331,8 +353,13 @@ def _finish(
     results: Sequence[R],
     interrupted: bool,
     run: RunOptions,
+    *,
+    fail_after: int = 1,
 ) -> None:
-    """Save the results, report them, sum them up, and exit with the status they call for."""
+    """Save the results, report them, sum them up, and exit with the status they call for.
+
+    A failure fails the run only once its link has failed ``fail_after`` checks in a row.
+    """
     from htcat.formats.linkreport import render, report_rows, suggestion_note, summary
     from htcat.links.catalog import save_results, spread
 
@@ -345,14 +372,10 @@ def _finish(
         lock_timeout=max(state.lock_timeout, MERGE_LOCK_WAIT),
     )
     previous = {(c.entry_id, c.url, c.kind): c.previous for c in chosen}
+    states = report_rows(per_link, previous, every_link=True)
     rows = report_rows(per_link, previous, every_link=run.every_link)
-    text = render(rows, run.format, table=_fitted_table)
-    if run.output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        write_file_atomically(Path(run.output), text.encode(), what="report")
-    info(summary(per_link, len(chosen), interrupted))
+    deliver(run, render(rows, run.format, table=fitted_table))
+    info(summary(states, len(chosen), interrupted))
     if note := suggestion_note(per_link):
         warn(note)
     if saved.skipped:
@@ -374,13 +397,8 @@ def _finish(
         )
     if interrupted:
         raise typer.Exit(ExitStatus.INTERRUPTED)
-    if any(r.outcome in run.fail_on for r in per_link):
+    if any(fails_run(row, run.fail_on, fail_after) for row in states):
         raise typer.Exit(ExitStatus.FOUND)
-
-
-def _fitted_table(cells: Sequence[Sequence[str]], headings: Sequence[str]) -> str:
-    """The report's table fitted to the terminal, its detail cut where it must be."""
-    return table(cells, headings, cuttable=("detail",))
 
 
 class _Progress:
@@ -406,19 +424,6 @@ class _Progress:
     def close(self) -> None:
         sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()
-
-
-def _stamp_before(duration: str) -> str:
-    """The timestamp ``duration`` (``7d``) ago, in the form checks are stamped with."""
-    match = _DURATION.match(duration.strip().lower())
-    if not match:
-        raise InputError(f"--older-than {duration!r}: expected a number and s, m, h, d or w: 7d")
-    seconds = int(match.group(1)) * _SECONDS[match.group(2)]
-    try:
-        when = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
-    except OverflowError:
-        raise InputError(f"--older-than {duration!r}: too long ago") from None
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _size(text: str) -> int:

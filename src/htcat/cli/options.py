@@ -197,6 +197,7 @@ class RunOptions:
     concurrency: int | None
     per_host: int | None
     timeout: float | None
+    host_wait: float
     user_agent: str | None
     skip: tuple[str, ...]
     accept: tuple[str, ...]
@@ -242,6 +243,18 @@ _RUN_PARAMS: dict[str, tuple[Any, Any]] = {
             ),
         ],
         None,
+    ),
+    "host_wait": (
+        Annotated[
+            float,
+            typer.Option(
+                help="Seconds a run gives a host that asks to slow down (429, 503), from its "
+                "first refusal; its links not asked by then are 'not checked: host busy'.",
+                min=0.1,
+                rich_help_panel=_NETWORK,
+            ),
+        ],
+        60.0,
     ),
     "user_agent": (
         Annotated[
@@ -380,6 +393,7 @@ def run_options(command: F) -> F:
             concurrency=values["concurrency"],
             per_host=values["per_host"],
             timeout=values["timeout"],
+            host_wait=values["host_wait"],
             user_agent=values["user_agent"],
             skip=tuple(values["skip"]),
             accept=tuple(values["accept"]),

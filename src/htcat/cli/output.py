@@ -150,7 +150,7 @@ def link_lines(link: Entry) -> list[str]:
     link why: the HTTP status or error, since when it fails, where it moved."""
     check = link.get("check") or {}
     outcome = check.get("outcome") or "unchecked"
-    when = f", checked {check['checked']}" if check.get("checked") else ""
+    when = f" since {check['since']}" if check.get("since") else ""
     label = f"{link['label']} " if link.get("label") else ""
     lines = [f"  [{link.get('kind', '')}] {label}{link['url']}  ({outcome}{when})"]
     if outcome in ("ok", "unchecked"):
@@ -163,8 +163,8 @@ def link_lines(link: Entry) -> list[str]:
     if check.get("moved_to"):
         why.append(f"moved to {check['moved_to']}")
     failures = check.get("failures")
-    if isinstance(failures, int) and failures > 1 and check.get("failing_since"):
-        why.append(f"failing since {check['failing_since']} ({failures} checks in a row)")
+    if isinstance(failures, int) and failures > 1:
+        why.append(f"failed {failures} checks in a row")
     if check.get("last_ok"):
         why.append(f"last ok {check['last_ok']}")
     if why:

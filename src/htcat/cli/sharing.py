@@ -194,6 +194,13 @@ def diff(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when something differs.")
     ] = False,
+    checks: Annotated[
+        bool,
+        typer.Option(
+            "--checks/--no-checks",
+            help="Show what link checks recorded, or only what people changed.",
+        ),
+    ] = True,
 ) -> None:
     """What changed between two catalogs, entry by entry and field by field.
 
@@ -205,6 +212,7 @@ def diff(
     \b
         htcat diff HEAD~1
         htcat diff main feature --format json
+        htcat diff HEAD~1 --no-checks
     """
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
@@ -213,7 +221,7 @@ def diff(
     path = state_of(ctx).path
     before = _catalog_at(old or "HEAD", path)
     after = _catalog_at(new, path) if new is not None else _read_side(path)
-    changes = diff_images(before, after)
+    changes = diff_images(before, after, checks=checks)
     if format_ == "json":
         sys.stdout.buffer.write(_changes_json(changes) + b"\n")
     else:

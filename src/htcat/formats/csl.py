@@ -111,7 +111,7 @@ def doi(url: str) -> str | None:
 
 
 def accessed(link: Mapping[str, Any]) -> list[int] | None:
-    """The date a link was last reached (its check's ``last_ok``), as CSL date parts."""
+    """The date a link was last known to work (its check's ``last_ok``), as CSL date parts."""
     check = link.get("check")
     last_ok = check.get("last_ok") if isinstance(check, Mapping) else None
     return date_parts(last_ok[:10]) if isinstance(last_ok, str) else None

@@ -281,7 +281,7 @@ def link_view(link: Mapping[str, Any]) -> LinkView:
     check = link.get("check")
     check = check if isinstance(check, Mapping) else {}
     broken = check.get("outcome") in FAILING_OUTCOMES
-    checked = str(check.get("checked") or "")[:10] if broken else ""
+    checked = str(check.get("since") or check.get("checked") or "")[:10] if broken else ""
     return LinkView(url=url, text=text, note=note, broken=broken, checked=checked)
 
 

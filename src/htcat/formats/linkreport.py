@@ -17,7 +17,7 @@ import orjson
 
 from htcat.formats.csv import csv_line, neutralize_formula
 from htcat.formats.markdown import escape_inline
-from htcat.links.results import OUTCOMES, CheckResult, merge_check
+from htcat.links.results import HOST_BUSY, INCONCLUSIVE, OUTCOMES, CheckResult, merge_check
 from htcat.plurals import counted
 
 REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
@@ -37,7 +37,7 @@ REPORT_COLUMNS = (
     "warning",
     "checked",
     "failures",
-    "failing_since",
+    "since",
     "last_ok",
     "sha256",
     "pages",
@@ -47,6 +47,9 @@ REPORT_COLUMNS = (
     "archived_timestamp",
 )
 _HEADINGS = ("entry", "kind", "outcome", "status", "url", "detail")
+NOTHING_CHECKED = "nothing checked"
+"""What an empty Markdown report says under its header when no link was due."""
+NO_PROBLEMS = "no problems found"
 
 Row = dict[str, Any]
 
@@ -60,12 +63,24 @@ def report_rows(
     """The rows to report: the problems (anything not plainly ``ok``), or every link.
 
     ``previous`` holds each link's check before the run, by (entry, URL, kind).
+    A link not really seen (its host busy) is reported in the state it keeps,
+    with why it was not seen as a warning.
     """
     rows = []
     for r in results:
         check = merge_check(previous.get((r.entry_id, r.url, r.kind)), r)
+        if r.outcome in INCONCLUSIVE and check["error"] != r.error:
+            check = {**check, "warning": r.error}
         if every_link or check["outcome"] != "ok" or check["warning"]:
-            rows.append({"entry_id": r.entry_id, "url": r.url, "kind": r.kind, **check})
+            rows.append(
+                {
+                    "entry_id": r.entry_id,
+                    "url": r.url,
+                    "kind": r.kind,
+                    **check,
+                    "checked": r.checked,
+                }
+            )
     return rows
 
 
@@ -79,8 +94,14 @@ def plain_table(cells: Sequence[Sequence[str]], headings: Sequence[str]) -> str:
     return tabulate(cells, headers=list(headings), disable_numparse=True)
 
 
-def render(rows: list[Row], format_: str, *, table: TableWriter = plain_table) -> str:
-    """``rows`` in one of REPORT_FORMATS (a table of nothing is no text at all)."""
+def render(
+    rows: list[Row], format_: str, *, table: TableWriter = plain_table, empty: str = NO_PROBLEMS
+) -> str:
+    """``rows`` in one of REPORT_FORMATS (a table of nothing is no text at all).
+
+    An empty Markdown report says ``empty`` under its header, so a mailed
+    report is never a bare table head.
+    """
     if format_ == "table":
         return table([_cells(r) for r in rows], _HEADINGS) + "\n" if rows else ""
     if format_ == "json":
@@ -90,16 +111,24 @@ def render(rows: list[Row], format_: str, *, table: TableWriter = plain_table) -
     if format_ == "csv":
         return _csv(rows)
     if format_ == "markdown":
-        return _markdown(rows)
+        return _markdown(rows, empty)
     raise ValueError(f"unknown report format {format_!r}")
 
 
-def summary(results: Sequence[CheckResult], total: int, interrupted: bool) -> str:
-    """``1,000 links: 962 ok, 21 moved, 17 broken``."""
-    counts = Counter(r.outcome for r in results)
+def summary(rows: Sequence[Row], total: int, interrupted: bool) -> str:
+    """``1,000 links: 962 ok, 21 moved, 17 broken``, from the states the links now keep.
+
+    ``rows`` are every link's (``report_rows`` with ``every_link``): a
+    document a fetch found broken counts broken after a plain check too, and
+    links of a busy host not asked are counted apart, in the state they keep.
+    """
+    counts = Counter(row["outcome"] for row in rows)
     parts = ", ".join(f"{counts[o]:,} {o}" for o in OUTCOMES if counts[o])
+    busy = sum(str(row.get("warning") or "").startswith(HOST_BUSY) for row in rows)
+    if busy:
+        parts += f" ({busy:,} not checked: host busy)"
     if interrupted:
-        return f"interrupted: {len(results):,} of {counted(total, 'link')} done" + (
+        return f"interrupted: {len(rows):,} of {counted(total, 'link')} done" + (
             f" ({parts}); their results are saved" if parts else ""
         )
     return f"{counted(total, 'link')}: {parts}"
@@ -143,10 +172,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _markdown(rows: list[Row]) -> str:
+def _markdown(rows: list[Row], empty: str) -> str:
     lines = ["| " + " | ".join(_HEADINGS) + " |", "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append("| " + " | ".join(escape_inline(c) for c in _cells(r)) + " |")
+    if not rows:
+        lines += ["", empty]
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from htcat.catalog import change as change_catalog
-from htcat.links.results import CheckResult, LinkTarget, merge_check
+from htcat.health import Transition, append_transitions
+from htcat.links.checktimes import read_check_times, record_check_times
+from htcat.links.results import INCONCLUSIVE, CheckResult, LinkTarget, merge_check
+from htcat.links.signed import without_signatures
 from htcat.model import Entry
 
 R = TypeVar("R", bound=CheckResult)
@@ -61,24 +64,33 @@ def choose_links(
     *,
     kinds: Collection[str] | None = None,
     checked_before: str | None = None,
+    check_times: Mapping[tuple[str, str], str] | None = None,
 ) -> list[ChosenLink]:
     """The links of ``entries``, of ``kinds`` if given, not checked since ``checked_before``.
 
-    ``checked_before`` is a timestamp like ``2026-11-20T00:00:00Z``; a link
-    never checked is always due.
+    ``checked_before`` is a timestamp like ``2026-11-20T00:00:00Z``, compared
+    with ``check_times`` (the check-times file; see checktimes) or the moment
+    an older catalog kept on the link; a link never checked is always due.
     """
     chosen = []
+    times = check_times or {}
     for entry in entries:
         for link in entry.get("links", ()):
             url = link.get("url")
             if not isinstance(url, str) or (kinds is not None and link_kind(link) not in kinds):
                 continue
             check = link.get("check") if isinstance(link.get("check"), dict) else None
-            last = check.get("checked") if check else None
-            if checked_before and isinstance(last, str) and last >= checked_before:
+            last = times.get((url, link_kind(link))) or _legacy_moment(check)
+            if checked_before and last is not None and last >= checked_before:
                 continue
             chosen.append(ChosenLink(entry["id"], url, link_kind(link), check))
     return chosen
+
+
+def _legacy_moment(check: Mapping[str, Any] | None) -> str | None:
+    """The check moment an older catalog stored on the link itself."""
+    stamp = check.get("checked") if check else None
+    return stamp if isinstance(stamp, str) else None
 
 
 def unique_targets(chosen: Iterable[ChosenLink]) -> list[LinkTarget]:
@@ -113,15 +125,20 @@ def save_results(
     Stored check results do not count as an edit (``updated`` stays); a URL
     rewritten to where it moved (``update_moved``) does. A rewritten link is
     no longer ``moved``: its check says ``ok``. An https link is never
-    rewritten to http unless ``allow_downgrade``; a link whose new URL the
-    entry already links to is dropped rather than doubled.
+    rewritten to http unless ``allow_downgrade``, nor to a signed URL; a link
+    whose new URL the entry already links to is dropped rather than doubled.
+    The check moments and the history follow once the catalog is written:
+    neither ever records a result the catalog does not hold.
     """
     wanted: dict[str, dict[tuple[str, str], CheckResult]] = {}
     for result in results:
         wanted.setdefault(result.entry_id, {})[(result.url, result.kind)] = result
     merged: set[tuple[str, str, str]] = set()
+    transitions: list[Transition] = []
+    legacy: dict[tuple[str, str], str] = {}
     saved = rewritten = merged_links = kept_https = 0
     with change_catalog(path, lock_timeout) as catalog:
+        times = read_check_times(path)
         present = catalog.ids()
         checked: list[Entry] = []
         edited: list[Entry] = []
@@ -138,10 +155,18 @@ def save_results(
                 if latest is None:
                     links.append(link)
                     continue
-                new = {**link, "check": merge_check(link.get("check"), latest)}
+                before = link.get("check") if isinstance(link.get("check"), dict) else None
+                if moment := _legacy_moment(before):
+                    legacy[(latest.url, latest.kind)] = moment
+                last = times.get((latest.url, latest.kind)) or moment
+                new = {**link, "check": merge_check(before, latest, last)}
+                if (was := (before or {}).get("outcome")) != new["check"]["outcome"]:
+                    transitions.append(_transition(latest, was, new["check"]))
                 merged.add((entry_id, *key))
                 saved += 1
                 target = latest.moved_to if update_moved and latest.outcome == "moved" else None
+                if target and without_signatures(target) != target:
+                    target = None  # a signed URL expires, and its key must not be committed
                 if target and _downgrade(latest.url, target) and not allow_downgrade:
                     kept_https += 1
                 elif target and target in urls:
@@ -155,11 +180,38 @@ def save_results(
                     moved = True
                     rewritten += 1
                 links.append(new)
-            (edited if moved else checked).append({**entry, "links": links})
+            if links != entry.get("links"):
+                (edited if moved else checked).append({**entry, "links": links})
         catalog.replace_many(checked, touch=False, validated=True)
         catalog.replace_many(edited, validated=True)
+    record_check_times(path, _moments(results, merged), legacy)
+    append_transitions(path, transitions)
     skipped = sum((r.entry_id, r.url, r.kind) not in merged for r in results)
     return Saved(saved, skipped, rewritten, merged_links, kept_https)
+
+
+def _moments(
+    results: Iterable[CheckResult], merged: Collection[tuple[str, str, str]]
+) -> list[tuple[tuple[str, str], str]]:
+    """The check moment of each link a result landed on; a host-busy link was not asked."""
+    return [
+        ((r.url, r.kind), r.checked)
+        for r in results
+        if (r.entry_id, r.url, r.kind) in merged and r.outcome not in INCONCLUSIVE
+    ]
+
+
+def _transition(result: CheckResult, before: Any, state: Mapping[str, Any]) -> Transition:
+    return Transition(
+        at=result.checked,
+        entry_id=result.entry_id,
+        url=result.url,
+        kind=result.kind,
+        before=before if isinstance(before, str) else None,
+        after=str(state["outcome"]),
+        status=state["status"],
+        error=state["error"],
+    )
 
 
 def _downgrade(url: str, target: str) -> bool:

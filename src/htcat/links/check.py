@@ -26,11 +26,18 @@ from htcat.links.outcomes import (
     read_failed,
     refused,
 )
-from htcat.links.pacing import HostPace
+from htcat.links.pacing import HostPace, Hosts
 from htcat.links.recordings import unless_recording_gone
 from htcat.links.results import CheckResult, LinkTarget, Outcome, unanswered
 from htcat.links.scheduler import Run, run_links, within_limits
-from htcat.links.sniff import SNIFF_BYTES, describe_body, is_pdf, needs_document
+from htcat.links.sniff import (
+    SNIFF_BYTES,
+    accepts,
+    describe_body,
+    expected,
+    mislabelled_pdf,
+    needs_document,
+)
 
 OnResult = Callable[[CheckResult], None]
 FIRST_BYTES = {"Range": f"bytes=0-{SNIFF_BYTES - 1}"}
@@ -50,7 +57,10 @@ class Seen:
 
 
 async def check_links(
-    targets: Iterable[LinkTarget], settings: CheckSettings, on_result: OnResult | None = None
+    targets: Iterable[LinkTarget],
+    settings: CheckSettings,
+    on_result: OnResult | None = None,
+    hosts: Hosts | None = None,
 ) -> list[CheckResult]:
     """Check every target; results come back in the targets' order (see run_links).
 
@@ -69,7 +79,7 @@ async def check_links(
             result = await suggester.with_suggestion(run.client, result)
         return result
 
-    return await run_links(list(targets), settings, one, on_result)
+    return await run_links(list(targets), settings, one, on_result, hosts)
 
 
 def run_checks(
@@ -132,14 +142,16 @@ def _judge(run: Run, pace: HostPace, started: float, target: LinkTarget, seen: S
     if not response.is_success:
         return refused(target, seen.followed, run.settings, pace, started, size)
     pace.answered(success=True)
-    if needs_document(target.kind) and not is_pdf(seen.head):
-        got = describe_body(seen.head, response.headers.get("content-type"))
-        error = f"expected a PDF, got {got}"
+    content_type = response.headers.get("content-type")
+    if needs_document(target.kind) and not accepts(target.kind, seen.head, content_type):
+        got = describe_body(seen.head, content_type)
+        error = f"expected {expected(target.kind)}, got {got}"
         return answered(target, seen.followed, "broken", error=error, size=size), None
     if problem := https_required(str(response.url), run.settings):
         return answered(target, seen.followed, "broken", error=problem, size=size), None
     outcome: Outcome = "moved" if seen.followed.moved_to else "ok"
-    return answered(target, seen.followed, outcome, size=size), None
+    warning = mislabelled_pdf(seen.head, content_type)
+    return answered(target, seen.followed, outcome, size=size, warning=warning), None
 
 
 def _size(seen: Seen) -> int | None:

@@ -47,12 +47,16 @@ class RetryPolicy:
     Back-off doubles from ``backoff`` up to ``backoff_max`` seconds, with
     jitter so that many links failing at once do not retry in step. A server's
     ``Retry-After`` is obeyed when it asks for at most ``max_retry_after``.
+    A host that asks to slow down gets at most ``host_wait`` seconds of a
+    run, counted from its first refusal: its links not asked by then are
+    "not checked: host busy" and keep their state.
     """
 
     retries: int = 2
     backoff: float = 0.5
     backoff_max: float = 8.0
     max_retry_after: float = 30.0
+    host_wait: float = 60.0
 
     def delay(self, attempt: int) -> float:
         """The back-off before try ``attempt + 1`` (``attempt`` counts from 0)."""
@@ -239,10 +243,14 @@ class DocumentLimits:
 @dataclass(frozen=True)
 class LinkConfig:
     """A policy file: the ``[links]`` policy and the settings it overrides, the video
-    platforms of ``[oembed]`` and the web archive of ``[suggest]``."""
+    platforms of ``[oembed]`` and the web archive of ``[suggest]``.
+
+    ``fail_after``: the failed checks in a row after which a link fails a check run.
+    """
 
     policy: Policy = field(default_factory=Policy)
     user_agent: str | None = None
+    fail_after: int = 1
     recordings: tuple[Platform, ...] = DEFAULT_PLATFORMS
     suggest: SuggestPolicy = field(default_factory=SuggestPolicy)
     documents: DocumentLimits = field(default_factory=DocumentLimits)

@@ -27,10 +27,9 @@ from htcat.links.outcomes import (
     answered,
     failed,
     https_required,
-    read_failed,
     refused,
 )
-from htcat.links.pacing import HostPace, Retry
+from htcat.links.pacing import HostPace, Hosts, Retry
 from htcat.links.pdfread import read_pdf
 from htcat.links.results import (
     FetchResult,
@@ -42,12 +41,16 @@ from htcat.links.results import (
 from htcat.links.scheduler import Run, run_links, within_limits
 from htcat.links.sniff import (
     SNIFF_BYTES,
+    accepts,
     archive_extension,
     describe_body,
+    expected,
     is_pdf,
     media_type,
+    mislabelled_pdf,
     needs_document,
 )
+from htcat.plurals import size_in_words
 
 OnFetched = Callable[[FetchResult], None]
 PART_PREFIX = ".fetch-"
@@ -84,10 +87,19 @@ class _Stalled(Exception):
     pass
 
 
+class _CutShort(Exception):
+    """The connection ended before the whole body came; ``received`` bytes had."""
+
+    def __init__(self, received: int, cause: httpx.TransportError) -> None:
+        super().__init__(str(cause))
+        self.received = received
+
+
 async def fetch_links(
     targets: Iterable[FetchTarget],
     settings: FetchSettings,
     on_result: OnFetched | None = None,
+    hosts: Hosts | None = None,
 ) -> list[FetchResult]:
     """Fetch every target into the archive; results come back in the targets' order."""
     settings.archive.mkdir(parents=True, exist_ok=True)
@@ -96,7 +108,7 @@ async def fetch_links(
     async def one(run: Run, target: FetchTarget) -> FetchResult:
         return await fetch_link(run, target, settings)
 
-    return await run_links(list(targets), settings, one, on_result)
+    return await run_links(list(targets), settings, one, on_result, hosts)
 
 
 def run_fetches(
@@ -145,21 +157,26 @@ async def _download(
             pace.answered(success=True)
             declared = response.headers.get("content-length", "").strip()
             if declared.isdigit() and int(declared) > settings.max_bytes:
-                error = f"larger than {settings.max_bytes} bytes (Content-Length {declared})"
+                error = (
+                    f"larger than {size_in_words(settings.max_bytes)} "
+                    f"(Content-Length {size_in_words(int(declared))})"
+                )
                 return as_fetched(answered(target, followed, "too-large", error=error)), None
             try:
                 return await _receive(followed, settings), None
             except _TooLarge:
-                error = f"larger than {settings.max_bytes} bytes"
+                error = f"larger than {size_in_words(settings.max_bytes)}"
                 return as_fetched(answered(target, followed, "too-large", error=error)), None
             except _Stalled:
                 stall = settings.stall
                 error = (
-                    f"stalled: less than {stall.min_rate:,} bytes a second over {stall.window:g} s"
+                    f"stalled: less than {size_in_words(stall.min_rate)} a second "
+                    f"over {stall.window:g} s"
                 )
                 return as_fetched(answered(target, followed, "timeout", error=error)), None
-            except httpx.TransportError as exc:
-                raise read_failed(exc, followed) from exc
+            except _CutShort as cut:
+                error = f"cut short: {cut_short(response, cut.received)}"
+                return as_fetched(answered(target, followed, "broken", error=error)), Retry()
     except Exception as exc:
         return _fetched(failed(exc, target, settings, run.hosts))
 
@@ -208,6 +225,8 @@ async def _receive(followed: Followed, settings: FetchSettings) -> Download:
                 if stall.expired():
                     raise _Stalled from None
                 raise
+            except httpx.TransportError as exc:
+                raise _CutShort(size, exc) from exc
             out.flush()
             os.fsync(out.fileno())
     except BaseException:
@@ -219,9 +238,14 @@ async def _receive(followed: Followed, settings: FetchSettings) -> Download:
 async def _archive(target: FetchTarget, got: Download, settings: FetchSettings) -> FetchResult:
     """Verify a downloaded body and move it to its place in the archive."""
     content_type = got.followed.response.headers.get("content-type")
-    claims_pdf = needs_document(target.kind) or media_type(content_type) == "application/pdf"
-    if claims_pdf and not is_pdf(got.head):
-        error = f"expected a PDF, got {describe_body(got.head, content_type)}"
+    if needs_document(target.kind):
+        wrong = not accepts(target.kind, got.head, content_type)
+        wanted = expected(target.kind)
+    else:
+        wrong = media_type(content_type) == "application/pdf" and not is_pdf(got.head)
+        wanted = "a PDF"
+    if wrong:
+        error = f"expected {wanted}, got {describe_body(got.head, content_type)}"
         return as_fetched(answered(target, got.followed, "broken", error=error, size=got.size))
     pages = None
     if is_pdf(got.head):
@@ -240,12 +264,20 @@ async def _archive(target: FetchTarget, got: Download, settings: FetchSettings) 
     outcome: Outcome = "moved" if got.followed.moved_to else "ok"
     if target.previous_sha256 and target.previous_sha256 != got.sha256:
         outcome = "changed"
+    warning = mislabelled_pdf(got.head, content_type)
     return as_fetched(
-        answered(target, got.followed, outcome, size=got.size),
+        answered(target, got.followed, outcome, size=got.size, warning=warning),
         sha256=got.sha256,
         pages=pages,
         archive_path=relative.as_posix(),
     )
+
+
+def cut_short(response: httpx.Response, received: int) -> str:
+    """``HTTP 200 sent 512 KB of 2 MB`` (or ``… of an unknown length``)."""
+    declared = response.headers.get("content-length", "").strip()
+    whole = size_in_words(int(declared)) if declared.isdigit() else "an unknown length"
+    return f"HTTP {response.status_code} sent {size_in_words(received)} of {whole}"
 
 
 def remove_stale_parts(archive: Path) -> None:

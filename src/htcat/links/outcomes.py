@@ -19,13 +19,13 @@ from htcat.links.client import (
 )
 from htcat.links.config import NetworkSettings
 from htcat.links.pacing import (
-    RETRY_STATUSES,
     SLOW_DOWN_STATUSES,
     HostPace,
     Hosts,
     NoTurn,
     Retry,
     retry_after,
+    retry_for,
 )
 from htcat.links.results import CheckResult, LinkTarget, Outcome, unanswered
 from htcat.links.sniff import media_type
@@ -109,11 +109,18 @@ def refused(
     link's time limit allows; a link the host keeps refusing that way is
     ``throttled``. A 503 without ``Retry-After`` is an outage: it slows the
     host too, but has only the usual retries, and is ``broken``. A
-    ``Retry-After`` longer than the policy allows ends the tries at once.
+    ``Retry-After`` longer than the policy allows ends the tries at once. A
+    URL refusing alone (see HostPace.refused_alone) no longer slows its host:
+    it has the usual retries, each after what it asked.
     """
     response = followed.response
     status = response.status_code
     error = status_error(response)
+    if status == 403:
+        error += (
+            " (the server may refuse programs that are not browsers: "
+            "name the catalog's team in [links] user_agent in htcat.toml)"
+        )
     url = str(response.url)
     if settings.policy.accepts(url, status) or settings.policy.accepts(target.url, status):
         warning = f"{error}, accepted by the policy"
@@ -121,16 +128,18 @@ def refused(
     pace.answered(success=False)
     after = retry_after(response)
     if status in SLOW_DOWN_STATUSES:
-        wait = pace.slow_down(started, after)
         outcome: Outcome = "throttled" if status == 429 or after is not None else "broken"
+        if pace.refused_alone(target.url):
+            error = f"{error} (only this URL of {pace.name} keeps refusing: paced on its own)"
+            return answered(target, followed, outcome, error=error, size=size), Retry(after)
+        wait = pace.slow_down(started, after)
         limit = settings.retry.max_retry_after
         if after is not None and after > limit:
             error = f"{error} (asked to wait {after:.0f} s, more than the {limit:g} s allowed)"
             return answered(target, followed, outcome, error=error, size=size), None
         paced = Retry(wait, paced=outcome == "throttled")
         return answered(target, followed, outcome, error=error, size=size), paced
-    retry = Retry(after) if status in RETRY_STATUSES else None
-    return answered(target, followed, "broken", error=error, size=size), retry
+    return answered(target, followed, "broken", error=error, size=size), retry_for(status, after)
 
 
 def read_failed(exc: httpx.TransportError, followed: Followed) -> RequestFailed:

@@ -45,12 +45,30 @@ def read_pdf(path: Path) -> PdfReading:
             document = pypdfium2.PdfDocument(path)
         except pypdfium2.PdfiumError as exc:
             code = getattr(exc, "err_code", None)
-            if code == pypdfium2.raw.FPDF_ERR_PASSWORD:
+            refused = (pypdfium2.raw.FPDF_ERR_PASSWORD, pypdfium2.raw.FPDF_ERR_SECURITY)
+            encrypted = code in refused and _declares_encryption(path)
+            if encrypted and code == pypdfium2.raw.FPDF_ERR_PASSWORD:
                 return PdfReading("locked")
-            if code == pypdfium2.raw.FPDF_ERR_SECURITY:
+            if encrypted:
                 return PdfReading("unreadable", error="encrypted in a way PDFium does not support")
             return PdfReading("unreadable", error="damaged beyond repair")
         try:
-            return PdfReading("readable", len(document))
+            pages = len(document)
         finally:
             document.close()
+    if pages == 0:
+        return PdfReading("unreadable", error="it has no pages")
+    return PdfReading("readable", pages)
+
+
+def _declares_encryption(path: Path) -> bool:
+    """Whether the file names an encryption dictionary, as every encrypted PDF must.
+
+    PDFium reports its last error process-wide: a file that fails to open
+    after a password-protected one can inherit "needs a password". Each file
+    is judged by its own bytes.
+    """
+    try:
+        return b"/Encrypt" in path.read_bytes()
+    except OSError:
+        return False

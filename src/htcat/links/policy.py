@@ -12,6 +12,7 @@ value named.
 user_agent = "htcat (catalog-team@example.org)"
 require_https = true
 skip = ["*.linkedin.com", "https://example.org/private/*"]
+fail_after = 3      # check fails only for links failed 3 checks in a row
 
 [links.accept]
 "www.sec.gov" = [403]
@@ -57,7 +58,7 @@ POLICY_FILE = "htcat.toml"
 """The policy's name in the catalog's folder: ``data/htcat.toml`` beside ``data/catalog.json``."""
 
 
-_KEYS = ("user_agent", "require_https", "skip", "accept", "hosts")
+_KEYS = ("user_agent", "require_https", "skip", "accept", "hosts", "fail_after")
 
 
 def read_config(path: Path) -> LinkConfig:
@@ -134,8 +135,11 @@ def _config(path: Path, table: Mapping[str, Any]) -> LinkConfig:
         if not isinstance(per_host, int) or isinstance(per_host, bool) or per_host < 1:
             raise bad(f"hosts.{pattern!r}.per_host", per_host, "a whole number of at least 1")
         limits.append(HostLimit(pattern, per_host))
+    fail_after = table.get("fail_after", 1)
+    if not isinstance(fail_after, int) or isinstance(fail_after, bool) or fail_after < 1:
+        raise bad("fail_after", fail_after, "a whole number of at least 1")
     policy = Policy(require_https, tuple(skip), tuple(accepted), tuple(limits))
-    return LinkConfig(policy=policy, user_agent=user_agent)
+    return LinkConfig(policy=policy, user_agent=user_agent, fail_after=fail_after)
 
 
 def _is_status(value: object) -> bool:

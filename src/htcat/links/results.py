@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from htcat.links.signed import without_signatures
 from htcat.model import now_stamp
 from htcat.query import FAILING_OUTCOMES
 
@@ -28,8 +29,10 @@ OUTCOMES: tuple[Outcome, ...] = (
 )
 FAILURES: frozenset[str] = FAILING_OUTCOMES
 """Outcomes that count as a failure of the link (``failures``, ``failing_since``)."""
+HOST_BUSY = "not checked: host busy"
+"""The start of the error of a link not asked because its host's share of the run ran out."""
 INCONCLUSIVE: frozenset[str] = frozenset({"throttled"})
-"""Outcomes that say nothing about the link itself: its failure count and last success stay."""
+"""Outcomes that say nothing about the link itself: a link with a known state keeps it."""
 
 Hop = tuple[int, str]
 """One redirect: the status that answered and the URL it pointed to."""
@@ -51,12 +54,33 @@ def moved_end(redirects: tuple[Hop, ...]) -> str | None:
     return moved
 
 
-FETCH_FIELDS = ("sha256", "pages", "fetched", "archive_path", "changed")
-"""Check fields only a fetch sets; a plain check keeps them as they were.
+FETCH_FIELDS = ("sha256", "pages", "fetched", "archive_path", "changed", "found")
+"""State only a fetch sets; a plain check keeps it as it was.
 
-``changed`` is when a fetch last found the document changed; it stays until a
-fetch finds the same document again, and keeps the outcome ``changed`` over
-the plain checks that run meanwhile."""
+``changed`` is when a fetch last found the document changed; ``found`` is
+what a fetch last found wrong with the document itself (unreadable, stalled,
+cut short) after the server answered. Both stay until a fetch says
+otherwise, and keep the link's outcome over the plain checks meanwhile."""
+
+STATE_KEYS = (
+    "outcome",
+    "status",
+    "since",
+    "final_url",
+    "redirects",
+    "moved_to",
+    "content_type",
+    "size",
+    "error",
+    "warning",
+    "failures",
+    "last_ok",
+    "archived",
+    *FETCH_FIELDS,
+)
+"""A link's stored state, every key always written. The moment of each check is
+not among them: it lives in the check-times file beside the catalog, so a night
+that finds every link as it was changes no byte of the catalog."""
 
 
 @dataclass(frozen=True)
@@ -171,64 +195,108 @@ def as_fetched(
     return FetchResult(**found, sha256=sha256, pages=pages, archive_path=archive_path)
 
 
-def merge_check(previous: Mapping[str, Any] | None, result: CheckResult) -> dict[str, Any]:
-    """The ``check`` dict to store on a link, from its previous one and a new result.
+def merge_check(
+    previous: Mapping[str, Any] | None, result: CheckResult, last_checked: str | None = None
+) -> dict[str, Any]:
+    """The state to store on a link, from its previous state and a new result.
 
-    Every key is always written (None as null) so that a catalog diff shows
-    only the values that changed. A failure keeps the last good document
-    fields, so the archive path of the last verified copy is never lost; a
-    ``throttled`` link was not really seen, so its failure count and last
-    success stay as they were.
+    URLs the state records (where the link led, its redirects) lose their
+    signatures and tokens (see signed): the catalog is committed and shared.
+
+    ``last_checked`` is the moment of the link's check before this one (from
+    the check-times file): the last good moment of a link that starts failing
+    now. ``since`` moves only when the outcome does, so a link found as it
+    was keeps its bytes. A failure keeps the last good document fields, so
+    the archive path of the last verified copy is never lost; a ``throttled``
+    link was not really seen, so a link with a known state keeps it whole.
+    A fetch's finding about the document (``changed``, ``found``) holds the
+    outcome over plain checks until a fetch says otherwise; ``fetched`` is
+    when the archived copy was first fetched, so fetching it again changes
+    nothing.
     """
-    before = dict(previous or {})
-    failed = result.failed
-    if result.outcome in INCONCLUSIVE:
-        failures = _count(before.get("failures"))
-        failing_since, last_ok = before.get("failing_since"), before.get("last_ok")
-    elif failed:
-        failures = _count(before.get("failures")) + 1
-        failing_since, last_ok = (
-            before.get("failing_since") or result.checked,
-            before.get("last_ok"),
-        )
-    else:
-        failures, failing_since, last_ok = 0, None, result.checked
+    before = _migrated(previous)
     outcome: str = result.outcome
-    changed = before.get("changed")
+    error, warning = result.error, result.warning
+    changed, found = before.get("changed"), before.get("found")
     if isinstance(result, FetchResult):
         if outcome == "changed":
             changed = result.checked
         elif result.sha256 is not None:
             changed = None
+        if result.sha256 is not None:
+            found = None
+        elif (finding := _document_finding(result)) is not None:
+            found = finding
+    elif outcome in ("ok", "moved") and isinstance(found, dict):
+        outcome, error = str(found.get("outcome")), found.get("error")
     elif outcome == "ok" and changed:
         outcome = "changed"
+    if result.outcome in INCONCLUSIVE and before.get("outcome"):
+        return {key: before.get(key) for key in STATE_KEYS}
+    same = before.get("outcome") == outcome
+    since = before.get("since") if same and before.get("since") else result.checked
+    if outcome in FAILURES:
+        failures = _count(before.get("failures")) + 1
+        was_failing = before.get("outcome") in FAILURES
+        last_ok = before.get("last_ok") if was_failing else last_checked or before.get("since")
+    else:
+        failures, last_ok = 0, since
     check: dict[str, Any] = {
-        "checked": result.checked,
         "outcome": outcome,
         "status": result.status,
-        "final_url": result.final_url,
-        "redirects": [[status, url] for status, url in result.redirects],
-        "moved_to": result.moved_to,
+        "since": since,
+        "final_url": result.final_url and without_signatures(result.final_url),
+        "redirects": [[status, without_signatures(url)] for status, url in result.redirects],
+        "moved_to": result.moved_to and without_signatures(result.moved_to),
         "content_type": result.content_type,
         "size": result.size,
-        "error": result.error,
-        "warning": result.warning,
+        "error": error,
+        "warning": warning,
         "failures": failures,
-        "failing_since": failing_since,
         "last_ok": last_ok,
+        "archived": _archived(before.get("archived"), result),
     }
-    check["archived"] = _archived(before.get("archived"), result)
     for field in FETCH_FIELDS:
         check[field] = before.get(field)
-    check["changed"] = changed
+    check["changed"], check["found"] = changed, found
     if isinstance(result, FetchResult) and result.sha256 is not None:
+        same = result.sha256 == before.get("sha256") and before.get("fetched")
         check.update(
             sha256=result.sha256,
             pages=result.pages,
-            fetched=result.checked,
+            fetched=before["fetched"] if same else result.checked,
             archive_path=result.archive_path,
         )
     return check
+
+
+def _document_finding(result: FetchResult) -> dict[str, Any] | None:
+    """What a failed fetch found wrong with the document itself, or None.
+
+    Only a failure after a success status is the document's: a 404 or a
+    refused connection says nothing about a document the next check may find.
+    """
+    if not result.failed or result.status is None or not 200 <= result.status < 300:
+        return None
+    return {"outcome": result.outcome, "error": result.error}
+
+
+def _migrated(previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A stored state in today's form: older catalogs stamped every check on the link.
+
+    Their ``checked`` moves to the check-times file (see checktimes), and
+    ``failing_since`` becomes ``since``; an ok link's ``since`` is its last
+    success, the earliest moment known for it.
+    """
+    before = dict(previous or {})
+    if "checked" not in before and "failing_since" not in before:
+        return before
+    before.pop("checked", None)
+    failing_since = before.pop("failing_since", None)
+    if "since" not in before:
+        failing = before.get("outcome") in FAILURES
+        before["since"] = failing_since if failing else before.get("last_ok")
+    return before
 
 
 def _archived(before: object, result: CheckResult) -> dict[str, str] | None:

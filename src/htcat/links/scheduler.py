@@ -44,15 +44,18 @@ async def run_links(
     settings: NetworkSettings,
     one: Callable[[Run, L], Awaitable[R]],
     on_result: Callable[[R], None] | None = None,
+    hosts: Hosts | None = None,
 ) -> list[R]:
     """Run ``one`` on every target; results come back in the targets' order.
 
     ``on_result`` is called as each link finishes (for progress, or to keep
-    what was found if the run is interrupted).
+    what was found if the run is interrupted); ``hosts`` is the pace of each
+    host, for a caller that wants to see how long each made the run wait.
     """
     found: dict[int, R] = {}
     limiter = Limiter(settings.concurrency, settings.per_host, settings.policy)
-    hosts = Hosts(settings.retry.max_retry_after)
+    if hosts is None:
+        hosts = Hosts(settings.retry.max_retry_after, settings.retry.host_wait)
     async with build_client(settings) as client:
         run = Run(client, limiter, hosts, settings)
 

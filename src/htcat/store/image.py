@@ -2,7 +2,7 @@
 
 The file is a TinyDB database — an object of tables, each an object of
 documents keyed by TinyDB's document ids — so that a script may open it with
-TinyDB's own ``JSONStorage``. htcat writes it in one canonical form,
+TinyDB, through `htcat.tinydb.CatalogStorage`. htcat writes it in one canonical form,
 `dump_json`'s, and splices single entries in that same form
 (`htcat.store.layout`): both take it from `CANONICAL_OPTIONS`, so they agree
 byte for byte.
