@@ -88,14 +88,17 @@ def test_a_rebuild_reads_what_is_missing_and_forgets_what_no_link_holds(tmp_path
     missing = archived(archive, "0", "never stored")
     write_catalog(db, [linked("Kept", *kept), linked("Missing", *missing)])
     store_texts(db, archive, [kept, gone], LIMITS)
-    seen: list[int] = []
+    seen: list[tuple[int, int]] = []
 
-    report = rebuild_store(db, archive, LIMITS, on_read=seen.append)
+    report = rebuild_store(db, archive, LIMITS, on_read=lambda *done: seen.append(done))
 
-    assert (report.read, report.already, report.forgotten) == (1, 1, 1)
-    assert seen == [1]
+    assert (report.read, report.already, report.forgotten, report.missing) == (1, 1, 1, 0)
+    assert seen == [(1, 1)]
     assert stored(db) == {kept[0], missing[0]}
     assert rebuild_store(db, archive, LIMITS, again=True).read == 2
+    (archive / kept[1]).unlink()
+    assert rebuild_store(db, archive, LIMITS).missing == 1
+    assert stored(db) == {missing[0]}
 
 
 def test_a_rebuild_after_the_store_was_deleted_restores_it_from_the_archive(

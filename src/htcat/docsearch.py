@@ -25,8 +25,8 @@ from htcat.links.config import DocumentLimits
 from htcat.model import Entry
 from htcat.query import Filters, Keywords
 
-OnRead = Callable[[int], None]
-"""Told how many documents have been read so far (for a progress bar)."""
+OnRead = Callable[[int, int], None]
+"""Told how many documents have been read so far, and of how many (for a progress bar)."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,21 @@ class TextReport:
     limited: list[tuple[str, str]] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     forgotten: int = 0
+    missing: int = 0
 
 
 def linked_documents(entries: Iterable[Entry]) -> Iterator[LinkedDocument]:
-    """Every fetched document the ``entries``' links hold, once per link."""
+    """Every fetched document the ``entries``' links hold, once per link.
+
+    Entries and links of the wrong shape (a hand edit `htcat doctor` reports)
+    are passed over.
+    """
     for entry in entries:
-        for link in entry.get("links", ()):
-            check = link.get("check") or {}
+        links = entry.get("links") if isinstance(entry, dict) else None
+        for link in links if isinstance(links, list) else ():
+            check = (link.get("check") if isinstance(link, dict) else None) or {}
+            if not isinstance(check, dict):
+                continue
             sha256, where = check.get("sha256"), check.get("archive_path")
             if isinstance(sha256, str) and isinstance(where, str):
                 yield LinkedDocument(sha256, where, entry, link)
@@ -132,10 +140,9 @@ def store_texts(
     with doctext.opened(catalog) as conn:
         report.forgotten = doctext.forget(conn, set(replaced) - set(wanted))
         held = doctext.stored_hashes(conn)
-        for sha256, where in wanted.items():
-            if sha256 in held:
-                report.already += 1
-                continue
+        todo = [(sha256, where) for sha256, where in wanted.items() if sha256 not in held]
+        report.already = len(wanted) - len(todo)
+        for sha256, where in todo:
             text = document_text(archive / where, limits)
             doctext.put(conn, sha256, text)
             report.read += 1
@@ -144,7 +151,7 @@ def store_texts(
             if text.error:
                 report.unreadable.append((sha256, text.error))
             if on_read is not None:
-                on_read(report.read)
+                on_read(report.read, len(todo))
     return report
 
 
@@ -168,8 +175,20 @@ def rebuild_store(
         if again:
             doctext.forget(conn, present)
     report = store_texts(catalog, archive, present.items(), limits, on_read=on_read)
-    report.forgotten = forgotten
+    report.forgotten, report.missing = forgotten, len(linked) - len(present)
     return report
+
+
+def unread_documents(catalog: Path, entries: Iterable[Entry]) -> list[tuple[LinkedDocument, str]]:
+    """The ``entries``' documents that gave no text, or not all of it, each with why."""
+    linked = list(linked_documents(entries))
+    stored = documents_of(catalog, (d.sha256 for d in linked))
+    found = []
+    for document in linked:
+        held = stored.get(document.sha256)
+        if held is not None and (why := held.shortfall):
+            found.append((document, why))
+    return found
 
 
 def documents_of(catalog: Path, hashes: Iterable[str]) -> dict[str, doctext.StoredDocument]:

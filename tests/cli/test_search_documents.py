@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pexpect
 import pytest
 from links.fake_service import Answer, Request, serving
 from typer.testing import CliRunner, Result
 
-from helpers import entries_in, write_catalog
+from helpers import HTCAT, entries_in, write_catalog
 from helpers.texdocs import IMAGE_ONLY, encrypted, latex_pdf
 from htcat.cli.app import app
 from htcat.docsearch import documents_of
@@ -194,3 +197,68 @@ def test_nothing_found_says_so_and_a_query_of_only_excluded_words_is_refused(
     assert (nothing.exit_code, nothing.stdout, nothing.stderr) == (0, "", "no page found\n")
     assert refused.exit_code == 2 and "at least one word" in refused.stderr
     assert bad_format.exit_code == 2 and "--in-documents" in bad_format.stderr
+
+
+def test_show_gives_each_documents_hash_pages_and_pages_with_text(fetched: Path) -> None:
+    report = run(fetched, "show", "agricultural-labor-report").stdout
+    webinar = run(fetched, "show", "webinar-on-forced-labor").stdout
+    facts = run(fetched, "show", "country-facts").stdout
+
+    assert re.search(r"sha256 [0-9a-f]{64}: 3 pages, 2 with text; 1 of 3 pages has no text", report)
+    assert re.search(r"sha256 [0-9a-f]{64}: 1 page, 1 with text\n", webinar)
+    assert re.search(r"sha256 [0-9a-f]{64}: no text: needs a password\n", webinar)
+    assert re.search(r": 3 pages, 3 with text\n", facts)
+    assert re.search(r"sha256 [0-9a-f]{64}: no text on any of its 1 page\n", facts)
+
+
+def test_doctor_lists_the_documents_search_cannot_see_and_fails_nothing(fetched: Path) -> None:
+    result = run(fetched, "doctor", "--format", "json")
+
+    found = {
+        (f["kind"], f["ids"][0], f["detail"].split(": ", 1)[1]) for f in json.loads(result.stdout)
+    }
+    assert found == {
+        ("no-text", "webinar-on-forced-labor", "no text: needs a password"),
+        ("no-text", "country-facts", "no text on any of its 1 page"),
+    }
+    assert result.exit_code == 0
+    assert result.stderr == "no problems found\n2 documents with text search cannot see\n"
+
+
+@pytest.fixture
+def without_store(fetched: Path, tmp_path: Path) -> Path:
+    """A clone of the fetched catalog with its archive, and no text store."""
+    copy = tmp_path / "catalog.json"
+    shutil.copy(fetched, copy)
+    shutil.copytree(fetched.parent / "archive", tmp_path / "archive")
+    return copy
+
+
+def test_rebuild_text_restores_the_store_from_the_archive_alone(without_store: Path) -> None:
+    before = run(without_store, "search", "bondage", "--in-documents", "--format", "ids")
+
+    result = run(without_store, "rebuild-text")
+    again = run(without_store, "rebuild-text")
+
+    assert before.stdout == ""
+    assert result.exit_code == 0
+    assert "read 5 documents; 0 already stored" in result.stderr
+    assert "no text read: needs a password" in result.stderr
+    assert "read 0 documents; 5 already stored" in again.stderr
+    found = run(without_store, "search", "bondage", "--in-documents", "--format", "ids")
+    assert found.stdout == "agricultural-labor-report\nwebinar-on-forced-labor\n"
+
+
+def test_rebuild_text_shows_progress_on_a_terminal(without_store: Path) -> None:
+    child = pexpect.spawn(
+        str(HTCAT),
+        ["--db", str(without_store), "rebuild-text"],
+        env={**os.environ, "TERM": "xterm", "CI": ""},
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect(r"reading \[#{30}\] 5/5")
+    child.expect("read 5 documents")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from htcat.cli.output import warn
-from htcat.cli.state import State
+import typer
+
+from htcat.cli.output import Progress, info, warn
+from htcat.cli.state import State, state_of
+from htcat.plurals import counted
 
 if TYPE_CHECKING:
+    from htcat.docsearch import TextReport
     from htcat.links.config import DocumentLimits
     from htcat.links.results import FetchResult
 
@@ -36,8 +41,71 @@ def store_fetched_text(
     ]
     if not fetched and not replaced:
         return
-    report = store_texts(state.path, archive, fetched, limits, replaced=replaced)
+    _warn_shortfalls(store_texts(state.path, archive, fetched, limits, replaced=replaced))
+
+
+def _warn_shortfalls(report: TextReport) -> None:
     for sha256, cut in report.limited:
         warn(f"document {sha256[:12]}: {cut} (the [documents] limits in htcat.toml)")
     for sha256, problem in report.unreadable:
         warn(f"document {sha256[:12]}: no text read: {problem}")
+
+
+def rebuild_text(
+    ctx: typer.Context,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the documents [default: archive/ beside the catalog].",
+            show_default=False,
+        ),
+    ] = None,
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Read every document anew (after changing the limits)."),
+    ] = False,
+) -> None:
+    """Rebuild the text store search --in-documents reads, from the archive alone.
+
+    Reads the text of every document the catalog's links hold that the store
+    lacks (after a clone, or a deleted store) and forgets documents no link
+    holds any more. Nothing is downloaded. The [documents] limits in
+    htcat.toml apply; a progress bar shows on a terminal.
+
+    Example:
+
+    \b
+        htcat rebuild-text
+        htcat rebuild-text --again
+    """
+    from htcat.docsearch import rebuild_store
+    from htcat.links.policy import POLICY_FILE, read_config
+
+    state = state_of(ctx)
+    limits = read_config(state.path.parent / POLICY_FILE).documents
+    folder = archive or state.path.parent / "archive"
+    progress: Progress | None = None
+
+    def on_read(done: int, total: int) -> None:
+        nonlocal progress
+        if progress is None and sys.stderr.isatty():
+            progress = Progress(total, "reading")
+        if progress is not None:
+            progress.update(done)
+
+    try:
+        report = rebuild_store(state.path, folder, limits, again=again, on_read=on_read)
+    finally:
+        if progress is not None:
+            progress.close()
+    _warn_shortfalls(report)
+    info(
+        f"read {counted(report.read, 'document')}; {report.already:,} already stored; "
+        f"forgot {counted(report.forgotten, 'document')} no link holds"
+    )
+    if report.missing:
+        warn(f"{counted(report.missing, 'document')} not in {folder}: fetch them again")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rebuild-text")(rebuild_text)

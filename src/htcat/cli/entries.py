@@ -18,6 +18,7 @@ from htcat.cli.completion import (
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import entry_text, info
 from htcat.cli.state import State, state_of
+from htcat.docsearch import documents_of, linked_documents
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
@@ -127,11 +128,13 @@ def show(
     \b
         htcat show htla-class-6 --format json
     """
-    entry = get_entry(state_of(ctx).path, entry_id)
+    path = state_of(ctx).path
+    entry = get_entry(path, entry_id)
     if format_ == "json":
         typer.echo(orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     elif format_ == "text":
-        typer.echo(entry_text(entry), nl=False)
+        hashes = (document.sha256 for document in linked_documents([entry]))
+        typer.echo(entry_text(entry, documents_of(path, hashes)), nl=False)
     else:
         raise InputError(f"--format {format_!r}: expected text or json")
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sys
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -25,7 +24,7 @@ from htcat.cli.doctext import store_fetched_text
 from htcat.cli.durations import stamp_before
 from htcat.cli.linkreports import deliver, fails_run, fitted_table, nothing_due, prepare_output
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
-from htcat.cli.output import info, warn
+from htcat.cli.output import Progress, info, warn
 from htcat.cli.state import State, state_of
 from htcat.errors import ExitStatus, InputError
 from htcat.links.results import CheckResult
@@ -42,7 +41,6 @@ S = TypeVar("S", bound="NetworkSettings")
 
 MERGE_LOCK_WAIT = 60.0
 """The least a finished run waits for the catalog lock: its results took long to gather."""
-PROGRESS_EVERY = 0.1
 _SIZE = re.compile(r"^(\d+)\s*([kmg]?)(?:i?b)?$", re.IGNORECASE)
 _BYTES = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
@@ -318,7 +316,7 @@ def _run(
     import signal
 
     found: list[R] = []
-    progress = _Progress(total, doing) if sys.stderr.isatty() else None
+    progress = Progress(total, doing) if sys.stderr.isatty() else None
 
     def report(result: R) -> None:
         found.append(result)
@@ -399,31 +397,6 @@ def _finish(
         raise typer.Exit(ExitStatus.INTERRUPTED)
     if any(fails_run(row, run.fail_on, fail_after) for row in states):
         raise typer.Exit(ExitStatus.FOUND)
-
-
-class _Progress:
-    """A one-line progress bar on standard error, redrawn at most ten times a second."""
-
-    WIDTH = 30
-
-    def __init__(self, total: int, doing: str) -> None:
-        self.total = total
-        self.doing = doing
-        self.shown = 0.0
-
-    def update(self, done: int) -> None:
-        now = time.monotonic()
-        if done < self.total and now - self.shown < PROGRESS_EVERY:
-            return
-        self.shown = now
-        filled = self.WIDTH * done // max(self.total, 1)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        sys.stderr.write(f"\r{self.doing} [{bar}] {done:,}/{self.total:,}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\r\x1b[K")
-        sys.stderr.flush()
 
 
 def _size(text: str) -> int:

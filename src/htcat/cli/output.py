@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TextIO
 
 from htcat.citation import CITATION_FIELDS
 from htcat.cli.tables import table
 from htcat.errors import InputError
+from htcat.index.doctext import StoredDocument
 from htcat.model import Entry
 from htcat.people import display_name
+from htcat.plurals import counted
 
 ENTRY_FORMATS = ("table", "json", "jsonl", "csv", "ids")
 _PIECE = 65536
@@ -116,8 +119,9 @@ def write_entries(
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(ENTRY_FORMATS)}")
 
 
-def entry_text(entry: Entry) -> str:
-    """One entry in full, for a person to read."""
+def entry_text(entry: Entry, documents: Mapping[str, StoredDocument] | None = None) -> str:
+    """One entry in full, for a person to read; ``documents``: what the text store holds
+    of its fetched documents, by hash."""
     lines = [entry["title"], "=" * min(len(entry["title"]), 78)]
     for field in ("id", "type", "date", "publisher", "status"):
         if entry.get(field):
@@ -139,10 +143,28 @@ def entry_text(entry: Entry) -> str:
         lines += ["", "links:"]
         for link in entry["links"]:
             lines += link_lines(link)
+            lines += document_lines(link, documents or {})
     if entry.get("notes"):
         lines += ["", "notes:", entry["notes"]]
     lines += ["", f"created {entry.get('created', '?')}, updated {entry.get('updated', '?')}"]
     return "\n".join(lines) + "\n"
+
+
+def document_lines(link: Entry, documents: Mapping[str, StoredDocument]) -> list[str]:
+    """The document a fetch archived for ``link``: its hash, its pages, how many hold text."""
+    sha256 = (link.get("check") or {}).get("sha256")
+    if not isinstance(sha256, str):
+        return []
+    held = documents.get(sha256)
+    if held is None:
+        return [f"      sha256 {sha256}: text not stored (htcat rebuild-text reads it)"]
+    said = f"{counted(held.pages, 'page')}, {held.text_pages:,} with text"
+    if held.empty_pages:
+        verb = "has" if held.empty_pages == 1 else "have"
+        said += f"; {held.empty_pages:,} of {held.pages:,} pages {verb} no text"
+    if why := held.shortfall:
+        said = f"{said}; {why}" if held.state == "read" else why
+    return [f"      sha256 {sha256}: {said}"]
 
 
 def link_lines(link: Entry) -> list[str]:
@@ -170,3 +192,32 @@ def link_lines(link: Entry) -> list[str]:
     if why:
         lines.append("      " + "; ".join(why))
     return lines
+
+
+PROGRESS_EVERY = 0.1
+"""Seconds between redraws of a progress bar."""
+
+
+class Progress:
+    """A one-line progress bar on standard error, redrawn at most ten times a second."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, doing: str) -> None:
+        self.total = total
+        self.doing = doing
+        self.shown = 0.0
+
+    def update(self, done: int) -> None:
+        now = time.monotonic()
+        if done < self.total and now - self.shown < PROGRESS_EVERY:
+            return
+        self.shown = now
+        filled = self.WIDTH * done // max(self.total, 1)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        sys.stderr.write(f"\r{self.doing} [{bar}] {done:,}/{self.total:,}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()

@@ -108,6 +108,17 @@ class StoredDocument:
     limited: str | None
     error: str | None
 
+    @property
+    def shortfall(self) -> str | None:
+        """Why the document's text is missing or short, for people; None when it is whole."""
+        if self.state in ("locked", "unreadable"):
+            return f"no text: {self.error}"
+        if self.state == "no-text":
+            return f"no text on any of its {self.pages:,} page{'' if self.pages == 1 else 's'}"
+        if self.limited:
+            return f"text cut short: {self.limited}"
+        return None
+
 
 @dataclass(frozen=True)
 class PageHit:
