@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from htcat.doctor import diagnose
+import pytest
+
+from htcat.doctor import diagnose, tag_variant_key
 from htcat.model import validate_entry
 
 
@@ -73,3 +75,52 @@ def test_broken_values_from_a_hand_edit_do_not_crash_doctor():
     ]
     found = kinds(entries)
     assert ("schema", ("x",)) in found and ("schema", ("y",)) in found
+
+
+def tagged(ident: str, *tags: str) -> dict:
+    return {"id": ident, "title": ident.title(), "tags": list(tags)}
+
+
+def test_tags_that_differ_only_by_a_plural_or_punctuation_are_flagged():
+    entries = [
+        tagged("a", "annual-report", "labor"),
+        tagged("b", "annual-report"),
+        tagged("c", "annual-reports"),
+        tagged("d", "annual_report", "data"),
+        tagged("e", "date"),
+    ]
+    (finding,) = diagnose(entries)
+    assert (finding.kind, finding.ids) == ("tag-variants", ("c", "d"))
+    assert finding.detail == (
+        "tags 'annual-report' (2 entries), 'annual-reports' (1 entry), 'annual_report' "
+        "(1 entry) differ only by a plural or punctuation: htcat tags rename annual-reports "
+        "annual-report; htcat tags rename annual_report annual-report"
+    )
+
+
+def test_a_tag_holding_a_comma_is_flagged_with_the_command_that_splits_it():
+    entries = [tagged("a", "labor-trafficking,-agriculture"), tagged("b", "agriculture")]
+    (finding,) = diagnose(entries)
+    assert (finding.kind, finding.ids) == ("tag-comma", ("a",))
+    assert finding.detail.endswith(
+        "split it: htcat tag a --add agriculture --add labor-trafficking"
+    )
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("annual-report", "annual-reports"),
+        ("annual-report", "annual_report"),
+        ("annual-report", "annualreport"),
+        ("policy", "policies"),
+        ("Labor-Trafficking", "labor-trafficking"),
+    ],
+)
+def test_tag_variants_share_a_key(one: str, other: str):
+    assert tag_variant_key(one) == tag_variant_key(other)
+
+
+@pytest.mark.parametrize(("one", "other"), [("data", "date"), ("analysis", "analyst"), ("us", "u")])
+def test_different_tags_have_different_keys(one: str, other: str):
+    assert tag_variant_key(one) != tag_variant_key(other)

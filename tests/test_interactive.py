@@ -89,7 +89,7 @@ def test_add_form_saves_the_answers(empty_db: Path, terminal):
     child.send("\x7f\x7f" + "05" + ENTER)
     answer(child, "Publisher:", "NHTTAC" + ENTER)
     answer(child, "Summary", "First paragraph." + ENTER + ENTER + "Second." + FINISH_MULTILINE)
-    answer(child, "Tags", "Labor Trafficking; Webinar" + ENTER)
+    answer(child, "Tags", "Labor Trafficking, Outreach; Webinar" + ENTER)
     answer(child, "Links", "Recording|https://example.org/webinar|webinar" + ENTER)
     answer(child, "People", "Ana Núñez|speaker|NHTTAC" + ENTER)
     answer(child, "Audiences", "law enforcement; health professionals" + ENTER)
@@ -103,7 +103,7 @@ def test_add_form_saves_the_answers(empty_db: Path, terminal):
     assert (entry["type"], entry["date"], entry["status"]) == ("webinar", "2021-05", "archived")
     assert entry["publisher"] == "NHTTAC"
     assert entry["summary"] == "First paragraph.\n\nSecond."
-    assert entry["tags"] == ["labor-trafficking", "webinar"]
+    assert entry["tags"] == ["labor-trafficking", "outreach", "webinar"]  # no tag holds a comma
     assert [(link["label"], link["url"], link["kind"]) for link in entry["links"]] == [
         ("Recording", "https://example.org/webinar", "webinar")
     ]

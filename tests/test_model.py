@@ -18,8 +18,6 @@ from htcat.model import (
     ROLES,
     STATUSES,
     TYPES,
-    normalize_tag,
-    normalize_tags,
     shape_problem,
     slugify,
     unique_id,
@@ -27,6 +25,7 @@ from htcat.model import (
 )
 from htcat.people import display_name, name_text, parse_person_text, split_name
 from htcat.store.file import change_catalog, init_catalog
+from htcat.tags import normalize_tag, normalize_tags
 from htcat.urls import normalize_url, parse_link_text
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -515,6 +514,28 @@ def test_slugify_always_gives_a_valid_id(title):
 def test_unique_id_is_never_taken(title, taken):
     base = slugify(title)
     assert unique_id(base, taken) not in taken
+
+
+# --- spreadsheet dates, type labels, tags typed with commas -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "kind"),
+    [
+        ("Information Memorandum", "information-memorandum"),
+        ("fact sheet", "fact-sheet"),
+        ("FACT  SHEET", "fact-sheet"),
+        ("Fact-Sheet", "fact-sheet"),
+        ("Report", "report"),
+    ],
+)
+def test_a_type_is_given_by_its_name_or_its_label(given: str, kind: str):
+    assert validate_entry({"title": "T", "type": given})["type"] == kind
+
+
+def test_a_type_that_is_no_label_is_still_refused():
+    with pytest.raises(InvalidEntry, match="type 'Memo': must be one of"):
+        validate_entry({"title": "T", "type": "Memo"})
 
 
 # --- the citation part -------------------------------------------------------------------

@@ -8,11 +8,11 @@ import orjson
 import pytest
 
 from helpers import OLD, entries_in, write_catalog
-from htcat.errors import InputError
+from htcat.errors import FieldProblem, InputError
 from htcat.formats import SourceRow
+from htcat.import_plan import ImportRefused
 from htcat.store.file import init_catalog
 from htcat.transfer import (
-    ImportRefused,
     export_data,
     import_data,
     import_rows,
@@ -323,3 +323,28 @@ def test_refused_problems_are_plain_data_for_json_reports():
     assert [p.as_dict() for p in excinfo.value.problems] == [
         {"where": "line 1", "field": "title", "value": "", "reason": "is required"}
     ]
+
+
+# --- skipping invalid rows --------------------------------------------------------------------
+
+
+def test_skip_invalid_plans_the_good_rows_and_keeps_the_bad_ones_with_their_text():
+    rows = [
+        SourceRow("row 2 (line 2)", {"title": "Good"}, raw="Good\n"),
+        SourceRow("row 3 (line 3)", {"title": "", "date": "x"}, raw=",x\n"),
+    ]
+    plan = plan_import([], rows, skip_invalid=True)
+    assert [r.title for r in plan.rows] == ["Good"]
+    (rejected,) = plan.rejected
+    assert (rejected.where, rejected.raw) == ("row 3 (line 3)", ",x\n")
+    assert [p.field for p in rejected.problems] == ["title", "date"]
+    assert plan.summary() == "added 1, updated 0, skipped 0; 1 invalid row set aside"
+
+
+def test_a_reader_problem_does_not_hide_the_rows_other_problems():
+    problem = FieldProblem("Colour", "red", "unknown column")
+    row = SourceRow("row 2 (line 2)", {"title": "A", "date": "2020-13"}, (problem,))
+    with pytest.raises(ImportRefused) as excinfo:
+        plan_import([], [row])
+    assert [p.field for p in excinfo.value.problems] == ["Colour", "date"]
+    assert str(excinfo.value).splitlines()[-1].startswith("to import the valid rows")

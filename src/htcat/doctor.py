@@ -1,7 +1,9 @@
 """Checks a catalog for what validation on write cannot catch alone.
 
 Schema errors (a hand edit or a merge), ids used twice, the same URL on
-several entries, and entries whose titles are near-duplicates. A file whose
+several entries, entries whose titles are near-duplicates, and tags that
+differ only by a plural or punctuation (or hold a comma, which makes them
+several tags run together). A file whose
 entries have the wrong shape (``"tags": "not-a-list"``), which every other
 command refuses whole, is read here entry by entry so that each problem is
 listed with the line a person has to fix.
@@ -21,7 +23,9 @@ from typing import Any
 from htcat.docsearch import unread_documents
 from htcat.errors import InvalidEntry
 from htcat.model import fold, validate_entry
+from htcat.plurals import counted
 from htcat.store.image import ENTRIES_TABLE, Image, parse_image
+from htcat.tags import normalize_tags
 from htcat.urls import normalize_url
 
 NEAR_DUPLICATE_RATIO = 0.9
@@ -120,6 +124,59 @@ def _near_duplicates(entries: list[Any]) -> Iterator[_Found]:
             yield _Found(finding, at_b, "title")
 
 
+def tag_variant_key(tag: str) -> str:
+    """What tags that differ only by a plural or punctuation have in common.
+
+    ``annual-report``, ``annual-reports`` and ``annual_report`` give one key:
+    each word folded, without a plural ``s``, and the words joined with nothing.
+    """
+    words = re.findall(r"[a-z0-9]+", fold(tag))
+    return "".join(_singular(word) for word in words)
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _tags(entry: Any) -> list[str]:
+    tags = entry.get("tags") if isinstance(entry, dict) else None
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def _tag_variants(entries: list[Any]) -> Iterator[_Found]:
+    """Tags one person would call the same (``annual-report``, ``annual-reports``), and
+    tags holding a comma (two tags typed as one, before htcat split them)."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for index, entry in enumerate(entries):
+        for tag in dict.fromkeys(_tags(entry)):
+            holders[tag].append(index)
+    for tag, where in sorted(holders.items()):
+        if "," in tag:
+            ids = tuple(_ident(entries[i], i) for i in where)
+            split = " ".join(f"--add {t}" for t in normalize_tags([tag]))
+            detail = f"tag {tag!r} holds a comma; split it: htcat tag {' '.join(ids)} {split}"
+            yield _Found(Finding("tag-comma", ids, detail), where[0], "tags")
+    variants: dict[str, list[str]] = defaultdict(list)
+    for tag in holders:
+        variants[tag_variant_key(tag)].append(tag)
+    for key, tags in sorted(variants.items()):
+        if not key or len(tags) < 2:
+            continue
+        # The most used spelling is the one to keep; the others are renamed into it.
+        tags.sort(key=lambda t: (-len(holders[t]), t))
+        kept, *others = tags
+        listed = ", ".join(f"{t!r} ({counted(len(holders[t]), 'entry')})" for t in tags)
+        renames = "; ".join(f"htcat tags rename {t} {kept}" for t in others)
+        detail = f"tags {listed} differ only by a plural or punctuation: {renames}"
+        at = min(i for t in others for i in holders[t])
+        ids = tuple(sorted({_ident(entries[i], i) for t in others for i in holders[t]}))
+        yield _Found(Finding("tag-variants", ids, detail), at, "tags")
+
+
 def diagnose(entries: list[Any], locate: Locate | None = None) -> list[Finding]:
     """Every finding, schema errors first, each with its line when ``locate`` can tell."""
     found = [
@@ -127,6 +184,7 @@ def diagnose(entries: list[Any], locate: Locate | None = None) -> list[Finding]:
         *_duplicate_ids(entries),
         *_duplicate_urls(entries),
         *_near_duplicates(entries),
+        *_tag_variants(entries),
     ]
     if locate is None:
         return [f.finding for f in found]

@@ -20,10 +20,10 @@ from htcat.model import (
     STAMP_FIELDS,
     Entry,
     close_field,
-    normalize_tag,
     validate_entry,
 )
 from htcat.people import parse_person_text, person_matches
+from htcat.tags import normalize_tag
 from htcat.urls import normalize_url, parse_link_text
 
 

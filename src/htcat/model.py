@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Mapping
 from typing import Any
 
 from htcat.citation import citation_parts
 from htcat.errors import FieldProblem, InvalidEntry
 from htcat.people import NAME_AFFIXES, NAME_PARTS, migrated_person, parse_person_text
+from htcat.tags import normalize_tags
 from htcat.urls import guess_kind, parse_link_text, url_problem
 
 Entry = dict[str, Any]
@@ -34,6 +35,8 @@ TYPES = (
     "data",
     "other",
 )
+TYPE_LABELS = {kind: kind.replace("-", " ").title() for kind in TYPES}
+"""Each type as the library page shows it; a type may be given by its label, in any case."""
 DEFAULT_TYPE = "other"
 """The type of an entry given none, on the command line, in a form or in an import."""
 LINK_KINDS = ("pdf", "webinar", "video", "page", "transcript", "slides", "dataset", "other")
@@ -95,6 +98,15 @@ def is_calendar_date(date: str) -> bool:
     return True
 
 
+def type_named(text: str) -> str | None:
+    """The type ``text`` names, by its name or its label in any case (``Fact Sheet``)."""
+    found = _TYPE_NAMES.get(text)  # the common case: a type as htcat writes it
+    return found or _TYPE_NAMES.get(" ".join(text.split()).casefold())
+
+
+_TYPE_NAMES = {name: kind for kind, label in TYPE_LABELS.items() for name in (kind, label.lower())}
+
+
 def now_stamp() -> str:
     """The UTC timestamp htcat writes into ``created`` and ``updated``."""
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -139,16 +151,6 @@ def unique_id(base: str, taken: Container[str]) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
-
-
-def normalize_tag(tag: str) -> str:
-    """Trimmed, lower case, inner white space to ``-``."""
-    return re.sub(r"\s+", "-", tag.strip().lower())
-
-
-def normalize_tags(tags: Iterable[str]) -> list[str]:
-    """Normalized, unique and sorted, as every entry stores them."""
-    return sorted({t for t in (normalize_tag(tag) for tag in tags) if t})
 
 
 _SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)
@@ -242,6 +244,14 @@ class _Checker:
         if text not in choices:
             self.fail(field, value, "must be one of " + ", ".join(choices))
         return text
+
+    def entry_type(self, value: object) -> str:
+        text = self.text("type", value, multiline=False)
+        kind = type_named(text) if text else DEFAULT_TYPE
+        if kind is None:
+            self.fail("type", value, "must be one of " + ", ".join(TYPES))
+            return text.lower()
+        return kind
 
     def items(self, field: str, value: object) -> list[Any]:
         if value is None:
@@ -406,7 +416,7 @@ def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:
     elif len(title) > MAX_TITLE:
         c.fail("title", title[:40] + "...", f"is longer than {MAX_TITLE} characters")
     entry["title"] = title
-    entry["type"] = c.choice("type", raw.get("type"), TYPES, DEFAULT_TYPE)
+    entry["type"] = c.entry_type(raw.get("type"))
     entry["summary"] = c.text("summary", raw.get("summary")).strip()
     entry["date"] = _check_date(c, raw.get("date"))
     entry["publisher"] = c.text("publisher", raw.get("publisher"), multiline=False)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from htcat.errors import InputError
-from htcat.model import Entry, fold, is_calendar_date, is_unicode_text, normalize_tag
+from htcat.model import Entry, fold, is_calendar_date, is_unicode_text
 from htcat.people import display_name
+from htcat.tags import normalize_tag
 
 LINK_STATUSES = ("ok", "broken", "moved", "changed", "throttled", "too-large", "unchecked")
 FAILING_OUTCOMES = frozenset({"broken", "timeout", "invalid"})

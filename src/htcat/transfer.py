@@ -1,17 +1,17 @@
 """Bulk import and export: the plan behind ``htcat import`` and ``htcat export``.
 
-Import is all or nothing. Every row is read and validated first, and every
-problem is collected with the row or line it comes from; rows are matched
-against the catalog by id and by the normalized URL of each link, and
-against each other, so duplicates inside the input are caught too. Only a
-plan with no problem is applied, and it is applied in one write of the
-catalog, under its lock.
+Import is all or nothing unless told to skip invalid rows. Every row is read
+and validated first, and every problem is collected with the row or line it
+comes from; rows are matched against the catalog by id and by the normalized
+URL of each link, and against each other, so duplicates inside the input are
+caught too. Only a plan with no problem is applied — or, when skipping, the
+plan of the good rows, the bad ones set aside with their text as it stood in
+the input — in one write of the catalog, under its lock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,8 +21,8 @@ from htcat.catalog import select_entries
 from htcat.errors import InputError, InvalidEntry
 from htcat.formats import read_rows, write_entries
 from htcat.formats.records import SourceRow
+from htcat.import_plan import ImportPlan, ImportRefused, PlannedRow, RejectedRow, RowProblem
 from htcat.model import Entry, slugify, unique_id, validate_entry
-from htcat.plurals import counted
 from htcat.query import Filters, Order
 from htcat.store.fs import DEFAULT_LOCK_TIMEOUT
 from htcat.store.memory import Catalog
@@ -30,90 +30,10 @@ from htcat.urls import normalize_url, parse_link_text
 
 OnConflict = Literal["skip", "update", "fail"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
-Action = Literal["add", "update", "skip"]
 Progress = Callable[[int, int], None]
 """Told ``(rows done, rows in all)`` while an import is planned."""
 
 PROGRESS_EVERY = 500
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One reason a row of the input was refused, with where the row is."""
-
-    where: str
-    field: str
-    value: object
-    reason: str
-
-    def __str__(self) -> str:
-        shown = repr(self.value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        return f"{self.where}: {self.field} {shown}: {self.reason}"
-
-    def as_dict(self) -> dict[str, Any]:
-        value = self.value if isinstance(self.value, str | int | float | bool | None) else str(self)
-        return {"where": self.where, "field": self.field, "value": value, "reason": self.reason}
-
-
-class ImportRefused(InputError):
-    """The input has bad rows; ``problems`` lists every one. Nothing was written."""
-
-    def __init__(self, source: str, problems: list[RowProblem]) -> None:
-        self.source = source
-        self.problems = problems
-        bad = len({p.where for p in problems})
-        head = f"{source}: {counted(bad, 'bad row')}, nothing imported"
-        super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
-
-
-@dataclass(frozen=True)
-class PlannedRow:
-    """What the import does with one row, and why."""
-
-    where: str
-    action: Action
-    id: str
-    title: str
-    reason: str
-    entry: Entry
-    """The entry as it will be written (``add``, ``update``), or as the row gave it (``skip``)."""
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "where": self.where,
-            "action": self.action,
-            "id": self.id,
-            "title": self.title,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class ImportPlan:
-    """Every row of an input with its action; applied in one write by `apply_plan`."""
-
-    rows: tuple[PlannedRow, ...]
-
-    def with_action(self, action: Action) -> list[PlannedRow]:
-        return [row for row in self.rows if row.action == action]
-
-    @property
-    def counts(self) -> dict[Action, int]:
-        counts: dict[Action, int] = {"add": 0, "update": 0, "skip": 0}
-        for row in self.rows:
-            counts[row.action] += 1
-        return counts
-
-    def summary(self, *, dry_run: bool = False) -> str:
-        """``added 9,842, updated 120, skipped 38`` (``would add…`` for a dry run)."""
-        counts = self.counts
-        if dry_run:
-            return (
-                f"would add {counts['add']:,}, update {counts['update']:,}, skip {counts['skip']:,}"
-            )
-        return f"added {counts['add']:,}, updated {counts['update']:,}, skipped {counts['skip']:,}"
 
 
 def _row_urls(raw: Mapping[str, Any]) -> list[str]:
@@ -185,9 +105,12 @@ class _Planner:
         self.seen_urls: dict[str, str] = {}
         self.claimed: dict[str, str] = {}
         self.problems: list[RowProblem] = []
+        self.row_problems: list[RowProblem] = []
+        """The problems of the row being planned, every one of them."""
+        self.rejected: list[RejectedRow] = []
 
     def refuse(self, row: SourceRow, field: str, value: object, reason: str) -> None:
-        self.problems.append(RowProblem(row.where, field, value, reason))
+        self.row_problems.append(RowProblem(row.where, field, value, reason))
 
     def _duplicate(
         self, row: SourceRow, ident: str, urls: list[str], matches: list[str]
@@ -221,11 +144,21 @@ class _Planner:
         return found
 
     def plan_row(self, row: SourceRow) -> PlannedRow | None:
+        """The row's action, or None when it has problems (each one kept in ``problems``)."""
+        self.row_problems = []
+        planned = self._planned(row)
+        if self.row_problems:
+            self.problems.extend(self.row_problems)
+            self.rejected.append(RejectedRow(row.where, row.raw, tuple(self.row_problems)))
+            return None
+        return planned
+
+    def _planned(self, row: SourceRow) -> PlannedRow | None:
         for p in row.problems:
             self.refuse(row, p.field, p.value, p.reason)
-        if row.problems:
-            return None
         raw = row.data
+        if not raw and row.problems:
+            return None  # nothing was read from the row: nothing more to say about it
         ident = raw["id"] if isinstance(raw.get("id"), str) else ""
         urls = _row_urls(raw)
         found = self._matches(ident, urls)
@@ -293,6 +226,7 @@ def plan_import(
     rows: Iterable[SourceRow],
     *,
     on_conflict: OnConflict = "fail",
+    skip_invalid: bool = False,
     source: str = "input",
     progress: Progress | None = None,
     total: int | None = None,
@@ -300,8 +234,10 @@ def plan_import(
     """What importing ``rows`` into a catalog holding ``existing`` would do.
 
     Raises `ImportRefused` listing every problem of every row when any row is
-    bad, or conflicts with the catalog under ``on_conflict="fail"``. ``total``
-    is the number of rows progress reports, when ``rows`` has no length.
+    bad, or conflicts with the catalog under ``on_conflict="fail"``; with
+    ``skip_invalid`` such rows are left out of the plan and listed in its
+    ``rejected`` instead. ``total`` is the number of rows progress reports,
+    when ``rows`` has no length.
     """
     planner = _Planner(existing, on_conflict)
     if total is None:
@@ -313,9 +249,9 @@ def plan_import(
             planned.append(result)
         if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
             progress(done, max(done, total))
-    if planner.problems:
+    if planner.problems and not skip_invalid:
         raise ImportRefused(source, planner.problems)
-    return ImportPlan(tuple(planner.name_new_entries(planned)))
+    return ImportPlan(tuple(planner.name_new_entries(planned)), tuple(planner.rejected))
 
 
 def _taken(rows: list[SourceRow]) -> Iterator[SourceRow]:
@@ -346,6 +282,7 @@ def import_data(
     *,
     source: str = "input",
     on_conflict: OnConflict = "fail",
+    skip_invalid: bool = False,
     keep_unknown: bool = False,
     dry_run: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
@@ -355,14 +292,23 @@ def import_data(
 
     The input is read and checked before the catalog is locked; the plan is
     made under the lock, against the catalog as it is then. ``dry_run``
-    makes the plan and writes nothing.
+    makes the plan and writes nothing. ``skip_invalid`` imports the valid rows
+    and returns the others, with their text as it stood, in the plan's ``rejected``.
     """
-    rows = read_rows(data, fmt, source=source, keep_unknown=keep_unknown)
+    rows = read_rows(
+        data,
+        fmt,
+        source=source,
+        keep_unknown=keep_unknown,
+        unknown_in_every_row=skip_invalid,
+        keep_raw=skip_invalid,
+    )
     return import_rows(
         path,
         rows,
         source=source,
         on_conflict=on_conflict,
+        skip_invalid=skip_invalid,
         dry_run=dry_run,
         lock_timeout=lock_timeout,
         progress=progress,
@@ -375,6 +321,7 @@ def import_rows(
     *,
     source: str = "input",
     on_conflict: OnConflict = "fail",
+    skip_invalid: bool = False,
     dry_run: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     progress: Progress | None = None,
@@ -392,6 +339,7 @@ def import_rows(
             existing,
             _taken(rows),
             on_conflict=on_conflict,
+            skip_invalid=skip_invalid,
             source=source,
             progress=progress,
             total=total,
@@ -401,6 +349,7 @@ def import_rows(
             catalog.entries(),
             _taken(rows),
             on_conflict=on_conflict,
+            skip_invalid=skip_invalid,
             source=source,
             progress=progress,
             total=total,

@@ -139,3 +139,22 @@ def test_a_catalog_on_one_line_is_diagnosed_without_lines(db: Path, cli):
     assert [(f["detail"], f["line"]) for f in json.loads(result.stdout)] == [
         ("tags 'not-a-list': must be a list", None)
     ]
+
+
+def test_doctors_advice_for_tags_works(empty_db: Path, cli):
+    def comma_and_plural(entries: dict) -> None:
+        entries["1"] = {"id": "a", "title": "A", "tags": ["labor-trafficking,-agriculture"]}
+        entries["2"] = {"id": "b", "title": "B", "tags": ["annual-reports"]}
+        entries["3"] = {"id": "c", "title": "C", "tags": ["annual-report", "agriculture"]}
+        entries["4"] = {"id": "d", "title": "D", "tags": ["annual-report"]}
+
+    hand_edit(empty_db, comma_and_plural)
+    found = cli("doctor", "--format", "json")
+    assert found.exit_code == 1
+    details = [f["detail"] for f in json.loads(found.stdout)]
+    assert [f["kind"] for f in json.loads(found.stdout)] == ["tag-comma", "tag-variants"]
+    for detail in details:
+        command = detail.rpartition(": ")[2].removeprefix("htcat ").split()
+        assert cli(*command).exit_code == 0
+    healed = cli("doctor")
+    assert healed.exit_code == 0, healed.stdout

@@ -511,3 +511,13 @@ def test_edit_by_filters_refusals_write_nothing(seed_db: Path, cli, args, messag
     assert result.exit_code == 2
     assert message in result.stderr
     assert seed_db.read_bytes() == before
+
+
+def test_a_tag_typed_with_commas_is_the_tags_it_lists(empty_db: Path, cli):
+    added = cli("add", "--title", "T", "--tag", "labor trafficking, agriculture", "--tag", "x")
+    assert added.exit_code == 0, added.stderr
+    assert entries_in(empty_db)["t"]["tags"] == ["agriculture", "labor-trafficking", "x"]
+    edited = cli("edit", "t", "--add-tag", "supply chains,outreach")
+    assert edited.exit_code == 0, edited.stderr
+    assert "supply-chains" in entries_in(empty_db)["t"]["tags"]
+    assert all("," not in tag for tag in entries_in(empty_db)["t"]["tags"])

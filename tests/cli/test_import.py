@@ -96,6 +96,7 @@ def test_one_bad_row_among_1000_writes_nothing_and_names_it(
         f"htcat: error: {path}: 1 bad row, nothing imported",
         "  row 614 (line 614): type 'reprot': must be one of information-memorandum, report, "
         "research, webinar, fact-sheet, toolkit, training, guidance, data, other",
+        "to import the valid rows and set these aside, add --skip-invalid [--rejects FILE]",
     ]
     assert count_writes == []
     assert seed_db.read_bytes() == before
@@ -120,12 +121,13 @@ def test_every_bad_row_is_listed_in_one_report(empty_db: Path, tmp_path: Path, c
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert lines[0].endswith("in.csv: 4 bad rows, nothing imported")
-    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+    assert [line.split(":")[0].strip() for line in lines[1:-1]] == [
         "row 3 (line 3)",
         "row 4 (line 4)",
         "row 5 (line 5)",
         "row 6 (line 6)",
     ]
+    assert lines[-1].startswith("to import the valid rows and set these aside, add --skip-invalid")
 
 
 def test_problems_as_json_for_scripts(empty_db: Path, tmp_path: Path, cli):
@@ -155,7 +157,10 @@ def test_a_dry_run_shows_a_table_and_writes_nothing(
     assert header.split() == ["where", "action", "id", "title", "reason"]
     assert rows[0].split()[4:7] == ["skip", "htla-class-6-recommendations-report", "HTLA"]
     assert rows[1].split()[4:6] == ["add", "brand-new"]
-    assert result.stderr == "would add 1, update 0, skip 1\n"
+    assert result.stderr.splitlines() == [
+        f"{tmp_path / 'in.csv'}: comma-separated; columns: id → id, title → title",
+        "would add 1, update 0, skip 1",
+    ]
     assert count_writes == []
 
 
@@ -165,7 +170,7 @@ def test_a_dry_run_as_json(seed_db: Path, tmp_path: Path, cli):
     result = cli("import", str(path), "--dry-run", "--on-conflict", "update", "--report", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {
-        "summary": {"add": 0, "update": 1, "skip": 0},
+        "summary": {"add": 0, "update": 1, "skip": 0, "rejected": 0},
         "rows": [
             {
                 "where": "row 2 (line 2)",
@@ -175,6 +180,7 @@ def test_a_dry_run_as_json(seed_db: Path, tmp_path: Path, cli):
                 "reason": "same id",
             }
         ],
+        "rejected": [],
     }
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from htcat.errors import InputError
 from htcat.formats import csv as csv_format
+from htcat.formats import read_rows
 from htcat.formats.csv import (
     csv_line,
     join_items,
@@ -204,7 +205,7 @@ def test_ragged_rows_are_each_reported_with_their_row():
 
 
 def test_unknown_columns_are_problems_of_the_first_row_that_fills_them():
-    rows = read(b"title,Colour,Tittle\nA,,x\nB,red,y\n", "in.csv")
+    rows = read_rows(b"title,Colour,Tittle\nA,,x\nB,red,y\n", "csv", source="in.csv")
     first, second = ([str(p) for p in row.problems] for row in rows)
     assert first == [
         "Tittle 'x': unknown column; did you mean 'title'? Rename it, or keep it with "
@@ -214,13 +215,22 @@ def test_unknown_columns_are_problems_of_the_first_row_that_fills_them():
 
 
 def test_unknown_columns_are_kept_as_fields_with_keep_unknown():
-    rows = read(b"title,Colour\nA,red\nB,\n", "in.csv", keep_unknown=True)
+    rows = read_rows(b"title,Colour\nA,red\nB,\n", "csv", source="in.csv", keep_unknown=True)
     assert [r.data for r in rows] == [{"title": "A", "Colour": "red"}, {"title": "B"}]
 
 
-def test_a_semicolon_separated_file_gets_a_hint():
-    with pytest.raises(InputError, match="comma-separated"):
-        read(b"title;type\nA;report\n", "in.csv")
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_the_delimiter_is_sniffed_from_the_header_row(delimiter: str):
+    data = f'title{delimiter}tags\n"A, b; c"{delimiter}"x, y; z"\n'.encode()
+    (row,) = read(data, "in.csv")
+    assert row.data == {"title": "A, b; c", "tags": ["x", "y", "z"]}
+
+
+def test_a_given_delimiter_beats_the_sniffed_one():
+    (row,) = read(b'title;"tags,x"\nA;B\n', "in.csv", delimiter=";")
+    assert row.data == {"title": "A", "tags,x": "B"}
+    with pytest.raises(InputError, match="no title column"):
+        read(b"title;tags\nA;B\n", "in.csv", delimiter=",")
 
 
 def test_a_column_named_twice_is_refused():
@@ -270,3 +280,67 @@ def test_written_csv_reads_back_as_the_same_entry():
         **ENTRY,
         "links": [{**ENTRY["links"][0], "check": None}],
     }
+
+
+# --- spreadsheet dates and comma lists --------------------------------------------------------
+
+
+def dates_read(*cells: str, order: str | None = None) -> list[tuple[str, list[str], list[str]]]:
+    data = ("title,date\n" + "".join(f"T{n},{c}\n" for n, c in enumerate(cells))).encode()
+    rows = read(data, "in.csv", date_order=order)
+    return [(r.data["date"], [p.reason for p in r.problems], list(r.warnings)) for r in rows]
+
+
+def test_an_ambiguous_date_takes_the_order_the_files_other_dates_show():
+    (_, (date, problems, warnings)) = dates_read("3/15/2024", "3/4/2024")
+    assert (date, problems) == ("2024-03-04", [])
+    assert warnings == [
+        "date '3/4/2024' read as 2024-03-04: month first, as the file's other dates"
+    ]
+    assert dates_read("15/3/2024", "3/4/2024")[1][0] == "2024-04-03"
+
+
+def test_an_ambiguous_date_is_refused_when_the_file_shows_no_one_order():
+    for cells in (("3/4/2024",), ("3/15/2024", "15/3/2024", "3/4/2024"), ("15.3.2024", "3/4/2024")):
+        date, problems, _ = dates_read(*cells)[-1]
+        assert date == ""
+        assert problems[0].startswith("could be 2024-03-04 (--date-order mdy) or 2024-04-03")
+
+
+def test_a_given_date_order_reads_every_date_that_way():
+    assert [d for d, _, _ in dates_read("3/4/2024", "4.3.2024", order="mdy")] == [
+        "2024-03-04",
+        "2024-04-03",
+    ]
+    _, problems, _ = dates_read("15/3/2024", order="mdy")[0]
+    assert problems == ["is not a calendar date; write it as YYYY-MM-DD"]
+
+
+def test_tags_and_audiences_split_on_commas_and_audiences_keep_theirs_through_export():
+    entry = {"id": "a", "title": "A", "audiences": ["Survivors, families", "staff"], "tags": []}
+    (row,) = read(write([entry]), "out.csv")
+    assert row.data["audiences"] == ["Survivors, families", "staff"]
+    (typed,) = read(b'title,audiences,tags\nA,"Survivors, families; staff","a, b;c"\n')
+    assert typed.data["audiences"] == ["Survivors", "families", "staff"]
+    assert typed.data["tags"] == ["a", "b", "c"]
+
+
+@given(st.lists(item_part.filter(bool), max_size=5))
+def test_comma_list_cells_round_trip_any_text(items: list[str]):
+    cell = join_items(([i] for i in items), commas=True)
+    assert split_items(cell, parts=False, commas=True) == [[i] for i in items]
+
+
+cell_text_strategy = st.text(st.characters(exclude_categories=("Cs",)), max_size=20).filter(
+    lambda t: t.strip() and not t.startswith("'") and "\x00" not in t
+)
+
+
+@given(st.sampled_from([",", ";", "\t"]), st.lists(cell_text_strategy, min_size=1, max_size=4))
+def test_any_titles_read_back_whatever_the_delimiter(delimiter: str, titles: list[str]):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["Title", "Publisher"])
+    writer.writerows([title, "P"] for title in titles)
+    rows = read(out.getvalue().encode(), "in.csv")
+    assert [row.data["title"] for row in rows] == titles

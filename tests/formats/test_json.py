@@ -7,7 +7,7 @@ import pytest
 
 from htcat.errors import InputError
 from htcat.formats import json as json_format
-from htcat.formats import jsonl
+from htcat.formats import jsonl, read_rows
 from htcat.model import KNOWN_FIELDS
 
 ENTRY = {
@@ -79,7 +79,7 @@ def test_a_json_item_that_is_not_an_object_is_a_problem_of_that_entry():
 
 
 def test_unknown_json_fields_are_problems_of_the_entry_where_they_first_appear():
-    rows = json_format.read(b'[{"title": "A"}, {"tittle": "B"}, {"tittle": "C"}]', "in.json")
+    rows = read_rows(b'[{"title": "A"}, {"tittle": "B"}, {"tittle": "C"}]', "json")
     assert [[str(p) for p in row.problems] for row in rows] == [
         [],
         [
@@ -91,7 +91,7 @@ def test_unknown_json_fields_are_problems_of_the_entry_where_they_first_appear()
 
 
 def test_unknown_json_fields_are_kept_with_keep_unknown():
-    rows = json_format.read(b'[{"title": "A", "legacy": [1]}]', "in.json", keep_unknown=True)
+    rows = read_rows(b'[{"title": "A", "legacy": [1]}]', "json", keep_unknown=True)
     assert rows[0].data == {"title": "A", "legacy": [1]}
 
 
@@ -128,5 +128,5 @@ def test_every_bad_jsonl_line_is_a_problem_with_its_column():
 
 
 def test_unknown_jsonl_fields_are_problems_of_their_line():
-    rows = jsonl.read(b'{"title": "A"}\n{"title": "B", "colour": 1}\n', "in.jsonl")
+    rows = read_rows(b'{"title": "A"}\n{"title": "B", "colour": 1}\n', "jsonl")
     assert rows[1].where == "line 2" and rows[1].problems[0].field == "colour"

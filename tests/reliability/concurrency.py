@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from htcat.model import normalize_tags
+from htcat.tags import normalize_tags
 
 from .harness import Ran, entries_of, make_catalog, run, temp_files, without_checks
 

@@ -62,7 +62,7 @@ def entry_form(current: Entry) -> Entry:
             multiline=True,
         ).unsafe_ask(),
         "tags": questionary.text(
-            "Tags (separated by ';'):", default=_joined(current.get("tags", []))
+            "Tags (separated by ';' or ','):", default=_joined(current.get("tags", []))
         ).unsafe_ask(),
         "links": questionary.text(
             "Links (URL or LABEL|URL|KIND, separated by ';'):",

@@ -14,8 +14,8 @@ from htcat.cli.output import info
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
-from htcat.model import normalize_tag, normalize_tags
 from htcat.plurals import counted
+from htcat.tags import normalize_tag, normalize_tags
 
 tags_app = typer.Typer()
 

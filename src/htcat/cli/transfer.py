@@ -9,6 +9,7 @@ See docs/import-export.md.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +22,13 @@ from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
-from htcat.errors import InputError
+from htcat.errors import CatalogError, ExitStatus, InputError
 from htcat.plurals import counted
 
 if TYPE_CHECKING:
+    from htcat.import_plan import ImportPlan
     from htcat.query import Filters
-    from htcat.transfer import ImportPlan, OnConflict
+    from htcat.transfer import OnConflict
 
 # Only the format names are needed to build the commands; the formats themselves, the
 # transfer planner and the store are imported by the command that runs (see `_formats`).
@@ -74,7 +76,13 @@ def _print_json(data: Any) -> None:
 
 def _print_plan(plan: ImportPlan, report: str) -> None:
     if report == "json":
-        _print_json({"summary": plan.counts, "rows": [row.as_dict() for row in plan.rows]})
+        _print_json(
+            {
+                "summary": {**plan.counts, "rejected": len(plan.rejected)},
+                "rows": [row.as_dict() for row in plan.rows],
+                "rejected": [row.as_dict() for row in plan.rejected],
+            }
+        )
     elif report == "table" and plan.rows:
         rows = [(r.where, r.action, r.id, r.title, r.reason) for r in plan.rows]
         headers = ("where", "action", "id", "title", "reason")
@@ -100,7 +108,8 @@ def import_(
         ),
     ] = "fail",
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would be done; write nothing.")
+        bool,
+        typer.Option("--dry-run", help="Show what would be done; leave the catalog as it is."),
     ] = False,
     keep_unknown: Annotated[
         bool,
@@ -114,15 +123,51 @@ def import_(
             show_default=False,
         ),
     ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV: the cell delimiter, comma, semicolon or tab "
+            "[default: sniffed from the header row].",
+            show_default=False,
+        ),
+    ] = None,
+    date_order: Annotated[
+        str | None,
+        typer.Option(
+            help="CSV: read dates like 3/4/2024 as mdy (March 4) or dmy (3 April) "
+            "[default: as the file's other dates show, else refused].",
+            show_default=False,
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid rows; set each invalid one aside and report it (exit 1).",
+        ),
+    ] = False,
+    rejects: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE",
+            help="With --skip-invalid: write the invalid rows, as they were, to FILE "
+            "to fix and import again.",
+        ),
+    ] = None,
 ) -> None:
     """Import entries from CSV, JSON, JSON Lines, RIS, BibTeX or CSL-JSON, all or nothing.
 
     Every row is checked first; if any is bad, every problem is reported with
-    its row or line, nothing is written, and the exit status is 2. A row that
+    its row or line, nothing is written, and the exit status is 2 — unless
+    --skip-invalid, which imports the valid rows, reports each invalid one,
+    writes them to --rejects FILE in the input's format, and exits 1. A row that
     matches an entry by id or by a link URL is refused, skipped or used to
     update the entry, as --on-conflict says; an update changes only the
-    fields the input gives. CSV: one column per field, list fields
-    ;-separated, links as URL or LABEL|URL|KIND. RIS, BibTeX and CSL-JSON (from
+    fields the input gives. CSV: one column per field (URL, Keywords,
+    Author(s), Year and other common names mapped), comma, semicolon or tab
+    separated, list fields ;-separated (tags and audiences ,-separated too),
+    links as URL or LABEL|URL|KIND, dates also as 3/15/2024 or 15.3.2024;
+    --dry-run shows how the columns are read. RIS, BibTeX and CSL-JSON (from
     Zotero, Mendeley, EndNote): a type with no htcat match is imported as
     other, with a warning (docs/import-export.md).
 
@@ -131,11 +176,14 @@ def import_(
     \b
         htcat import resources.csv --dry-run
         htcat import resources.csv --on-conflict update
+        htcat import resources.csv --date-order dmy --dry-run
+        htcat import zotero-export.ris --skip-invalid --rejects fix-me.ris
         htcat import zotero-export.ris --dry-run
         curl -s https://example.org/feed.jsonl | htcat import - --format jsonl
     """
-    from htcat.formats import format_for_path, read_rows
-    from htcat.transfer import ImportRefused, import_rows
+    from htcat.formats import format_for_path, read_rows, rejects_writer
+    from htcat.import_plan import ImportRefused
+    from htcat.transfer import import_rows
 
     state = state_of(ctx)
     fmt = format_for_path(file, format_, IMPORT_FORMATS)
@@ -144,8 +192,30 @@ def import_(
     shown = report or ("table" if dry_run else "none")
     if shown not in REPORTS:
         raise InputError(f"--report {shown!r}: expected one of {', '.join(REPORTS)}")
+    if rejects is not None:
+        _check_rejects_path(rejects, file, state.path, skip_invalid)
+    if date_order is not None or delimiter is not None:
+        from htcat.formats.sheets import DATE_ORDERS, delimiter_named
+
+        if date_order is not None and date_order not in DATE_ORDERS:
+            raise InputError(f"--date-order {date_order!r}: expected {', '.join(DATE_ORDERS)}")
+        delimiter = delimiter_named(delimiter) if delimiter is not None else None
     data, source = _read_input(file)
-    rows = read_rows(data, fmt, source=source, keep_unknown=keep_unknown)
+    rows = read_rows(
+        data,
+        fmt,
+        source=source,
+        keep_unknown=keep_unknown,
+        unknown_in_every_row=skip_invalid,
+        keep_raw=rejects is not None,
+        delimiter=delimiter,
+        date_order=date_order,
+    )
+    if dry_run and fmt == "csv":
+        from htcat.formats.csv import layout
+
+        info(f"{source}: {layout(data, delimiter).describe()}")
+    write_rejects = rejects_writer(data, fmt, delimiter=delimiter) if rejects else None
     for row in rows:
         for warning in row.warnings:
             warn(f"{source} {row.where}: {warning}")
@@ -156,6 +226,7 @@ def import_(
             rows,
             source=source,
             on_conflict=on_conflict,
+            skip_invalid=skip_invalid,
             dry_run=dry_run,
             lock_timeout=state.lock_timeout,
             progress=_progress_line(),
@@ -165,7 +236,49 @@ def import_(
             _print_json({"problems": [p.as_dict() for p in refused.problems]})
         raise
     _print_plan(plan, shown)
+    if plan.rejected:
+        _report_rejected(plan, source, rejects, write_rejects)
     info(plan.summary(dry_run=dry_run))
+    if plan.rejected:
+        raise typer.Exit(ExitStatus.FOUND)
+
+
+def _check_rejects_path(rejects: str, file: str, catalog: Path, skip_invalid: bool) -> None:
+    """Refuse a --rejects that would be useless or would overwrite the input or the catalog."""
+    if not skip_invalid:
+        raise InputError("--rejects FILE is written only with --skip-invalid")
+    if rejects == "-":
+        raise InputError("--rejects needs a file name (standard output holds the report)")
+    target = Path(rejects).resolve()
+    for name, path in (("the input", file), ("the catalog", str(catalog))):
+        if path != "-" and target == Path(path).resolve():
+            raise InputError(f"--rejects {rejects}: that is {name}; name another file")
+    if not target.parent.is_dir() or not os.access(target.parent, os.W_OK | os.X_OK):
+        raise InputError(f"--rejects {rejects}: cannot write a file in {target.parent}")
+
+
+def _report_rejected(
+    plan: ImportPlan,
+    source: str,
+    rejects: str | None,
+    write_rejects: Callable[[list[str]], bytes] | None,
+) -> None:
+    """Every problem of every row set aside, and the file they were written to."""
+    from htcat.store.fs import write_file_atomically
+
+    where = ""
+    if rejects is not None and write_rejects is not None:
+        try:
+            write_file_atomically(
+                Path(rejects), write_rejects([row.raw for row in plan.rejected]), what="rejects"
+            )
+            where = f", written to {rejects}"
+        except CatalogError as exc:  # the import itself is done: say so, keep going
+            where = f" ({exc}; the import itself is done)"
+    warn(f"{source}: {counted(len(plan.rejected), 'invalid row')} set aside{where}:")
+    for row in plan.rejected:
+        for problem in row.problems:
+            info(f"  {problem}")
 
 
 @selection_options()

@@ -3,8 +3,15 @@
 Columns are the entry fields in `KNOWN_FIELDS` order. List fields hold
 ``;``-separated items; a link is ``label|url|kind`` (or just ``url``), a person
 ``Family, Given|role|affiliation`` (``{Name}|role`` for an organization).
-Inside an item a backslash escapes ``;``, ``|`` and itself, so any text
-survives the round trip. A link's ``check`` result is not in CSV (it is in JSON and JSON Lines).
+Inside an item a backslash escapes ``;``, ``|``, ``,`` and itself, so any
+text survives the round trip. Tags and audiences are split on ``,`` too, as
+people type them (``labor trafficking, agriculture``). A link's ``check``
+result is not in CSV (it is in JSON and JSON Lines).
+
+Spreadsheets are read as people save them: comma, semicolon or tab
+separated (sniffed from the header row), with common column names
+(``URL``, ``Keywords``, ``Author(s)``, ``Year``…) mapped to htcat's fields,
+and dates as ``M/D/YYYY`` or ``D.M.YYYY``.
 
 Cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or carriage return) are written with a leading ``'``; the reader
@@ -23,18 +30,21 @@ from typing import Any, TextIO
 import orjson
 
 from htcat.errors import FieldProblem, InputError
-from htcat.formats.records import SourceRow, decode_text, with_unknown_fields_refused
+from htcat.formats.records import SourceRow, decode_text
+from htcat.formats.sheets import Dates, Layout, header_fields, sniffed_delimiter
 from htcat.model import KNOWN_FIELDS, MAX_TEXT, Entry
 from htcat.people import name_text
 
 ITEM_SEPARATOR = ";"
 PART_SEPARATOR = "|"
+LIST_COMMA = ","
+"""Separates the items of a tags or audiences cell as ``;`` does."""
 ESCAPE = "\\"
 FORMULA_STARTS = frozenset("=+-@\t\r")
 _RISKY_STARTS = "=+-@\t\r'"
 """First characters of the cells `neutralize_formula` may have to change."""
 _PLAIN_LISTS = ("audiences", "tags")
-_SPECIAL_ORDER = (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR)
+_SPECIAL_ORDER = (ESCAPE, ITEM_SEPARATOR, PART_SEPARATOR, LIST_COMMA)
 _ESCAPED_PAIRS = tuple(ESCAPE + char for char in _SPECIAL_ORDER)
 
 
@@ -54,19 +64,27 @@ def restore_formula(cell: str) -> str:
     return cell
 
 
-def escape_part(text: str) -> str:
-    """``text`` with ``\\``, ``;`` and ``|`` escaped, to stand inside a list cell."""
-    if ESCAPE not in text and ITEM_SEPARATOR not in text and PART_SEPARATOR not in text:
+def escape_part(text: str, *, commas: bool = False) -> str:
+    """``text`` with ``\\``, ``;`` and ``|`` (and ``,`` with ``commas``) escaped, to
+    stand inside a list cell."""
+    if (
+        ESCAPE not in text
+        and ITEM_SEPARATOR not in text
+        and PART_SEPARATOR not in text
+        and not (commas and LIST_COMMA in text)
+    ):
         return text
-    return (
+    escaped = (
         text.replace(ESCAPE, ESCAPE * 2)
         .replace(ITEM_SEPARATOR, ESCAPE + ITEM_SEPARATOR)
         .replace(PART_SEPARATOR, ESCAPE + PART_SEPARATOR)
     )
+    return escaped.replace(LIST_COMMA, ESCAPE + LIST_COMMA) if commas else escaped
 
 
-def join_items(items: Iterable[Iterable[str]]) -> str:
-    """A list cell: items separated by ``;``, each item's parts by ``|``, all escaped."""
+def join_items(items: Iterable[Iterable[str]], *, commas: bool = False) -> str:
+    """A list cell: items separated by ``;``, each item's parts by ``|``, all escaped
+    (``,`` too with ``commas``, for the cells `split_items` splits on it)."""
     listed = [parts if isinstance(parts, list) else list(parts) for parts in items]
     if not listed:
         return ""
@@ -77,26 +95,30 @@ def join_items(items: Iterable[Iterable[str]]) -> str:
         ESCAPE not in plain
         and plain.count(ITEM_SEPARATOR) == len(listed) - 1
         and plain.count(PART_SEPARATOR) == sum(len(parts) for parts in listed) - len(listed)
+        and not (commas and LIST_COMMA in plain)
     ):
         return plain
     return ITEM_SEPARATOR.join(
-        PART_SEPARATOR.join(escape_part(part) for part in parts) for parts in listed
+        PART_SEPARATOR.join(escape_part(part, commas=commas) for part in parts) for parts in listed
     )
 
 
-def split_items(cell: str, *, parts: bool = True) -> list[list[str]]:
+def split_items(cell: str, *, parts: bool = True, commas: bool = False) -> list[list[str]]:
     """The items of a list cell, each as its ``|``-separated parts, unescaped and trimmed.
 
     Empty items are dropped. With ``parts`` false an unescaped ``|`` is plain
-    text. A backslash before any other character is kept as it is, so a
-    hand-written ``C:\\Reports`` is read as written.
+    text; with ``commas`` an unescaped ``,`` separates items as ``;`` does. A
+    backslash before any other character is kept as it is, so a hand-written
+    ``C:\\Reports`` is read as written.
     """
     marks = ""
     if ESCAPE in cell:
         # Each escape pair becomes a character the cell does not hold, for the split.
-        marks = "".join(_free_characters(cell, 3))
+        marks = "".join(_free_characters(cell, len(_ESCAPED_PAIRS)))
         for mark, pair in zip(marks, _ESCAPED_PAIRS, strict=True):
             cell = cell.replace(pair, mark)
+    if commas:
+        cell = cell.replace(LIST_COMMA, ITEM_SEPARATOR)
     result = []
     for item in cell.split(ITEM_SEPARATOR):
         stripped = [p.strip() for p in item.split(PART_SEPARATOR)] if parts else [item.strip()]
@@ -143,7 +165,7 @@ def cell_text(field: str, value: Any) -> str:
         if field == "people":
             return join_items(_person_cell(person) for person in value)
         if field in _PLAIN_LISTS:
-            return join_items([str(item)] for item in value)
+            return join_items(([str(item)] for item in value), commas=True)
     return orjson.dumps(value).decode()
 
 
@@ -218,36 +240,16 @@ def _lines(entries: Iterable[Entry], columns: list[str]) -> Iterator[str]:
         yield csv_line(cells)
 
 
-def _header_fields(header: list[str], source: str) -> list[str]:
-    """The field each column holds; known names are matched case-insensitively.
-
-    A column htcat does not know is a field; the rows that fill it carry the
-    problem unless it is kept (``--keep-unknown``).
-    """
-    known = {f.lower(): f for f in KNOWN_FIELDS}
-    fields: list[str] = []
-    seen: dict[str, int] = {}
-    for number, name in enumerate(header, 1):
-        name = name.strip()
-        if not name:
-            raise InputError(f"{source} column {number} has no name in the header row")
-        field = known.get(name.lower(), name)
-        if field in seen:
-            raise InputError(
-                f"{source}: column {field!r} appears twice (columns {seen[field]} and {number})"
-            )
-        seen[field] = number
-        fields.append(field)
-    if len(header) == 1 and ITEM_SEPARATOR in header[0] and fields[0] not in KNOWN_FIELDS:
-        raise InputError(
-            f"{source}: the header is one column holding ';' ({header[0]!r}): "
-            "save the file comma-separated"
-        )
-    return fields
+def layout(data: bytes, delimiter: str | None = None) -> Layout:
+    """How `read` reads ``data``: the delimiter given or sniffed, and the header's fields."""
+    text = decode_text(data, "input")
+    delimiter = delimiter or sniffed_delimiter(text)
+    first = next(_records(text, "input", delimiter), None)
+    return Layout(delimiter, header_fields(first[1], "input") if first else ())
 
 
 def _plain_list(cell: str, problems: list[FieldProblem]) -> list[str]:
-    return [item[0] for item in split_items(cell, parts=False)]
+    return [item[0] for item in split_items(cell, parts=False, commas=True)]
 
 
 def _parts_reader(
@@ -284,10 +286,20 @@ _LIST_READERS: dict[str, Callable[[str, list[FieldProblem]], list[Any]]] = {
 }
 
 
-def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
-    """Each CSV record with the line it starts on; a broken quote is an error at its row."""
+def _records(text: str, source: str, delimiter: str) -> Iterator[tuple[int, list[str], str]]:
+    """Each CSV record with the line it starts on and its text as it stands in ``text``.
+
+    A broken quote is an error at its row.
+    """
     csv.field_size_limit(max(csv.field_size_limit(), 2 * MAX_TEXT))
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text, newline=""):
+            consumed.append(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
     while True:
         line = reader.line_num + 1
         try:
@@ -298,37 +310,58 @@ def _records(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
             raise InputError(
                 f"{source} line {line}: {exc} — check the quotes of the row that starts there"
             ) from None
-        yield line, record
+        yield line, record, "".join(consumed)
+        consumed.clear()
 
 
-def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
+def header_text(data: bytes, delimiter: str | None = None) -> str:
+    """The header row of a CSV input as it stands in it, line end included ("" if none)."""
+    text = decode_text(data, "input")
+    first = next(_records(text, "input", delimiter or sniffed_delimiter(text)), None)
+    return first[2] if first else ""
+
+
+def read(
+    data: bytes,
+    source: str = "input",
+    *,
+    delimiter: str | None = None,
+    date_order: str | None = None,
+    keep_raw: bool = False,
+) -> list[SourceRow]:
     """The rows of a CSV file: UTF-8 with or without BOM, ``\\n`` or ``\\r\\n``.
 
-    Blank rows are skipped, and so are the empty cells of columns htcat does
-    not know (kept with ``keep_unknown``). A row with more or fewer cells than
-    the header is returned with a problem, so that every bad row can be
-    reported at once.
+    The ``delimiter`` is sniffed from the header row unless given; dates are
+    read by `date_readings`, in ``date_order`` when given, else in the order the
+    file's unambiguous dates show (with a warning), else refused where ambiguous.
+    Blank rows are skipped, and so are the empty cells of columns htcat does not
+    know. A row with more or fewer cells than the header is returned with a
+    problem, so that every bad row can be reported at once. With ``keep_raw``
+    each row carries its lines as they stand in the file.
     """
-    records = _records(decode_text(data, source), source)
+    text = decode_text(data, source)
+    records = _records(text, source, delimiter or sniffed_delimiter(text))
     first = next(records, None)
     if first is None:
         raise InputError(f"{source} is empty: expected a header row naming the columns")
-    fields = _header_fields(first[1], source)
+    fields = [field for _, field in header_fields(first[1], source)]
     if not {"title", "id", "links"}.intersection(fields):
         raise InputError(
             f"{source}: no title column (the header is {', '.join(map(repr, first[1]))})"
         )
     list_readers = [_LIST_READERS.get(field) for field in fields]
+    dates = Dates(date_order)
     rows: list[SourceRow] = []
-    for number, (line, record) in enumerate(records, 2):
+    for number, (line, record, text_of_row) in enumerate(records, 2):
         if not any(cell.strip() for cell in record):
             continue
+        raw = text_of_row if keep_raw else ""
         where = f"row {number} (line {line})"
         if len(record) != len(fields):
             problem = FieldProblem(
                 "row", f"{len(record)} cells", f"the header has {len(fields)} columns"
             )
-            rows.append(SourceRow(where, {}, (problem,)))
+            rows.append(SourceRow(where, {}, (problem,), raw=raw))
             continue
         problems: list[FieldProblem] = []
         row: dict[str, Any] = {}
@@ -337,7 +370,9 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
                 cell = restore_formula(cell)
             if list_reader is not None:
                 row[field] = list_reader(cell, problems) if cell else []
+            elif field == "date" and cell:
+                row[field] = dates.read(cell, len(rows), problems)
             elif cell or field in KNOWN_FIELDS:
                 row[field] = cell
-        rows.append(SourceRow(where, row, tuple(problems)))
-    return rows if keep_unknown else with_unknown_fields_refused(rows, "column")
+        rows.append(SourceRow(where, row, tuple(problems), raw=raw))
+    return dates.settled(rows)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from htcat import __version__
 from htcat.filters import ordered
 from htcat.formats.csl import main_link
-from htcat.model import ROLES, TYPES, Entry
+from htcat.model import ROLES, TYPE_LABELS, TYPES, Entry
 from htcat.people import display_name
 from htcat.query import FAILING_OUTCOMES, Order, search_text
 
@@ -41,18 +41,6 @@ if TYPE_CHECKING:
 PAGE_SIZE = 10
 TEMPLATE = "library.html.j2"
 
-TYPE_LABELS = {
-    "information-memorandum": "Information Memorandum",
-    "report": "Report",
-    "research": "Research",
-    "webinar": "Webinar",
-    "fact-sheet": "Fact Sheet",
-    "toolkit": "Toolkit",
-    "training": "Training",
-    "guidance": "Guidance",
-    "data": "Data",
-    "other": "Other",
-}
 ROLE_LABELS = {
     "author": ("Author", "Authors"),
     "speaker": ("Speaker", "Speakers"),

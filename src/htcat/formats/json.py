@@ -15,13 +15,7 @@ import orjson
 
 from htcat.errors import FieldProblem, InputError
 from htcat.formats.csl import looks_like_csl, rows_from_items
-from htcat.formats.records import (
-    SourceRow,
-    decode_text,
-    exported,
-    parse_json,
-    with_unknown_fields_refused,
-)
+from htcat.formats.records import SourceRow, decode_text, exported, parse_json
 from htcat.model import Entry
 
 
@@ -50,8 +44,12 @@ def _items(data: Any, source: str) -> list[Any]:
     )
 
 
-def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
-    """The entries of a JSON input, each named ``entry N`` by its position."""
+def read(data: bytes, source: str = "input", *, keep_raw: bool = False) -> list[SourceRow]:
+    """The entries of a JSON input, each named ``entry N`` by its position.
+
+    With ``keep_raw`` a row's ``raw`` is its item written out again (two-space
+    indents, keys in their order): JSON's layout carries no meaning, its values do.
+    """
     text = decode_text(data, source)
     items = _items(parse_json(text, source), source)
     if looks_like_csl(items):
@@ -59,9 +57,10 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
     rows = []
     for number, item in enumerate(items, 1):
         where = f"entry {number}"
+        raw = orjson.dumps(item, option=orjson.OPT_INDENT_2).decode() if keep_raw else ""
         if isinstance(item, dict):
-            rows.append(SourceRow(where, item))
+            rows.append(SourceRow(where, item, raw=raw))
         else:
             problem = FieldProblem("entry", item, "must be a JSON object")
-            rows.append(SourceRow(where, {}, (problem,)))
-    return rows if keep_unknown else with_unknown_fields_refused(rows)
+            rows.append(SourceRow(where, {}, (problem,), raw=raw))
+    return rows

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import orjson
 
 from htcat.errors import FieldProblem
-from htcat.formats.records import SourceRow, decode_text, exported, with_unknown_fields_refused
+from htcat.formats.records import SourceRow, decode_text, exported
 from htcat.model import Entry
 
 
@@ -25,8 +25,10 @@ def write(entries: Iterable[Entry], *, include_internal: bool = False) -> bytes:
     return out.getvalue()
 
 
-def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> list[SourceRow]:
+def read(data: bytes, source: str = "input", *, keep_raw: bool = False) -> list[SourceRow]:
     """The entries of a JSON Lines input, each named by its line; blank lines are skipped.
+
+    With ``keep_raw`` each row carries its line as it stands.
 
     A line that is not a JSON object is returned with a problem, so that every
     bad line is reported at once.
@@ -54,22 +56,25 @@ def read(data: bytes, source: str = "input", *, keep_unknown: bool = False) -> l
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError:
-            row = _bad_line(data, line, f"line {number}", source)
+            row = _bad_line(data, line, f"line {number}", source, keep_raw)
             if row is not None:
                 rows.append(row)
             continue
+        raw = line.decode("utf-8") if keep_raw else ""  # parsed, so UTF-8
         if isinstance(item, dict):
-            rows.append(SourceRow(f"line {number}", item))
+            rows.append(SourceRow(f"line {number}", item, raw=raw))
         else:
             problem = FieldProblem("entry", item, "must be a JSON object")
-            rows.append(SourceRow(f"line {number}", {}, (problem,)))
-    return rows if keep_unknown else with_unknown_fields_refused(rows)
+            rows.append(SourceRow(f"line {number}", {}, (problem,), raw=raw))
+    return rows
 
 
 _BOM = b"\xef\xbb\xbf"
 
 
-def _bad_line(data: bytes, line: bytes, where: str, source: str) -> SourceRow | None:
+def _bad_line(
+    data: bytes, line: bytes, where: str, source: str, keep_raw: bool
+) -> SourceRow | None:
     """The row of a line that does not parse; None for a blank one (Unicode spaces only).
 
     A line that is not UTF-8 makes the whole input refused, as `decode_text` words it.
@@ -81,11 +86,13 @@ def _bad_line(data: bytes, line: bytes, where: str, source: str) -> SourceRow | 
         raise
     if not text.strip():
         return None
+    raw = text if keep_raw else ""
     try:
         item = orjson.loads(text)  # the column counted in characters, as people count
     except orjson.JSONDecodeError as exc:
         problem = FieldProblem("json", text, f"column {exc.colno}: {exc.msg}")
-        return SourceRow(where, {}, (problem,))
+        return SourceRow(where, {}, (problem,), raw=raw)
     if isinstance(item, dict):
-        return SourceRow(where, item)
-    return SourceRow(where, {}, (FieldProblem("entry", item, "must be a JSON object"),))
+        return SourceRow(where, item, raw=raw)
+    problem = FieldProblem("entry", item, "must be a JSON object")
+    return SourceRow(where, {}, (problem,), raw=raw)

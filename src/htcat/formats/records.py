@@ -27,7 +27,8 @@ class SourceRow:
     ``where`` names its position as the format counts (``row 7 (line 9)``,
     ``line 4``, ``entry 12``); ``problems`` are those the reader itself found,
     such as a ragged CSV row or a JSON Lines line that does not parse, and
-    refuse the import.
+    refuse the import. ``raw`` is the record's text as it stood in the input,
+    for the file of rejected records a person fixes and imports again.
     """
 
     where: str
@@ -76,16 +77,20 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-def with_unknown_fields_refused(rows: list[SourceRow], noun: str = "field") -> list[SourceRow]:
+def with_unknown_fields_refused(
+    rows: list[SourceRow], noun: str = "field", *, every_row: bool = False
+) -> list[SourceRow]:
     """``rows``, each field htcat does not know made a problem of the row where it first
-    appears: the import then reports it with every other problem of the input."""
+    appears (of each row holding it, with ``every_row``): the import then reports it
+    with every other problem of the input."""
     seen: set[str] = set()
     known = set(KNOWN_FIELDS)
     checked = []
     for row in rows:
         unknown = [key for key in row.data if key not in known and key not in seen]
         if unknown:
-            seen.update(unknown)
+            if not every_row:
+                seen.update(unknown)
             added = tuple(FieldProblem(k, row.data[k], _unknown(k, noun)) for k in unknown)
             row = replace(row, problems=row.problems + added)
         checked.append(row)
