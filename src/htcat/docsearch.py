@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from htcat.catalog import Choice, entries_chosen
 from htcat.catalog import read as read_catalog
+from htcat.catalog import select_entries
 from htcat.errors import InputError
 from htcat.filters import any_of_terms
 from htcat.index import doctext
 from htcat.index.doctext import DocumentHit
 from htcat.links.config import DocumentLimits
 from htcat.model import Entry
-from htcat.query import Filters, Keywords
+from htcat.query import Filters, Keywords, Order
 
 OnRead = Callable[[int, int], None]
 """Told how many documents have been read so far, and of how many (for a progress bar)."""
@@ -96,8 +96,7 @@ def search_documents(
     """
     match = match_expression(keywords)
     owners: dict[str, list[LinkedDocument]] = {}
-    chosen = entries_chosen(read_catalog(catalog), Choice((), filters, every=True))
-    for document in linked_documents(chosen):
+    for document in linked_documents(select_entries(catalog, filters, Order()).entries):
         owners.setdefault(document.sha256, []).append(document)
     if not owners or not doctext.doctext_path(catalog).exists():
         return []

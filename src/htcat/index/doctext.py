@@ -222,20 +222,25 @@ def documents(conn: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, Stor
 def search_pages(
     conn: sqlite3.Connection, match: str, wanted: set[str], limit: int | None
 ) -> list[PageHit]:
-    """The pages of the documents ``wanted`` that FTS5's ``match`` finds, best first (bm25)."""
-    chosen: list[tuple[int, str, float]] = []
-    rows = conn.execute(
-        "SELECT pages.rowid, documents.sha256, pages.rank FROM pages"
-        f" JOIN documents ON documents.doc_id = (pages.rowid >> {PAGE_BITS})"
-        " WHERE pages MATCH ? ORDER BY pages.rank",
-        (match,),
+    """The pages of the documents ``wanted`` that FTS5's ``match`` finds, best first (bm25).
+
+    The documents wanted go into a temporary table, so that SQLite keeps only
+    the best ``limit`` pages as it ranks them rather than handing every match over.
+    """
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted(doc_id INTEGER PRIMARY KEY)")
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM temp.wanted")
+    conn.executemany(
+        "INSERT INTO temp.wanted SELECT doc_id FROM documents WHERE sha256 = ?",
+        ((sha256,) for sha256 in wanted),
     )
-    for rowid, sha256, rank in rows:
-        if sha256 in wanted:
-            chosen.append((rowid, sha256, rank))
-            if limit is not None and len(chosen) >= limit:
-                break
-    rows.close()
+    conn.execute("COMMIT")
+    ranked = conn.execute(
+        f"SELECT rowid, rank FROM pages WHERE pages MATCH ? AND (rowid >> {PAGE_BITS})"
+        " IN temp.wanted ORDER BY rank LIMIT ?",
+        (match, -1 if limit is None else limit),
+    ).fetchall()
+    chosen = [(rowid, _hash_of(conn, rowid >> PAGE_BITS), rank) for rowid, rank in ranked]
     hits = []
     for rowid, sha256, rank in chosen:
         snippet = conn.execute(
@@ -245,6 +250,13 @@ def search_pages(
         page = (rowid & ((1 << PAGE_BITS) - 1)) + 1
         hits.append(PageHit(sha256, page, snippet, rank))
     return hits
+
+
+def _hash_of(conn: sqlite3.Connection, doc_id: int) -> str:
+    found: str = conn.execute(
+        "SELECT sha256 FROM documents WHERE doc_id = ?", (doc_id,)
+    ).fetchone()[0]
+    return found
 
 
 def sizes(conn: sqlite3.Connection) -> tuple[int, int]:
