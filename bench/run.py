@@ -790,15 +790,17 @@ class Bench:
             if row.htcat:
                 ok = row.htcat.seconds <= SEARCH_DOCUMENTS_S
                 row.checks.append(Check(f"≤ {SEARCH_DOCUMENTS_S} s", ok))
-        self.fetch_text()
+        self.fetch_text(0.0)
+        self.fetch_text(LINK_DELAY)
 
-    def fetch_text(self) -> None:
+    def fetch_text(self, delay: float) -> None:
         """fetch with the text read against the same fetch with the text already stored."""
-        work = self.work / "fetch-text"
+        work = self.work / f"fetch-text-{delay:g}"
         served = documents.pdf_folder(work)
         name = f"fetch {documents.FETCHED_PDFS} PDFs of {documents.FETCHED_PAGES} pages"
-        row = self.row(f"{name}, reading their text", "served", "the same, text stored")
-        with documents.serving(served) as port:
+        label = f"served after {delay:g} s" if delay else "served at once"
+        row = self.row(f"{name}, reading their text", label, "the same, text stored")
+        with documents.serving(served, delay) as port:
             pristine = documents.fetch_catalog(work / "pristine", port)
             filled = work / "filled" / "catalog.json"
             copy_catalog(pristine, filled)
@@ -820,7 +822,7 @@ class Bench:
                 Job(self.on(stored / "catalog.json", "fetch"), before=fresh(stored, True)),
                 self.runs,
             )
-        if row.ratio is not None:
+        if row.ratio is not None and delay:
             row.checks.append(Check(f"≤ {FETCH_TEXT_RATIO}x", row.ratio <= FETCH_TEXT_RATIO))
 
     # -- the report -----------------------------------------------------------
