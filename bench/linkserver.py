@@ -4,6 +4,8 @@ It listens on 127.0.0.1 only, on one or more ports (each port is a different
 host to a link checker's per-host limit), and serves:
 
 - ``/doc/NAME.pdf``: a small PDF (``%PDF-`` and all), to HEAD, GET and ranged GET;
+- ``/report/N.html``: a report's landing page, as government sites write one
+  (Highwire ``citation_*``, Open Graph, a PDF and a Q&A linked), for ``add --from``;
 - ``/links-COUNT-SPREAD.html``: a page linking COUNT PDFs of this server spread
   round-robin over its first SPREAD ports, for checkers that start from a page
   (linkinator, LinkChecker); `link_urls` gives the same URLs to a catalog;
@@ -48,6 +50,7 @@ PDF_BODY = (
 MAX_HEAD = 64 * 1024
 
 _PAGE = re.compile(r"^/links-(?P<count>\d+)-(?P<spread>\d+)\.html$")
+_REPORT = re.compile(r"^/report/(?P<number>\d+)\.html$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -91,6 +94,28 @@ def link_urls(ports: list[int], count: int, spread: int) -> list[str]:
     """COUNT PDF links spread round-robin over the first SPREAD of ``ports``."""
     used = ports[: max(1, spread)]
     return [f"http://127.0.0.1:{used[n % len(used)]}/doc/{n}.pdf" for n in range(count)]
+
+
+def report_page(number: int) -> bytes:
+    """A landing page of report ``number``: about the size and markup of an ACF report page."""
+    title = f"Human Trafficking Report {number}"
+    words = " ".join(f"Paragraph {n} of the report's landing page." for n in range(200))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{title} | The Administration for Children and Families</title>
+<meta name="citation_title" content="{title}">
+<meta name="citation_publication_date" content="2021/02/{1 + number % 28:02d}">
+<meta name="citation_author" content="Martinez de Vedia, Gonzalo">
+<meta name="citation_technical_report_institution" content="Office on Trafficking in Persons">
+<meta property="og:site_name" content="The Administration for Children and Families">
+<meta name="description" content="Findings and recommendations of report {number}.">
+<meta name="keywords" content="labor trafficking, research">
+</head><body><header><a href="/">Home</a></header>
+<main><h1>{title}</h1><p>{words}</p>
+<a href="/doc/report-{number}.pdf">Report (PDF)</a>
+<a href="/doc/report-{number}-qa-responses.pdf">Q&amp;A Responses (PDF)</a>
+</main></body></html>
+""".encode()
 
 
 def link_page(urls: list[str]) -> bytes:
@@ -157,6 +182,9 @@ class Server:
         if page:
             urls = link_urls(self.ports, int(page["count"]), int(page["spread"]))
             return 200, {"Content-Type": "text/html; charset=utf-8"}, link_page(urls)
+        report = _REPORT.match(path)
+        if report:
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, report_page(int(report[1]))
         if path.startswith("/doc/") and path.endswith(".pdf"):
             return self._pdf(request.headers.get("range", ""))
         return 404, {"Content-Type": "text/plain; charset=utf-8"}, b"not found"

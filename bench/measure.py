@@ -65,6 +65,8 @@ class Command:
     env: Mapping[str, str] | None = None
     stdout: Path | None = None
     """File for standard output (replaced on each run); standard output is discarded without."""
+    stdin: Path | None = None
+    """File read as standard input; none without (``/dev/null``)."""
     ok_statuses: tuple[int, ...] = (0,)
 
 
@@ -74,12 +76,13 @@ def run_once(command: Command, timeout: float = DEFAULT_TIMEOUT) -> Sample:
         report = Path(folder) / "report.json"
         argv = [sys.executable, "-S", str(LAUNCHER), str(report), *command.argv]
         out = open(command.stdout, "wb") if command.stdout else subprocess.DEVNULL  # noqa: SIM115
+        given = open(command.stdin, "rb") if command.stdin else subprocess.DEVNULL  # noqa: SIM115
         try:
             proc = subprocess.Popen(
                 argv,
                 cwd=command.cwd,
                 env=dict(command.env) if command.env is not None else None,
-                stdin=subprocess.DEVNULL,
+                stdin=given,
                 stdout=out,
                 stderr=stderr,
                 start_new_session=True,
@@ -93,6 +96,8 @@ def run_once(command: Command, timeout: float = DEFAULT_TIMEOUT) -> Sample:
         finally:
             if command.stdout:
                 out.close()  # type: ignore[union-attr]
+            if command.stdin:
+                given.close()  # type: ignore[union-attr]
         if proc.returncode not in command.ok_statuses or not report.exists():
             stderr.seek(0)
             raise CommandFailed(

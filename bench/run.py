@@ -100,6 +100,10 @@ PACED_LINKS = 10
 PACE = 1.0
 """The rate-limited host answers one request a second, 429 and Retry-After: 1 to the rest."""
 PACE_SLACK = 0.02
+INTAKE_SOURCES = 100
+INTAKE_PER_HOST = 2
+"""What ``add --from`` keeps to on one host unless htcat.toml says otherwise."""
+INTAKE_PEAK_MB = 150.0
 MANY_LINKS = 10_000
 MANY_LINKS_PEAK_MB = 200.0
 MERGE_SIZE = 10_000
@@ -602,6 +606,7 @@ class Bench:
             self.check_links(ports)
             self.per_host(ports)
             self.rate_limited(ports[0], int(paced))
+            self.intake(ports[0])
             if not self.args.quick:
                 self.many_links(ports)
         finally:
@@ -751,6 +756,45 @@ class Bench:
         self.notes.append(
             f"rate-limited host: {max(len(s['paced']) for s in seen)} requests at most for "
             f"{PACED_LINKS} links; outcomes {sorted(set().union(*outcomes))}"
+        )
+
+    def intake(self, port: int) -> None:
+        """``add --from -`` of 100 landing pages on one host: the host's pace kept, and
+        time and memory per source."""
+        name = f"add --from - {INTAKE_SOURCES} landing pages on one host"
+        per_host = f"{INTAKE_SOURCES} x {LINK_DELAY} s / {INTAKE_PER_HOST}"
+        row = self.row(name, "links", f"ideal: {per_host}")
+        row.reference = ideal(INTAKE_SOURCES * LINK_DELAY / INTAKE_PER_HOST)
+        if not self.htcat.has("enrich"):
+            row.note = "not available yet"
+            return
+        folder = self.work / "intake"
+        folder.mkdir(parents=True, exist_ok=True)
+        sources = folder / "sources.txt"
+        urls = (f"http://127.0.0.1:{port}/report/{n}.html" for n in range(INTAKE_SOURCES))
+        sources.write_text("".join(url + "\n" for url in urls))
+        catalog = folder / "catalog.json"
+        reset, record, seen = self.server_watch(port)
+
+        def fresh() -> None:
+            catalog.unlink(missing_ok=True)
+            subprocess.run(self.htcat.on(catalog, "init"), capture_output=True, check=True)
+            reset()
+
+        argv = self.htcat.on(catalog, "add", "--from", "-", "--format", "jsonl")
+        htcat = Job(self.command(argv, stdin=sources), fresh, record)
+        self.pair(row, htcat, None, min(self.runs, HEAVY_RUNS), warmup=False)
+        if not row.htcat or not seen:
+            return
+        most = max(int(s["most_in_flight_per_port"].get(str(port), 0)) for s in seen)
+        row.checks.append(
+            Check(f"≤ {INTAKE_PER_HOST} at once (saw {most})", most <= INTAKE_PER_HOST)
+        )
+        row.checks.append(Check(f"≤ {INTAKE_PEAK_MB:.0f} MB", row.htcat.peak_mb <= INTAKE_PEAK_MB))
+        each = row.htcat.seconds / INTAKE_SOURCES * 1000
+        self.notes.append(
+            f"add --from: {each:.0f} ms a source ({INTAKE_SOURCES} sources, "
+            f"{row.htcat.peak_mb:.0f} MB peak for the run)"
         )
 
     def many_links(self, ports: list[int]) -> None:

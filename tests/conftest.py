@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +40,8 @@ def _no_catalog_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("COLUMNS", raising=False)  # tables are fitted to it
     monkeypatch.setenv("NO_COLOR", "1")
+    # A DOI found on a page is never resolved at doi.org: port 9 on 127.0.0.1 refuses.
+    monkeypatch.setenv("HTCAT_DOI_RESOLVER", "http://127.0.0.1:9/")
 
 
 @pytest.fixture
@@ -99,3 +102,18 @@ def count_writes(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
     monkeypatch.setattr(fs, "write_file_atomically", counting)
     return written
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _interruptible_children() -> Iterator[None]:
+    """Let the htcat processes the tests start feel Ctrl-C (SIGINT).
+
+    A suite started in the background by a shell ignores SIGINT, its children
+    inherit that, and every test of Ctrl-C would fail for how it was started.
+    """
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

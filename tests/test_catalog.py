@@ -151,6 +151,7 @@ def apply(changing: memory.Catalog, step: Step) -> None:
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 @given(size=st.integers(1, 14), changes=steps)
 def test_changes_written_the_fast_way_give_the_bytes_of_a_full_write(
     size: int, changes: list[Step]

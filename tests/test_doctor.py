@@ -124,3 +124,12 @@ def test_tag_variants_share_a_key(one: str, other: str):
 @pytest.mark.parametrize(("one", "other"), [("data", "date"), ("analysis", "analyst"), ("us", "u")])
 def test_different_tags_have_different_keys(one: str, other: str):
     assert tag_variant_key(one) != tag_variant_key(other)
+
+
+def test_progress_counts_each_entry_checked_then_each_pair_of_titles_compared():
+    entries = [valid(f"entry-{n}", f"Resource number {n:04d} on trafficking") for n in range(600)]
+    seen: list[tuple[int, int]] = []
+
+    diagnose(entries, progress=lambda done, total: seen.append((done, total)))
+
+    assert seen == [(500, 1199), (600, 1199), (1000, 1199), (1199, 1199)]

@@ -13,6 +13,8 @@ from helpers import HTCAT, RunCli, entries_in, write_catalog
 from helpers.gitwork import commit_all, git, isolated_git
 from htcat.store.file import change_catalog
 
+pytestmark = pytest.mark.slow  # real git repositories, clones and merges
+
 CATALOG = "data/catalog.json"
 HISTORY = "data/catalog.history.jsonl"
 

@@ -337,3 +337,15 @@ def test_bytes_that_prove_the_index_spare_the_next_reader_reading_them(
     assert titles(db) == ["Alpha", "Beta"]
     assert titles(db) == ["Alpha", "Beta"]
     assert digests == [db], "read once, when the stat could not decide"
+
+
+def test_a_fresh_build_reports_each_entry_it_takes_in_and_a_fresh_index_nothing(db: Path):
+    write_catalog(db, [{"title": f"Resource {n}"} for n in range(1_200)])
+    index_path(db).unlink(missing_ok=True)
+    seen: list[tuple[int, int]] = []
+
+    page = select_entries(db, Filters(), Order(limit=1), lambda *step: seen.append(step))
+    select_entries(db, Filters(), Order(limit=1), lambda *step: seen.append(step))
+
+    assert page.total == 1_200
+    assert seen == [(500, 1_200), (1_000, 1_200), (1_200, 1_200)]

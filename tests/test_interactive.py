@@ -16,6 +16,8 @@ from htcat.cli.editor import editor_command
 from htcat.errors import InputError
 from htcat.store.file import change_catalog
 
+pytestmark = pytest.mark.slow  # a real terminal for each of many forms
+
 HTLA = "htla-class-6-recommendations-report"
 WEBINAR = "labor-trafficking-among-foreign-nationals-and-migrant-workers-new-tools-and"
 DOWN = "\x1b[B"
@@ -444,3 +446,36 @@ def test_visual_is_preferred_to_editor():
     assert editor_command({})[1] == ["vi"]
     with pytest.raises(InputError, match="names no program"):
         editor_command({"EDITOR": "  "})
+
+
+def test_add_from_opens_the_form_prefilled_with_the_proposal(empty_db: Path, terminal):
+    from helpers.intake_site import IntakeSite
+
+    site = IntakeSite().start()
+    try:
+        child = terminal("add", "--from", site.url("/pages/salon.com.emissions.html"))
+        expect(child, "Title:")
+        expect(child, "Despite everything, U.S. emissions dipped in 2019")  # the default
+        child.send(CLEAR_LINE + "U.S. emissions dipped in 2019" + ENTER)
+        answer(child, "Type:", ENTER)
+        expect(child, "2020-01-10")
+        child.send(ENTER)
+        expect(child, "Salon.com")
+        child.send(ENTER)
+        answer(child, "Summary", FINISH_MULTILINE)
+        answer(child, "Tags", ENTER)
+        answer(child, "Links", ENTER)
+        expect(child, "People")
+        expect(child, "Johnson, Nathanael|author")
+        child.send(ENTER)
+        answer(child, "Audiences", ENTER)
+        answer(child, "Status:", ENTER)
+        answer(child, "Internal notes", FINISH_MULTILINE)
+        expect(child, "u-s-emissions-dipped-in-2019")
+        assert finished(child) == 0
+    finally:
+        site.stop()
+    (entry,) = entries_in(empty_db).values()
+    assert entry["title"] == "U.S. emissions dipped in 2019"
+    assert entry["date"] == "2020-01-10"
+    assert entry["links"][0]["url"] == site.url("/pages/salon.com.emissions.html")

@@ -18,7 +18,7 @@ import pytest
 import typer.core
 import typer.main
 
-from helpers import HTCAT, entries_in, write_catalog
+from helpers import HTCAT, entries_in, wait_for_the_lock_wait, write_catalog
 from htcat.catalog import get_entry, select_entries
 from htcat.cli.app import app
 from htcat.index.build import open_index
@@ -130,31 +130,6 @@ def test_a_reader_that_goes_away_gets_no_traceback(big_db: Path, fmt: str):
 # --- every documented exit status, from real processes ----------------------------------------
 
 
-def cpu_and_state(pid: int) -> tuple[int, str]:
-    """CPU time a process has used (clock ticks) and its state (R running, S sleeping…)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[11]) + int(fields[12]), fields[0]
-
-
-def wait_until_idle(proc: subprocess.Popen[str]) -> None:
-    """Until ``proc`` has started up and sits waiting (for a lock another process holds).
-
-    Start-up keeps it running; polling a lock sleeps and uses next to no CPU.
-    So: asleep and no CPU used for half a second means it is blocked.
-    """
-    deadline = time.monotonic() + TIMEOUT
-    last, idle_since = -1, 0.0
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "gave up before it was interrupted"
-        (ticks, state), now = cpu_and_state(proc.pid), time.monotonic()
-        if ticks != last or state != "S":
-            last, idle_since = ticks, now
-        elif ticks > 0 and now - idle_since >= 0.5:
-            return
-        time.sleep(0.05)
-    pytest.fail("never settled down to wait for the lock")
-
-
 def interrupted_while_waiting(seed_db: Path) -> subprocess.CompletedProcess[str]:
     """Ctrl-C (SIGINT) to a real htcat blocked on the lock another process holds."""
     with subprocess.Popen(
@@ -164,7 +139,7 @@ def interrupted_while_waiting(seed_db: Path) -> subprocess.CompletedProcess[str]
         stderr=subprocess.PIPE,
         text=True,
     ) as proc:
-        wait_until_idle(proc)
+        wait_for_the_lock_wait(proc, seed_db)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=TIMEOUT)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
@@ -220,6 +195,7 @@ TAGGER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_two_processes_tagging_at_once_lose_no_tag(seed_db: Path):
     """Each process runs ``htcat tag ID --add tN`` 50 times.
 
@@ -251,6 +227,7 @@ def test_two_processes_tagging_at_once_lose_no_tag(seed_db: Path):
     assert temp_files(seed_db.parent) == []
 
 
+@pytest.mark.slow
 def test_console_scripts_adding_the_same_title_at_once_get_distinct_ids(empty_db: Path):
     procs = [
         subprocess.Popen(
@@ -289,6 +266,7 @@ def kill_tags(db: Path) -> list[str]:
     return [t for t in entry["tags"] if t.startswith("k")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("indexed", [False, True], ids=["written whole", "spliced"])
 def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(
     big_db: Path, indexed: bool, monkeypatch: pytest.MonkeyPatch
@@ -339,6 +317,7 @@ def test_writers_killed_at_random_instants_leave_the_old_or_the_new_catalog(
         assert [t for t in indexed_tags if t.startswith("k")] == kill_tags(big_db)
 
 
+@pytest.mark.slow
 def test_readers_and_a_writer_racing_after_an_outside_change_agree_with_the_file(big_db: Path):
     """Right after a hand edit, four readers and a writer start at once on a stale index.
 

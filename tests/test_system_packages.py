@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from helpers import ROOT
 from helpers.system_packages import (
     INSTALLER,
@@ -79,6 +81,7 @@ def test_the_installer_with_everything_present_does_nothing():
     assert (result.returncode, result.stderr) == (0, "")
 
 
+@pytest.mark.slow
 def test_a_test_run_missing_a_program_stops_at_once_saying_what_to_install(tmp_path: Path):
     bin_folder = tmp_path / "bin"
     bin_folder.mkdir()

@@ -129,6 +129,7 @@ def test_one_bad_row_among_1000_writes_nothing_and_names_the_row(
     assert one_entry_db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_importing_10000_rows_is_one_write(empty_db: Path, count_writes: list[Path]):
     lines = ["title,links"] + [f"Entry {n},https://example.org/{n}.pdf" for n in range(10_000)]
     plan = import_data(empty_db, csv_bytes(*lines), "csv")
@@ -348,3 +349,10 @@ def test_a_reader_problem_does_not_hide_the_rows_other_problems():
         plan_import([], [row])
     assert [p.field for p in excinfo.value.problems] == ["Colour", "date"]
     assert str(excinfo.value).splitlines()[-1].startswith("to import the valid rows")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_an_export_reports_the_entries_it_writes(seed_db: Path, fmt: str):
+    seen: list[tuple[int, int]] = []
+    _, count = export_data(seed_db, fmt, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(count, count)] and count == 5

@@ -28,6 +28,7 @@ from htcat.index.build import open_index
 from htcat.index.freshness import fingerprint, vouches_for
 from htcat.index.spans import SpansView, record_splice, spans_for, update_index
 from htcat.model import Entry, is_unicode_text
+from htcat.progress import Progress
 from htcat.query import Filters, Order, Page
 from htcat.store import fs
 from htcat.store.file import opened, read_bytes, read_catalog
@@ -51,10 +52,15 @@ def read(path: Path) -> Catalog:
     return Catalog(path, parse_image(raw, path, checked=checked))
 
 
-def select_entries(path: Path, filters: Filters, order: Order) -> Page:
-    """The page of entries of the catalog at ``path`` that ``filters`` and ``order`` give."""
+def select_entries(
+    path: Path, filters: Filters, order: Order, progress: Progress | None = None
+) -> Page:
+    """The page of entries of the catalog at ``path`` that ``filters`` and ``order`` give.
+
+    ``progress`` is told of the index's entries when it must be built first.
+    """
     check_paging(order)
-    conn = open_index(path)
+    conn = open_index(path, progress)
     if conn is None:
         return select(read_catalog(path).entries(), filters, order)
     with contextlib.closing(conn):
@@ -105,11 +111,11 @@ def entries_chosen(catalog: Catalog, choice: Choice) -> list[Entry]:
     return [dict(e) for e in catalog.entries() if matches(e, choice.filters)]
 
 
-def get_entry(path: Path, prefix: str) -> Entry:
-    """The entry whose id is or begins with ``prefix``."""
+def get_entry(path: Path, prefix: str, progress: Progress | None = None) -> Entry:
+    """The entry whose id is or begins with ``prefix`` (``progress``: as `select_entries`)."""
     if not is_unicode_text(prefix):
         resolve_id(prefix, [])  # no id holds such text: raises "no entry with id"
-    conn = open_index(path)
+    conn = open_index(path, progress)
     if conn is None:
         return read_catalog(path).get(prefix)
     with contextlib.closing(conn):
@@ -125,9 +131,9 @@ def ids_starting(path: Path, prefix: str) -> list[str]:
         return queries.ids_starting(conn, prefix)
 
 
-def tag_counts(path: Path) -> Iterator[tuple[str, int]]:
-    """Every tag with the number of entries that carry it."""
-    conn = open_index(path)
+def tag_counts(path: Path, progress: Progress | None = None) -> Iterator[tuple[str, int]]:
+    """Every tag with the number of entries that carry it (``progress``: as `select_entries`)."""
+    conn = open_index(path, progress)
     if conn is None:
         counts: dict[str, int] = {}
         for entry in read_catalog(path).entries():

@@ -10,7 +10,7 @@ fetch, for the documents it stored, or for the whole archive on a rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,8 @@ from htcat.index import doctext
 from htcat.index.doctext import DocumentHit
 from htcat.links.config import DocumentLimits
 from htcat.model import Entry
+from htcat.progress import Progress
 from htcat.query import Filters, Keywords, Order
-
-OnRead = Callable[[int, int], None]
-"""Told how many documents have been read so far, and of how many (for a progress bar)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +123,7 @@ def store_texts(
     limits: DocumentLimits,
     *,
     replaced: Iterable[str] = (),
-    on_read: OnRead | None = None,
+    on_read: Progress | None = None,
 ) -> TextReport:
     """Read into the store the text of each ``(sha256, archive path)`` it does not hold yet.
 
@@ -160,7 +158,7 @@ def rebuild_store(
     limits: DocumentLimits,
     *,
     again: bool = False,
-    on_read: OnRead | None = None,
+    on_read: Progress | None = None,
 ) -> TextReport:
     """Bring the store in step with the catalog from the archive alone.
 

@@ -15,7 +15,7 @@ import difflib
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from htcat.docsearch import unread_documents
 from htcat.errors import InvalidEntry
 from htcat.model import fold, validate_entry
 from htcat.plurals import counted
+from htcat.progress import Progress, reporting
 from htcat.store.image import ENTRIES_TABLE, Image, parse_image
 from htcat.tags import normalize_tags
 from htcat.urls import normalize_url
@@ -62,7 +63,12 @@ def _ident(entry: Any, index: int) -> str:
     return ident if isinstance(ident, str) and ident else f"#{index + 1}"
 
 
-def _schema(entries: list[Any]) -> Iterator[_Found]:
+def _steps(entries: list[Any]) -> int:
+    """The steps `diagnose` reports: each entry checked, each neighbouring pair compared."""
+    return max(2 * len(entries) - 1, 0)
+
+
+def _schema(entries: Iterable[Any]) -> Iterator[_Found]:
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict):
             yield _Found(Finding("schema", (f"#{index + 1}",), "not an entry object"), index)
@@ -105,7 +111,7 @@ def _duplicate_urls(entries: list[Any]) -> Iterator[_Found]:
             yield _Found(Finding("duplicate-url", ids, url), where[1], "links")
 
 
-def _near_duplicates(entries: list[Any]) -> Iterator[_Found]:
+def _near_duplicates(entries: list[Any], progress: Progress | None = None) -> Iterator[_Found]:
     """Titles that are the same once folded, or nearly so as sorted neighbours.
 
     Comparing neighbours in sorted order keeps this O(n log n) on big catalogs.
@@ -115,7 +121,8 @@ def _near_duplicates(entries: list[Any]) -> Iterator[_Found]:
         for i, e in enumerate(entries)
         if isinstance(e, dict)
     )
-    for (key_a, id_a, _), (key_b, id_b, at_b) in itertools.pairwise(keyed):
+    pairs = reporting(itertools.pairwise(keyed), progress, _steps(entries), before=len(entries))
+    for (key_a, id_a, _), (key_b, id_b, at_b) in pairs:
         if not key_a or id_a == id_b:
             continue
         ratio = 1.0 if key_a == key_b else difflib.SequenceMatcher(None, key_a, key_b).ratio()
@@ -177,13 +184,19 @@ def _tag_variants(entries: list[Any]) -> Iterator[_Found]:
         yield _Found(Finding("tag-variants", ids, detail), at, "tags")
 
 
-def diagnose(entries: list[Any], locate: Locate | None = None) -> list[Finding]:
-    """Every finding, schema errors first, each with its line when ``locate`` can tell."""
+def diagnose(
+    entries: list[Any], locate: Locate | None = None, progress: Progress | None = None
+) -> list[Finding]:
+    """Every finding, schema errors first, each with its line when ``locate`` can tell.
+
+    ``progress`` is told of the two slow passes: each entry checked, then
+    each pair of neighbouring titles compared.
+    """
     found = [
-        *_schema(entries),
+        *_schema(reporting(entries, progress, _steps(entries))),
         *_duplicate_ids(entries),
         *_duplicate_urls(entries),
-        *_near_duplicates(entries),
+        *_near_duplicates(entries, progress),
         *_tag_variants(entries),
     ]
     if locate is None:
@@ -191,7 +204,7 @@ def diagnose(entries: list[Any], locate: Locate | None = None) -> list[Finding]:
     return [replace(f.finding, line=locate(f.at, f.field)) for f in found]
 
 
-def diagnose_file(path: Path, raw: bytes) -> list[Finding]:
+def diagnose_file(path: Path, raw: bytes, progress: Progress | None = None) -> list[Finding]:
     """The findings in the catalog file ``raw`` read from ``path``, with their lines.
 
     Raises `CatalogError` only for a file that is no catalog at all (not JSON,
@@ -199,11 +212,8 @@ def diagnose_file(path: Path, raw: bytes) -> list[Finding]:
     """
     image = parse_image(raw, path, checked=True)
     entries = list(image[ENTRIES_TABLE].values())
-    return [
-        *diagnose(entries, _locator(raw, len(entries))),
-        *sharing_findings(image, path),
-        *_documents_without_text(path, entries),
-    ]
+    found = diagnose(entries, _locator(raw, len(entries)), progress)
+    return [*found, *sharing_findings(image, path), *_documents_without_text(path, entries)]
 
 
 NOTICES = frozenset({"no-text"})

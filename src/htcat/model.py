@@ -16,6 +16,7 @@ from typing import Any
 
 from htcat.citation import citation_parts
 from htcat.errors import FieldProblem, InvalidEntry
+from htcat.nesting import MAX_NESTING, nested_deeper, too_deep
 from htcat.people import NAME_AFFIXES, NAME_PARTS, migrated_person, parse_person_text
 from htcat.tags import normalize_tags
 from htcat.urls import guess_kind, parse_link_text, url_problem
@@ -39,7 +40,17 @@ TYPE_LABELS = {kind: kind.replace("-", " ").title() for kind in TYPES}
 """Each type as the library page shows it; a type may be given by its label, in any case."""
 DEFAULT_TYPE = "other"
 """The type of an entry given none, on the command line, in a form or in an import."""
-LINK_KINDS = ("pdf", "webinar", "video", "page", "transcript", "slides", "dataset", "other")
+LINK_KINDS = (
+    "pdf",
+    "webinar",
+    "video",
+    "page",
+    "transcript",
+    "slides",
+    "qa",
+    "dataset",
+    "other",
+)
 ROLES = ("author", "speaker", "moderator", "editor", "contributor")
 STATUSES = ("draft", "published", "archived")
 LIST_FIELDS = ("people", "audiences", "tags", "links")
@@ -52,9 +63,6 @@ EDITABLE_FIELDS = tuple(f for f in KNOWN_FIELDS if f not in ("id", *STAMP_FIELDS
 MAX_TITLE = 500
 MAX_TEXT = 1_000_000
 MAX_SLUG = 80
-MAX_NESTING = 100
-"""Levels of lists and objects one field may hold: far beyond real data, far below the
-depth at which JSON writers give up (orjson at 255 for a whole catalog)."""
 
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -206,7 +214,7 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "links: check must be an object"
         if type(check.get("outcome") or "") is not str:
             return "links: a check's outcome must be text"
-    if _nested_deeper(doc, MAX_NESTING + 1):  # one walk; the field is named only then
+    if nested_deeper(doc, MAX_NESTING + 1):  # one walk; the field is named only then
         # JSON writers give up at a depth reading accepts: such an entry could
         # be read but never written, exported or indexed.
         return f"{too_deep(doc)[0]} is nested more than {MAX_NESTING} levels deep"
@@ -356,38 +364,6 @@ def _check_strings(c: _Checker, field: str, value: object) -> list[str]:
         if text:
             seen.setdefault(text, None)
     return list(seen)
-
-
-_CONTAINERS = (dict, list)
-"""A tuple, not ``dict | list``: isinstance is faster with one, on every entry read."""
-
-
-def _nested_deeper(value: object, limit: int) -> bool:
-    """Whether ``value`` holds lists or objects more than ``limit`` levels deep.
-
-    It walks lists and objects only (a non-empty one ``limit`` levels down is
-    too deep), so that it is cheap enough for every entry of every file read.
-    """
-    level: list[Any] = [value] if isinstance(value, _CONTAINERS) else []
-    for _ in range(limit):
-        level = [
-            child
-            for item in level
-            for child in (item.values() if isinstance(item, dict) else item)
-            if isinstance(child, _CONTAINERS)
-        ]
-        if not level:
-            return False
-    return any(level)
-
-
-def too_deep(raw: Mapping[str, Any]) -> list[str]:
-    """The fields of ``raw`` holding lists or objects more than MAX_NESTING levels deep."""
-    return [
-        key
-        for key, value in raw.items()
-        if isinstance(value, dict | list) and _nested_deeper(value, MAX_NESTING)
-    ]
 
 
 def validate_entry(raw: Mapping[str, Any], *, where: str = "") -> Entry:

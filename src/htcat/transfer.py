@@ -11,7 +11,7 @@ the input — in one write of the catalog, under its lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from htcat.formats import read_rows, write_entries
 from htcat.formats.records import SourceRow
 from htcat.import_plan import ImportPlan, ImportRefused, PlannedRow, RejectedRow, RowProblem
 from htcat.model import Entry, slugify, unique_id, validate_entry
+from htcat.progress import Progress, reporting
 from htcat.query import Filters, Order
 from htcat.store.fs import DEFAULT_LOCK_TIMEOUT
 from htcat.store.memory import Catalog
@@ -30,10 +31,6 @@ from htcat.urls import normalize_url, parse_link_text
 
 OnConflict = Literal["skip", "update", "fail"]
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
-Progress = Callable[[int, int], None]
-"""Told ``(rows done, rows in all)`` while an import is planned."""
-
-PROGRESS_EVERY = 500
 
 
 def _row_urls(raw: Mapping[str, Any]) -> list[str]:
@@ -243,12 +240,10 @@ def plan_import(
     if total is None:
         total = len(rows) if isinstance(rows, Sized) else 0
     planned = []
-    for done, row in enumerate(rows, 1):
+    for row in reporting(rows, progress, total):
         result = planner.plan_row(row)
         if result is not None:
             planned.append(result)
-        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
-            progress(done, max(done, total))
     if planner.problems and not skip_invalid:
         raise ImportRefused(source, planner.problems)
     return ImportPlan(tuple(planner.name_new_entries(planned)), tuple(planner.rejected))
@@ -365,12 +360,18 @@ def export_data(
     filters: Filters | None = None,
     order: Order | None = None,
     include_internal: bool = False,
+    progress: Progress | None = None,
+    building: Progress | None = None,
 ) -> tuple[bytes, int]:
     """The entries of the catalog at ``path`` that match ``filters``, in ``fmt``; and how many.
 
     Selected and sorted exactly as `list` does (by date, newest first, unless
-    ``order`` says otherwise).
+    ``order`` says otherwise). ``progress`` is told of the entries written,
+    ``building`` of the index's when it must be built first.
     """
-    page = select_entries(path, filters or Filters(), order or Order())
-    data = write_entries(page.entries, fmt, include_internal=include_internal)
-    return data, len(page.entries)
+    page = select_entries(path, filters or Filters(), order or Order(), building)
+    count = len(page.entries)
+    data = write_entries(
+        reporting(page.entries, progress, count), fmt, include_internal=include_internal
+    )
+    return data, count

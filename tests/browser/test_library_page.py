@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from helpers import SEED, entries_in, write_catalog
@@ -13,6 +14,8 @@ from htcat.store.file import read_catalog
 
 from .conftest import GENERATED, export_page
 from .synthetic import synthetic_entries
+
+pytestmark = pytest.mark.slow  # a real Chromium for each test
 
 Opener = Any
 

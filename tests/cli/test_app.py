@@ -109,9 +109,9 @@ FOUND_BY = {
 def test_every_help_example_works_on_the_shipped_catalog(
     seed_db: Path, cli, tmp_path, monkeypatch, line
 ):
-    """Each example exits 0, and one that lists or selects finds something. check and
-    fetch (and nightly) would reach the internet from the shipped catalog: their options are
-    parsed only."""
+    """Each example exits 0, and one that lists or selects finds something. check, fetch,
+    nightly, enrich and add --from would reach the internet from the shipped catalog: their
+    options are parsed only."""
     words = EXAMPLES[line]
     args = words[1:]
     name = command_named(args)
@@ -123,7 +123,7 @@ def test_every_help_example_works_on_the_shipped_catalog(
         monkeypatch.setenv("HTCAT_DB", str(shared_repository(tmp_path, seed_db, monkeypatch)))
     if "--in-documents" in args:
         fetch_seed_transcript(seed_db)
-    if name in ("check", "fetch", "nightly"):
+    if name in ("check", "fetch", "nightly", "enrich") or "--from" in args:
         group = typer.main.get_command(app)
         at = args.index(name)
         with group.make_context("htcat", [*args[:at], name]) as parent:
@@ -342,7 +342,18 @@ def test_results_on_stdout_messages_on_stderr(empty_db: Path, cli):
 
 # --- start-up ---------------------------------------------------------------------------------
 
-HEAVY = ("httpx", "h11", "questionary", "pypdf", "pypdfium2", "jinja2", "prompt_toolkit", "tinydb")
+HEAVY = (
+    "httpx",
+    "h11",
+    "questionary",
+    "pypdf",
+    "pypdfium2",
+    "jinja2",
+    "prompt_toolkit",
+    "tinydb",
+    "lxml",
+    "htmldate",
+)
 
 RUN_MAIN = textwrap.dedent(
     """

@@ -181,6 +181,7 @@ def varied_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 def test_a_varied_10000_entry_catalog_round_trips(varied_db: Path, tmp_path: Path, cli, fmt):
     original = entries_in(varied_db)

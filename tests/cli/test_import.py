@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
 from helpers import entries_in, write_catalog
-from htcat.cli import transfer as transfer_cli
 from htcat.store.image import dump_json, parse_image
 
 SPREADSHEET_CSV = (
@@ -102,6 +100,7 @@ def test_one_bad_row_among_1000_writes_nothing_and_names_it(
     assert seed_db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_importing_10000_rows_is_one_write(
     empty_db: Path, tmp_path: Path, cli, count_writes: list[Path]
 ):
@@ -254,25 +253,6 @@ def test_no_progress_when_standard_error_is_not_a_terminal(empty_db: Path, tmp_p
     lines = ["title"] + [f"Entry {n}" for n in range(3000)]
     result = cli("import", str(put(tmp_path, "in.csv", "\n".join(lines))))
     assert result.stderr == "added 3,000, updated 0, skipped 0\n"
-
-
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_on_a_terminal_only_for_large_imports(monkeypatch: pytest.MonkeyPatch):
-    terminal = _Terminal()
-    monkeypatch.setattr("sys.stderr", terminal)
-    show = transfer_cli._progress_line()
-    assert show is not None
-    show(500, 1000)
-    assert terminal.getvalue() == ""
-    show(2500, 5000)
-    show(5000, 5000)
-    assert terminal.getvalue() == (
-        "\rchecking rows: 2,500 of 5,000 (50%)\rchecking rows: 5,000 of 5,000 (100%)\n"
-    )
 
 
 def test_the_imported_catalog_is_canonical(empty_db: Path, tmp_path: Path, cli):

@@ -135,6 +135,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reader", ["bibtex", "biber"])
 def test_every_entry_of_a_hostile_catalog_compiles_into_the_bibliography(compiled, reader):
     run = compiled[reader]
@@ -147,6 +148,7 @@ def test_every_entry_of_a_hostile_catalog_compiles_into_the_bibliography(compile
     assert f"Open {{ brace, close }} brace & % $ # {underscore}^ ~ \\ < > | " in printed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reader", ["bibtex", "biber"])
 def test_initials_and_family_names_print_whole(compiled, reader):
     text = compiled[reader].text
@@ -155,11 +157,13 @@ def test_initials_and_family_names_print_whole(compiled, reader):
     assert "National Human Trafficking Training and Technical" in text
 
 
+@pytest.mark.slow
 def test_biblatex_prints_the_access_date_and_the_doi(compiled):
     text = compiled["biber"].text
     assert "visited on 01/02/2026" in text and "10.1000/a_b" in text
 
 
+@pytest.mark.slow
 def test_bibtex_prints_a_publisher_for_every_type_that_has_one(compiled):
     bbl = compiled["bibtex"].bbl
     for item in re.split(r"\\bibitem", bbl)[1:]:
@@ -169,6 +173,7 @@ def test_bibtex_prints_a_publisher_for_every_type_that_has_one(compiled):
             assert "National Human Trafficking" in " ".join(item.split()), key
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reader", ["bibtex", "biber"])
 def test_an_article_prints_its_journal_and_a_report_its_number(compiled, reader):
     text = compiled[reader].text
@@ -176,6 +181,7 @@ def test_an_article_prints_its_journal_and_a_report_its_number(compiled, reader)
     assert "E.20.IV.0 Open { brace" in text and "377" in text
 
 
+@pytest.mark.slow
 def test_bibtexparser_reads_every_entry_back_as_written(compiled):
     library = bibtexparser.parse_string(compiled["bib"].bbl)
     assert not library.failed_blocks
@@ -185,6 +191,7 @@ def test_bibtexparser_reads_every_entry_back_as_written(compiled):
     assert found["bare"]["title"] == "Bare } one"
 
 
+@pytest.mark.slow
 def test_pybtex_reads_every_entry_with_its_names(compiled):
     data = pybtex.database.parse_string(compiled["bib"].bbl, "bibtex")
     assert len(data.entries) == len(TYPES) + 1

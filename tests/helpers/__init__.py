@@ -3,9 +3,11 @@ console script, a CLI runner's type, and a process that holds a catalog's lock."
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -67,3 +69,23 @@ def hold_lock(catalog: Path, seconds: float | None = None) -> subprocess.Popen[s
     )
     assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
     return holder
+
+
+def wait_for_the_lock_wait(proc: subprocess.Popen[Any], catalog: Path) -> None:
+    """Return once ``proc`` has opened the lock file of ``catalog``, whose lock the caller holds.
+
+    htcat opens that file only in its own code, then tries for the lock until it
+    gets it or gives up: a signal sent from now on lands while it waits, however
+    slow the machine. Seen in ``/proc``, not guessed from timing.
+    """
+    lock = os.path.realpath(f"{catalog}.lock")
+    fds = Path(f"/proc/{proc.pid}/fd")
+    while proc.poll() is None:
+        try:
+            held = {os.readlink(fd) for fd in fds.iterdir()}
+        except OSError:  # a descriptor closed while listed: look again
+            continue
+        if lock in held:
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"htcat ended with {proc.returncode} before it waited for the lock")

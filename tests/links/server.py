@@ -91,6 +91,7 @@ class LinkServer(ThreadingHTTPServer):
         self._active: Counter[str] = Counter()
         self._peak: Counter[str] = Counter()
         self._paced: dict[str, float] = {}
+        self._held: dict[str, threading.Event] = {}
         self.requests: list[Seen] = []
         self.arrivals: dict[str, list[tuple[float, int]]] = {}
         """Per /paced/ route: when each request came (monotonic) and the status it got."""
@@ -119,6 +120,11 @@ class LinkServer(ThreadingHTTPServer):
                 self._paced[route] = now
             self.arrivals.setdefault(route, []).append((now, status))
         return status
+
+    def held(self, route: str) -> threading.Event:
+        """The gate of a /held/ route: its requests wait until the test sets it."""
+        with self._lock:
+            return self._held.setdefault(route, threading.Event())
 
     def seen(self, path: str) -> list[Seen]:
         with self._lock:
@@ -249,6 +255,8 @@ class Handler(BaseHTTPRequestHandler):
             return lambda: self._redirect(status, to)
         if path.startswith("/paced/"):
             return lambda: self._paced(path)
+        if path.startswith("/held/"):
+            return lambda: self._held(path)
         if path == "/always-busy":
             return lambda: self._send(429, b"busy", "text/plain", {"Retry-After": "1"})
         if path == "/close-unanswered":
@@ -353,6 +361,11 @@ class Handler(BaseHTTPRequestHandler):
     def _changing(self) -> None:
         version = self.server.hit(self.path) if self.command == "GET" else 0
         self._send(200, pdf_bytes(1 + version % 3, f"version {version}"), "application/pdf")
+
+    def _held(self, route: str) -> None:
+        """A page sent once the test opens the route's gate (`LinkServer.held`)."""
+        self.server.held(route).wait(HANG_SECONDS)
+        self._page()
 
     def _hang(self) -> None:
         self.server.stopping.wait(HANG_SECONDS)

@@ -416,6 +416,7 @@ def test_a_policy_host_limit_holds_its_host_to_fewer_requests_in_flight(
     assert server.peak(route) == 1
 
 
+@pytest.mark.slow
 def test_a_link_waiting_for_a_slowed_hosts_turn_holds_no_global_slot(
     server: LinkServer, settings: CheckSettings
 ) -> None:
@@ -574,6 +575,7 @@ def test_a_connection_reset_is_described_as_such(
     assert result.error == f"{authority(server.base + '/')}: connection reset by the server"
 
 
+@pytest.mark.slow
 def test_a_rate_limited_host_is_slowed_as_a_whole_and_no_link_fails(
     server: LinkServer, settings: CheckSettings
 ) -> None:

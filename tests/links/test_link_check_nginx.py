@@ -17,6 +17,8 @@ from htcat.links.results import CheckResult, LinkTarget
 from .nginx import RATE_PER_SECOND, Nginx
 from .server import TLS
 
+pytestmark = pytest.mark.slow  # a real nginx, paced
+
 
 def check_one(url: str, kind: str, settings: CheckSettings) -> CheckResult:
     [result] = run_checks([LinkTarget("entry-1", url, kind)], settings)

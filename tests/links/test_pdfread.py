@@ -33,6 +33,7 @@ LENIENT = {"object-streams-startxref-wrong": PdfReading("readable", 5)}
 common reader opens them."""
 
 
+@pytest.mark.slow
 def test_pdfinfo_and_htcat_agree_on_every_corpus_file(corpus: dict[str, Path]) -> None:
     """Page counts included: a reader that opens a file but miscounts its pages disagrees."""
     seen = {name: (pdfinfo_reading(path), read_pdf(path)) for name, path in corpus.items()}

@@ -9,6 +9,8 @@ from links.server import LinkServer
 
 from .concurrency import run_concurrency
 
+pytestmark = pytest.mark.slow  # writers and a check racing for ten seconds
+
 
 @pytest.mark.timeout(600)
 def test_four_writers_and_a_checker_lose_no_acknowledged_change(

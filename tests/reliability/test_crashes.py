@@ -15,6 +15,8 @@ from links.server import LinkServer
 
 from .crashes import KillReport, kill_runs
 
+pytestmark = pytest.mark.slow  # crash loops: hundreds of real processes killed
+
 SIGKILL_RUNS = {
     "add": 16,
     "edit": 16,

@@ -75,6 +75,7 @@ def run_confined(confinement: Confinement, db: Path, *args: str, **kwargs: objec
     return run(db, *args, prefix=confinement.prefix, cwd=db.parent, **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(WRITERS))
 def test_a_read_only_catalog_is_never_written(
     place: Path, confinement: Confinement, name: str
@@ -207,6 +208,7 @@ def disk(
         yield Disk(folder, False, monkeypatch)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(WRITERS))
 def test_a_full_disk_leaves_the_old_catalog_byte_for_byte(disk: Disk, name: str) -> None:
     db = catalog_in(disk.folder, count=120)

@@ -34,12 +34,14 @@ def test_hostile_input_is_refused_clearly_or_handled(
     assert outcome.problem is None, f"{outcome.problem}: {outcome.ran}"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_real_cli_handles_the_corpus(real_outcomes: dict[str, Outcome]) -> None:
     failed = [f"{o.case.name}: {o.problem}" for o in real_outcomes.values() if o.problem]
     assert not failed
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_no_traceback_reaches_a_user_across_the_corpus(
     real_outcomes: dict[str, Outcome],

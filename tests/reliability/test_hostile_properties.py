@@ -57,6 +57,7 @@ def _no_big_ints(value: Any) -> bool:
     return True
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(raw=rows)
 def test_validation_refuses_cleanly_or_gives_an_entry_that_can_be_stored(
@@ -93,6 +94,7 @@ def catalog(tmp_path: Path) -> Path:
     )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(batch=st.lists(rows, min_size=1, max_size=4))
 def test_an_import_of_anything_is_all_or_nothing(
@@ -143,6 +145,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     query=st.text(max_size=30),
     tags=st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=10), max_size=2),
 )
+@pytest.mark.slow
 def test_the_index_and_the_file_select_the_same_entries(
     indexed: Path, query: str, tags: list[str]
 ) -> None:

@@ -22,6 +22,8 @@ from htcat.links.config import RetryPolicy, Timeouts
 
 from .harness import command, htcat_env, make_catalog
 
+pytestmark = pytest.mark.slow  # every hostile route through check and fetch
+
 TIMEOUT = 3.0
 """--timeout for each run: the bound on one link, retries and waits included."""
 SLACK = 8.0

@@ -49,6 +49,7 @@ def stuck_writer(db: Path) -> Iterator[subprocess.Popen[str]]:
     holder.wait()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(WRITERS))
 def test_a_lock_held_too_long_gives_exit_3_after_the_timeout(
     db: Path, stuck_writer: subprocess.Popen[str], name: str
@@ -65,6 +66,7 @@ def test_a_lock_held_too_long_gives_exit_3_after_the_timeout(
     assert stuck_writer.poll() is None
 
 
+@pytest.mark.slow
 def test_a_check_waits_out_a_short_lock_and_keeps_its_results(
     db: Path, link_server: LinkServer
 ) -> None:
@@ -120,6 +122,7 @@ def test_a_lock_left_by_a_killed_holder_does_not_block_the_next_run(db: Path) ->
     assert ran.out.strip() in entries_of(db)
 
 
+@pytest.mark.slow
 def test_a_lock_left_by_a_killed_htcat_does_not_block_the_next_run(db: Path) -> None:
     """Kill real writers again and again; the next writer never waits for a dead one."""
     for n in range(5):

@@ -270,6 +270,7 @@ multi_line = st.text(
 ).filter(lambda t: not re.search("[\x00-\x08\x0b-\x1f\x7f]", t))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=single_line, summary=multi_line, tag=single_line, label=single_line)
 def test_any_text_exports_inert(title: str, summary: str, tag: str, label: str) -> None:

@@ -78,6 +78,7 @@ COMMAND_MODULES = {
     "search": "listing", "import": "transfer", "export": "transfer", "check": "links",
     "fetch": "links", "doctor": "doctor", "health": "health", "nightly": "nightly",
     "rebuild-text": "doctext",
+    "enrich": "intake",
     "git": "sharing", "diff": "sharing", "conflicts": "sharing", "resolve": "sharing",
 }  # fmt: skip
 """Which module of htcat.cli defines each command."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from htcat.cli.output import Progress, info, warn
+from htcat.cli.output import info, warn
+from htcat.cli.progress import progress_bar
 from htcat.cli.state import State, state_of
 from htcat.plurals import counted
 
@@ -84,20 +84,8 @@ def rebuild_text(
     state = state_of(ctx)
     limits = read_config(state.path.parent / POLICY_FILE).documents
     folder = archive or state.path.parent / "archive"
-    progress: Progress | None = None
-
-    def on_read(done: int, total: int) -> None:
-        nonlocal progress
-        if progress is None and sys.stderr.isatty():
-            progress = Progress(total, "reading")
-        if progress is not None:
-            progress.update(done)
-
-    try:
-        report = rebuild_store(state.path, folder, limits, again=again, on_read=on_read)
-    finally:
-        if progress is not None:
-            progress.close()
+    with progress_bar("reading documents") as bar:
+        report = rebuild_store(state.path, folder, limits, again=again, on_read=bar.update)
     _warn_shortfalls(report)
     info(
         f"read {counted(report.read, 'document')}; {report.already:,} already stored; "

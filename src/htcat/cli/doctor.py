@@ -10,6 +10,7 @@ import orjson
 import typer
 
 from htcat.cli.output import info
+from htcat.cli.progress import AT_SCALE, progress_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import ExitStatus, InputError
@@ -38,7 +39,8 @@ def doctor(
     from htcat.store.file import catalog_bytes
 
     path = state_of(ctx).path
-    findings = diagnose_file(path, catalog_bytes(path))
+    with progress_bar("checking entries", least=AT_SCALE) as progress:
+        findings = diagnose_file(path, catalog_bytes(path), progress.update)
     if format_ == "json":
         rows = [dataclasses.asdict(f) for f in findings]
         sys.stdout.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")

@@ -17,6 +17,7 @@ from htcat.cli.completion import (
 )
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import entry_text, info
+from htcat.cli.progress import index_build_bar
 from htcat.cli.state import State, state_of
 from htcat.docsearch import documents_of, linked_documents
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
@@ -48,7 +49,7 @@ def add(
     type_: Annotated[
         str,
         typer.Option("--type", help=f"One of: {', '.join(TYPES)}.", autocompletion=complete_types),
-    ] = DEFAULT_TYPE,
+    ] = "",
     date: Annotated[str, typer.Option(help="YYYY, YYYY-MM or YYYY-MM-DD.")] = "",
     summary: Annotated[str, typer.Option(help="Summary; paragraphs kept.")] = "",
     publisher: Annotated[str, typer.Option(help="Publisher.")] = "",
@@ -75,10 +76,34 @@ def add(
         ),
     ] = [],  # noqa: B006
     audience: Annotated[list[str], typer.Option("--audience", help="Audience (repeatable).")] = [],  # noqa: B006
+    from_: Annotated[
+        list[str],
+        typer.Option(
+            "--from",
+            help="A URL, DOI or local PDF to fill the entry from (repeatable; - reads lines).",
+        ),
+    ] = [],  # noqa: B006
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --from: show the proposals; write nothing.")
+    ] = False,
+    format_: Annotated[
+        str, typer.Option("--format", help="With --from: table, json or jsonl.")
+    ] = "table",
+    on_conflict: Annotated[
+        str,
+        typer.Option(
+            help="With --from, for a resource already in the catalog: fail, skip, update."
+        ),
+    ] = "fail",
 ) -> None:
-    """Add an entry and print its new id.
+    """Add an entry and print its new id, or entries filled in from the web with --from.
 
-    With no --title on a terminal, asks for each field instead.
+    With no --title on a terminal, asks for each field instead. With --from,
+    each source (a landing page or document URL, a DOI, a local PDF) is read
+    politely through the link client and its metadata proposed, each value
+    from the most trusted place that has it; options given beside --from win.
+    A resource already in the catalog (same URL, DOI or document) is refused
+    unless --on-conflict says skip or update.
 
     Example:
 
@@ -87,11 +112,35 @@ def add(
           --tag labor-trafficking --link "Toolkit|https://example.org/toolkit.pdf|pdf" \\
           --person "Martinez de Vedia, Gonzalo|author|Buffett-McCain Institute" \\
           --person "{Office on Trafficking in Persons}|contributor"
+        htcat add --from https://www.acf.hhs.gov/otip/report/htla-class-6 --dry-run
+        htcat add --from 10.1093/ajae/aaq063 --tag labor-trafficking --format json
+        cat sources.txt | htcat add --from - --on-conflict skip
     """
     state = state_of(ctx)
+    if from_:
+        from htcat.cli.intake import add_from
+
+        given = {
+            "title": title,
+            "type": type_,
+            "date": date,
+            "summary": summary,
+            "publisher": publisher,
+            # published is every entry's status unless said otherwise: no source gives one
+            "status": "" if status == "published" else status,
+            "notes": notes,
+            "tags": tag,
+            "links": link,
+            "people": person,
+            "audiences": audience,
+        }
+        add_from(ctx, from_, given, dry_run=dry_run, format_=format_, on_conflict=on_conflict)
+        return
+    if dry_run or format_ != "table" or on_conflict != "fail":
+        raise InputError("--dry-run, --format and --on-conflict go with --from")
     raw: Entry = {
         "title": title,
-        "type": type_,
+        "type": type_ or DEFAULT_TYPE,
         "date": date,
         "summary": summary,
         "publisher": publisher,
@@ -129,7 +178,8 @@ def show(
         htcat show htla-class-6 --format json
     """
     path = state_of(ctx).path
-    entry = get_entry(path, entry_id)
+    with index_build_bar() as building:
+        entry = get_entry(path, entry_id, building.update)
     if format_ == "json":
         typer.echo(orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     elif format_ == "text":

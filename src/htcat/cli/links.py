@@ -10,7 +10,6 @@ beside the catalog; the options add to it. httpx and pypdfium2 load only here.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -24,10 +23,11 @@ from htcat.cli.doctext import store_fetched_text
 from htcat.cli.durations import stamp_before
 from htcat.cli.linkreports import deliver, fails_run, fitted_table, nothing_due, prepare_output
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
-from htcat.cli.output import Progress, info, warn
+from htcat.cli.output import info, warn
+from htcat.cli.progress import progress_bar
 from htcat.cli.state import State, state_of
 from htcat.errors import ExitStatus, InputError
-from htcat.links.results import CheckResult
+from htcat.links.results import CheckResult, LinkTarget
 from htcat.links.sniff import DOCUMENT_KINDS
 from htcat.model import LINK_KINDS
 from htcat.plurals import counted
@@ -92,7 +92,7 @@ def check(
     Every link of the selected entries (all entries unless ids or filters say
     otherwise) is asked for with a GET of its first kilobyte: pages must
     answer 2xx; pdf links must be a PDF, slides a PDF, PowerPoint or
-    OpenDocument file, transcripts a PDF, page or text (anything else is
+    OpenDocument file, transcripts and Q&A a PDF, page or text (anything else is
     broken; so is a YouTube or Vimeo video the platform's oEmbed says was
     removed). A host that keeps answering 429 gets --host-wait seconds; its
     links not asked keep their state ("not checked: host busy"). Only a
@@ -140,7 +140,9 @@ def check(
 
     targets = unique_targets(chosen)
     results, interrupted = _run(
-        lambda report: check_links(targets, settings, report), len(targets), "checking"
+        lambda report, begin: check_links(targets, settings, report, on_start=begin),
+        len(targets),
+        "checking",
     )
     _finish(state, chosen, results, interrupted, run, fail_after=fail_after or config.fail_after)
 
@@ -178,7 +180,7 @@ def fetch(
         typer.Option(
             "--kind",
             autocompletion=complete_kinds,
-            help="Link kind to fetch (repeatable) [default: pdf, transcript, slides].",
+            help="Link kind to fetch (repeatable) [default: pdf, transcript, qa, slides].",
             show_default=False,
         ),
     ] = [],  # noqa: B006
@@ -234,7 +236,9 @@ def fetch(
         for t in unique_targets(chosen)
     ]
     results, interrupted = _run(
-        lambda report: fetch_links(targets, settings, report), len(targets), "fetching"
+        lambda report, begin: fetch_links(targets, settings, report, on_start=begin),
+        len(targets),
+        "fetching",
     )
     if not interrupted:
         store_fetched_text(state, settings.archive, config.documents, results, previous)
@@ -306,22 +310,28 @@ def _choose(
 
 
 def _run(
-    start: Callable[[Callable[[R], None]], Awaitable[list[R]]], total: int, doing: str
+    start: Callable[[Callable[[R], None], Callable[[LinkTarget], None]], Awaitable[list[R]]],
+    total: int,
+    doing: str,
 ) -> tuple[list[R], bool]:
     """Run the network work; stop cleanly on Ctrl-C or SIGTERM, keeping what was found.
 
-    Returns the results in the order they came and whether the run was interrupted.
+    ``start(report, begin)`` starts it, calling ``begin`` as each link is
+    taken up and ``report`` as it finishes. Returns the results in the order
+    they came and whether the run was interrupted.
     """
     import asyncio
     import signal
 
     found: list[R] = []
-    progress = Progress(total, doing) if sys.stderr.isatty() else None
+    progress = progress_bar(doing, total)
+
+    def begin(target: LinkTarget) -> None:
+        progress.started(_shown_url(target.url))
 
     def report(result: R) -> None:
         found.append(result)
-        if progress is not None:
-            progress.update(len(found))
+        progress.finished(_shown_url(result.url))
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -329,7 +339,7 @@ def _run(
         assert task is not None
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
         try:
-            await start(report)
+            await start(report, begin)
         finally:
             loop.remove_signal_handler(signal.SIGTERM)
 
@@ -340,9 +350,13 @@ def _run(
     except (KeyboardInterrupt, asyncio.CancelledError):
         interrupted = True
     finally:
-        if progress is not None:
-            progress.close()
+        progress.close()
     return found, interrupted
+
+
+def _shown_url(url: str) -> str:
+    """A link as a progress bar names it: without its scheme."""
+    return url.partition("://")[2] or url
 
 
 def _finish(

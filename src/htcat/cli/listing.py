@@ -20,6 +20,7 @@ from htcat.cli.output import (
     use_colour,
     write_entries,
 )
+from htcat.cli.progress import index_build_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import is_markup
 from htcat.errors import InputError
@@ -102,7 +103,8 @@ def _print_selection(
     order = selection.order
     if order.limit is None and fmt == "table":
         order = Order(order.sort, order.reverse, TABLE_PAGE, order.offset)
-    page = select_entries(state_of(ctx).path, selection.filters, order)
+    with index_build_bar() as building:
+        page = select_entries(state_of(ctx).path, selection.filters, order, building.update)
     write_entries(page.entries, fmt, sys.stdout, tablefmt, shown, include_internal=include_internal)
     if fmt == "table":
         (info if is_markup(tablefmt) else typer.echo)(displaying(page))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TextIO
 
@@ -192,32 +191,3 @@ def link_lines(link: Entry) -> list[str]:
     if why:
         lines.append("      " + "; ".join(why))
     return lines
-
-
-PROGRESS_EVERY = 0.1
-"""Seconds between redraws of a progress bar."""
-
-
-class Progress:
-    """A one-line progress bar on standard error, redrawn at most ten times a second."""
-
-    WIDTH = 30
-
-    def __init__(self, total: int, doing: str) -> None:
-        self.total = total
-        self.doing = doing
-        self.shown = 0.0
-
-    def update(self, done: int) -> None:
-        now = time.monotonic()
-        if done < self.total and now - self.shown < PROGRESS_EVERY:
-            return
-        self.shown = now
-        filled = self.WIDTH * done // max(self.total, 1)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        sys.stderr.write(f"\r{self.doing} [{bar}] {done:,}/{self.total:,}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\r\x1b[K")
-        sys.stderr.flush()

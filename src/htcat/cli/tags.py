@@ -11,6 +11,7 @@ from htcat.catalog import Choice, entries_chosen, tag_counts
 from htcat.cli.completion import complete_ids, complete_tags
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info
+from htcat.cli.progress import index_build_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import InputError
@@ -76,7 +77,9 @@ def tags(
     """
     if ctx.invoked_subcommand:
         return
-    ranked = sorted(tag_counts(state_of(ctx).path), key=lambda item: (-item[1], item[0]))
+    with index_build_bar() as building:
+        counts = tag_counts(state_of(ctx).path, building.update)
+        ranked = sorted(counts, key=lambda item: (-item[1], item[0]))
     if format_ == "json":
         import orjson
 

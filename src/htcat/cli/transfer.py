@@ -20,6 +20,7 @@ import typer
 
 from htcat.cli.options import Selection, selection_options
 from htcat.cli.output import info, warn
+from htcat.cli.progress import AT_SCALE, Bar, index_build_bar, progress_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import table
 from htcat.errors import CatalogError, ExitStatus, InputError
@@ -36,8 +37,6 @@ IMPORT_FORMATS = ("csv", "json", "jsonl", "csl-json", "ris", "bibtex")
 EXPORT_FORMATS = ("json", "jsonl", "csv", "markdown", "html", "csl-json", "ris", "bibtex")
 ON_CONFLICT: tuple[OnConflict, ...] = ("skip", "update", "fail")
 
-PROGRESS_FROM_ROWS = 2_000
-"""Imports of fewer rows finish too fast for a progress line to help."""
 REPORTS = ("none", "table", "json")
 
 
@@ -53,21 +52,6 @@ def _read_input(file: str) -> tuple[bytes, str]:
         raise InputError(f"cannot read {file}: it is a folder") from None
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror}") from None
-
-
-def _progress_line() -> Callable[[int, int], None] | None:
-    """A progress line on standard error when it is a terminal, for large imports only."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        if total < PROGRESS_FROM_ROWS:
-            return
-        end = "\n" if done == total else ""
-        sys.stderr.write(f"\rchecking rows: {done:,} of {total:,} ({done * 100 // total}%){end}")
-        sys.stderr.flush()
-
-    return show
 
 
 def _print_json(data: Any) -> None:
@@ -221,16 +205,17 @@ def import_(
             warn(f"{source} {row.where}: {warning}")
     del data  # the input's bytes are not needed once read: free them before the catalog is
     try:
-        plan = import_rows(
-            state.path,
-            rows,
-            source=source,
-            on_conflict=on_conflict,
-            skip_invalid=skip_invalid,
-            dry_run=dry_run,
-            lock_timeout=state.lock_timeout,
-            progress=_progress_line(),
-        )
+        with progress_bar("checking rows", least=AT_SCALE) as progress:
+            plan = import_rows(
+                state.path,
+                rows,
+                source=source,
+                on_conflict=on_conflict,
+                skip_invalid=skip_invalid,
+                dry_run=dry_run,
+                lock_timeout=state.lock_timeout,
+                progress=progress.update,
+            )
     except ImportRefused as refused:
         if shown == "json":
             _print_json({"problems": [p.as_dict() for p in refused.problems]})
@@ -336,15 +321,19 @@ def export(
         if has_conflicts(state.path):
             warn("the catalog holds unsettled merge conflicts (see 'htcat conflicts')")
     filters = selection.filters
+    building = index_build_bar()
     if fmt == "html" and not filters.statuses:
-        filters = _published_only(state.path, filters)
-    data, count = export_data(
-        state.path,
-        fmt,
-        filters=filters,
-        order=selection.order,
-        include_internal=include_internal,
-    )
+        filters = _published_only(state.path, filters, building)
+    with building, progress_bar(f"writing {fmt}", least=AT_SCALE) as progress:
+        data, count = export_data(
+            state.path,
+            fmt,
+            filters=filters,
+            order=selection.order,
+            include_internal=include_internal,
+            progress=progress.update,
+            building=building.update,
+        )
     if output == "-":
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -354,7 +343,7 @@ def export(
     info(f"exported {counted(count, 'entry')} to {output}")
 
 
-def _published_only(path: Path, filters: Filters) -> Filters:
+def _published_only(path: Path, filters: Filters, building: Bar) -> Filters:
     """The page is public: without --status it shows published entries, and says so
     when that leaves drafts or archived entries out."""
     import dataclasses
@@ -363,7 +352,7 @@ def _published_only(path: Path, filters: Filters) -> Filters:
     from htcat.query import Order
 
     hidden = dataclasses.replace(filters, statuses=("draft", "archived"))
-    left_out = select_entries(path, hidden, Order(limit=0)).total
+    left_out = select_entries(path, hidden, Order(limit=0), building.update).total
     if left_out:
         info(
             f"the page shows published entries only: left out "

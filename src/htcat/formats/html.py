@@ -51,6 +51,7 @@ ROLE_LABELS = {
 KIND_NOTES = {
     "pdf": "PDF",
     "transcript": "PDF",
+    "qa": "PDF",
     "slides": "PDF",
     "video": "Video",
     "dataset": "Data",

@@ -38,6 +38,7 @@ from htcat.index.freshness import (
 )
 from htcat.index.rows import insert_entries, put_spans, reindex
 from htcat.model import Entry
+from htcat.progress import Progress, reporting
 from htcat.store.file import opened, read_bytes
 from htcat.store.image import ENTRIES_TABLE, check_entries, dump_json, parse_image
 from htcat.store.layout import Scan, entry_chunk, entry_of_chunk, scan
@@ -68,10 +69,11 @@ def _remove_abandoned_builds(target: Path) -> None:
                 pass
 
 
-def _refresh(path: Path) -> None:
+def _refresh(path: Path, progress: Progress | None = None) -> None:
     """Bring the index up to date with the file: entry by entry when it can, else afresh.
 
-    What it records is what the bytes actually read prove.
+    What it records is what the bytes actually read prove; ``progress`` is told
+    of the entries a fresh build takes in.
     """
     known_ns = time.time_ns()
     with opened(path) as file:
@@ -84,7 +86,7 @@ def _refresh(path: Path) -> None:
     entries = image[ENTRIES_TABLE]
     del raw
     if not _catch_up(path, knowledge, entries, spans):
-        _rebuild(path, knowledge, entries, spans)
+        _rebuild(path, knowledge, entries, spans, progress)
 
 
 def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
@@ -203,6 +205,7 @@ def _rebuild(
     knowledge: Knowledge,
     entries: dict[str, Entry],
     spans: Scan | None,
+    progress: Progress | None = None,
 ) -> None:
     """Build the index afresh from the file's entries, then put it in place with a rename.
 
@@ -222,7 +225,8 @@ def _rebuild(
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            insert_entries(conn, ((int(k), doc) for k, doc in entries.items()), words.put)
+            docs = ((int(k), doc) for k, doc in entries.items())
+            insert_entries(conn, reporting(docs, progress, len(entries)), words.put)
             conn.execute("COMMIT")
             words.finish()
             copy_words(conn, side)
@@ -246,11 +250,11 @@ def _rebuild(
         side.unlink(missing_ok=True)
 
 
-def open_index(path: Path) -> sqlite3.Connection | None:
+def open_index(path: Path, progress: Progress | None = None) -> sqlite3.Connection | None:
     """A fresh index of the catalog at ``path``, or None where reading the file is the way.
 
     A missing or corrupt catalog raises from here exactly as reading it would;
-    a damaged index is rebuilt.
+    a damaged index is rebuilt. ``progress`` is told of a fresh build's entries.
     """
     try:
         stat = path.stat()
@@ -262,7 +266,7 @@ def open_index(path: Path) -> sqlite3.Connection | None:
 
     try:
         if not holds(path, stat):
-            _refresh(path)
+            _refresh(path, progress)
         return connect(path)
     except (sqlite3.Error, OSError):
         return None

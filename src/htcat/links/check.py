@@ -40,6 +40,7 @@ from htcat.links.sniff import (
 )
 
 OnResult = Callable[[CheckResult], None]
+OnStart = Callable[[LinkTarget], None]
 FIRST_BYTES = {"Range": f"bytes=0-{SNIFF_BYTES - 1}"}
 
 
@@ -61,6 +62,7 @@ async def check_links(
     settings: CheckSettings,
     on_result: OnResult | None = None,
     hosts: Hosts | None = None,
+    on_start: OnStart | None = None,
 ) -> list[CheckResult]:
     """Check every target; results come back in the targets' order (see run_links).
 
@@ -79,7 +81,7 @@ async def check_links(
             result = await suggester.with_suggestion(run.client, result)
         return result
 
-    return await run_links(list(targets), settings, one, on_result, hosts)
+    return await run_links(list(targets), settings, one, on_result, hosts, on_start)
 
 
 def run_checks(

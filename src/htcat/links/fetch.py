@@ -100,6 +100,7 @@ async def fetch_links(
     settings: FetchSettings,
     on_result: OnFetched | None = None,
     hosts: Hosts | None = None,
+    on_start: Callable[[FetchTarget], None] | None = None,
 ) -> list[FetchResult]:
     """Fetch every target into the archive; results come back in the targets' order."""
     settings.archive.mkdir(parents=True, exist_ok=True)
@@ -108,7 +109,7 @@ async def fetch_links(
     async def one(run: Run, target: FetchTarget) -> FetchResult:
         return await fetch_link(run, target, settings)
 
-    return await run_links(list(targets), settings, one, on_result, hosts)
+    return await run_links(list(targets), settings, one, on_result, hosts, on_start)
 
 
 def run_fetches(

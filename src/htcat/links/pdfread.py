@@ -72,3 +72,36 @@ def _declares_encryption(path: Path) -> bool:
         return b"/Encrypt" in path.read_bytes()
     except OSError:
         return False
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    """A PDF's document information (``Title``, ``Author``, ``CreationDate``…) and the text
+    of its first pages, where a DOI or a date is printed; ``reading`` says whether it opened."""
+
+    reading: PdfReading
+    info: dict[str, str]
+    text: str
+
+
+def read_pdf_info(path: Path, pages: int = 2) -> PdfInfo:
+    """The document information and the first ``pages`` pages' text of the PDF at ``path``."""
+    import pypdfium2
+
+    reading = read_pdf(path)
+    if reading.state != "readable":
+        return PdfInfo(reading, {}, "")
+    with PDFIUM:
+        document = pypdfium2.PdfDocument(path)
+        try:
+            info = {k: str(v) for k, v in document.get_metadata_dict(skip_empty=True).items()}
+            texts = []
+            for index in range(min(pages, len(document))):
+                page = document[index]
+                textpage = page.get_textpage()
+                texts.append(textpage.get_text_range())
+                textpage.close()
+                page.close()
+        finally:
+            document.close()
+    return PdfInfo(reading, info, "\n".join(texts))

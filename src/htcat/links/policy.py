@@ -77,11 +77,11 @@ def read_config(path: Path) -> LinkConfig:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"links", "oembed", "suggest", "documents"})
+    unknown = sorted(set(data) - {"links", "oembed", "suggest", "intake", "documents"})
     if unknown:
         raise InputError(
             f"{path}: unknown table or key {unknown[0]!r}; "
-            "expected [links], [oembed], [suggest], [documents]"
+            "expected [links], [oembed], [suggest], [intake], [documents]"
         )
     table = data.get("links", {})
     if not isinstance(table, dict):

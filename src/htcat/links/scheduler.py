@@ -45,12 +45,15 @@ async def run_links(
     one: Callable[[Run, L], Awaitable[R]],
     on_result: Callable[[R], None] | None = None,
     hosts: Hosts | None = None,
+    on_start: Callable[[L], None] | None = None,
 ) -> list[R]:
     """Run ``one`` on every target; results come back in the targets' order.
 
-    ``on_result`` is called as each link finishes (for progress, or to keep
-    what was found if the run is interrupted); ``hosts`` is the pace of each
-    host, for a caller that wants to see how long each made the run wait.
+    ``on_start`` is called as each link is taken up and ``on_result`` as it
+    finishes (for progress — the links in between are those the run waits
+    on — or to keep what was found if the run is interrupted); ``hosts`` is
+    the pace of each host, for a caller that wants to see how long each made
+    the run wait.
     """
     found: dict[int, R] = {}
     limiter = Limiter(settings.concurrency, settings.per_host, settings.policy)
@@ -60,6 +63,8 @@ async def run_links(
         run = Run(client, limiter, hosts, settings)
 
         async def work(index: int) -> None:
+            if on_start is not None:
+                on_start(targets[index])
             result = await one(run, targets[index])
             found[index] = result
             if on_result is not None:

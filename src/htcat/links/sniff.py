@@ -13,13 +13,14 @@ PDF_MAGIC = b"%PDF-"
 SNIFF_BYTES = 1024
 """How much of a body decides what it is; also how much a check reads."""
 
-DOCUMENT_KINDS = frozenset({"pdf", "transcript", "slides"})
+DOCUMENT_KINDS = frozenset({"pdf", "transcript", "qa", "slides"})
 """Link kinds whose body must be a document of a kind they accept (see ``ACCEPTED``)."""
 
 ACCEPTED: dict[str, tuple[str, ...]] = {
     "pdf": ("PDF",),
     "slides": ("PDF", "PowerPoint", "OpenDocument"),
     "transcript": ("PDF", "HTML", "text"),
+    "qa": ("PDF", "HTML", "text"),
 }
 """What each document kind can honestly be, in the words of its error message."""
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
