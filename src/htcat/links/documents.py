@@ -11,6 +11,7 @@ full-text index can find a word inside a run of them.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from htcat.index.doctext import DocumentText, TextState, spaced_cjk
 from htcat.links.config import DocumentLimits
-from htcat.links.pdfread import PDFIUM
+from htcat.links.pdfread import PDFIUM, page_texts, read_pdf
 
 _PDFIUM_HYPHEN = "\ufffe"
 """PDFium's mark for a hyphen it found at the end of a line."""
@@ -90,30 +91,25 @@ def _looks_like_html(head: bytes) -> bool:
 
 
 def _pdf_text(path: Path, limits: DocumentLimits) -> DocumentText:
+    """Each page's text, as `read_pdf` judges the file first (locked, unreadable)."""
     import pypdfium2
-    import pypdfium2.raw
 
+    reading = read_pdf(path)
+    if reading.state == "locked":
+        return DocumentText("locked", error="needs a password")
+    if reading.state == "unreadable":
+        return DocumentText("unreadable", error=reading.error)
+    budget = _Budget(limits)
+    texts: list[str] = []
     with PDFIUM:
-        try:
-            document = pypdfium2.PdfDocument(path)
-        except pypdfium2.PdfiumError as exc:
-            if getattr(exc, "err_code", None) == pypdfium2.raw.FPDF_ERR_PASSWORD:
-                return DocumentText("locked", error="needs a password")
-            return DocumentText("unreadable", error="not a PDF PDFium can read")
+        document = pypdfium2.PdfDocument(path)
         try:
             count = len(document)
-            budget = _Budget(limits)
-            texts: list[str] = []
-            for number in range(min(count, limits.max_pages)):
-                if budget.spent:
-                    break
-                page = document[number]
-                textpage = page.get_textpage()
-                try:
-                    texts.append(budget.take(normalized(textpage.get_text_range())))
-                finally:
-                    textpage.close()
-                    page.close()
+            with contextlib.closing(page_texts(document, min(count, limits.max_pages))) as pages:
+                for text in pages:  # closed before the document, even when cut short
+                    texts.append(budget.take(normalized(text)))
+                    if budget.spent:
+                        break
         finally:
             document.close()
     if count > limits.max_pages:
