@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers.texdocs import IMAGE_ONLY, encrypted, latex_pdf
 from htcat.docsearch import match_expression
@@ -170,13 +172,15 @@ def test_search_finds_the_page_with_a_marked_snippet(tmp_path: Path, report: Pat
 
 
 def test_cjk_words_are_found_inside_a_run_of_characters(tmp_path: Path) -> None:
-    (tmp_path / "zh.txt").write_text("关于防止人口贩运的报告。日本語のテキスト", encoding="utf-8")
+    text = "关于防止人口贩运的报告。日本語のテキスト 한국어로"
+    (tmp_path / "zh.txt").write_text(text, encoding="utf-8")
     catalog = tmp_path / "catalog.json"
     with doctext.opened(catalog) as conn:
         doctext.put(conn, "c" * 64, document_text(tmp_path / "zh.txt", LIMITS))
 
     assert [p for _, p, _ in found(catalog, "人口贩运", {"c" * 64})] == [1]
     assert [p for _, p, _ in found(catalog, "テキスト", {"c" * 64})] == [1]
+    assert [p for _, p, _ in found(catalog, "국어", {"c" * 64})] == [1]  # folding splits Hangul
     assert found(catalog, "贩人", {"c" * 64}) == []
 
 
@@ -214,3 +218,23 @@ def test_a_query_of_only_excluded_words_is_refused() -> None:
 
     with pytest.raises(InputError, match="at least one word"):
         match_expression(parse_keywords("-bondage"))
+
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZàéîõüçñÅØ", min_size=1)
+CJK_RUN = st.text(alphabet="人口贩运防止劳动日本語のテキスト한국어", min_size=1, max_size=6)
+
+
+@given(words=st.lists(WORD | CJK_RUN, min_size=1, max_size=12), junk=st.text(max_size=40))
+@settings(max_examples=60)
+def test_every_word_of_a_document_is_found_as_written(
+    tmp_path_factory: pytest.TempPathFactory, words: list[str], junk: str
+) -> None:
+    """Whatever else a page holds (any text at all, read from the web), each word is found."""
+    folder = tmp_path_factory.mktemp("words")
+    (folder / "page.txt").write_text(f"{junk} {' '.join(words)}\n", encoding="utf-8")
+    catalog = folder / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        doctext.put(conn, "a" * 64, document_text(folder / "page.txt", LIMITS))
+
+    for word in words:
+        assert [page for _, page, _ in found(catalog, f'"{word}"', {"a" * 64})] == [1], word

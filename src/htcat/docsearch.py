@@ -10,6 +10,7 @@ fetch, for the documents it stored, or for the whole archive on a rebuild.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,13 +76,17 @@ def match_expression(keywords: Keywords) -> str:
     """
     if not keywords.groups:
         raise InputError("search --in-documents: give at least one word to find, not only -words")
-    match = " AND ".join(
-        any_of_terms(doctext.spaced_cjk(term) for term in group) for group in keywords.groups
-    )
+    match = " AND ".join(any_of_terms(_stored_form(t) for t in group) for group in keywords.groups)
     if keywords.excluded:
-        excluded = any_of_terms(doctext.spaced_cjk(term) for term in keywords.excluded)
+        excluded = any_of_terms(_stored_form(term) for term in keywords.excluded)
         match = f"({match}) NOT {excluded}"
     return match
+
+
+def _stored_form(term: str) -> str:
+    """A query term as the store holds text: Hangul syllables whole again (folding takes
+    them apart into letters, NFC puts them back), CJK characters spaced."""
+    return doctext.spaced_cjk(unicodedata.normalize("NFC", term))
 
 
 def search_documents(
