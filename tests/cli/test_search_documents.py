@@ -262,3 +262,20 @@ def test_rebuild_text_shows_progress_on_a_terminal(without_store: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_matches_are_highlighted_on_a_terminal_and_never_bracketed(fetched: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    child = pexpect.spawn(
+        str(HTCAT),
+        ["--db", str(fetched), "search", "helsinki", "--in-documents"],
+        env={**env, "TERM": "xterm"},
+        encoding="utf-8",
+        timeout=60,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0
+    assert "\x1b[1;33mHelsinki\x1b[0m" in (child.before or "")
+    assert "[Helsinki]" not in (child.before or "")
