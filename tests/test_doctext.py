@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.texdocs import IMAGE_ONLY, encrypted, latex_pdf
+from helpers.texdocs import IMAGE_ONLY, cjk_pdf, encrypted, latex_pdf
 from htcat.docsearch import match_expression
 from htcat.index import doctext
 from htcat.links.config import DocumentLimits
@@ -182,6 +182,18 @@ def test_cjk_words_are_found_inside_a_run_of_characters(tmp_path: Path) -> None:
     assert [p for _, p, _ in found(catalog, "テキスト", {"c" * 64})] == [1]
     assert [p for _, p, _ in found(catalog, "국어", {"c" * 64})] == [1]  # folding splits Hangul
     assert found(catalog, "贩人", {"c" * 64}) == []
+
+
+def test_a_chinese_pdf_is_found_inside_its_run_of_characters(tmp_path: Path) -> None:
+    pdf = cjk_pdf(tmp_path, "关于防止人口贩运的报告")
+    catalog = tmp_path / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        doctext.put(conn, "c" * 64, document_text(pdf, LIMITS))
+
+    hits = found(catalog, "人口贩运", {"c" * 64})
+    assert [(page, doctext.unspaced_cjk(snippet)) for _, page, snippet in hits] == [
+        (1, "关于防止\x02人口贩运\x03的报告")
+    ]
 
 
 def test_a_document_stored_again_replaces_its_rows_and_forget_removes_them(

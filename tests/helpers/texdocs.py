@@ -50,3 +50,44 @@ def encrypted(pdf: Path, *, user_password: str) -> Path:
         capture_output=True,
     )
     return out
+
+
+def cjk_pdf(folder: Path, text: str) -> Path:
+    """A one-page PDF showing ``text`` (CJK) as most Chinese and Japanese PDFs hold it: a
+    CID font with Identity-H codes and a ToUnicode map that says what each code is.
+
+    No glyphs are embedded (this machine has no CJK font): a viewer shows boxes,
+    but the text layer — what search reads — is whole, as in a real document.
+    """
+    from links.pdf_corpus import stream, write_pdf
+
+    codes = "".join(f"{n:04X}" for n in range(1, len(text) + 1))
+    mapping = "".join(f"<{n:04X}> <{ord(c):04X}>\n" for n, c in enumerate(text, start=1))
+    cmap = (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+        "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+        f"{len(text)} beginbfchar\n{mapping}endbfchar\n"
+        "endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        stream(f"BT /F1 24 Tf 72 720 Td <{codes}> Tj ET\n".encode()),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /NotoSansCJK /Encoding /Identity-H "
+        b"/DescendantFonts [6 0 R] /ToUnicode 7 0 R >>",
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /NotoSansCJK /DW 1000 "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+        b"/FontDescriptor 8 0 R >>",
+        stream(cmap.encode()),
+        b"<< /Type /FontDescriptor /FontName /NotoSansCJK /Flags 4 "
+        b"/FontBBox [0 -120 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 "
+        b"/CapHeight 700 /StemV 80 >>",
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "cjk.pdf"
+    path.write_bytes(write_pdf(objects))
+    return path
