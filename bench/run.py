@@ -77,6 +77,8 @@ LARGE_RATIO = 2.0
 LARGE_PEAK_MB = 150.0
 REBUILD_RATIO = 1.0
 REBUILD_PEAK_MB = 300.0
+FRESH_BUILD_RATIO = 2.0
+"""A fresh clone's first command builds the whole index: within twice the load, same peak."""
 CHANGE_BUKU_RATIO = 2.5
 CHANGE_RATIO = 1.5
 CHANGE_PEAK_RATIO = 1.2
@@ -388,7 +390,7 @@ class Bench:
 
         A touch (same bytes, as after a checkout) and a hand edit of one entry's
         title (as after a ``git pull``) are carried into the index entry by entry;
-        with no index at all (a fresh clone) it is built afresh, shown for information.
+        with no index at all (a fresh clone) it is built afresh, held to a looser ratio.
         """
         edits = 0
 
@@ -406,20 +408,20 @@ class Bench:
         def no_index() -> None:
             catalog.with_name(f".{catalog.name}.index.sqlite").unlink(missing_ok=True)
 
-        stages: tuple[tuple[str, Callable[[], None], bool], ...] = (
-            ("touch", touch, True),
-            ("hand edit of one entry", edit_one_title, True),
-            ("index deleted, built afresh", no_index, False),
+        stages: tuple[tuple[str, Callable[[], None], float], ...] = (
+            ("touch", touch, REBUILD_RATIO),
+            ("hand edit of one entry", edit_one_title, REBUILD_RATIO),
+            ("index deleted, built afresh", no_index, FRESH_BUILD_RATIO),
         )
-        for how, before, targeted in stages:
+        for how, before, target in stages:
             name = f"first command after an outside change ({how}): list --tag T"
             row = self.row(name, label, "orjson load only")
             args = ("list", "--tag", picks.tag, "--limit", "20")
             htcat = Job(self.on(catalog, *args), before=before)
             reference = Job(self.script("load", str(catalog)))
             self.pair(row, htcat, reference, self.heavy_runs(size), warmup=size < LARGE_SIZE)
-            if targeted and size >= LARGE_SIZE and row.ratio is not None and row.htcat:
-                row.checks.append(Check(f"≤ {REBUILD_RATIO:g}x", row.ratio <= REBUILD_RATIO))
+            if size >= LARGE_SIZE and row.ratio is not None and row.htcat:
+                row.checks.append(Check(f"≤ {target:g}x", row.ratio <= target))
                 ok = row.htcat.peak_mb <= REBUILD_PEAK_MB
                 row.checks.append(Check(f"≤ {REBUILD_PEAK_MB:.0f} MB", ok))
 

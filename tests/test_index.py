@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from htcat.index.database import index_path
 from htcat.model import Entry
 from htcat.query import Filters, Order
 from htcat.store import image as store_image
+from htcat.store import layout
 from htcat.store.image import dump_json
 
 
@@ -339,6 +342,125 @@ def test_bytes_that_prove_the_index_spare_the_next_reader_reading_them(
     assert digests == [db], "read once, when the stat could not decide"
 
 
+def _indexed_rows(db: Path) -> dict[str, list[Any]]:
+    """What the index holds, table by table (the full-text table through a search)."""
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn:
+        tables = ("entries", "tags", "spans")
+        found = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+        found["words"] = conn.execute(
+            "SELECT rowid FROM words WHERE words MATCH 'zurich' ORDER BY rowid"
+        ).fetchall()
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        found["meta"] = [meta["digest"], meta["canonical"]]
+    return found
+
+
+def test_a_canonical_file_is_built_from_a_block_at_a_time_as_reading_it_whole_would(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A fresh clone: the index is built from the entries as they are found, never the
+    whole file in memory, and holds what a build from the file read whole holds."""
+    entries = [
+        {"title": f"Report {n}", "tags": ["shelter", f"t{n % 3}"], "summary": "Zürich " * n}
+        for n in range(2_500)
+    ]
+    write_catalog(db, entries)
+    index_path(db).unlink(missing_ok=True)
+    monkeypatch.setattr(build, "read_bytes", lambda *a: pytest.fail("the whole file read"))
+    monkeypatch.setattr(layout, "_BLOCK", 4096)  # many blocks, entries across them
+    seen: list[tuple[int, int]] = []
+    with contextlib.closing(build.open_index(db, lambda *step: seen.append(step))):
+        pass
+    page = select_entries(db, Filters.build(tags=["t1"]), Order(limit=2))
+    streamed = _indexed_rows(db)
+    monkeypatch.undo()
+    monkeypatch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
+    monkeypatch.setattr(build, "_stream", lambda *a: (_ for _ in ()).throw(build._NotCanonical))
+    index_path(db).unlink()
+    assert select_entries(db, Filters.build(tags=["t1"]), Order(limit=2)).total == page.total
+    assert streamed == _indexed_rows(db)
+    assert streamed["meta"][1] == "1" and len(streamed["spans"]) == 2_500
+    assert page.total == 833
+    assert [done for done, _ in seen] == [500, 1_000, 1_500, 2_000, 2_500, 2_500]
+    assert seen[-1] == (2_500, 2_500)
+    assert all(done <= total < 2 * 2_500 for done, total in seen), "a total near the truth"
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        pytest.param(
+            lambda text: text.replace(b'"title": "Report 3"', b'"title":"Report 3"'),
+            id="an entry not canonical",
+        ),
+        pytest.param(
+            lambda text: text.replace(b'  "_meta"', b'   "_meta"'), id="another table not canonical"
+        ),
+        pytest.param(lambda text: orjson.dumps(orjson.loads(text)), id="all on one line"),
+    ],
+)
+def test_a_file_not_in_canonical_form_is_read_whole(
+    db: Path, monkeypatch: pytest.MonkeyPatch, rewrite: Callable[[bytes], bytes]
+):
+    write_catalog(db, [{"title": f"Report {n}", "summary": "Zürich"} for n in range(6)])
+    db.write_bytes(rewrite(db.read_bytes()))
+    index_path(db).unlink(missing_ok=True)
+    read_whole: list[Path] = []
+    real = build.read_bytes
+
+    def counted(file: Any, path: Path) -> Any:
+        read_whole.append(path)
+        return real(file, path)
+
+    monkeypatch.setattr(build, "read_bytes", counted)
+    assert len(titles(db, query="zurich")) == 6
+    assert read_whole == [db]
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn:
+        assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 0
+        assert conn.execute("SELECT value FROM meta WHERE key = 'canonical'").fetchone()[0] == "0"
+
+
+def test_a_bad_entry_in_a_canonical_file_is_refused_by_name_as_a_whole_read_refuses_it(
+    db: Path,
+):
+    write_catalog(db, [{"title": f"Report {n}"} for n in range(2_100)])
+    data = orjson.loads(db.read_bytes())
+    data["entries"]["2050"]["tags"] = "not a list"
+    db.write_bytes(dump_json(data))
+    index_path(db).unlink(missing_ok=True)
+    with pytest.raises(CatalogError, match="report-2049") as refused:
+        titles(db)
+    with pytest.raises(CatalogError) as read_whole:
+        read_catalog(db)
+    assert str(refused.value) == str(read_whole.value)
+    assert not [p for p in db.parent.iterdir() if ".build" in p.name or ".words" in p.name]
+
+
+def _meta_digest(db: Path) -> str:
+    with contextlib.closing(sqlite3.connect(index_path(db))) as conn:
+        return str(conn.execute("SELECT value FROM meta WHERE key = 'digest'").fetchone()[0])
+
+
+def test_a_build_digests_the_file_only_where_its_stat_may_not_prove_it_later(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A file changed within a clock tick of the build gets its bytes' digest; one
+    changed long before needs none (its stat decides), which spares reading it twice."""
+    write_catalog(db, [{"title": f"Report {n}"} for n in range(3)])
+    index_path(db).unlink(missing_ok=True)
+    assert len(titles(db)) == 3
+    assert _meta_digest(db) == hashlib.sha1(db.read_bytes()).hexdigest()
+
+    index_path(db).unlink()
+    later = time.time_ns() + 2 * freshness.COARSE_TICK_NS
+    monkeypatch.setattr(build.time, "time_ns", lambda: later)
+    assert len(titles(db)) == 3
+    assert _meta_digest(db) == ""
+    inode = index_path(db).stat().st_ino
+    assert len(titles(db)) == 3
+    assert index_path(db).stat().st_ino == inode, "the stat proved it: not built again"
+
+
 def test_a_fresh_build_reports_each_entry_it_takes_in_and_a_fresh_index_nothing(db: Path):
     write_catalog(db, [{"title": f"Resource {n}"} for n in range(1_200)])
     index_path(db).unlink(missing_ok=True)
@@ -348,4 +470,7 @@ def test_a_fresh_build_reports_each_entry_it_takes_in_and_a_fresh_index_nothing(
     select_entries(db, Filters(), Order(limit=1), lambda *step: seen.append(step))
 
     assert page.total == 1_200
-    assert seen == [(500, 1_200), (1_000, 1_200), (1_200, 1_200)]
+    # Read a block at a time, the build reckons its total from the entries' mean size.
+    assert [done for done, _ in seen] == [500, 1_000, 1_200]
+    assert seen[-1] == (1_200, 1_200)
+    assert all(done <= total <= 2 * 1_200 for done, total in seen)

@@ -10,13 +10,16 @@ falls back to reading the JSON.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import orjson
 
+from htcat.errors import CatalogError
 from htcat.fulltext import WordsBuilder, copy_words, scratch_database
 from htcat.index.database import (
     BATCH,
@@ -29,6 +32,7 @@ from htcat.index.database import (
     updating,
 )
 from htcat.index.freshness import (
+    COARSE_TICK_NS,
     Knowledge,
     ctime_is_fine,
     fingerprint,
@@ -36,15 +40,21 @@ from htcat.index.freshness import (
     is_canonical,
     knowledge_of_read,
 )
-from htcat.index.rows import insert_entries, put_spans, reindex
+from htcat.index.rows import insert_batch, insert_entries, put_spans, reindex
 from htcat.model import Entry
-from htcat.progress import Progress, reporting
+from htcat.progress import EVERY, Progress, reporting
 from htcat.store.file import opened, read_bytes
 from htcat.store.image import ENTRIES_TABLE, check_entries, dump_json, parse_image
 from htcat.store.layout import Scan, entry_chunk, entry_of_chunk, scan
 
 if TYPE_CHECKING:
     import sqlite3
+
+Fill = Callable[
+    ["sqlite3.Connection", Callable[[list[tuple[int, str]]], None]], tuple[Knowledge, Scan | None]
+]
+"""Puts every entry's rows into a new index (searched text through the callable given), and
+says what the bytes it read prove and where each entry lies."""
 
 _BUILDS = ("build", "words")
 """Suffixes of a builder's files, after its pid; not ``.tmp``, which is the catalog writer's."""
@@ -72,13 +82,22 @@ def _remove_abandoned_builds(target: Path) -> None:
 def _refresh(path: Path, progress: Progress | None = None) -> None:
     """Bring the index up to date with the file: entry by entry when it can, else afresh.
 
-    What it records is what the bytes actually read prove; ``progress`` is told
-    of the entries a fresh build takes in.
+    A file in canonical form is built from a block at a time, so the whole
+    catalog is never held; any other file is read whole. What the index records
+    is what the bytes actually read prove; ``progress`` is told of the entries
+    a fresh build takes in.
     """
     known_ns = time.time_ns()
     with opened(path) as file:
         if _catch_up_from_file(path, file, known_ns):
             return
+        if not _held_non_canonical(path):
+            file.seek(0)
+            try:
+                _rebuild(path, lambda conn, put: _stream(path, file, known_ns, conn, put, progress))
+                return
+            except _NotCanonical:
+                pass  # read whole below, which refuses a bad file as every reader does
         file.seek(0)
         raw, stat = read_bytes(file, path)
     image = parse_image(raw, path)
@@ -86,7 +105,117 @@ def _refresh(path: Path, progress: Progress | None = None) -> None:
     entries = image[ENTRIES_TABLE]
     del raw
     if not _catch_up(path, knowledge, entries, spans):
-        _rebuild(path, knowledge, entries, spans, progress)
+
+        def fill(
+            conn: sqlite3.Connection, put: Callable[[list[tuple[int, str]]], None]
+        ) -> tuple[Knowledge, Scan | None]:
+            docs = ((int(k), doc) for k, doc in entries.items())
+            insert_entries(conn, reporting(docs, progress, len(entries)), put)
+            return knowledge, spans
+
+        _rebuild(path, fill)
+
+
+class _NotCanonical(Exception):
+    """The file is not laid out as htcat writes it: it is read whole instead."""
+
+
+def _held_non_canonical(path: Path) -> bool:
+    """Whether an index of this version holds a file not in canonical form: then comparing
+    each entry with the one it holds (`_catch_up`) may spare a build."""
+    import sqlite3
+
+    if not index_path(path).exists():
+        return False
+    try:
+        with contextlib.closing(connect(path)) as conn:
+            meta = read_meta(conn)
+    except sqlite3.Error:
+        return False
+    return meta.get("version") == INDEX_VERSION and not is_canonical(meta)
+
+
+def _stream(
+    path: Path,
+    file: BinaryIO,
+    known_ns: int,
+    conn: sqlite3.Connection,
+    put_words: Callable[[list[tuple[int, str]]], None],
+    progress: Progress | None,
+) -> tuple[Knowledge, Scan]:
+    """Fill a new index from a canonical file read a block at a time; `_NotCanonical` if
+    it is not one.
+
+    Each entry's bytes are parsed as they are found (`htcat.store.layout.scan`),
+    must be exactly what htcat would write for the entry, and their rows go in
+    a batch at a time: memory stays flat however large the catalog, and the
+    file is parsed once instead of read, parsed, dumped again to compare and
+    scanned. The rest of the file (the other tables) must be canonical too,
+    and the digest of the whole is taken on the way where the stat may not
+    decide alone (`stat_decides`: a file changed within a clock tick of now).
+    The total ``progress`` is told is reckoned from the entries' mean size so far.
+    """
+    before = os.fstat(file.fileno())
+    size = max(before.st_size, 1)
+    # Else the stat decides: a later stat differs, or is before ``known_ns`` by a tick.
+    # Should the file change meanwhile, no digest means the next reader builds again.
+    whole = hashlib.sha1(usedforsecurity=False) if _racy(before, known_ns) else None
+    batch: dict[str, Entry] = {}
+    taken = taken_bytes = 0
+    """Entries parsed so far, and their bytes."""
+
+    def read(n: int) -> bytes:
+        block = file.read(n)
+        if whole is not None:
+            whole.update(block)
+        return block
+
+    def put() -> None:
+        try:
+            check_entries(batch, path)
+        except CatalogError:
+            raise _NotCanonical from None
+        insert_batch(conn, ((int(k), entry) for k, entry in batch.items()), put_words)
+        batch.clear()
+
+    def take(doc_id: int, chunk: bytes) -> None:
+        nonlocal taken, taken_bytes
+        try:
+            entry = entry_of_chunk(chunk)
+        except orjson.JSONDecodeError:
+            raise _NotCanonical from None
+        if not isinstance(entry, dict) or entry_chunk(doc_id, entry) != chunk:
+            raise _NotCanonical
+        batch[str(doc_id)] = entry
+        taken += 1
+        taken_bytes += len(chunk)
+        if progress is not None and taken % EVERY == 0:
+            progress(taken, max(taken, taken * size // taken_bytes))
+        if len(batch) == BATCH:
+            put()
+
+    scanned = scan(read, {}, take)
+    if scanned is None:
+        raise _NotCanonical
+    if batch:
+        put()
+    try:
+        if dump_json(parse_image(scanned.outside, path)) != scanned.outside:
+            raise _NotCanonical
+    except CatalogError:
+        raise _NotCanonical from None
+    if progress is not None:
+        progress(taken, taken)
+    stat = os.fstat(file.fileno())
+    fine = ctime_is_fine(path.parent)
+    found = "" if whole is None else whole.hexdigest()
+    return Knowledge(fingerprint(stat), known_ns, fine, found, True), scanned
+
+
+def _racy(stat: os.stat_result, known_ns: int) -> bool:
+    """Whether a file of this stat, known at ``known_ns``, changed too near that moment
+    for its stat to prove it later, however coarse the clock: its bytes must then decide."""
+    return stat.st_ctime_ns + COARSE_TICK_NS >= known_ns
 
 
 def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
@@ -200,14 +329,8 @@ def _catch_up(
         return False
 
 
-def _rebuild(
-    path: Path,
-    knowledge: Knowledge,
-    entries: dict[str, Entry],
-    spans: Scan | None,
-    progress: Progress | None = None,
-) -> None:
-    """Build the index afresh from the file's entries, then put it in place with a rename.
+def _rebuild(path: Path, fill: Fill) -> None:
+    """Build the index afresh with the rows ``fill`` puts in, then put it in place with a rename.
 
     It is built in files of its own with no journal, which makes it several
     times faster, and its full-text table in a second process (see
@@ -221,12 +344,17 @@ def _rebuild(
     words = WordsBuilder(side)
     try:
         with contextlib.closing(scratch_database(building)) as conn:
+            statements = [s.strip() for s in SCHEMA.split(";") if s.strip()]
+            indexes = [s for s in statements if s.startswith("CREATE INDEX")]
             conn.execute("BEGIN")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
+            for statement in statements:
+                if statement not in indexes:
                     conn.execute(statement)
-            docs = ((int(k), doc) for k, doc in entries.items())
-            insert_entries(conn, reporting(docs, progress, len(entries)), words.put)
+            knowledge, spans = fill(conn, words.put)
+            # Sorted once at the end, not kept in order row by row; meanwhile the
+            # other process finishes the full-text table.
+            for statement in indexes:
+                conn.execute(statement)
             conn.execute("COMMIT")
             words.finish()
             copy_words(conn, side)

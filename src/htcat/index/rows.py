@@ -47,18 +47,28 @@ def insert_entries(
     """Add entries' rows; their searched text goes to ``put_words``, or into ``conn`` too."""
     docs = iter(docs)
     while batch := list(itertools.islice(docs, BATCH)):
-        rows, tags, words = [], [], []
-        for doc_id, entry in batch:
-            row, entry_tags, text = entry_rows(doc_id, entry)
-            rows.append(row)
-            tags.extend(entry_tags)
-            words.append((doc_id, text))
-        if put_words is None:
-            insert_words(conn, words)
-        else:
-            put_words(words)
-        conn.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?)", rows)
-        conn.executemany("INSERT INTO tags VALUES (?,?)", tags)
+        insert_batch(conn, batch, put_words)
+
+
+def insert_batch(
+    conn: sqlite3.Connection,
+    batch: Iterable[tuple[int, Entry]],
+    put_words: Callable[[list[tuple[int, str]]], None] | None = None,
+) -> None:
+    """Add one batch of entries' rows (`insert_entries`): a build streaming the file
+    hands over each batch as it has parsed it."""
+    rows, tags, words = [], [], []
+    for doc_id, entry in batch:
+        row, entry_tags, text = entry_rows(doc_id, entry)
+        rows.append(row)
+        tags.extend(entry_tags)
+        words.append((doc_id, text))
+    if put_words is None:
+        insert_words(conn, words)
+    else:
+        put_words(words)
+    conn.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    conn.executemany("INSERT INTO tags VALUES (?,?)", tags)
 
 
 def reindex(
