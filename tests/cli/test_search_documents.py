@@ -236,6 +236,7 @@ def without_store(fetched: Path, tmp_path: Path) -> Path:
 
 def test_rebuild_text_restores_the_store_from_the_archive_alone(without_store: Path) -> None:
     before = run(without_store, "search", "bondage", "--in-documents", "--format", "ids")
+    assert "htcat rebuild-text, after a clone" in before.stderr
 
     result = run(without_store, "rebuild-text")
     again = run(without_store, "rebuild-text")

@@ -189,6 +189,7 @@ def _print_document_hits(
     """The pages of the chosen entries' documents that hold ``asked``, best first."""
     from htcat.docsearch import search_documents
     from htcat.formats.dochits import BRACKETS, HIT_FORMATS, write_hits
+    from htcat.index.doctext import doctext_path
 
     if fmt not in HIT_FORMATS:
         raise InputError(
@@ -197,11 +198,17 @@ def _print_document_hits(
     limit = selection.order.limit
     if limit is None and fmt == "table":
         limit = TABLE_PAGE
-    hits = search_documents(state_of(ctx).path, selection.filters, asked, limit)
+    path = state_of(ctx).path
+    hits = search_documents(path, selection.filters, asked, limit)
     marks = HIGHLIGHT if fmt == "table" and use_colour(sys.stdout) else BRACKETS
     sys.stdout.write(write_hits(hits, fmt, marks))
     if fmt == "table":
         info(f"{counted(len(hits), 'page')} found" if hits else "no page found")
+    if not hits and not doctext_path(path).exists():
+        info(
+            "no document's text is stored yet: htcat fetch stores it (htcat rebuild-text, "
+            "after a clone)"
+        )
 
 
 def register(app: typer.Typer) -> None:
