@@ -6,18 +6,21 @@ import json
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
 import pytest
 from links.fake_service import Answer, Request, serving
+from links.server import LinkServer, pdf_bytes
 from typer.testing import CliRunner, Result
 
 from helpers import HTCAT, entries_in, write_catalog
 from helpers.texdocs import IMAGE_ONLY, encrypted, latex_pdf
 from htcat.cli.app import app
 from htcat.docsearch import documents_of
+from htcat.index import doctext
 from htcat.index.doctext import doctext_path
 
 REAL = Path(__file__).parents[1] / "documents"
@@ -280,3 +283,25 @@ def test_matches_are_highlighted_on_a_terminal_and_never_bracketed(fetched: Path
     assert child.exitstatus == 0
     assert "\x1b[1;33mHelsinki\x1b[0m" in (child.before or "")
     assert "[Helsinki]" not in (child.before or "")
+
+
+def test_a_document_that_changed_replaces_its_text(tmp_path: Path) -> None:
+    server = LinkServer(pdf_bytes(3)).start()
+    try:
+        db = tmp_path / "catalog.json"
+        url = server.url(f"/changing/{uuid.uuid4().hex}")
+        link = {"url": url, "kind": "pdf"}
+        write_catalog(db, [{"title": "Changing", "type": "report", "links": [link]}])
+        first = run(db, "fetch")
+        old = hashes(db)
+        second = run(db, "fetch")
+    finally:
+        server.stop()
+
+    assert first.exit_code == 0 and second.exit_code == 0, second.stderr
+    new = hashes(db)
+    assert new != old
+    with doctext.opened(db) as conn:
+        assert doctext.stored_hashes(conn) == set(new)
+    pages = entries_in(db)["changing"]["links"][0]["check"]["pages"]
+    assert [d.pages for d in documents_of(db, new).values()] == [pages]  # blank pages: no text

@@ -1,8 +1,10 @@
-"""The documents' text store: filled after a fetch, rebuilt from the archive on request."""
+"""The documents' text store: filled as a fetch goes, rebuilt from the archive on request."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,7 +12,7 @@ import typer
 
 from htcat.cli.output import info, warn
 from htcat.cli.progress import progress_bar
-from htcat.cli.state import State, state_of
+from htcat.cli.state import state_of
 from htcat.plurals import counted
 
 if TYPE_CHECKING:
@@ -19,29 +21,66 @@ if TYPE_CHECKING:
     from htcat.links.results import FetchResult
 
 
-def store_fetched_text(
-    state: State,
-    archive: Path,
-    limits: DocumentLimits,
-    results: Sequence[FetchResult],
-    previous: dict[tuple[str, str], str | None],
-) -> None:
-    """Put the text of the documents just fetched into the full-text store.
+class TextReader:
+    """Reads the text of each document a fetch archives, on a thread of its own, while
+    the fetch goes on downloading the next ones.
 
-    Quiet when all went well (a nightly run's log stays short); a limit hit or
-    a document that gave no text is said, as a warning.
+    PDFium and SQLite do their work outside the GIL, so the reading mostly
+    hides behind the network's waits. Quiet when all goes well (a nightly
+    run's log stays short); a limit hit or a document that gave no text is
+    said, as a warning, once the fetch is over.
     """
-    from htcat.docsearch import store_texts
 
-    fetched = [(r.sha256, r.archive_path) for r in results if r.sha256 and r.archive_path]
-    replaced = [
-        old
-        for r in results
-        if r.outcome == "changed" and (old := previous.get((r.url, r.kind))) is not None
-    ]
-    if not fetched and not replaced:
-        return
-    _warn_shortfalls(store_texts(state.path, archive, fetched, limits, replaced=replaced))
+    def __init__(
+        self,
+        catalog: Path,
+        archive: Path,
+        limits: DocumentLimits,
+        previous: dict[tuple[str, str], str | None],
+    ) -> None:
+        self.catalog, self.archive, self.limits, self.previous = catalog, archive, limits, previous
+        self.waiting: queue.SimpleQueue[FetchResult | None] = queue.SimpleQueue()
+        self.reports: list[TextReport] = []
+        self.failure: BaseException | None = None
+        self.stopping = False
+        self.thread = threading.Thread(target=self._read, name="text reader", daemon=True)
+        self.thread.start()
+
+    def also(self, report: Callable[[FetchResult], None]) -> Callable[[FetchResult], None]:
+        """``report``, and then the result handed to this reader."""
+
+        def both(result: FetchResult) -> None:
+            report(result)
+            self.waiting.put(result)
+
+        return both
+
+    def _read(self) -> None:
+        from htcat.docsearch import store_texts
+
+        while (result := self.waiting.get()) is not None:
+            old = self.previous.get((result.url, result.kind))
+            replaced = [old] if result.outcome == "changed" and old else []
+            sha256, where = result.sha256, result.archive_path
+            fetched = [(sha256, where)] if sha256 and where else []
+            if self.stopping or self.failure is not None or not (fetched or replaced):
+                continue
+            try:
+                self.reports.append(
+                    store_texts(self.catalog, self.archive, fetched, self.limits, replaced=replaced)
+                )
+            except BaseException as exc:  # raised again in the main thread by `finish`
+                self.failure = exc
+
+    def finish(self, interrupted: bool) -> None:
+        """Wait for the documents still to read (none after an interruption); warn."""
+        self.stopping = interrupted
+        self.waiting.put(None)
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+        for report in self.reports:
+            _warn_shortfalls(report)
 
 
 def _warn_shortfalls(report: TextReport) -> None:

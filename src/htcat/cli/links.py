@@ -19,7 +19,7 @@ import typer
 from htcat.catalog import Choice, entries_chosen
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
-from htcat.cli.doctext import store_fetched_text
+from htcat.cli.doctext import TextReader
 from htcat.cli.durations import stamp_before
 from htcat.cli.linkreports import deliver, fails_run, fitted_table, nothing_due, prepare_output
 from htcat.cli.options import RunOptions, Selection, run_options, selection_options
@@ -235,13 +235,13 @@ def fetch(
         FetchTarget(t.entry_id, t.url, t.kind, previous[(t.url, t.kind)])
         for t in unique_targets(chosen)
     ]
+    reader = TextReader(state.path, settings.archive, config.documents, previous)
     results, interrupted = _run(
-        lambda report, begin: fetch_links(targets, settings, report, on_start=begin),
+        lambda report, begin: fetch_links(targets, settings, reader.also(report), on_start=begin),
         len(targets),
         "fetching",
     )
-    if not interrupted:
-        store_fetched_text(state, settings.archive, config.documents, results, previous)
+    reader.finish(interrupted)
     _finish(state, chosen, results, interrupted, run)
 
 
