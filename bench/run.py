@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import documents
 import orjson
 from catalogs import (
     SEARCH_WORDS,
@@ -57,6 +58,8 @@ from linkserver import link_urls
 from measure import Command, CommandFailed, Figures, Job, measure_together
 from peers import Peers, ensure_peers
 from tabulate import tabulate
+
+from htcat.index.doctext import doctext_path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -110,6 +113,8 @@ MERGE_RATIO = 2.0
 MERGE_SHARE = 100
 """The merge scenario's sides each change one entry in this many, and add as many again."""
 HEAVY_RUNS = 3
+SEARCH_DOCUMENTS_S = 0.5
+FETCH_TEXT_RATIO = 1.5
 """Runs of the scenarios that take seconds each at 100,000 entries."""
 
 
@@ -809,6 +814,63 @@ class Bench:
             ok = row.htcat.peak_mb < MANY_LINKS_PEAK_MB
             row.checks.append(Check(f"< {MANY_LINKS_PEAK_MB:.0f} MB", ok))
 
+    # -- search inside documents, and reading their text at fetch time -------
+
+    def documents(self) -> None:
+        catalog = documents.document_catalog(log)
+        text_mb, store_mb = documents.store_sizes(catalog)
+        label = f"{documents.DOCUMENTS:,} docs"
+        self.notes.append(
+            f"documents: {documents.DOCUMENTS:,} x {documents.PAGES} pages of generated text, "
+            f"{text_mb:.0f} MB of text in a store of {store_mb:.0f} MB "
+            f"({store_mb / text_mb:.1f}x the text)"
+        )
+        self.prime(catalog)
+        for name, query in (
+            (f'"{documents.RARE_PHRASE}" (on {documents.RARE_PAGES} pages)', documents.RARE_PHRASE),
+            ("a common word (on most pages), first 20", documents.common_word()),
+        ):
+            row = self.row(f"search {name} --in-documents", label)
+            search = ["search", query, "--in-documents", "--limit", "20"]
+            self.pair(row, Job(self.on(catalog, *search)), None, self.runs)
+            if row.htcat:
+                ok = row.htcat.seconds <= SEARCH_DOCUMENTS_S
+                row.checks.append(Check(f"≤ {SEARCH_DOCUMENTS_S} s", ok))
+        self.fetch_text(0.0)
+        self.fetch_text(LINK_DELAY)
+
+    def fetch_text(self, delay: float) -> None:
+        """fetch with the text read against the same fetch with the text already stored."""
+        work = self.work / f"fetch-text-{delay:g}"
+        served = documents.pdf_folder(work)
+        name = f"fetch {documents.FETCHED_PDFS} PDFs of {documents.FETCHED_PAGES} pages"
+        label = f"served after {delay:g} s" if delay else "served at once"
+        row = self.row(f"{name}, reading their text", label, "the same, text stored")
+        with documents.serving(served, delay) as port:
+            pristine = documents.fetch_catalog(work / "pristine", port)
+            filled = work / "filled" / "catalog.json"
+            copy_catalog(pristine, filled)
+            subprocess.run(self.htcat.on(filled, "fetch"), capture_output=True, check=True)
+
+            def fresh(folder: Path, store: bool) -> Callable[[], None]:
+                def before() -> None:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    copy_catalog(pristine, folder / "catalog.json")
+                    if store:
+                        shutil.copy(doctext_path(filled), doctext_path(folder / "catalog.json"))
+
+                return before
+
+            reading, stored = work / "reading", work / "stored"
+            self.pair(
+                row,
+                Job(self.on(reading / "catalog.json", "fetch"), before=fresh(reading, False)),
+                Job(self.on(stored / "catalog.json", "fetch"), before=fresh(stored, True)),
+                self.runs,
+            )
+        if row.ratio is not None and delay:
+            row.checks.append(Check(f"≤ {FETCH_TEXT_RATIO}x", row.ratio <= FETCH_TEXT_RATIO))
+
     # -- the report -----------------------------------------------------------
 
     def table(self) -> str:
@@ -859,7 +921,9 @@ def machine() -> str:
     )
 
 
-SCENARIO_GROUPS = ("startup", "reads", "rebuild", "change", "export", "import", "merge")
+SCENARIO_GROUPS = (
+    "startup", "reads", "rebuild", "change", "export", "import", "merge", "documents",
+)  # fmt: skip
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -921,6 +985,8 @@ def main() -> None:
             bench.size(size)
         if not args.no_links:
             bench.links()
+        if "documents" in args.only and not args.quick:
+            bench.documents()
     finally:
         if not args.keep:
             shutil.rmtree(bench.work, ignore_errors=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from htcat.docsearch import unread_documents
 from htcat.errors import InvalidEntry
 from htcat.model import fold, validate_entry
 from htcat.plurals import counted
@@ -212,7 +213,18 @@ def diagnose_file(path: Path, raw: bytes, progress: Progress | None = None) -> l
     image = parse_image(raw, path, checked=True)
     entries = list(image[ENTRIES_TABLE].values())
     found = diagnose(entries, _locator(raw, len(entries)), progress)
-    return [*found, *sharing_findings(image, path)]
+    return [*found, *sharing_findings(image, path), *_documents_without_text(path, entries)]
+
+
+NOTICES = frozenset({"no-text"})
+"""Kinds of finding that are worth knowing but nothing to fix in the catalog: a scan or a
+locked PDF stays what it is, so they never make `doctor` fail."""
+
+
+def _documents_without_text(path: Path, entries: list[Any]) -> Iterator[Finding]:
+    """The fetched documents whose text search cannot see, whole or in part."""
+    for document, why in unread_documents(path, entries):
+        yield Finding("no-text", (document.entry["id"],), f"{document.link['url']}: {why}")
 
 
 _ENTRY_KEY = re.compile(rb'\n([ \t]*)"\d+"\s*:\s*\{')

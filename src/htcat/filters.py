@@ -142,20 +142,20 @@ class KeywordQuery:
     def clauses(self, filters: Filters) -> list[Clause]:
         keywords, found = filters.keywords, []
         if keywords.groups:
-            match = " AND ".join(_any_of(group) for group in keywords.groups)
+            match = " AND ".join(any_of_terms(group) for group in keywords.groups)
             sql = "doc_id IN (SELECT rowid FROM words WHERE words MATCH ?)"
             found.append(Clause(sql, (match,)))
         if keywords.excluded:
             found.append(
                 Clause(
                     "doc_id NOT IN (SELECT rowid FROM words WHERE words MATCH ?)",
-                    (_any_of(keywords.excluded),),
+                    (any_of_terms(keywords.excluded),),
                 )
             )
         return found
 
 
-def _any_of(terms: Iterable[str]) -> str:
+def any_of_terms(terms: Iterable[str]) -> str:
     """An FTS5 query that matches where any of `Keywords`' ``terms`` does.
 
     A term is words and single spaces only (`htcat.query.tokens`), so quoting

@@ -129,6 +129,7 @@ def derived_paths(relative: str) -> list[str]:
         f"{prefix}{name}.lock",
         f"{prefix}.{name}.x.tmp",
         f"{prefix}.{name}.index.sqlite",
+        f"{prefix}.{name}.doctext.sqlite",
         f"{prefix}.{name}.checked",
         f"{prefix}archive/x",
     ]

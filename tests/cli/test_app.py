@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from helpers import ROOT
 from helpers.gitwork import commit_all, git, isolated_git
+from helpers.seeddocs import fetch_seed_transcript
 from htcat import __version__
 from htcat.cli.app import app, command_named
 from htcat.errors import ExitStatus
@@ -120,6 +121,8 @@ def test_every_help_example_works_on_the_shipped_catalog(
     (tmp_path / "zotero-export.ris").write_text(ONE_RIS_RECORD)
     if name in SHARING:
         monkeypatch.setenv("HTCAT_DB", str(shared_repository(tmp_path, seed_db, monkeypatch)))
+    if "--in-documents" in args:
+        fetch_seed_transcript(seed_db)
     if name in ("check", "fetch", "nightly", "enrich") or "--from" in args:
         group = typer.main.get_command(app)
         at = args.index(name)
@@ -188,6 +191,7 @@ def readme_tour() -> list[tuple[str, list[str]]]:
 
 def test_the_readme_tour_shows_what_htcat_prints(seed_db: Path, cli, monkeypatch):
     monkeypatch.setenv("COLUMNS", str(README_WIDTH))
+    fetch_seed_transcript(seed_db)
     status = None
     for command, shown in readme_tour():
         if command == "echo $?":

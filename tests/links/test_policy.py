@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htcat.errors import InputError
-from htcat.links.config import Accept, HostLimit, Policy
+from htcat.links.config import Accept, DocumentLimits, HostLimit, Policy
 from htcat.links.policy import parse_accept, policy_flag, policy_section, read_config
 
 
@@ -130,6 +130,32 @@ def test_the_oembed_and_suggest_sections_are_read_with_the_links_table(tmp_path:
     assert config.recordings == ()
     assert config.suggest.enabled
     assert config.suggest.archive.url == "http://127.0.0.1:9/timemap/link/"
+
+
+def test_the_documents_limits_are_read_and_default_when_absent(tmp_path: Path) -> None:
+    path = tmp_path / "htcat.toml"
+    path.write_text("[documents]\nmax_pages = 40\n")
+
+    assert read_config(path).documents == DocumentLimits(max_pages=40, max_chars=5_000_000)
+    assert read_config(tmp_path / "none.toml").documents == DocumentLimits()
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("max_pages = 0", r"max_pages 0: expected a whole number of at least 1 and at most"),
+        ("max_pages = 1000001", r"max_pages 1000001: expected"),
+        ("max_chars = true", r"max_chars True: expected a whole number of at least 1$"),
+        ("pages = 3", r"pages: unknown key"),
+    ],
+)
+def test_a_bad_documents_limit_is_refused_naming_the_file(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    path = tmp_path / "htcat.toml"
+    path.write_text(f"[documents]\n{line}\n")
+    with pytest.raises(InputError, match=rf"^{path}: \[documents\] {message}"):
+        read_config(path)
 
 
 def test_a_bad_suggest_section_is_refused_naming_the_file(tmp_path: Path) -> None:

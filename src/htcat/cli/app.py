@@ -80,6 +80,7 @@ COMMAND_MODULES = {
     "remove": "entries", "tag": "tags", "tags": "tags", "list": "listing",
     "search": "listing", "import": "transfer", "export": "transfer", "check": "links",
     "fetch": "links", "doctor": "doctor", "health": "health", "nightly": "nightly",
+    "rebuild-text": "doctext",
     "enrich": "intake",
     "git": "sharing", "diff": "sharing", "conflicts": "sharing", "resolve": "sharing",
 }  # fmt: skip

@@ -24,7 +24,9 @@ def doctor(
     """Check the catalog: schema errors, duplicate ids and URLs, near-duplicate titles,
     merge conflicts left to settle.
 
-    Exits 1 when it finds anything, so it can guard a commit or a cron job.
+    Exits 1 when it finds any of those, so it can guard a commit or a cron job.
+    Fetched documents whose text search cannot see (a scan, a locked PDF, one
+    cut by the [documents] limits) are listed as no-text, and fail nothing.
 
     Example:
 
@@ -33,7 +35,7 @@ def doctor(
     """
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
-    from htcat.doctor import diagnose_file
+    from htcat.doctor import NOTICES, diagnose_file
     from htcat.store.file import catalog_bytes
 
     path = state_of(ctx).path
@@ -50,8 +52,11 @@ def doctor(
                 cuttable=("detail",),
             )
         )
-    info(f"{counted(len(findings), 'problem')} found" if findings else "no problems found")
-    if findings:
+    problems = [f for f in findings if f.kind not in NOTICES]
+    info(f"{counted(len(problems), 'problem')} found" if problems else "no problems found")
+    if noticed := len(findings) - len(problems):
+        info(f"{counted(noticed, 'document')} with text search cannot see")
+    if problems:
         raise typer.Exit(ExitStatus.FOUND)
 
 

@@ -22,6 +22,7 @@ from htcat.cli.output import entry_text, info
 from htcat.cli.progress import index_build_bar
 from htcat.cli.state import State, state_of
 from htcat.cli.tables import terminal_width
+from htcat.docsearch import documents_of, linked_documents
 from htcat.edits import EntryEdit, apply_edit, parse_assignment
 from htcat.errors import InputError, InvalidEntry
 from htcat.model import DEFAULT_TYPE, STATUSES, TYPES, Entry, validate_entry
@@ -179,12 +180,15 @@ def show(
     \b
         htcat show htla-class-6 --format json
     """
+    path = state_of(ctx).path
     with index_build_bar() as building:
-        entry = get_entry(state_of(ctx).path, entry_id, building.update)
+        entry = get_entry(path, entry_id, building.update)
     if format_ == "json":
         typer.echo(orjson.dumps(entry, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
     elif format_ == "text":
-        typer.echo(entry_text(entry, terminal_width(sys.stdout)), nl=False)
+        hashes = (document.sha256 for document in linked_documents([entry]))
+        documents = documents_of(path, hashes)
+        typer.echo(entry_text(entry, documents, terminal_width(sys.stdout)), nl=False)
     else:
         raise InputError(f"--format {format_!r}: expected text or json")
 

@@ -19,6 +19,7 @@ import typer
 from htcat.catalog import Choice, entries_chosen
 from htcat.cli.collector import collecting
 from htcat.cli.completion import complete_ids, complete_kinds
+from htcat.cli.doctext import TextReader
 from htcat.cli.durations import stamp_before
 from htcat.cli.linkreports import deliver, fails_run, fitted_table, nothing_due, prepare_output
 from htcat.cli.options import (
@@ -220,8 +221,9 @@ def fetch(
     chosen = _choose(state, entry_ids, selection, kinds=set(kind or DOCUMENT_KINDS))
     from htcat.links.config import FetchSettings, Stall
 
+    config = _policy_config(state)
     settings = _settings(
-        _policy_config(state),
+        config,
         run,
         FetchSettings,
         read=30.0,
@@ -242,11 +244,13 @@ def fetch(
         FetchTarget(t.entry_id, t.url, t.kind, previous[(t.url, t.kind)])
         for t in unique_targets(chosen)
     ]
+    reader = TextReader(state.path, settings.archive, config.documents, previous)
     results, interrupted = _run(
-        lambda report, begin: fetch_links(targets, settings, report, on_start=begin),
+        lambda report, begin: fetch_links(targets, settings, reader.also(report), on_start=begin),
         len(targets),
         "fetching",
     )
+    reader.finish(interrupted)
     _finish(state, chosen, results, interrupted, run)
 
 

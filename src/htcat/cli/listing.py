@@ -18,17 +18,22 @@ from htcat.cli.output import (
     ENTRY_FORMATS,
     info,
     parse_columns,
+    use_colour,
     write_entries,
 )
 from htcat.cli.progress import index_build_bar
 from htcat.cli.state import state_of
 from htcat.cli.tables import is_markup, terminal_width
-from htcat.query import Filters, Order, displaying, parse_keywords
+from htcat.errors import InputError
+from htcat.plurals import counted
+from htcat.query import Filters, Keywords, Order, displaying, parse_keywords
 
 if TYPE_CHECKING:
     from typer import _click as click  # the click that Typer carries within
 
 TABLE_PAGE = 20
+HIGHLIGHT = ("\x1b[1;33m", "\x1b[0m")
+"""How a match stands out in a snippet on a terminal: bold yellow."""
 
 Format = Annotated[str, typer.Option("--format", help=f"One of: {', '.join(ENTRY_FORMATS)}.")]
 TableFormat = Annotated[
@@ -171,13 +176,23 @@ def search(
     tablefmt: TableFormat = "simple",
     columns: Columns = "",
     include_internal: IncludeInternal = False,
+    in_documents: Annotated[
+        bool,
+        typer.Option(
+            "--in-documents",
+            help="Search the text of the fetched documents instead: each matching page, "
+            "best first, with the entry, the link, the page number and a snippet.",
+        ),
+    ] = False,
 ) -> None:
     """Find entries by keywords in what the library page shows of them.
 
     Title, summary, tags, people, publisher, audiences, type and link labels.
     Every word must match, ignoring case and accents; "quoted phrases" match
     as written; OR between two terms lets either match; -word leaves out the
-    entries that have it.
+    entries that have it. With --in-documents the same query searches every
+    page of the documents `htcat fetch` stored, within the entries the
+    filters choose; matches are [bracketed] (highlighted on a terminal).
 
     Example:
 
@@ -185,12 +200,44 @@ def search(
         htcat search '"supply chains" forced' --since 2021
         htcat search labor migrant --type webinar
         htcat search trafficking OR exploitation -webinar
+        htcat search '"debt bondage"' agriculture --in-documents --type webinar
     """
     asked = parse_keywords(" ".join(text).replace(_EXCLUDED_WORD, ""))
+    if in_documents:
+        _print_document_hits(ctx, selection, asked, format_)
+        return
     combined = replace(selection.filters, keywords=selection.filters.keywords & asked)
     _print_selection(
         ctx, Selection(combined, selection.order), format_, tablefmt, columns, include_internal
     )
+
+
+def _print_document_hits(
+    ctx: typer.Context, selection: Selection, asked: Keywords, fmt: str
+) -> None:
+    """The pages of the chosen entries' documents that hold ``asked``, best first."""
+    from htcat.docsearch import search_documents
+    from htcat.formats.dochits import BRACKETS, HIT_FORMATS, write_hits
+    from htcat.index.doctext import doctext_path
+
+    if fmt not in HIT_FORMATS:
+        raise InputError(
+            f"--format {fmt!r} with --in-documents: expected one of {', '.join(HIT_FORMATS)}"
+        )
+    limit = selection.order.limit
+    if limit is None and fmt == "table":
+        limit = TABLE_PAGE
+    path = state_of(ctx).path
+    hits = search_documents(path, selection.filters, asked, limit)
+    marks = HIGHLIGHT if fmt == "table" and use_colour(sys.stdout) else BRACKETS
+    sys.stdout.write(write_hits(hits, fmt, marks))
+    if fmt == "table":
+        info(f"{counted(len(hits), 'page')} found" if hits else "no page found")
+    if not hits and not doctext_path(path).exists():
+        info(
+            "no document's text is stored yet: htcat fetch stores it (htcat rebuild-text, "
+            "after a clone)"
+        )
 
 
 def register(app: typer.Typer) -> None:

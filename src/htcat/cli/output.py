@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from htcat.citation import CITATION_FIELDS
 from htcat.cli.tables import display_width, table, unique_prefix_widths
 from htcat.errors import InputError
+from htcat.index.doctext import StoredDocument
 from htcat.model import Entry
 from htcat.people import display_name
 from htcat.plurals import counted
@@ -157,8 +158,13 @@ def write_entries(
         raise InputError(f"--format {fmt!r}: expected one of {', '.join(ENTRY_FORMATS)}")
 
 
-def entry_text(entry: Entry, width: int | None = None) -> str:
-    """One entry in full, for a person to read, wrapped at word boundaries to ``width``.
+def entry_text(
+    entry: Entry,
+    documents: Mapping[str, StoredDocument] | None = None,
+    width: int | None = None,
+) -> str:
+    """One entry in full, for a person to read, wrapped at word boundaries to ``width``;
+    ``documents``: what the text store holds of its fetched documents, by hash.
 
     A terminal would break words at its edge; values that run on are indented
     under their first line, and URLs and ids are never broken.
@@ -184,6 +190,7 @@ def entry_text(entry: Entry, width: int | None = None) -> str:
         lines += ["", "links:"]
         for link in entry["links"]:
             lines += link_lines(link)
+            lines += document_lines(link, documents or {})
     if entry.get("notes"):
         lines += ["", "notes:", entry["notes"]]
     lines += ["", f"created {entry.get('created', '?')}, updated {entry.get('updated', '?')}"]
@@ -214,16 +221,33 @@ def _wrapped(line: str, width: int) -> list[str]:
 
 
 def _fetched(check: Entry) -> str:
-    """What the last fetch kept of the document: where, its digest, its pages, since when."""
+    """What the last fetch kept of the document: where, its pages, since when (its
+    digest and what the text store holds are `document_lines`)."""
     pages = check.get("pages")
     found = [
         f"archived {check['archive_path']}" if check.get("archive_path") else "not archived",
-        f"sha256 {check['sha256']}",
         *([counted(pages, "page")] if isinstance(pages, int) else []),
         *([f"fetched {check['fetched']}"] if check.get("fetched") else []),
         *([f"changed {check['changed']}"] if check.get("changed") else []),
     ]
     return "document: " + "; ".join(found)
+
+
+def document_lines(link: Entry, documents: Mapping[str, StoredDocument]) -> list[str]:
+    """The document a fetch archived for ``link``: its hash, its pages, how many hold text."""
+    sha256 = (link.get("check") or {}).get("sha256")
+    if not isinstance(sha256, str):
+        return []
+    held = documents.get(sha256)
+    if held is None:
+        return [f"      sha256 {sha256}: text not stored (htcat rebuild-text reads it)"]
+    said = f"{counted(held.pages, 'page')}, {held.text_pages:,} with text"
+    if held.empty_pages:
+        verb = "has" if held.empty_pages == 1 else "have"
+        said += f"; {held.empty_pages:,} of {held.pages:,} pages {verb} no text"
+    if why := held.shortfall:
+        said = f"{said}; {why}" if held.state == "read" else why
+    return [f"      sha256 {sha256}: {said}"]
 
 
 def link_lines(link: Entry) -> list[str]:

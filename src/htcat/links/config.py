@@ -229,6 +229,18 @@ class SuggestPolicy:
 
 
 @dataclass(frozen=True)
+class DocumentLimits:
+    """How much of one fetched document's text the full-text store takes (``[documents]``).
+
+    A 5,000-page scan or a log file of gigabytes would otherwise fill the
+    store; what is cut is said in ``show`` and ``doctor``.
+    """
+
+    max_pages: int = 2000
+    max_chars: int = 5_000_000
+
+
+@dataclass(frozen=True)
 class LinkConfig:
     """A policy file: the ``[links]`` policy and the settings it overrides, the video
     platforms of ``[oembed]`` and the web archive of ``[suggest]``.
@@ -241,6 +253,7 @@ class LinkConfig:
     fail_after: int = 1
     recordings: tuple[Platform, ...] = DEFAULT_PLATFORMS
     suggest: SuggestPolicy = field(default_factory=SuggestPolicy)
+    documents: DocumentLimits = field(default_factory=DocumentLimits)
 
 
 @dataclass(frozen=True, kw_only=True)

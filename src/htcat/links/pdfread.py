@@ -11,13 +11,17 @@ that way is readable here as it is in a viewer.
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # imported where used: it is slow to load
+    import pypdfium2
 
 ReadState = Literal["readable", "locked", "unreadable"]
 
-_PDFIUM = threading.Lock()
+PDFIUM = threading.Lock()
 """PDFium is not thread-safe: one document open at a time in the process."""
 
 
@@ -40,7 +44,7 @@ def read_pdf(path: Path) -> PdfReading:
     import pypdfium2
     import pypdfium2.raw
 
-    with _PDFIUM:
+    with PDFIUM:
         try:
             document = pypdfium2.PdfDocument(path)
         except pypdfium2.PdfiumError as exc:
@@ -91,17 +95,24 @@ def read_pdf_info(path: Path, pages: int = 2) -> PdfInfo:
     reading = read_pdf(path)
     if reading.state != "readable":
         return PdfInfo(reading, {}, "")
-    with _PDFIUM:
+    with PDFIUM:
         document = pypdfium2.PdfDocument(path)
         try:
             info = {k: str(v) for k, v in document.get_metadata_dict(skip_empty=True).items()}
-            texts = []
-            for index in range(min(pages, len(document))):
-                page = document[index]
-                textpage = page.get_textpage()
-                texts.append(textpage.get_text_range())
-                textpage.close()
-                page.close()
+            texts = list(page_texts(document, min(pages, len(document))))
         finally:
             document.close()
     return PdfInfo(reading, info, "\n".join(texts))
+
+
+def page_texts(document: pypdfium2.PdfDocument, count: int) -> Generator[str, None, None]:
+    """The text PDFium reads on each of the first ``count`` pages of an open ``document``
+    (hold `PDFIUM` while iterating), page and text page closed as soon as read."""
+    for index in range(count):
+        page = document[index]
+        textpage = page.get_textpage()
+        try:
+            yield textpage.get_text_range()
+        finally:
+            textpage.close()
+            page.close()

@@ -24,7 +24,8 @@ per_host = 1
 A pattern with ``://`` is matched against the whole URL, any other against
 the URL's host name; both are shell-style globs (``*``, ``?``), case-blind
 (`htcat.links.config.Policy`). The ``[oembed]`` and ``[suggest]`` sections
-and the options that add to the policy are read here too, into the plain
+(and ``[documents]``, the limits on a document's text: ``max_pages``,
+``max_chars``) and the options that add to the policy are read here too, into the plain
 settings of `htcat.links.config`.
 """
 
@@ -44,6 +45,7 @@ from htcat.links.config import (
     DEFAULT_PLATFORMS,
     GONE_STATUSES,
     Accept,
+    DocumentLimits,
     HostLimit,
     LinkConfig,
     Platform,
@@ -75,20 +77,23 @@ def read_config(path: Path) -> LinkConfig:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
-    unknown = sorted(set(data) - {"links", "oembed", "suggest", "intake"})
+    unknown = sorted(set(data) - {"links", "oembed", "suggest", "intake", "documents"})
     if unknown:
         raise InputError(
             f"{path}: unknown table or key {unknown[0]!r}; "
-            "expected [links], [oembed], [suggest], [intake]"
+            "expected [links], [oembed], [suggest], [intake], [documents]"
         )
     table = data.get("links", {})
     if not isinstance(table, dict):
         raise InputError(f"{path}: links: expected a table, not {table!r}")
     try:
         recordings, suggest = platforms_from_policy(data), suggest_policy(data)
+        documents = document_limits(data)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
-    return replace(_config(path, table), recordings=recordings, suggest=suggest)
+    return replace(
+        _config(path, table), recordings=recordings, suggest=suggest, documents=documents
+    )
 
 
 def _config(path: Path, table: Mapping[str, Any]) -> LinkConfig:
@@ -221,6 +226,26 @@ def _platform(item: object, where: str) -> Platform:
     ):
         raise InputError(f"{where} gone {gone!r}: expected a list of 4xx/5xx statuses")
     return Platform(text["name"], match, endpoint, frozenset(gone))
+
+
+MAX_PAGES = 1_000_000
+"""The most pages of a document the text store has room to number."""
+
+
+def document_limits(policy: Mapping[str, Any]) -> DocumentLimits:
+    """``[documents]`` of a parsed policy: ``max_pages`` (up to a million) and ``max_chars``."""
+    section = policy_section(policy, "documents", ("max_pages", "max_chars"))
+    found: dict[str, int] = {}
+    for key, value in section.items():
+        most = MAX_PAGES if key == "max_pages" else None
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not whole or value < 1 or (most is not None and value > most):
+            upto = f" and at most {most:,}" if most else ""
+            raise InputError(
+                f"[documents] {key} {value!r}: expected a whole number of at least 1{upto}"
+            )
+        found[key] = value
+    return DocumentLimits(**found)
 
 
 def policy_section(
