@@ -215,9 +215,27 @@ def test_short_help_option(cli):
     assert "Example:" in cli("list", "-h", db_path=None).stdout
 
 
-def test_version(cli):
+def test_version_names_the_schema_and_the_commit_it_runs_from(cli):
+    from htcat.store.image import SCHEMA_VERSION
+
     result = cli("--version", db_path=None)
-    assert result.exit_code == 0 and result.stdout == f"htcat {__version__}\n"
+    assert result.exit_code == 0
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    built = f", git {head[:12]}" if head else ""
+    assert result.stdout.startswith(f"htcat {__version__} (catalog schema {SCHEMA_VERSION}{built}")
+    assert result.stdout.endswith(")\n")
+
+
+def test_a_newer_schema_names_a_version_other_than_this_one(tmp_path: Path, cli):
+    from htcat.store.image import SCHEMA_VERSION
+
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({"_meta": {"1": {"schema": SCHEMA_VERSION + 1}}, "entries": {}}))
+    result = cli("list", db_path=newer)
+    assert result.exit_code == 3 and "upgrade htcat" in result.stderr
+    assert __version__.split(".")[1] == str(SCHEMA_VERSION), "the minor number is the schema"
 
 
 def test_root_help_documents_every_exit_status(cli):

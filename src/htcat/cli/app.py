@@ -100,8 +100,33 @@ def _finite_wait(value: float) -> float:
 
 def _show_version(value: bool) -> None:
     if value:
-        typer.echo(f"htcat {__version__}")
+        from htcat.store.image import SCHEMA_VERSION
+
+        commit = _source_commit()
+        built = f", git {commit}" if commit else ""
+        typer.echo(f"htcat {__version__} (catalog schema {SCHEMA_VERSION}{built})")
         raise typer.Exit(ExitStatus.OK)
+
+
+def _source_commit() -> str | None:
+    """The commit htcat runs from when it runs from a git checkout of its own source
+    (``-dirty`` when files differ from it); None for an installed release."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[3]
+    if not (root / "src" / "htcat" / "__init__.py").is_file() or not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head or None
 
 
 def _global_options(
