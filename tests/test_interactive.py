@@ -117,6 +117,30 @@ def test_add_form_saves_the_answers(empty_db: Path, terminal):
     assert entry["notes"] == "From the May call."
 
 
+def test_the_type_is_picked_by_typing_and_the_hint_is_said_once(empty_db: Path, terminal):
+    child = terminal("add")
+    answer(child, "Title:", "Typed ahead" + ENTER)
+    answer(child, "Type:", "tool" + ENTER)  # type-ahead, no arrows
+    answer(child, "Date", ENTER)
+    answer(child, "Publisher:", ENTER)
+    expect(child, "Summary:")
+    expect(child, "(Esc then Enter to finish)")
+    summary_line = child.before + child.after
+    child.send("Short." + FINISH_MULTILINE)
+    expect(child, "Tags")
+    said = child.before
+    child.send(ENTER)
+    for prompt, keys in (("Links", ENTER), ("People", ENTER), ("Audiences", ENTER)):
+        answer(child, prompt, keys)
+    answer(child, "Status:", ENTER)
+    answer(child, "Internal notes", "n" + FINISH_MULTILINE)
+    expect(child, "typed-ahead")
+    assert finished(child) == 0
+    assert entries_in(empty_db)["typed-ahead"]["type"] == "toolkit"
+    assert "Alt+Enter" not in summary_line + said, "questionary's own hint is not said as well"
+    assert len("? Summary: (Esc then Enter to finish)") <= 80
+
+
 def test_add_form_refuses_an_empty_title(empty_db: Path, terminal):
     child = terminal("add")
     answer(child, "Title:", "   " + ENTER)

@@ -32,6 +32,24 @@ def _valid(field: str) -> Any:
     return check
 
 
+MULTILINE_HINT = "(Esc then Enter to finish)"
+"""Said once, after the question: questionary's own hint would say it again and run past
+80 columns."""
+
+
+def _picked(message: str, names: tuple[str, ...], default: str) -> str:
+    """One of ``names``, by arrow keys or by typing the first letters (type-ahead)."""
+    picked: str = questionary.select(
+        message,
+        choices=list(names),
+        default=default,
+        use_search_filter=True,
+        use_jk_keys=False,
+        instruction="(type to filter, arrows to move)",
+    ).unsafe_ask()
+    return picked
+
+
 def _joined(items: list[str]) -> str:
     return "; ".join(items)
 
@@ -45,9 +63,7 @@ def entry_form(current: Entry) -> Entry:
         "title": questionary.text(
             "Title:", default=current.get("title", ""), validate=_valid("title")
         ).unsafe_ask(),
-        "type": questionary.select(
-            "Type:", choices=list(TYPES), default=current.get("type") or DEFAULT_TYPE
-        ).unsafe_ask(),
+        "type": _picked("Type:", TYPES, current.get("type") or DEFAULT_TYPE),
         "date": questionary.text(
             "Date (YYYY, YYYY-MM or YYYY-MM-DD):",
             default=current.get("date", ""),
@@ -57,9 +73,10 @@ def entry_form(current: Entry) -> Entry:
             "Publisher:", default=current.get("publisher", "")
         ).unsafe_ask(),
         "summary": questionary.text(
-            "Summary (Esc then Enter to finish):",
+            "Summary:",
             default=current.get("summary", ""),
             multiline=True,
+            instruction=MULTILINE_HINT,
         ).unsafe_ask(),
         "tags": questionary.text(
             "Tags (separated by ';' or ','):", default=_joined(current.get("tags", []))
@@ -77,13 +94,12 @@ def entry_form(current: Entry) -> Entry:
         "audiences": questionary.text(
             "Audiences (separated by ';'):", default=_joined(current.get("audiences", []))
         ).unsafe_ask(),
-        "status": questionary.select(
-            "Status:", choices=list(STATUSES), default=current.get("status") or "published"
-        ).unsafe_ask(),
+        "status": _picked("Status:", STATUSES, current.get("status") or "published"),
         "notes": questionary.text(
-            "Internal notes, never exported (Esc then Enter to finish):",
+            "Internal notes, never exported:",
             default=current.get("notes", ""),
             multiline=True,
+            instruction=MULTILINE_HINT,
         ).unsafe_ask(),
     }
     for field in ("tags", "links", "people", "audiences"):
