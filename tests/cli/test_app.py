@@ -18,7 +18,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from helpers import ROOT
+from helpers import HTCAT, ROOT
 from helpers.gitwork import commit_all, git, isolated_git
 from helpers.seeddocs import fetch_seed_transcript
 from htcat import __version__
@@ -473,3 +473,27 @@ def test_completion_builds_only_the_command_whose_line_is_completed():
     assert completed_words({"COMP_WORDS": 'htcat search "unclosed', "COMP_CWORD": "2"}) == [
         "search"
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--bogus"], "htcat: error: No such option: --bogus (see 'htcat -h')"),
+        (
+            ["list", "--limit", "x"],
+            "htcat: error: Invalid value for '--limit': 'x' is not a valid int range. "
+            "(see 'htcat list -h')",
+        ),
+        (["nosuch"], "htcat: error: No such command 'nosuch'. (see 'htcat -h')"),
+    ],
+)
+def test_usage_errors_are_one_line_in_htcats_own_style(seed_db: Path, args, line):
+    done = subprocess.run(
+        [str(HTCAT), "--db", str(seed_db), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert (done.returncode, done.stderr) == (2, line + "\n")

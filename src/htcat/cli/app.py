@@ -9,9 +9,10 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import UsageError  # the click that Typer carries within
 from typer.core import TyperGroup
 
 from htcat import __version__
@@ -26,7 +27,10 @@ class _HtcatGroup(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta[_COMMAND_LINE] = list(args)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            _usage_error(exc)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -50,7 +54,16 @@ class _HtcatGroup(TyperGroup):
             raise typer.Exit(ExitStatus.PIPE_CLOSED) from None
         except typer.TyperException as exc:
             _say_where_globals_go(exc, ctx.meta.get(_COMMAND_LINE, []))
-            raise
+            if not isinstance(exc, UsageError):
+                raise
+            _usage_error(exc)
+
+
+def _usage_error(exc: UsageError) -> NoReturn:
+    """One error style: click's "Usage: … Error: …" block becomes htcat's own line."""
+    where = exc.ctx.command_path if exc.ctx is not None else "htcat"
+    error(f"{exc.format_message()} (see '{where} -h')")
+    raise typer.Exit(ExitStatus.USAGE) from None
 
 
 def _say_where_globals_go(exc: typer.TyperException, args: list[str]) -> None:
