@@ -100,3 +100,15 @@ def test_tags_added_and_removed_are_named_one_by_one() -> None:
     ]
     reordered = image_of({"id": "a", "title": "A", "tags": many[::-1], "audiences": ["x"]})
     assert diff_images(old, reordered)[0].fields == [FieldChange("tags", many, many[::-1])]
+
+
+def test_an_entry_conflict_is_said_in_words_in_the_text_git_diffs() -> None:
+    from htcat.conflicts import with_conflicts
+
+    base = {"id": "b", "title": "Bee", "tags": ["x"]}
+    changed = {**base, "title": "Bee 2"}
+    image = with_conflicts(
+        image_of(changed),
+        [{"id": "b", "field": None, "base": base, "ours": None, "theirs": changed}],
+    )
+    assert catalog_text(image).endswith("conflict b (entry): removed here / changed there\n")

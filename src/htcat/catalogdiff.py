@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from htcat.conflicts import conflicts_in
+from htcat.conflicts import conflicts_in, entry_sides
 from htcat.gitrepo import ENTRY_HEADER
 from htcat.merge import link_key
 from htcat.model import KNOWN_FIELDS, Entry
@@ -170,6 +170,9 @@ def catalog_text(image: Image) -> str:
     entries = sorted(_by_id(image, checks=True).values(), key=lambda e: str(e.get("id", "")))
     blocks = ["\n".join(entry_lines(e)) + "\n\n" for e in entries]
     for c in conflicts_in(image):
-        ours, theirs = (orjson.dumps(c[side]).decode() for side in ("ours", "theirs"))
+        if c["field"] is None:
+            _, ours, theirs = entry_sides(c)
+        else:
+            ours, theirs = (orjson.dumps(c[side]).decode() for side in ("ours", "theirs"))
         blocks.append(f"conflict {c['id']} {c['field'] or '(entry)'}: {ours} / {theirs}\n")
     return "".join(blocks)

@@ -39,6 +39,22 @@ def conflict_key(conflict: Conflict) -> tuple[str, str]:
     return (conflict["id"], conflict["field"] or "")
 
 
+def entry_sides(conflict: Conflict) -> tuple[str, str, str]:
+    """A whole-entry conflict in words — base, ours, theirs: ("entry 'T'", "changed here",
+    "removed there") — where two JSON blobs, cut, would say nothing."""
+    base = conflict["base"]
+
+    def side(value: Any, here: str) -> str:
+        if value is None:
+            return f"removed {here}" if base is not None else f"not {here}"
+        if base is None:
+            return f"added {here}"
+        return f"changed {here}" if value != base else f"unchanged {here}"
+
+    shown = "(none)" if base is None else f"entry {str(base.get('title', ''))!r}"
+    return shown, side(conflict["ours"], "here"), side(conflict["theirs"], "there")
+
+
 def conflicts_in(image: Image) -> list[Conflict]:
     """The conflicts recorded in a catalog image, in the order they were recorded."""
     table = image.get(CONFLICTS_TABLE, {})

@@ -76,6 +76,10 @@ def test_conflicts_list_and_resolve_settles_fields_and_whole_entries(
     ours = conflicted(tmp_path, cli)
     listed = cli("conflicts", db_path=ours)
     assert "a" in listed.stdout and "Theirs" in listed.stdout and "(entry)" in listed.stdout
+    (entry_row,) = [line for line in listed.stdout.splitlines() if "(entry)" in line]
+    assert entry_row.split()[:2] == ["b", "(entry)"]
+    assert "entry 'B'" in entry_row and "removed here" in entry_row
+    assert "changed there" in entry_row and "{" not in entry_row
     assert cli("resolve", "a", "summary", "--ours", db_path=ours).exit_code == 2
     assert cli("resolve", "a", "title", "--value", "Both", db_path=ours).exit_code == 0
     assert "no merge conflict on entry 'a'" in cli("resolve", "a", "--ours", db_path=ours).stderr

@@ -264,14 +264,16 @@ def conflicts(
     """
     if format_ not in ("table", "json"):
         raise InputError(f"--format {format_!r}: expected table or json")
-    from htcat.conflicts import conflicts_in
+    from htcat.conflicts import conflicts_in, entry_sides
 
     found = conflicts_in(state_of(ctx).read().image)
     if format_ == "json":
         sys.stdout.buffer.write(orjson.dumps(found, option=orjson.OPT_INDENT_2) + b"\n")
     elif found:
         rows = (
-            (c["id"], c["field"] or "(entry)", *(_value(c[k]) for k in ("base", "ours", "theirs")))
+            (c["id"], c["field"], *(_value(c[k]) for k in ("base", "ours", "theirs")))
+            if c["field"]
+            else (c["id"], "(entry)", *entry_sides(c))
             for c in found
         )
         typer.echo(
