@@ -153,11 +153,13 @@ def test_a_hostile_server_gets_a_bounded_answer(
 def test_fetch_writes_nothing_outside_the_archive(
     measured: dict[tuple[str, str], tuple[Path, Measured]],
 ) -> None:
-    """Only the catalog, its lock, the report and content-named files in the archive."""
+    """Only the catalog, its lock, the files htcat derives beside it, the report and
+    content-named files in the archive."""
     expected_top = {
         "catalog.json",
         "catalog.json.lock",
         ".catalog.json.checked",
+        ".catalog.json.doctext.sqlite",
         "catalog.history.jsonl",
         "stdout",
         "stderr",
