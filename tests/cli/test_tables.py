@@ -107,3 +107,13 @@ def test_ids_are_cut_below_their_prefix_before_the_title_would_go(
     assert widest_line(shown) <= 40
     assert shown.splitlines()[0].split() == ["id", "title"]
     assert "Title words" in shown and "a…" in shown
+
+
+def test_the_title_gives_way_only_when_no_other_cuttable_column_can():
+    # id, title, tags: the tags go down to their least width before the title loses a column.
+    assert fitted_widths(
+        [10, 40, 30], [False, True, True], [12, 12, 12], 60, (), [False, True, False]
+    ) == [10, 38, 12]
+    assert fitted_widths(
+        [10, 40, 30], [False, True, True], [12, 12, 12], 76, (), [False, True, False]
+    ) == [10, 40, 26]

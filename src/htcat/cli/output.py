@@ -119,14 +119,23 @@ def entries_table(
     """Entries as a table of ``columns`` (see `ENTRY_COLUMNS`), fitted as `table` fits.
 
     Given ``every_id`` in the catalog (sorted), ids give way first where the table
-    must fit, each to the shortest prefix that names its entry alone and ``…``.
+    must fit, each to the shortest prefix that names its entry alone and ``…``; the
+    title is cut last, after the tags and any other free text.
     """
     entries = list(entries)
     shown = [ENTRY_COLUMNS[c] for c in columns]
     rows = ([show(e) for show in shown] for e in entries)
     droppable = DROP_ORDER if tuple(columns) == DEFAULT_COLUMNS else ()
     least = {"id": unique_prefix_widths((e["id"] for e in entries), every_id)} if every_id else {}
-    return table(rows, columns, tablefmt, cuttable=CUT_COLUMNS, droppable=droppable, least=least)
+    return table(
+        rows,
+        columns,
+        tablefmt,
+        cuttable=CUT_COLUMNS,
+        droppable=droppable,
+        least=least,
+        last="title",
+    )
 
 
 def write_entries(

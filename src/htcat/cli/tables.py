@@ -110,9 +110,11 @@ def fitted_widths(
     minimum: Sequence[int],
     budget: int,
     first: Sequence[bool] = (),
+    last: Sequence[bool] = (),
 ) -> list[int]:
     """Column widths within ``budget``: the ``first`` columns give way before the others,
-    then the widest cuttable column gives a column first."""
+    then the widest cuttable column gives a column first, the ``last`` ones (the title)
+    only when no other can."""
     widths = list(natural)
     excess = sum(widths) - budget
     while excess > 0:
@@ -120,7 +122,8 @@ def fitted_widths(
         if not shrinkable:
             break
         leading = [i for i in shrinkable if i < len(first) and first[i]]
-        widest = max(leading or shrinkable, key=lambda i: widths[i])
+        others = [i for i in shrinkable if not (i < len(last) and last[i])]
+        widest = max(leading or others or shrinkable, key=lambda i: widths[i])
         widths[widest] -= 1
         excess -= 1
     return widths
@@ -134,6 +137,7 @@ def table(
     cuttable: Collection[str] = (),
     droppable: Sequence[str] = (),
     least: Mapping[str, int] | None = None,
+    last: str = "",
     stream: TextIO | None = None,
 ) -> str:
     """``rows`` under ``headers`` in ``tablefmt``, fitted to ``stream``'s width if for a person.
@@ -141,6 +145,7 @@ def table(
     ``least`` gives columns that give way first, down to that many columns;
     ``cuttable`` names the columns that may be shortened to fit after them;
     where that is not enough, the ``droppable`` ones are left out, in that order.
+    The ``last`` column is cut only when no other cuttable one can give way.
     """
     from tabulate import tabulate, tabulate_formats
 
@@ -151,7 +156,9 @@ def table(
         return tsv(cells, headers)
     width = None if is_markup(tablefmt) else terminal_width(stream or sys.stdout)
     if width is not None and cells:
-        headers, cells = _fitted(cells, headers, tablefmt, width, cuttable, droppable, least or {})
+        headers, cells = _fitted(
+            cells, headers, tablefmt, width, cuttable, droppable, least or {}, last
+        )
     return tabulate(cells, headers=list(headers), tablefmt=tablefmt, disable_numparse=True)
 
 
@@ -163,6 +170,7 @@ def _fitted(
     cuttable: Collection[str],
     droppable: Sequence[str],
     least: Mapping[str, int],
+    last: str,
 ) -> tuple[Sequence[str], list[list[str]]]:
     """The headers and cells that fit ``width``: cut where they may, fewer columns if need be."""
     cells = [[" ".join(value.split()) for value in row] for row in cells]
@@ -188,6 +196,7 @@ def _fitted(
             ],
             width - _overhead(shown, tablefmt),
             [h in least for h in shown],
+            [h == last for h in shown],
         )
         if sum(widths) + _overhead(shown, tablefmt) <= width:
             break
