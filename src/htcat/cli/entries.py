@@ -17,7 +17,7 @@ from htcat.cli.completion import (
     complete_tags,
     complete_types,
 )
-from htcat.cli.options import Selection, selection_options
+from htcat.cli.options import EntryIds, Selection, selection_options
 from htcat.cli.output import entry_text, info
 from htcat.cli.progress import index_build_bar
 from htcat.cli.state import State, state_of
@@ -369,10 +369,7 @@ def _fields(entry: Entry) -> Entry:
 def remove(
     ctx: typer.Context,
     selection: Selection,
-    entry_ids: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="[ID]...", help="Ids or prefixes.", autocompletion=complete_ids),
-    ] = None,
+    entry_ids: EntryIds = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove the entries given by id or by the filters (asks on a terminal; needs --yes

@@ -10,8 +10,7 @@ import orjson
 import typer
 
 from htcat.catalog import Choice, entries_chosen
-from htcat.cli.completion import complete_ids
-from htcat.cli.options import Selection, selection_options
+from htcat.cli.options import EntryIds, Selection, selection_options
 from htcat.cli.output import info, warn
 from htcat.cli.state import State, state_of
 from htcat.errors import HtcatError, InputError
@@ -196,10 +195,7 @@ def _enrich_source(entry: Mapping[str, Any]) -> str | None:
 def enrich(
     ctx: typer.Context,
     selection: Selection,
-    entry_ids: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="[ID]...", help="Ids or prefixes.", autocompletion=complete_ids),
-    ] = None,
+    entry_ids: EntryIds = None,
     overwrite: Annotated[
         list[str],
         typer.Option(

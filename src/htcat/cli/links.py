@@ -18,11 +18,12 @@ import typer
 
 from htcat.catalog import Choice, entries_chosen
 from htcat.cli.collector import collecting
-from htcat.cli.completion import complete_ids, complete_kinds
+from htcat.cli.completion import complete_kinds
 from htcat.cli.doctext import TextReader
 from htcat.cli.durations import stamp_before
 from htcat.cli.linkreports import deliver, fails_run, fitted_table, nothing_due, prepare_output
 from htcat.cli.options import (
+    EntryIds,
     RunOptions,
     Selection,
     finite_seconds,
@@ -49,11 +50,6 @@ MERGE_LOCK_WAIT = 60.0
 """The least a finished run waits for the catalog lock: its results took long to gather."""
 _SIZE = re.compile(r"^(\d+)\s*([kmg]?)(?:i?b)?$", re.IGNORECASE)
 _BYTES = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-
-EntryIds = Annotated[
-    list[str] | None,
-    typer.Argument(metavar="[ID]...", help="Ids or id prefixes.", autocompletion=complete_ids),
-]
 
 
 @selection_options(paging=False)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from htcat.cli.completion import (
+    complete_ids,
     complete_link_statuses,
     complete_statuses,
     complete_tags,
@@ -30,6 +31,11 @@ from htcat.query import LINK_STATUSES, Filters, Order
 F = TypeVar("F", bound=Callable[..., Any])
 
 REPORT_FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+EntryIds = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="[ID]...", help="Ids or id prefixes.", autocompletion=complete_ids),
+]
+"""The ids (or unique prefixes) a command that also takes filters is given."""
 """A link report's formats, spelled out so that building the commands imports no
 format module (`htcat.formats.linkreport` renders them)."""
 _FILTERS = "Filters"

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from htcat.catalog import Choice, entries_chosen, tag_counts
-from htcat.cli.completion import complete_ids, complete_tags
-from htcat.cli.options import Selection, selection_options
+from htcat.cli.completion import complete_tags
+from htcat.cli.options import EntryIds, Selection, selection_options
 from htcat.cli.output import info
 from htcat.cli.progress import index_build_bar
 from htcat.cli.state import state_of
@@ -25,10 +25,7 @@ tags_app = typer.Typer()
 def tag(
     ctx: typer.Context,
     selection: Selection,
-    entry_ids: Annotated[
-        list[str] | None,
-        typer.Argument(metavar="[ID]...", help="Ids or prefixes.", autocompletion=complete_ids),
-    ] = None,
+    entry_ids: EntryIds = None,
     add: Annotated[
         list[str],
         typer.Option("--add", help="Tag to add (repeatable).", autocompletion=complete_tags),
