@@ -9,30 +9,10 @@ from __future__ import annotations
 
 import re
 
+from htcat.formats.dates import MONTH_NUMBERS
 from htcat.model import is_calendar_date
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = "(" + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
 _ISO_RE = re.compile(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?=$|[T\s+Z])")
 _COMPACT_RE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:$|T|\d)")
 _US_RE = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})$")
@@ -75,11 +55,11 @@ def markup_date(text: str) -> str:
         return _joined(us[3], us[1], us[2])
     named = _MONTH_DAY_YEAR_RE.search(value) or _TIMESTAMP_RE.search(value)
     if named:
-        return _joined(named[3], MONTHS[named[1].lower()], named[2])
+        return _joined(named[3], MONTH_NUMBERS[named[1].lower()], named[2])
     named = _DAY_MONTH_YEAR_RE.search(value)
     if named:
-        return _joined(named[3], MONTHS[named[2].lower()], named[1])
+        return _joined(named[3], MONTH_NUMBERS[named[2].lower()], named[1])
     month_year = _MONTH_YEAR_RE.match(value)
     if month_year:
-        return _joined(month_year[2], MONTHS[month_year[1].lower()])
+        return _joined(month_year[2], MONTH_NUMBERS[month_year[1].lower()])
     return ""

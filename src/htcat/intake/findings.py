@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Layer = Literal[
     "option",
@@ -17,18 +17,7 @@ Layer = Literal[
     "pdf-info",
     "text",
 ]
-TRUST: tuple[Layer, ...] = (
-    "option",
-    "doi",
-    "citation",
-    "dublin-core",
-    "json-ld",
-    "open-graph",
-    "meta",
-    "title",
-    "pdf-info",
-    "text",
-)
+TRUST: tuple[Layer, ...] = get_args(Layer)
 """Most trusted first: what the user typed, the DOI's CSL-JSON record, Highwire
 ``citation_*``, Dublin Core, schema.org JSON-LD, Open Graph, plain ``<meta>``
 (author, description, keywords), the page's ``<title>`` without its site name,
