@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-import orjson
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from htcat.errors import InputError
+from htcat.index.entries import entries_of
 from htcat.index.rows import COLUMNS
 from htcat.model import Entry
 from htcat.query import Filters, Order, Page, keywords_match, link_statuses, search_text
@@ -143,12 +142,12 @@ class KeywordQuery:
         keywords, found = filters.keywords, []
         if keywords.groups:
             match = " AND ".join(any_of_terms(group) for group in keywords.groups)
-            sql = "doc_id IN (SELECT rowid FROM words WHERE words MATCH ?)"
+            sql = "words_rowid IN (SELECT rowid FROM words WHERE words MATCH ?)"
             found.append(Clause(sql, (match,)))
         if keywords.excluded:
             found.append(
                 Clause(
-                    "doc_id NOT IN (SELECT rowid FROM words WHERE words MATCH ?)",
+                    "words_rowid NOT IN (SELECT rowid FROM words WHERE words MATCH ?)",
                     (any_of_terms(keywords.excluded),),
                 )
             )
@@ -240,8 +239,11 @@ def select(entries: Iterable[Entry], filters: Filters, order: Order) -> Page:
     return Page(ranked[order.offset : end], len(ranked), order.offset)
 
 
-def select_indexed(conn: sqlite3.Connection, filters: Filters, order: Order) -> Page:
-    """The same page as `select`, asked of the index."""
+def select_indexed(
+    conn: sqlite3.Connection, filters: Filters, order: Order, file: BinaryIO
+) -> Page:
+    """The same page as `select`, asked of the index of the catalog open as ``file``;
+    `NotAsIndexed` if the file changed meanwhile."""
     check_paging(order)
     key = sort_key(order)
     condition, params = where(filters)
@@ -250,10 +252,10 @@ def select_indexed(conn: sqlite3.Connection, filters: Filters, order: Order) -> 
     total = conn.execute(f"SELECT count(*) FROM entries{condition}", params).fetchone()[0]
     limit = -1 if order.limit is None else min(order.limit, SQLITE_MAX_INT)
     rows = conn.execute(
-        f"SELECT body FROM entries{condition} ORDER BY {order_by} LIMIT ? OFFSET ?",
+        f"SELECT doc_id, body FROM entries{condition} ORDER BY {order_by} LIMIT ? OFFSET ?",
         [*params, limit, min(order.offset, SQLITE_MAX_INT)],
     ).fetchall()
-    return Page([orjson.loads(r[0]) for r in rows], total, order.offset)
+    return Page(entries_of(conn, rows, file), total, order.offset)
 
 
 def indexed_doc_ids(conn: sqlite3.Connection, filters: Filters) -> list[int]:

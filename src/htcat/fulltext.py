@@ -19,19 +19,18 @@ from typing import IO, TYPE_CHECKING
 
 import orjson
 
-from htcat.model import Entry, fold
-from htcat.query import searched_text
+from htcat.model import fold
 
 if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
     import sqlite3
 
 WORDS_TABLE = """CREATE VIRTUAL TABLE words USING fts5(
     text, content = '', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2')"""
-"""Contentless: the text is in the entry's body already, and storing it again made
-the rebuild slower and the file five times larger. A row is removed with FTS5's
-'delete' command, which needs the text it was indexed with (`unindex_words`)."""
+"""Contentless: the text is in the catalog already, and storing it again made the
+rebuild slower and the file five times larger. SQLite before 3.43 takes a row out
+of such a table only given the text it was indexed with, so a changed entry's text
+goes in under a new rowid instead (`htcat.index.rows.reindex`)."""
 INSERT_WORDS = "INSERT INTO words(rowid, text) VALUES (?, ?)"
-UNINDEX_WORDS = "INSERT INTO words(words, rowid, text) VALUES ('delete', ?, ?)"
 
 _NOT_IN_WORDS = re.compile(r"[\W_]+")
 _FOLDED_RUNS: dict[str, bytes] = {}
@@ -72,16 +71,10 @@ def insert_words(conn: sqlite3.Connection, words: Iterable[tuple[int, str]]) -> 
     conn.executemany(INSERT_WORDS, [(rowid, fts_form(text)) for rowid, text in words])
 
 
-def unindex_words(conn: sqlite3.Connection, rowid: int, entry: Entry) -> None:
-    """Take an entry's words out of the index, as they were put in."""
-    conn.execute(UNINDEX_WORDS, (rowid, fts_form(searched_text(entry))))
-
-
 def scratch_database(path: Path) -> sqlite3.Connection:
     """A new SQLite file with no journal and no syncs: several times faster to fill.
 
-    Its pages of 16 KiB, not 4, hold an entry's body without overflow pages:
-    a quarter less time to fill and a fifth less space.
+    Its pages of 16 KiB, not 4: fewer, fuller pages, quicker to fill.
     """
     import sqlite3
 

@@ -40,7 +40,7 @@ from htcat.index.freshness import (
     is_canonical,
     knowledge_of_read,
 )
-from htcat.index.rows import insert_batch, insert_entries, put_spans, reindex
+from htcat.index.rows import insert_batch, insert_entries, put_spans, reindex, words_meta
 from htcat.model import Entry
 from htcat.progress import EVERY, Progress, reporting
 from htcat.store.file import opened, read_bytes
@@ -110,7 +110,8 @@ def _refresh(path: Path, progress: Progress | None = None) -> None:
             conn: sqlite3.Connection, put: Callable[[list[tuple[int, str]]], None]
         ) -> tuple[Knowledge, Scan | None]:
             docs = ((int(k), doc) for k, doc in entries.items())
-            insert_entries(conn, reporting(docs, progress, len(entries)), put)
+            found = reporting(docs, progress, len(entries))
+            insert_entries(conn, found, put, bodies=spans is None)
             return knowledge, spans
 
         _rebuild(path, fill)
@@ -175,7 +176,8 @@ def _stream(
             check_entries(batch, path)
         except CatalogError:
             raise _NotCanonical from None
-        insert_batch(conn, ((int(k), entry) for k, entry in batch.items()), put_words)
+        docs = ((int(k), entry) for k, entry in batch.items())
+        insert_batch(conn, docs, put_words, bodies=False)
         batch.clear()
 
     def take(doc_id: int, chunk: bytes) -> None:
@@ -361,7 +363,8 @@ def _rebuild(path: Path, fill: Fill) -> None:
             conn.execute("BEGIN")
             put_spans(conn, spans)
             conn.executemany(
-                "INSERT INTO meta VALUES (?, ?)", [("version", INDEX_VERSION), *knowledge.meta()]
+                "INSERT INTO meta VALUES (?, ?)",
+                [("version", INDEX_VERSION), *knowledge.meta(), *words_meta(conn)],
             )
             conn.execute("COMMIT")
         # A journal left by a writer killed mid-update belongs to the old file.
