@@ -113,9 +113,7 @@ Pager = Callable[[list[Entry], Filters, Order], Page]
 
 
 @pytest.fixture(params=["memory", "index"])
-def selecting(
-    request: pytest.FixtureRequest, index_of: Callable[[list[Entry]], Indexed]
-) -> Pager:
+def selecting(request: pytest.FixtureRequest, index_of: Callable[[list[Entry]], Indexed]) -> Pager:
     """`select` over ``entries`` in memory, or the same question asked of their index."""
 
     def answer(entries: list[Entry], filters: Filters, order: Order) -> Page:
