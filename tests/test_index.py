@@ -209,13 +209,13 @@ def test_an_outside_change_parses_only_the_entries_whose_bytes_changed(
 
     _rewrite(db, change)
     parsed: list[bytes] = []
-    real = build.entry_of_chunk
+    real = build.canonical_entries
 
-    def counted(chunk: bytes) -> Entry:
-        parsed.append(chunk)
-        return real(chunk)
+    def counted(chunks: list[bytes]) -> dict[str, Entry] | None:
+        parsed.extend(chunks)
+        return real(chunks)
 
-    monkeypatch.setattr(build, "entry_of_chunk", counted)
+    monkeypatch.setattr(build, "canonical_entries", counted)
     monkeypatch.setattr(build, "_catch_up", lambda *a: pytest.fail("the whole file parsed"))
     assert titles(db, query="geneve") == ["Report 1"]
     assert titles(db, query="added") == ["Added by hand"]

@@ -70,3 +70,21 @@ def test_a_file_not_laid_out_canonically_is_not_scanned(mangle) -> None:
     raw = catalog_bytes({1: {"id": "a", "title": "A"}, 2: {"id": "b", "title": "B"}})
     assert scan_bytes(raw) is not None
     assert scan_bytes(mangle(raw)) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(table=entries, keep=st.lists(st.booleans(), min_size=12, max_size=12))
+def test_entries_in_a_run_of_chunks_are_taken_only_as_a_dump_writes_them(
+    table: dict[int, dict[str, object]], keep: list[bool]
+) -> None:
+    """Any of a file's chunks, in their order (those a pull changed), parse as the entries
+    they hold; the same bytes with one space more, or cut short, are refused."""
+    found = scan_bytes(catalog_bytes(table))
+    assert found is not None
+    chosen = [d for d, k in zip(sorted(found.changed, key=str), keep, strict=False) if k]
+    chunks = [found.changed[d] for d in chosen]
+    assert layout.canonical_entries(chunks) == {str(d): table[d] for d in chosen}
+    if chunks:
+        spaced = chunks[-1].replace(b'": ', b'":  ', 1)
+        assert layout.canonical_entries([*chunks[:-1], spaced]) is None
+        assert layout.canonical_entries([*chunks[:-1], chunks[-1][:-1]]) is None

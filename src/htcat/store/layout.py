@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import orjson
 
 from htcat.model import Entry
-from htcat.store.image import CANONICAL_OPTIONS
+from htcat.store.image import CANONICAL_OPTIONS, ENTRIES_TABLE
 
 _SEPARATOR = b",\n"
-_TABLE_START = b'\n  "entries": {\n'
+_TABLE_START = b'\n  "%s": {\n' % ENTRIES_TABLE.encode()
 _TABLE_END = b"\n  }"
 _CHUNK_HEAD = re.compile(rb'    "([0-9]+)": \{\n')
 _CHUNK_END = b"\n    }"
@@ -49,6 +49,26 @@ def entry_chunk(doc_id: int, entry: Entry) -> bytes:
 def entry_of_chunk(chunk: bytes) -> Entry:
     entry: Entry = orjson.loads(chunk[chunk.index(b": ") + 2 :])
     return entry
+
+
+def canonical_entries(chunks: list[bytes]) -> dict[str, Entry] | None:
+    """The entries whose bytes are ``chunks``, one after another in a canonical file,
+    if they are exactly the bytes a dump of the catalog holds; else None.
+
+    They are parsed, and dumped again to compare, all at once: one call into
+    orjson each way for a batch, not one for every entry.
+    """
+    if not chunks:
+        return {}
+    run = _SEPARATOR.join(chunks)
+    try:
+        found = orjson.loads(b"{" + run + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    dumped = orjson.dumps({ENTRIES_TABLE: found}, option=CANONICAL_OPTIONS)
+    if not isinstance(found, dict) or dumped != b"{" + _TABLE_START + run + _TABLE_END + b"\n}":
+        return None
+    return found
 
 
 def scan_bytes(raw: bytes) -> Scan | None:
