@@ -84,6 +84,9 @@ def test_entries_in_a_run_of_chunks_are_taken_only_as_a_dump_writes_them(
     chosen = [d for d, k in zip(sorted(found.changed, key=str), keep, strict=False) if k]
     chunks = [found.changed[d] for d in chosen]
     assert layout.canonical_entries(chunks) == {str(d): table[d] for d in chosen}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layout, "_PARSED_TOGETHER", 2)  # taken a few at a time, as many are
+        assert layout.canonical_entries(chunks) == {str(d): table[d] for d in chosen}
     if chunks:
         spaced = chunks[-1].replace(b'": ', b'":  ', 1)
         assert layout.canonical_entries([*chunks[:-1], spaced]) is None

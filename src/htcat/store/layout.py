@@ -55,20 +55,26 @@ def canonical_entries(chunks: list[bytes]) -> dict[str, Entry] | None:
     """The entries whose bytes are ``chunks``, one after another in a canonical file,
     if they are exactly the bytes a dump of the catalog holds; else None.
 
-    They are parsed, and dumped again to compare, all at once: one call into
-    orjson each way for a batch, not one for every entry.
+    They are parsed, and dumped again to compare, `_PARSED_TOGETHER` at a time.
     """
-    if not chunks:
-        return {}
-    run = _SEPARATOR.join(chunks)
-    try:
-        found = orjson.loads(b"{" + run + b"}")
-    except orjson.JSONDecodeError:
-        return None
-    dumped = orjson.dumps({ENTRIES_TABLE: found}, option=CANONICAL_OPTIONS)
-    if not isinstance(found, dict) or dumped != b"{" + _TABLE_START + run + _TABLE_END + b"\n}":
-        return None
+    found: dict[str, Entry] = {}
+    for n in range(0, len(chunks), _PARSED_TOGETHER):
+        run = _SEPARATOR.join(chunks[n : n + _PARSED_TOGETHER])
+        try:
+            part = orjson.loads(b"{" + run + b"}")
+        except orjson.JSONDecodeError:
+            return None
+        dumped = orjson.dumps({ENTRIES_TABLE: part}, option=CANONICAL_OPTIONS)
+        if not isinstance(part, dict) or dumped != b"{" + _TABLE_START + run + _TABLE_END + b"\n}":
+            return None
+        found.update(part)
     return found
+
+
+_PARSED_TOGETHER = 32
+"""Entries parsed in one call into orjson: enough to spare most calls, few enough for their
+bytes to stay in the processor's cache (100,000 entries: 0.84 s of CPU 32 at a time, 0.95 s
+128, 2.55 s 2,000, 1.02 s one by one)."""
 
 
 def scan_bytes(raw: bytes) -> Scan | None:
