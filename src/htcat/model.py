@@ -16,7 +16,7 @@ from typing import Any
 
 from htcat.citation import citation_parts
 from htcat.errors import FieldProblem, InvalidEntry
-from htcat.nesting import MAX_NESTING, nested_deeper, too_deep
+from htcat.nesting import MAX_NESTING, TOO_DEEP, nested_deeper, too_deep
 from htcat.people import NAME_AFFIXES, NAME_PARTS, migrated_person, parse_person_text
 from htcat.tags import normalize_tags
 from htcat.urls import guess_kind, parse_link_text, url_problem
@@ -166,12 +166,14 @@ _TEXT_ONLY = {str}
 _PERSON_TEXT = (*NAME_PARTS, *NAME_AFFIXES, "role", "affiliation")
 
 
-def shape_problem(doc: Mapping[str, Any]) -> str | None:
+def shape_problem(doc: Mapping[str, Any], *, nesting_checked: bool = False) -> str | None:
     """What makes ``doc`` unusable as an entry at all (no id, a field of the wrong type).
 
     Wrong values (an unknown type, a bad date) are for `validate_entry` and
     ``htcat doctor``; a wrong shape would break every command that reads it.
-    Runs on every entry of every file read, so it is kept cheap.
+    Runs on every entry of every file read, so it is kept cheap. ``nesting_checked``
+    when its bytes already showed it nests no deeper than allowed
+    (`htcat.store.layout.nested_too_deep`).
     """
     ident = doc.get("id")
     if not ident:
@@ -214,7 +216,7 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "links: check must be an object"
         if type(check.get("outcome") or "") is not str:
             return "links: a check's outcome must be text"
-    if nested_deeper(doc, MAX_NESTING + 1):  # one walk; the field is named only then
+    if not nesting_checked and nested_deeper(doc, TOO_DEEP):  # the field is named only then
         # JSON writers give up at a depth reading accepts: such an entry could
         # be read but never written, exported or indexed.
         return f"{too_deep(doc)[0]} is nested more than {MAX_NESTING} levels deep"

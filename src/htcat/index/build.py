@@ -45,7 +45,7 @@ from htcat.model import Entry
 from htcat.progress import EVERY, Progress, reporting
 from htcat.store.file import opened, read_bytes
 from htcat.store.image import ENTRIES_TABLE, check_entries, dump_json, parse_image
-from htcat.store.layout import Scan, canonical_entries, scan
+from htcat.store.layout import Scan, canonical_entries, nested_too_deep, scan
 
 if TYPE_CHECKING:
     import sqlite3
@@ -174,10 +174,10 @@ def _stream(
 
     def put() -> None:
         batch = canonical_entries(chunks)
-        if batch is None:
-            raise _NotCanonical
+        if batch is None or any(nested_too_deep(chunk) for chunk in chunks):
+            raise _NotCanonical  # read whole, which names the entry and what is wrong
         try:
-            check_entries(batch, path)
+            check_entries(batch, path, nesting_checked=True)
         except CatalogError:
             raise _NotCanonical from None
         docs = ((int(k), entry) for k, entry in batch.items())

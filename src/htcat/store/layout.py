@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import orjson
 
 from htcat.model import Entry
+from htcat.nesting import TOO_DEEP
 from htcat.store.image import CANONICAL_OPTIONS, ENTRIES_TABLE
 
 _SEPARATOR = b",\n"
@@ -71,6 +72,19 @@ def canonical_entries(chunks: list[bytes]) -> dict[str, Entry] | None:
     return found
 
 
+def nested_too_deep(chunk: bytes) -> bool:
+    """Whether the entry whose canonical bytes are ``chunk`` nests too deep
+    (`htcat.nesting.TOO_DEEP`), told from its indentation without parsing it.
+
+    An entry's members lie two spaces in from its own four, and each level adds
+    two; a canonical dump breaks lines only between members (a newline in a
+    string is written ``\\n``). So a non-empty list or object ``TOO_DEEP`` levels
+    down is there exactly when some line is indented that far in and two more.
+    """
+    return _TOO_DEEP_LINE in chunk
+
+
+_TOO_DEEP_LINE = b"\n" + b" " * (4 + 2 * (TOO_DEEP + 1))
 _PARSED_TOGETHER = 32
 """Entries parsed in one call into orjson: enough to spare most calls, few enough for their
 bytes to stay in the processor's cache (100,000 entries: 0.84 s of CPU 32 at a time, 0.95 s
