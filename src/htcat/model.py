@@ -161,9 +161,9 @@ def unique_id(base: str, taken: Container[str]) -> str:
     return f"{base}-{n}"
 
 
-_SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)
+_SHAPE_TEXT = frozenset((*TEXT_FIELDS, *STAMP_FIELDS))
 _TEXT_ONLY = {str}
-_PERSON_TEXT = (*NAME_PARTS, *NAME_AFFIXES, "role", "affiliation")
+_PERSON_TEXT = frozenset((*NAME_PARTS, *NAME_AFFIXES, "role", "affiliation"))
 
 
 def shape_problem(doc: Mapping[str, Any], *, nesting_checked: bool = False) -> str | None:
@@ -182,9 +182,9 @@ def shape_problem(doc: Mapping[str, Any], *, nesting_checked: bool = False) -> s
         return f"id must be text, not {type(ident).__name__}"
     if "title" not in doc:
         return "has no title"
-    for key in _SHAPE_TEXT:
-        value = doc.get(key, "")
-        if type(value) is not str:
+    # Each field present is looked at once: most are text, which needs no lookup.
+    for key, value in doc.items():
+        if type(value) is not str and key in _SHAPE_TEXT:
             return f"{key} must be text, not {type(value).__name__}"
     for key in ("tags", "audiences"):
         items = doc.get(key, [])
@@ -198,7 +198,7 @@ def shape_problem(doc: Mapping[str, Any], *, nesting_checked: bool = False) -> s
             type(person.get("family")) is str or type(person.get("literal")) is str
         ):
             return "people must be objects with a family or literal name"
-        if not all(type(person.get(k, "")) is str for k in _PERSON_TEXT):
+        if any(type(v) is not str and k in _PERSON_TEXT for k, v in person.items()):
             return "people: names, role and affiliation must be text"
     citation = doc.get("citation", {})
     if type(citation) is not dict or not set(map(type, citation.values())) <= _TEXT_ONLY:
