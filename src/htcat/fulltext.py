@@ -54,16 +54,33 @@ def _fold_run(error: UnicodeError) -> tuple[bytes, int]:
 codecs.register_error("htcat-fold-foreign", _fold_run)
 
 
+FOLDED_ALIKE = (
+    (0x00, 0xA9), (0xAB, 0xB1), (0xB4, 0xB8), (0xBB, 0xBB), (0xBF, 0xDE), (0xE0, 0x131),
+    (0x134, 0x13E), (0x141, 0x148), (0x14A, 0x1C3), (0x1CD, 0x1DF), (0x1E4, 0x1ED),
+    (0x1F0, 0x1F0), (0x1F4, 0x1FB), (0x200, 0x2AF), (0x2B9, 0x2DF), (0x2E5, 0x304),
+    (0x306, 0x30C), (0x30F, 0x30F), (0x311, 0x311), (0x31B, 0x31B), (0x323, 0x328),
+    (0x32D, 0x32E), (0x330, 0x331), (0x34F, 0x34F), (0x1E00, 0x1E99), (0x1E9B, 0x1E9D),
+    (0x1E9F, 0x1EFF), (0x2000, 0x2064), (0x206A, 0x206F), (0x3000, 0x3029), (0x3030, 0x3037),
+    (0x303B, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF0F), (0xFF1A, 0xFF20), (0xFF3B, 0xFF40),
+    (0xFF5B, 0xFF65), (0xFFE0, 0xFFE6), (0xFFE8, 0xFFEE),
+)  # fmt: skip
+"""Ranges of characters FTS5's tokenizer reads exactly as `tokens` does: Latin letters
+with their accents, quotes and dashes, CJK ideographs. Found by trying every character
+of their blocks, as a test does again against the SQLite at hand."""
+_NOT_FOLDED_ALIKE = re.compile("[^" + "".join(f"{chr(a)}-{chr(b)}" for a, b in FOLDED_ALIKE) + "]")
+
+
 def fts_form(text: str) -> str:
     """Searched text (`searched_text`) as FTS5 must see it to find the words `tokens` finds.
 
-    FTS5's unicode61 tokenizer folds ASCII exactly as `tokens` does, in C. It
-    leaves ß, ligatures, ² and Greek accents as they are, so runs of non-ASCII
+    FTS5's unicode61 tokenizer folds most text exactly as `tokens` does, in C
+    (`FOLDED_ALIKE`): such text goes as it is. It leaves ß, ligatures, ² and
+    Greek accents as they are, so in any other text runs of non-ASCII
     characters are folded here (folding goes character by character), and
     what `tokens` does not count as part of a word becomes a space. The ASCII
     between them, most of any text, is copied by the encoder in C.
     """
-    if text.isascii():
+    if text.isascii() or not _NOT_FOLDED_ALIKE.search(text):
         return text
     return text.encode("ascii", "htcat-fold-foreign").decode()
 
