@@ -170,3 +170,13 @@ def test_entries_changed_together_take_rowids_of_their_own(
         rowids = [r[0] for r in conn.execute("SELECT words_rowid FROM entries ORDER BY doc_id")]
     assert rowids == [9, 10, 11, 12, 13, 6, 7, 8]
     assert titles(db, "geneve 3") == ["Report 3"]
+
+
+def test_an_entry_whose_place_the_index_lost_is_read_from_the_whole_file(db: Path):
+    write_catalog(db, reports(4))
+    titles(db)
+    with index(db) as conn:
+        conn.execute("DELETE FROM spans WHERE doc_id = 3")
+        conn.commit()
+    assert titles(db) == [f"Report {k}" for k in range(4)]
+    assert get_entry(db, "report-2")["title"] == "Report 2"

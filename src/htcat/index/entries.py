@@ -30,17 +30,24 @@ def entries_of(
     conn: sqlite3.Connection, rows: Iterable[tuple[int, bytes | None]], file: BinaryIO
 ) -> list[Entry]:
     """The entries of ``rows`` (document id, the body kept or None), in their order."""
+    rows = list(rows)
+    unkept = orjson.dumps([doc_id for doc_id, body in rows if body is None]).decode()
+    spans = {
+        doc_id: ((start, length), expected)
+        for doc_id, start, length, expected in conn.execute(
+            "SELECT doc_id, start, length, digest FROM spans"
+            " WHERE doc_id IN (SELECT value FROM json_each(?))",
+            (unkept,),
+        )
+    }
     found: list[Entry] = []
     for doc_id, body in rows:
         if body is not None:
             found.append(orjson.loads(body))
-            continue
-        span = conn.execute(
-            "SELECT start, length, digest FROM spans WHERE doc_id = ?", (doc_id,)
-        ).fetchone()
-        if span is None:
+        elif doc_id in spans:
+            found.append(entry_at(file, *spans[doc_id]))
+        else:
             raise NotAsIndexed(doc_id)
-        found.append(entry_at(file, (span[0], span[1]), span[2]))
     return found
 
 
