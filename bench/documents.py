@@ -84,7 +84,7 @@ def document_catalog(log: Callable[[str], None]) -> Path:
     from htcat.index import doctext
     from htcat.store.file import change_catalog, init_catalog
 
-    folder = CACHE / f"documents-{DOCUMENTS}x{PAGES}"
+    folder = CACHE / f"documents-{DOCUMENTS}x{PAGES}-store{doctext.STORE_VERSION}"
     catalog, complete = folder / "catalog.json", folder / "complete"
     if complete.exists():
         return catalog

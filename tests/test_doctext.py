@@ -267,6 +267,19 @@ def test_a_store_of_the_first_version_is_indexed_again_folded_and_keeps_its_text
     assert left == (0,)
 
 
+def test_a_store_an_older_htcat_set_back_to_the_first_version_is_indexed_again(
+    tmp_path: Path,
+) -> None:
+    catalog = tmp_path / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        doctext.put(conn, "a" * 64, doctext.DocumentText("read", 1, ("Große Straße",)))
+        conn.execute("PRAGMA user_version = 1")  # what the first version wrote on every opening
+
+    assert found(catalog, "strasse", {"a" * 64}) == [("a", 1, "Große \x02Straße\x03")]
+    with doctext.opened(catalog) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (doctext.STORE_VERSION,)
+
+
 def test_the_store_is_sqlite_beside_the_catalog(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog.json"
     with doctext.opened(catalog):

@@ -122,7 +122,9 @@ def _bring_up_to_date(conn: sqlite3.Connection) -> None:
     """Create the store's tables, or index an older store's text as this one does.
 
     Under the write lock, so that two commands opening a new store do it once;
-    a search, which opens a store already up to date, takes no lock.
+    a search, which opens a store already up to date, takes no lock. A store
+    of this version that an older htcat opened (which set its version back to
+    1) has its text already apart: only the index is made again.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -131,8 +133,9 @@ def _bring_up_to_date(conn: sqlite3.Connection) -> None:
             for statement in SCHEMA:
                 conn.execute(statement)
         elif version == 1:
-            conn.execute(SCHEMA[1])
-            conn.execute("INSERT INTO page_text SELECT rowid, text FROM pages")
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'page_text'").fetchone():
+                conn.execute(SCHEMA[1])
+                conn.execute("INSERT INTO page_text SELECT rowid, text FROM pages")
             conn.execute("DROP TABLE pages")
             conn.execute(PAGES_TABLE)
             _index(conn, conn.execute("SELECT page_id, text FROM page_text"))
