@@ -21,7 +21,6 @@ import hashlib
 import http.server
 import random
 import shutil
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -119,11 +118,8 @@ def store_sizes(catalog: Path) -> tuple[float, float]:
     """Megabytes of text the store holds, and megabytes of the store's file."""
     from htcat.index import doctext
 
-    conn = sqlite3.connect(doctext.doctext_path(catalog))
-    try:
+    with doctext.opened(catalog) as conn:
         chars, size = doctext.sizes(conn)
-    finally:
-        conn.close()
     return chars / 1e6, size / 1e6
 
 

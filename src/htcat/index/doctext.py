@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from htcat.fulltext import fts_form
 
@@ -30,8 +30,8 @@ TextState = Literal["read", "locked", "unreadable", "no-text"]
 _CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]"
 """The characters written without spaces between words: kana, CJK ideographs, Hangul."""
 
-if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the store
-    import sqlite3
+if TYPE_CHECKING:  # apsw is imported where used: most commands never open the store
+    import apsw
 
 PAGE_BITS = 20
 """Pages per document the rowids leave room for: about a million (`DocumentLimits` stays below)."""
@@ -100,11 +100,12 @@ def doctext_path(catalog: Path) -> Path:
 
 
 @contextlib.contextmanager
-def opened(catalog: Path) -> Iterator[sqlite3.Connection]:
+def opened(catalog: Path) -> Iterator[apsw.Connection]:
     """The store beside ``catalog``, created when missing, closed on leaving."""
-    import sqlite3
+    import apsw
 
-    conn = sqlite3.connect(doctext_path(catalog), timeout=30, isolation_level=None)
+    conn = apsw.Connection(str(doctext_path(catalog)))
+    conn.set_busy_timeout(30_000)
     try:
         if _version(conn) != STORE_VERSION:
             _bring_up_to_date(conn)
@@ -113,12 +114,17 @@ def opened(catalog: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def _version(conn: sqlite3.Connection) -> int:
-    found: int = conn.execute("PRAGMA user_version").fetchone()[0]
+def _version(conn: apsw.Connection) -> int:
+    return _number(conn, "PRAGMA user_version")
+
+
+def _number(conn: apsw.Connection, query: str) -> int:
+    """The one number ``query`` gives."""
+    found: int = conn.execute(query).get
     return found
 
 
-def _bring_up_to_date(conn: sqlite3.Connection) -> None:
+def _bring_up_to_date(conn: apsw.Connection) -> None:
     """Create the store's tables, or index an older store's text as this one does.
 
     Under the write lock, so that two commands opening a new store do it once;
@@ -147,7 +153,7 @@ def _bring_up_to_date(conn: sqlite3.Connection) -> None:
         raise
 
 
-def _index(conn: sqlite3.Connection, pages: Iterable[tuple[int, str]]) -> None:
+def _index(conn: apsw.Connection, pages: Iterable[tuple[int, str]]) -> None:
     """Index each (rowid, text as read) folded, as the query is (`fts_form`)."""
     conn.executemany(
         "INSERT INTO pages(rowid, text) VALUES (?, ?)",
@@ -205,16 +211,16 @@ class DocumentHit:
     snippet: str
 
 
-def stored_hashes(conn: sqlite3.Connection) -> set[str]:
+def stored_hashes(conn: apsw.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT sha256 FROM documents")}
 
 
-def put(conn: sqlite3.Connection, sha256: str, text: DocumentText) -> None:
+def put(conn: apsw.Connection, sha256: str, text: DocumentText) -> None:
     """Store ``text`` as the document ``sha256``'s, replacing what it had."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         _delete(conn, sha256)
-        cursor = conn.execute(
+        conn.execute(
             "INSERT INTO documents(sha256, state, page_count, text_pages, empty_pages,"
             " limited, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
@@ -227,7 +233,7 @@ def put(conn: sqlite3.Connection, sha256: str, text: DocumentText) -> None:
                 text.error,
             ),
         )
-        first = (cursor.lastrowid or 0) << PAGE_BITS
+        first = conn.last_insert_rowid() << PAGE_BITS
         pages = [(first + number, page) for number, page in enumerate(text.texts) if page]
         conn.executemany("INSERT INTO page_text(page_id, text) VALUES (?, ?)", pages)
         _index(conn, pages)
@@ -237,7 +243,7 @@ def put(conn: sqlite3.Connection, sha256: str, text: DocumentText) -> None:
         raise
 
 
-def forget(conn: sqlite3.Connection, hashes: Iterable[str]) -> int:
+def forget(conn: apsw.Connection, hashes: Iterable[str]) -> int:
     """Remove the documents ``hashes`` name (those no link holds any more); how many were."""
     removed = 0
     conn.execute("BEGIN IMMEDIATE")
@@ -251,14 +257,17 @@ def forget(conn: sqlite3.Connection, hashes: Iterable[str]) -> int:
     return removed
 
 
-def _delete(conn: sqlite3.Connection, sha256: str) -> int:
+def _delete(conn: apsw.Connection, sha256: str) -> int:
     row = conn.execute("SELECT doc_id FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
     if row is None:
         return 0
     pages = (row[0] << PAGE_BITS, (row[0] + 1) << PAGE_BITS)
-    indexed = conn.execute(
-        "SELECT page_id, text FROM page_text WHERE page_id >= ? AND page_id < ?", pages
-    ).fetchall()
+    indexed = cast(
+        list[tuple[int, str]],
+        conn.execute(
+            "SELECT page_id, text FROM page_text WHERE page_id >= ? AND page_id < ?", pages
+        ).fetchall(),
+    )
     conn.executemany(
         "INSERT INTO pages(pages, rowid, text) VALUES ('delete', ?, ?)",
         [(rowid, fts_form(text)) for rowid, text in indexed],
@@ -268,7 +277,7 @@ def _delete(conn: sqlite3.Connection, sha256: str) -> int:
     return 1
 
 
-def documents(conn: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, StoredDocument]:
+def documents(conn: apsw.Connection, hashes: Iterable[str]) -> dict[str, StoredDocument]:
     """The stored documents among ``hashes``, by hash."""
     found = {}
     for sha256 in set(hashes):
@@ -283,7 +292,7 @@ def documents(conn: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, Stor
 
 
 def search_pages(
-    conn: sqlite3.Connection,
+    conn: apsw.Connection,
     match: str,
     wanted: Sequence[str],
     limit: int | None,
@@ -317,9 +326,12 @@ def search_pages(
     else:
         query = f"SELECT rowid, {marked}, bm25(pages) FROM pages WHERE pages MATCH ?"
         query += " ORDER BY bm25(pages)"
-    ranked = conn.execute(
-        f"{query} LIMIT ?", (MARK_START, MARK_END, match, -1 if limit is None else limit)
-    ).fetchall()
+    ranked = cast(
+        list[tuple[int, str, float]],
+        conn.execute(
+            f"{query} LIMIT ?", (MARK_START, MARK_END, match, -1 if limit is None else limit)
+        ).fetchall(),
+    )
     hashes = {number: sha256 for sha256, number in numbers.items()}
     low = (1 << PAGE_BITS) - 1
     return [
@@ -328,7 +340,7 @@ def search_pages(
     ]
 
 
-def _choose(conn: sqlite3.Connection, positions: dict[int, int]) -> None:
+def _choose(conn: apsw.Connection, positions: dict[int, int]) -> None:
     """Put the documents a search wants, each with its place in the order, in a temp table."""
     conn.execute(
         "CREATE TEMP TABLE IF NOT EXISTS wanted(doc_id INTEGER PRIMARY KEY, position INTEGER)"
@@ -339,10 +351,7 @@ def _choose(conn: sqlite3.Connection, positions: dict[int, int]) -> None:
     conn.execute("COMMIT")
 
 
-def sizes(conn: sqlite3.Connection) -> tuple[int, int]:
+def sizes(conn: apsw.Connection) -> tuple[int, int]:
     """The text's characters and the store's bytes, to weigh one against the other."""
-    chars = conn.execute("SELECT coalesce(sum(length(text)), 0) FROM page_text").fetchone()[0]
-    pages, page_size = (
-        conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "page_size")
-    )
-    return chars, pages * page_size
+    chars = _number(conn, "SELECT coalesce(sum(length(text)), 0) FROM page_text")
+    return chars, _number(conn, "PRAGMA page_count") * _number(conn, "PRAGMA page_size")
