@@ -316,3 +316,14 @@ def test_every_word_of_a_document_is_found_as_written(
 
     for word in words:
         assert [page for _, page, _ in found(catalog, f'"{word}"', {"a" * 64})] == [1], word
+
+
+def test_a_damaged_store_is_named_with_what_to_do(tmp_path: Path) -> None:
+    from htcat.errors import CatalogError
+
+    catalog = tmp_path / "catalog.json"
+    doctext.doctext_path(catalog).write_bytes(b"not a database " * 100)
+
+    damaged = r"doctext\.sqlite is damaged .*htcat rebuild-text"
+    with pytest.raises(CatalogError, match=damaged), doctext.opened(catalog):
+        pass

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from htcat.catalog import read as read_catalog
 from htcat.catalog import select_entries
@@ -23,10 +23,12 @@ from htcat.filters import any_of_terms
 from htcat.fulltext import fts_form
 from htcat.index import doctext
 from htcat.index.doctext import DocumentHit
-from htcat.links.config import DocumentLimits
 from htcat.model import Entry
 from htcat.progress import Progress
 from htcat.query import Filters, Keywords, Order
+
+if TYPE_CHECKING:  # the limits come with the fetch or rebuild that reads text: 7 ms to import
+    from htcat.links.config import DocumentLimits
 
 
 @dataclass(frozen=True)

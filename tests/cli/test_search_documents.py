@@ -274,6 +274,20 @@ def test_rebuild_text_restores_the_store_from_the_archive_alone(without_store: P
     assert found.stdout == "agricultural-labor-report\nwebinar-on-forced-labor\n"
 
 
+def test_a_damaged_store_stops_show_with_what_to_do_not_a_bug(without_store: Path) -> None:
+    doctext_path(without_store).write_bytes(b"\x00 damaged \x00" * 512)
+
+    shown = run(without_store, "show", "agricultural-labor-report")
+    searched = run(without_store, "search", "bondage", "--in-documents")
+
+    for result in (shown, searched):
+        assert result.exit_code == 3
+        assert "is damaged" in result.stderr and "htcat rebuild-text" in result.stderr
+    doctext_path(without_store).unlink()
+    assert run(without_store, "rebuild-text").exit_code == 0
+    assert "bondage" in run(without_store, "search", "bondage", "--in-documents").stdout
+
+
 def test_rebuild_text_shows_progress_on_a_terminal(without_store: Path) -> None:
     child = pexpect.spawn(
         str(HTCAT),

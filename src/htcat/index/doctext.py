@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
+from htcat.errors import CatalogError
 from htcat.fulltext import fts_form
 
 TextState = Literal["read", "locked", "unreadable", "no-text"]
@@ -101,15 +102,30 @@ def doctext_path(catalog: Path) -> Path:
 
 @contextlib.contextmanager
 def opened(catalog: Path) -> Iterator[apsw.Connection]:
-    """The store beside ``catalog``, created when missing, closed on leaving."""
+    """The store beside ``catalog``, created when missing, closed on leaving.
+
+    SQLite's errors become a `CatalogError` naming the file, one that is not a
+    database or is damaged with what to do: it is rebuilt from the archive.
+    """
     import apsw
 
-    conn = apsw.Connection(str(doctext_path(catalog)))
+    path = doctext_path(catalog)
+    try:
+        conn = apsw.Connection(str(path))
+    except apsw.Error as exc:
+        raise CatalogError(f"the documents' text store {path}: {exc}") from exc
     conn.set_busy_timeout(30_000)
     try:
         if _version(conn) != STORE_VERSION:
             _bring_up_to_date(conn)
         yield conn
+    except (apsw.NotADBError, apsw.CorruptError) as exc:
+        raise CatalogError(
+            f"the documents' text store {path} is damaged ({exc}): delete it and run "
+            "htcat rebuild-text to read the archived documents again"
+        ) from exc
+    except apsw.Error as exc:
+        raise CatalogError(f"the documents' text store {path}: {exc}") from exc
     finally:
         conn.close()
 
