@@ -327,3 +327,26 @@ def test_a_damaged_store_is_named_with_what_to_do(tmp_path: Path) -> None:
     damaged = r"doctext\.sqlite is damaged .*htcat rebuild-text"
     with pytest.raises(CatalogError, match=damaged), doctext.opened(catalog):
         pass
+
+
+FOLDING_WORD = st.text(
+    alphabet="abcdefzABCDEFZßàéîõüçñÅØﬁﬂ" + "άέήίόύώΈΉΊΌΎΏδλπΣςΔΛΠ", min_size=1, max_size=8
+)
+
+
+@given(words=st.lists(FOLDING_WORD, min_size=1, max_size=10), chosen=st.integers(0, 9))
+@settings(max_examples=60)
+def test_the_snippet_marks_the_word_found_as_the_page_writes_it(
+    tmp_path_factory: pytest.TempPathFactory, words: list[str], chosen: int
+) -> None:
+    """The index holds the folded text, the snippet is cut from the text as written: the
+    word searched for is marked where it stands, whatever its letters fold to."""
+    catalog = tmp_path_factory.mktemp("fold") / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        doctext.put(conn, "a" * 64, doctext.DocumentText("read", 1, (" ".join(words),)))
+    word = words[chosen % len(words)]
+
+    [(_, _, snippet)] = found(catalog, f'"{word}"', {"a" * 64})
+
+    assert snippet.replace("\x02", "").replace("\x03", "") == " ".join(words)
+    assert f"\x02{word}\x03" in snippet
