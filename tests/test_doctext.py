@@ -350,3 +350,17 @@ def test_the_snippet_marks_the_word_found_as_the_page_writes_it(
 
     assert snippet.replace("\x02", "").replace("\x03", "") == " ".join(words)
     assert f"\x02{word}\x03" in snippet
+
+
+def test_a_store_of_a_newer_htcat_is_refused_by_name_and_left_as_it_is(tmp_path: Path) -> None:
+    from htcat.errors import CatalogError
+
+    catalog = tmp_path / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        conn.execute(f"PRAGMA user_version = {doctext.STORE_VERSION + 1}")
+
+    with pytest.raises(CatalogError, match="written by a newer htcat"), doctext.opened(catalog):
+        pass
+    newer = sqlite3.connect(doctext.doctext_path(catalog))
+    assert newer.execute("PRAGMA user_version").fetchone() == (doctext.STORE_VERSION + 1,)
+    newer.close()
