@@ -21,7 +21,6 @@ import hashlib
 import http.server
 import random
 import shutil
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -84,7 +83,7 @@ def document_catalog(log: Callable[[str], None]) -> Path:
     from htcat.index import doctext
     from htcat.store.file import change_catalog, init_catalog
 
-    folder = CACHE / f"documents-{DOCUMENTS}x{PAGES}"
+    folder = CACHE / f"documents-{DOCUMENTS}x{PAGES}-store{doctext.STORE_VERSION}"
     catalog, complete = folder / "catalog.json", folder / "complete"
     if complete.exists():
         return catalog
@@ -119,11 +118,8 @@ def store_sizes(catalog: Path) -> tuple[float, float]:
     """Megabytes of text the store holds, and megabytes of the store's file."""
     from htcat.index import doctext
 
-    conn = sqlite3.connect(doctext.doctext_path(catalog))
-    try:
+    with doctext.opened(catalog) as conn:
         chars, size = doctext.sizes(conn)
-    finally:
-        conn.close()
     return chars / 1e6, size / 1e6
 
 

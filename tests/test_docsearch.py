@@ -9,7 +9,7 @@ from helpers import write_catalog
 from htcat.docsearch import documents_of, rebuild_store, search_documents, store_texts
 from htcat.index import doctext
 from htcat.links.config import DocumentLimits
-from htcat.query import Filters, parse_keywords
+from htcat.query import Filters, Order, parse_keywords
 
 LIMITS = DocumentLimits()
 
@@ -115,3 +115,62 @@ def test_a_rebuild_after_the_store_was_deleted_restores_it_from_the_archive(
     assert [h.entry_id for h in search_documents(db, Filters(), parse_keywords("restored"), 5)] == [
         "doc"
     ]
+
+
+def test_with_an_order_the_pages_come_entry_by_entry_and_best_first_within(
+    tmp_path: Path,
+) -> None:
+    """A document two entries link comes under each, at each entry's place in the sort."""
+    db = tmp_path / "catalog.json"
+    shared, own = "a" * 64, "b" * 64
+    with doctext.opened(db) as conn:
+        doctext.put(conn, shared, doctext.DocumentText("read", 2, ("farm work", "farm farm farm")))
+        doctext.put(conn, own, doctext.DocumentText("read", 1, ("farm farm farm farm",)))
+    write_catalog(
+        db,
+        [
+            linked("Newest", shared, "x", date="2024"),
+            linked("Middle", own, "y", date="2022"),
+            linked("Oldest", shared, "x", date="2020"),
+        ],
+    )
+    farm = parse_keywords("farm")
+
+    def hits(limit: int | None = None, **options: Any) -> list[tuple[str, int]]:
+        found = search_documents(db, Filters(), farm, limit, **options)
+        return [(hit.entry_id, hit.page) for hit in found]
+
+    by_date = [("newest", 2), ("newest", 1), ("middle", 1), ("oldest", 2), ("oldest", 1)]
+    assert hits() == [("middle", 1), ("newest", 2), ("oldest", 2), ("newest", 1), ("oldest", 1)]
+    assert hits(by_entries=Order(sort="date")) == by_date
+    assert hits(1, by_entries=Order(sort="date")) == by_date[:1]
+    assert hits(4, by_entries=Order(sort="date")) == by_date[:4]
+    assert hits(2, offset=2, by_entries=Order(sort="date")) == by_date[2:4]
+    assert hits(by_entries=Order(sort="date", reverse=True)) == [
+        ("oldest", 2),
+        ("oldest", 1),
+        ("middle", 1),
+        ("newest", 2),
+        ("newest", 1),
+    ]
+    assert hits(by_entries=Order(sort="title")) == [
+        ("middle", 1),
+        ("newest", 2),
+        ("newest", 1),
+        ("oldest", 2),
+        ("oldest", 1),
+    ]
+    assert hits(1, offset=3) == [("newest", 1)]
+
+
+def test_a_document_the_store_holds_but_no_link_does_is_never_found(tmp_path: Path) -> None:
+    """Every entry is chosen, yet not every stored document is some entry's."""
+    db = tmp_path / "catalog.json"
+    with doctext.opened(db) as conn:
+        doctext.put(conn, "a" * 64, doctext.DocumentText("read", 1, ("farm work",)))
+        doctext.put(conn, "b" * 64, doctext.DocumentText("read", 1, ("farm farm",)))
+    write_catalog(db, [linked("Linked", "a" * 64, "x")])
+
+    found = search_documents(db, Filters(), parse_keywords("farm"), None)
+
+    assert [(hit.entry_id, hit.sha256) for hit in found] == [("linked", "a" * 64)]

@@ -36,8 +36,9 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def found(catalog: Path, query: str, hashes: set[str]) -> list[tuple[str, int, str]]:
+    match = match_expression(parse_keywords(query))
     with doctext.opened(catalog) as conn:
-        hits = doctext.search_pages(conn, match_expression(parse_keywords(query)), hashes, None)
+        hits = doctext.search_pages(conn, match, sorted(hashes), None)
     return [(hit.sha256[:1], hit.page, hit.snippet) for hit in hits]
 
 
@@ -196,6 +197,31 @@ def test_a_chinese_pdf_is_found_inside_its_run_of_characters(tmp_path: Path) -> 
     ]
 
 
+@pytest.mark.parametrize(
+    ("written", "asked", "marked"),
+    [
+        ("Die Straße nach Athen", "strasse", "Straße"),
+        ("Die STRASSE nach Athen", "straße", "STRASSE"),
+        ("ΑΘΗΝΑ, 2004", "Αθήνα", "ΑΘΗΝΑ"),
+        ("στην Αθήνα το 2004", "ΑΘΗΝΑ", "Αθήνα"),
+        ("Ἀθῆναι in polytonic Greek", "αθηναι", "Ἀθῆναι"),
+        ("the ﬁnal Größe of it", "GROSSE", "Größe"),
+    ],
+)
+def test_a_word_is_found_however_its_letters_fold_and_shown_as_written(
+    tmp_path: Path, written: str, asked: str, marked: str
+) -> None:
+    """The store folds as the query does (ß is ss, Greek loses its accents), and the
+    snippet is the page's own text with the word marked where it stands."""
+    catalog = tmp_path / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        doctext.put(conn, "a" * 64, doctext.DocumentText("read", 1, (written,)))
+
+    assert found(catalog, asked, {"a" * 64}) == [
+        ("a", 1, written.replace(marked, f"\x02{marked}\x03"))
+    ]
+
+
 def test_a_document_stored_again_replaces_its_rows_and_forget_removes_them(
     tmp_path: Path,
 ) -> None:
@@ -212,6 +238,46 @@ def test_a_document_stored_again_replaces_its_rows_and_forget_removes_them(
 
     assert pages == 1
     assert found(catalog, "words", {"d" * 64, "e" * 64}) == [("d", 1, "second \x02words\x03")]
+
+
+def test_a_store_of_the_first_version_is_indexed_again_folded_and_keeps_its_text(
+    tmp_path: Path,
+) -> None:
+    catalog = tmp_path / "catalog.json"
+    old = sqlite3.connect(doctext.doctext_path(catalog))
+    old.executescript(
+        """CREATE TABLE documents(
+        doc_id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, state TEXT NOT NULL,
+        page_count INTEGER NOT NULL, text_pages INTEGER NOT NULL, empty_pages INTEGER NOT NULL,
+        limited TEXT, error TEXT);
+        CREATE VIRTUAL TABLE pages USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO documents VALUES (1, '%s', 'read', 2, 2, 0, NULL, NULL);
+        INSERT INTO pages(rowid, text) VALUES (1048576, 'Große Straße'), (1048577, 'zwei');
+        PRAGMA user_version = 1;"""
+        % ("a" * 64)
+    )
+    old.close()
+
+    assert found(catalog, "strasse", {"a" * 64}) == [("a", 1, "Große \x02Straße\x03")]
+    with doctext.opened(catalog) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (doctext.STORE_VERSION,)
+        assert doctext.sizes(conn)[0] == len("Große Straße") + len("zwei")
+        doctext.forget(conn, ["a" * 64])
+        left = conn.execute("SELECT count(*) FROM pages WHERE pages MATCH 'zwei'").fetchone()
+    assert left == (0,)
+
+
+def test_a_store_an_older_htcat_set_back_to_the_first_version_is_indexed_again(
+    tmp_path: Path,
+) -> None:
+    catalog = tmp_path / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        doctext.put(conn, "a" * 64, doctext.DocumentText("read", 1, ("Große Straße",)))
+        conn.execute("PRAGMA user_version = 1")  # what the first version wrote on every opening
+
+    assert found(catalog, "strasse", {"a" * 64}) == [("a", 1, "Große \x02Straße\x03")]
+    with doctext.opened(catalog) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (doctext.STORE_VERSION,)
 
 
 def test_the_store_is_sqlite_beside_the_catalog(tmp_path: Path) -> None:
@@ -250,3 +316,51 @@ def test_every_word_of_a_document_is_found_as_written(
 
     for word in words:
         assert [page for _, page, _ in found(catalog, f'"{word}"', {"a" * 64})] == [1], word
+
+
+def test_a_damaged_store_is_named_with_what_to_do(tmp_path: Path) -> None:
+    from htcat.errors import CatalogError
+
+    catalog = tmp_path / "catalog.json"
+    doctext.doctext_path(catalog).write_bytes(b"not a database " * 100)
+
+    damaged = r"doctext\.sqlite is damaged .*htcat rebuild-text"
+    with pytest.raises(CatalogError, match=damaged), doctext.opened(catalog):
+        pass
+
+
+FOLDING_WORD = st.text(
+    alphabet="abcdefzABCDEFZßàéîõüçñÅØﬁﬂ" + "άέήίόύώΈΉΊΌΎΏδλπΣςΔΛΠ", min_size=1, max_size=8
+)
+
+
+@given(words=st.lists(FOLDING_WORD, min_size=1, max_size=10), chosen=st.integers(0, 9))
+@settings(max_examples=60)
+def test_the_snippet_marks_the_word_found_as_the_page_writes_it(
+    tmp_path_factory: pytest.TempPathFactory, words: list[str], chosen: int
+) -> None:
+    """The index holds the folded text, the snippet is cut from the text as written: the
+    word searched for is marked where it stands, whatever its letters fold to."""
+    catalog = tmp_path_factory.mktemp("fold") / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        doctext.put(conn, "a" * 64, doctext.DocumentText("read", 1, (" ".join(words),)))
+    word = words[chosen % len(words)]
+
+    [(_, _, snippet)] = found(catalog, f'"{word}"', {"a" * 64})
+
+    assert snippet.replace("\x02", "").replace("\x03", "") == " ".join(words)
+    assert f"\x02{word}\x03" in snippet
+
+
+def test_a_store_of_a_newer_htcat_is_refused_by_name_and_left_as_it_is(tmp_path: Path) -> None:
+    from htcat.errors import CatalogError
+
+    catalog = tmp_path / "catalog.json"
+    with doctext.opened(catalog) as conn:
+        conn.execute(f"PRAGMA user_version = {doctext.STORE_VERSION + 1}")
+
+    with pytest.raises(CatalogError, match="written by a newer htcat"), doctext.opened(catalog):
+        pass
+    newer = sqlite3.connect(doctext.doctext_path(catalog))
+    assert newer.execute("PRAGMA user_version").fetchone() == (doctext.STORE_VERSION + 1,)
+    newer.close()

@@ -14,18 +14,21 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from htcat.catalog import read as read_catalog
 from htcat.catalog import select_entries
 from htcat.errors import InputError
 from htcat.filters import any_of_terms
+from htcat.fulltext import fts_form
 from htcat.index import doctext
 from htcat.index.doctext import DocumentHit
-from htcat.links.config import DocumentLimits
 from htcat.model import Entry
 from htcat.progress import Progress
 from htcat.query import Filters, Keywords, Order
+
+if TYPE_CHECKING:  # the limits come with the fetch or rebuild that reads text: 7 ms to import
+    from htcat.links.config import DocumentLimits
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,7 @@ def linked_documents(entries: Iterable[Entry]) -> Iterator[LinkedDocument]:
 def match_expression(keywords: Keywords) -> str:
     """The FTS5 query for ``keywords``, as the entries' own full-text index asks it.
 
-    CJK characters are spaced in the store's text (`doctext.spaced_cjk`), so a
-    term's are too: a word inside a run of them is then a phrase of characters.
+    Each term is put in the form the store indexes text in (`_stored_form`).
     FTS5 cannot list pages that merely lack a word, so a word to find is needed.
     """
     if not keywords.groups:
@@ -84,28 +86,50 @@ def match_expression(keywords: Keywords) -> str:
 
 
 def _stored_form(term: str) -> str:
-    """A query term as the store holds text: Hangul syllables whole again (folding takes
-    them apart into letters, NFC puts them back), CJK characters spaced."""
-    return doctext.spaced_cjk(unicodedata.normalize("NFC", term))
+    """A query term as the store indexes text: CJK characters spaced (each a word: a word
+    inside a run of them is then a phrase of characters), and folded (`fts_form`).
+
+    Hangul syllables are made whole again first (folding took them apart into
+    letters, NFC puts them back), so that each is spaced as the store's are.
+    """
+    return fts_form(doctext.spaced_cjk(unicodedata.normalize("NFC", term)))
 
 
 def search_documents(
-    catalog: Path, filters: Filters, keywords: Keywords, limit: int | None
+    catalog: Path,
+    filters: Filters,
+    keywords: Keywords,
+    limit: int | None,
+    *,
+    offset: int = 0,
+    by_entries: Order | None = None,
 ) -> list[DocumentHit]:
-    """The pages, best first, of the chosen entries' documents that hold what ``keywords`` asks.
+    """The pages of the chosen entries' documents that hold what ``keywords`` asks, best first.
 
     ``filters`` choose the entries (their own keywords still search the entries'
-    text); ``keywords`` search the documents'.
+    text); ``keywords`` search the documents'. With ``by_entries``, the pages
+    come entry by entry in that sort, the best first within each entry. A page
+    is one hit for each link that holds its document; ``offset`` and ``limit``
+    count hits.
     """
     match = match_expression(keywords)
+    order = by_entries or Order()
+    entries = select_entries(catalog, filters, Order(order.sort, order.reverse)).entries
     owners: dict[str, list[LinkedDocument]] = {}
-    for document in linked_documents(select_entries(catalog, filters, Order()).entries):
+    for document in linked_documents(entries):
         owners.setdefault(document.sha256, []).append(document)
     if not owners or not doctext.doctext_path(catalog).exists():
         return []
+    end = None if limit is None else offset + limit
     with doctext.opened(catalog) as conn:
-        pages = doctext.search_pages(conn, match, set(owners), limit)
-    hits = [
+        pages = doctext.search_pages(
+            conn, match, list(owners), end, in_order=by_entries is not None
+        )
+    found = [(page, owner) for page in pages for owner in owners[page.sha256]]
+    if by_entries is not None:
+        place = {entry["id"]: number for number, entry in enumerate(entries)}
+        found.sort(key=lambda hit: (place[hit[1].entry["id"]], hit[0].rank))
+    return [
         DocumentHit(
             owner.entry["id"],
             owner.entry.get("title", ""),
@@ -115,10 +139,8 @@ def search_documents(
             page.page,
             doctext.unspaced_cjk(page.snippet),
         )
-        for page in pages
-        for owner in owners[page.sha256]
+        for page, owner in found[offset:end]
     ]
-    return hits[:limit] if limit is not None else hits
 
 
 def store_texts(

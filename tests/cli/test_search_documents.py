@@ -182,6 +182,27 @@ def test_hyphenated_words_cjk_and_real_pdfs_are_found(fetched: Path) -> None:
     assert "[Helsinki]" in records[0]["snippet"]
 
 
+def test_sort_gives_the_pages_entry_by_entry_and_offset_skips_pages(fetched: Path) -> None:
+    def ids(*options: str) -> list[str]:
+        result = run(fetched, "search", "bondage", "--in-documents", "--format", "ids", *options)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout.splitlines()
+
+    by_title = ["agricultural-labor-report", "webinar-on-forced-labor"]
+    assert ids("--sort", "title") == by_title
+    assert ids("--sort", "title", "--reverse") == by_title[::-1]
+    assert ids("--sort", "title", "--reverse", "--offset", "1") == by_title[:1]
+    assert ids("--offset", "1") == [entry for entry in ids() if entry != ids("--limit", "1")[0]]
+
+
+def test_reverse_without_sort_is_refused_since_pages_come_best_first(fetched: Path) -> None:
+    result = run(fetched, "search", "bondage", "--in-documents", "--reverse")
+
+    assert result.exit_code == 2
+    assert "--reverse with --in-documents reverses --sort" in result.stderr
+    assert result.stdout == ""
+
+
 def test_csv_has_a_header_and_a_row_per_page(fetched: Path) -> None:
     result = run(fetched, "search", "bondage", "-moderator", "--in-documents", "--format", "csv")
 
@@ -251,6 +272,20 @@ def test_rebuild_text_restores_the_store_from_the_archive_alone(without_store: P
     assert "read 0 documents; 5 already stored" in again.stderr
     found = run(without_store, "search", "bondage", "--in-documents", "--format", "ids")
     assert found.stdout == "agricultural-labor-report\nwebinar-on-forced-labor\n"
+
+
+def test_a_damaged_store_stops_show_with_what_to_do_not_a_bug(without_store: Path) -> None:
+    doctext_path(without_store).write_bytes(b"\x00 damaged \x00" * 512)
+
+    shown = run(without_store, "show", "agricultural-labor-report")
+    searched = run(without_store, "search", "bondage", "--in-documents")
+
+    for result in (shown, searched):
+        assert result.exit_code == 3
+        assert "is damaged" in result.stderr and "htcat rebuild-text" in result.stderr
+    doctext_path(without_store).unlink()
+    assert run(without_store, "rebuild-text").exit_code == 0
+    assert "bondage" in run(without_store, "search", "bondage", "--in-documents").stdout
 
 
 def test_rebuild_text_shows_progress_on_a_terminal(without_store: Path) -> None:

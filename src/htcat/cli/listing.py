@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer._click.core import ParameterSource
 from typer.core import TyperCommand
 
 from htcat.catalog import ids_starting, select_entries, tag_counts
@@ -192,7 +193,9 @@ def search(
     as written; OR between two terms lets either match; -word leaves out the
     entries that have it. With --in-documents the same query searches every
     page of the documents `htcat fetch` stored, within the entries the
-    filters choose; matches are [bracketed] (highlighted on a terminal).
+    filters choose, best first; matches are [bracketed] (highlighted on a
+    terminal). --sort gives the pages entry by entry in that sort, the best
+    first within each entry (--reverse needs --sort there).
 
     Example:
 
@@ -201,6 +204,7 @@ def search(
         htcat search labor migrant --type webinar
         htcat search trafficking OR exploitation -webinar
         htcat search '"debt bondage"' agriculture --in-documents --type webinar
+        htcat search recruitment --in-documents --sort date --limit 5
     """
     asked = parse_keywords(" ".join(text).replace(_EXCLUDED_WORD, ""))
     if in_documents:
@@ -215,7 +219,8 @@ def search(
 def _print_document_hits(
     ctx: typer.Context, selection: Selection, asked: Keywords, fmt: str
 ) -> None:
-    """The pages of the chosen entries' documents that hold ``asked``, best first."""
+    """The pages of the chosen entries' documents that hold ``asked``, best first, or entry
+    by entry when ``--sort`` is given (``--reverse`` reverses that sort)."""
     from htcat.docsearch import search_documents
     from htcat.formats.dochits import BRACKETS, HIT_FORMATS, write_hits
     from htcat.index.doctext import doctext_path
@@ -224,11 +229,25 @@ def _print_document_hits(
         raise InputError(
             f"--format {fmt!r} with --in-documents: expected one of {', '.join(HIT_FORMATS)}"
         )
-    limit = selection.order.limit
+    order = selection.order
+    sorted_by_entries = ctx.get_parameter_source("sort") is not ParameterSource.DEFAULT
+    if order.reverse and not sorted_by_entries:
+        raise InputError(
+            "--reverse with --in-documents reverses --sort: give --sort too "
+            "(without it, pages come best first)"
+        )
+    limit = order.limit
     if limit is None and fmt == "table":
         limit = TABLE_PAGE
     path = state_of(ctx).path
-    hits = search_documents(path, selection.filters, asked, limit)
+    hits = search_documents(
+        path,
+        selection.filters,
+        asked,
+        limit,
+        offset=order.offset,
+        by_entries=order if sorted_by_entries else None,
+    )
     marks = HIGHLIGHT if fmt == "table" and use_colour(sys.stdout) else BRACKETS
     sys.stdout.write(write_hits(hits, fmt, marks))
     if fmt == "table":
