@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
+from typing import Any
 
+import apsw
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,10 +16,14 @@ from htcat.fulltext import FOLDED_ALIKE, fts_form
 from htcat.query import tokens
 
 
-@pytest.fixture(scope="module")
-def fts() -> Iterator[sqlite3.Connection]:
-    """An FTS5 table made as the index makes it, and its words in order, row by row."""
-    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+@pytest.fixture(scope="module", params=["sqlite3", "apsw"])
+def fts(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """An FTS5 table made as the index makes it, and its words in order, row by row: in
+    Python's SQLite (the catalog's index) and apsw's (the documents' text store)."""
+    opened = (
+        sqlite3.connect(":memory:") if request.param == "sqlite3" else apsw.Connection(":memory:")
+    )
+    with contextlib.closing(opened) as conn:
         conn.execute(
             "CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'unicode61 remove_diacritics 2')"
         )
@@ -25,7 +31,7 @@ def fts() -> Iterator[sqlite3.Connection]:
         yield conn
 
 
-def fts_words(conn: sqlite3.Connection, texts: list[str]) -> list[str]:
+def fts_words(conn: Any, texts: list[str]) -> list[str]:
     """Each text's words as FTS5 reads them, joined as `tokens` joins them."""
     conn.execute("DELETE FROM t")
     conn.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", enumerate(texts))

@@ -140,7 +140,8 @@ def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents, for matching and sorting."""
     if text.isascii():
         return text.lower()
-    return unicodedata.normalize("NFKD", text.casefold()).translate(_WITHOUT_MARKS)
+    # Folded again after NFKD, which makes capitals of some letters (script N to N).
+    return unicodedata.normalize("NFKD", text.casefold()).casefold().translate(_WITHOUT_MARKS)
 
 
 def slugify(title: str) -> str:
