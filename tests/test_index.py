@@ -127,9 +127,9 @@ def test_a_failed_full_text_build_falls_back_to_the_file(
 
 
 def test_the_full_text_builder_reports_its_failure(tmp_path: Path):
-    builder = WordsBuilder(tmp_path / "no-such-folder" / "words.tmp")
+    builder = WordsBuilder(tmp_path / "no-such-folder" / "words.tmp", None)
     with pytest.raises(OSError, match=r"(full-text index failed: .*unable to open)|Broken pipe"):
-        builder.put([(1, "words")])
+        builder.put({"1": {"id": "a", "title": "Words"}})
         builder.finish()
     builder.abandon()
 

@@ -86,7 +86,7 @@ def test_entries_in_a_run_of_chunks_are_taken_only_as_a_dump_writes_them(
     chunks = [found.changed[d] for d in chosen]
     assert layout.canonical_entries(chunks) == {str(d): table[d] for d in chosen}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(layout, "_PARSED_TOGETHER", 2)  # taken a few at a time, as many are
+        patch.setattr(layout, "PARSED_TOGETHER", 2)  # taken a few at a time, as many are
         assert layout.canonical_entries(chunks) == {str(d): table[d] for d in chosen}
     if chunks:
         spaced = chunks[-1].replace(b'": ', b'":  ', 1)

@@ -35,59 +35,55 @@ _COLUMN_VALUES = tuple(COLUMNS.values())
 
 def entry_rows(
     doc_id: int, entry: Entry, words: int, body: bool
-) -> tuple[tuple[Any, ...], list[tuple[str, int]], str]:
+) -> tuple[tuple[Any, ...], list[tuple[str, int]]]:
     """An entry's row of the entries table (its searched text at rowid ``words``, its
-    body kept if ``body``), its rows of the tags table, and its searched text."""
+    body kept if ``body``), and its rows of the tags table."""
     row = (
         doc_id,
         *(value(entry) for value in _COLUMN_VALUES),
         words,
         orjson.dumps(entry) if body else None,
     )
-    return row, [(tag, doc_id) for tag in entry.get("tags", ())], searched_text(entry)
+    return row, [(tag, doc_id) for tag in entry.get("tags", ())]
 
 
 def insert_entries(
     conn: sqlite3.Connection,
     docs: Iterable[tuple[int, Entry]],
-    put_words: Callable[[list[tuple[int, str]]], None] | None = None,
     *,
     bodies: bool,
-    first_words: int | None = None,
+    first_words: int,
 ) -> None:
-    """Add entries' rows; their searched text goes to ``put_words``, or into ``conn`` too.
-
-    The words of a fresh build take each entry's document id as rowid; later ones take
-    the rowids from ``first_words`` on, so that none is ever used twice (`reindex`).
-    """
+    """Add entries' rows and their words, which take the rowids from ``first_words`` on, so
+    that none is ever used twice (`reindex`; a fresh build gives each entry's words its
+    document id)."""
     docs = iter(docs)
     while batch := list(itertools.islice(docs, BATCH)):
-        insert_batch(conn, batch, put_words, bodies=bodies, first_words=first_words)
-        if first_words is not None:
-            first_words += len(batch)
+        insert_batch(conn, batch, bodies=bodies, first_words=first_words)
+        first_words += len(batch)
 
 
 def insert_batch(
     conn: sqlite3.Connection,
     batch: Iterable[tuple[int, Entry]],
-    put_words: Callable[[list[tuple[int, str]]], None] | None = None,
     *,
     bodies: bool,
     first_words: int | None = None,
+    words_here: bool = True,
 ) -> None:
-    """Add one batch of entries' rows (`insert_entries`): a build streaming the file
-    hands over each batch as it has parsed it."""
+    """Add one batch of entries' rows (`insert_entries`), and their searched text to the
+    full-text table unless a fresh build's other process takes it in (``words_here``,
+    `htcat.fulltext.WordsBuilder`)."""
     rows, tags, words = [], [], []
     for n, (doc_id, entry) in enumerate(batch):
         rowid = doc_id if first_words is None else first_words + n
-        row, entry_tags, text = entry_rows(doc_id, entry, rowid, bodies)
+        row, entry_tags = entry_rows(doc_id, entry, rowid, bodies)
         rows.append(row)
         tags.extend(entry_tags)
-        words.append((rowid, text))
-    if put_words is None:
+        if words_here:
+            words.append((rowid, searched_text(entry)))
+    if words_here:
         insert_words(conn, words)
-    else:
-        put_words(words)
     conn.executemany("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
     conn.executemany("INSERT INTO tags VALUES (?,?)", tags)
 

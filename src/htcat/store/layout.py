@@ -56,11 +56,11 @@ def canonical_entries(chunks: list[bytes]) -> dict[str, Entry] | None:
     """The entries whose bytes are ``chunks``, one after another in a canonical file,
     if they are exactly the bytes a dump of the catalog holds; else None.
 
-    They are parsed, and dumped again to compare, `_PARSED_TOGETHER` at a time.
+    They are parsed, and dumped again to compare, `PARSED_TOGETHER` at a time.
     """
     found: dict[str, Entry] = {}
-    for n in range(0, len(chunks), _PARSED_TOGETHER):
-        run = _SEPARATOR.join(chunks[n : n + _PARSED_TOGETHER])
+    for n in range(0, len(chunks), PARSED_TOGETHER):
+        run = _SEPARATOR.join(chunks[n : n + PARSED_TOGETHER])
         try:
             part = orjson.loads(b"{" + run + b"}")
         except orjson.JSONDecodeError:
@@ -85,7 +85,7 @@ def nested_too_deep(chunk: bytes) -> bool:
 
 
 _TOO_DEEP_LINE = b"\n" + b" " * (4 + 2 * (TOO_DEEP + 1))
-_PARSED_TOGETHER = 32
+PARSED_TOGETHER = 32
 """Entries parsed in one call into orjson: enough to spare most calls, few enough for their
 bytes to stay in the processor's cache (100,000 entries: 0.84 s of CPU 32 at a time, 0.95 s
 128, 2.55 s 2,000, 1.02 s one by one)."""
@@ -159,7 +159,7 @@ class _Window:
 def scan(
     read: Callable[[int], bytes],
     known: Mapping[int, tuple[int, int, bytes]],
-    seen: Callable[[int, bytes], None] | None = None,
+    seen: Callable[[int, int, bytes], None] | None = None,
 ) -> Scan | None:
     """Each entry's span and digest in the file ``read`` reads, if its entries table is
     laid out as a canonical file lays it out, in the order of the keys; else None.
@@ -168,7 +168,8 @@ def scan(
     earlier version of the file: an entry found with the same bytes needs no search
     for its end. Otherwise, only an entry's own closing brace sits at four spaces,
     so one search from its first line finds its end. ``seen``, if given, is handed
-    each entry's bytes not as ``known`` had them instead of ``changed``: a scan of a
+    each entry's document id, offset and bytes not as ``known`` had them instead of
+    ``changed``: a scan of a
     whole file then holds no entry's bytes beyond the one at hand.
     """
     window = _Window(read)
@@ -204,7 +205,7 @@ def scan(
             if seen is None:
                 found.changed[doc_id] = chunk
             else:
-                seen(doc_id, chunk)
+                seen(doc_id, at, chunk)
         else:
             found.digests[doc_id] = expected
         found.spans[doc_id], previous = (at, length), key
