@@ -141,7 +141,7 @@ class KeywordQuery:
     def clauses(self, filters: Filters) -> list[Clause]:
         keywords, found = filters.keywords, []
         if keywords.groups:
-            match = " AND ".join(any_of_terms(group) for group in keywords.groups)
+            match = " AND ".join(any_with_words(group) for group in keywords.groups)
             sql = "words_rowid IN (SELECT rowid FROM words WHERE words MATCH ?)"
             found.append(Clause(sql, (match,)))
         words = [term for term in keywords.excluded if " " not in term]
@@ -149,19 +149,25 @@ class KeywordQuery:
             found.append(
                 Clause(
                     "words_rowid NOT IN (SELECT rowid FROM words WHERE words MATCH ?)",
-                    (any_of_terms(words),),
+                    (any_with_words(words),),
                 )
             )
         return found
 
 
 def any_of_terms(terms: Iterable[str]) -> str:
-    """An FTS5 query that matches where any of `Keywords`' ``terms`` has all its words.
+    """An FTS5 query that matches where any of `Keywords`' ``terms`` does, in a table that
+    keeps each word's place (the documents' text).
 
     A term is words and single spaces only (`htcat.query.tokens`), so quoting
-    each cannot go wrong; the ``*`` makes its last word a prefix. The index
-    keeps no word's place, so a phrase matches wherever its words all are.
+    it cannot go wrong; the ``*`` makes its last word a prefix.
     """
+    return "(" + " OR ".join(f'"{term}"*' for term in terms) + ")"
+
+
+def any_with_words(terms: Iterable[str]) -> str:
+    """`any_of_terms` for the catalog's own full-text table, which keeps no word's place:
+    a term matches wherever its words all are, the last as a prefix (`found_exactly`)."""
     return "(" + " OR ".join(_all_words(term) for term in terms) + ")"
 
 
