@@ -424,6 +424,16 @@ class Bench:
                 row.checks.append(Check(f"≤ {target:g}x", row.ratio <= target))
                 ok = row.htcat.peak_mb <= REBUILD_PEAK_MB
                 row.checks.append(Check(f"≤ {REBUILD_PEAK_MB:.0f} MB", ok))
+        index = catalog.with_name(f".{catalog.name}.index.sqlite")
+        if index.exists():  # as the last fresh build left it
+            share = index.stat().st_size / catalog.stat().st_size
+            row = self.row(
+                f"index on disk: {index.stat().st_size / 1e6:.0f} MB beside the catalog's "
+                f"{catalog.stat().st_size / 1e6:.0f} MB ({share:.2f}x)",
+                label,
+            )
+            if size >= LARGE_SIZE:
+                row.checks.append(Check("≤ 1x the catalog", share <= 1))
 
     def change(
         self, size: int, label: str, catalog: Path, reference_copy: Path, picks: Picks

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from hypothesis import given, settings
@@ -81,14 +81,18 @@ CATALOG = [
 ]
 
 
+Indexed = tuple[sqlite3.Connection, BinaryIO]
+
+
 @pytest.fixture(scope="module")
 def index_of(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Callable[[list[Entry]], sqlite3.Connection]]:
-    """The index htcat builds of a real catalog file holding the entries given, built once."""
-    built: dict[tuple[str, ...], sqlite3.Connection] = {}
+) -> Iterator[Callable[[list[Entry]], Indexed]]:
+    """The index htcat builds of a real catalog file holding the entries given, built once,
+    with the file open (the index reads entries where the file holds them)."""
+    built: dict[tuple[str, ...], Indexed] = {}
 
-    def index(entries: list[Entry]) -> sqlite3.Connection:
+    def index(entries: list[Entry]) -> Indexed:
         key = tuple(e["id"] for e in entries)
         if key not in built:
             db = write_catalog(tmp_path_factory.mktemp("filters") / "catalog.json", entries)
@@ -96,27 +100,27 @@ def index_of(
                 patch.setenv("HTCAT_INDEX_MIN_BYTES", "0")
                 conn = open_index(db)
             assert conn is not None
-            built[key] = conn
+            built[key] = (conn, db.open("rb"))
         return built[key]
 
     yield index
-    for conn in built.values():
+    for conn, file in built.values():
         conn.close()
+        file.close()
 
 
 Pager = Callable[[list[Entry], Filters, Order], Page]
 
 
 @pytest.fixture(params=["memory", "index"])
-def selecting(
-    request: pytest.FixtureRequest, index_of: Callable[[list[Entry]], sqlite3.Connection]
-) -> Pager:
+def selecting(request: pytest.FixtureRequest, index_of: Callable[[list[Entry]], Indexed]) -> Pager:
     """`select` over ``entries`` in memory, or the same question asked of their index."""
 
     def answer(entries: list[Entry], filters: Filters, order: Order) -> Page:
         if request.param == "memory":
             return select(entries, filters, order)
-        return select_indexed(index_of(entries), filters, order)
+        conn, file = index_of(entries)
+        return select_indexed(conn, filters, order, file)
 
     return answer
 

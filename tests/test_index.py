@@ -24,6 +24,7 @@ from htcat.fulltext import WordsBuilder
 from htcat.index import build, freshness
 from htcat.index.database import index_path
 from htcat.model import Entry
+from htcat.nesting import TOO_DEEP
 from htcat.query import Filters, Order
 from htcat.store import image as store_image
 from htcat.store import layout
@@ -126,9 +127,9 @@ def test_a_failed_full_text_build_falls_back_to_the_file(
 
 
 def test_the_full_text_builder_reports_its_failure(tmp_path: Path):
-    builder = WordsBuilder(tmp_path / "no-such-folder" / "words.tmp")
+    builder = WordsBuilder(tmp_path / "no-such-folder" / "words.tmp", None)
     with pytest.raises(OSError, match=r"(full-text index failed: .*unable to open)|Broken pipe"):
-        builder.put([(1, "words")])
+        builder.put({"1": {"id": "a", "title": "Words"}})
         builder.finish()
     builder.abandon()
 
@@ -209,13 +210,13 @@ def test_an_outside_change_parses_only_the_entries_whose_bytes_changed(
 
     _rewrite(db, change)
     parsed: list[bytes] = []
-    real = build.entry_of_chunk
+    real = build.canonical_entries
 
-    def counted(chunk: bytes) -> Entry:
-        parsed.append(chunk)
-        return real(chunk)
+    def counted(chunks: list[bytes]) -> dict[str, Entry] | None:
+        parsed.extend(chunks)
+        return real(chunks)
 
-    monkeypatch.setattr(build, "entry_of_chunk", counted)
+    monkeypatch.setattr(build, "canonical_entries", counted)
     monkeypatch.setattr(build, "_catch_up", lambda *a: pytest.fail("the whole file parsed"))
     assert titles(db, query="geneve") == ["Report 1"]
     assert titles(db, query="added") == ["Added by hand"]
@@ -420,12 +421,24 @@ def test_a_file_not_in_canonical_form_is_read_whole(
         assert conn.execute("SELECT value FROM meta WHERE key = 'canonical'").fetchone()[0] == "0"
 
 
+def nested(depth: int) -> object:
+    value: object = ["bottom"]
+    for _ in range(depth - 1):
+        value = {"down": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("tags", "not a list"), ("extra", nested(TOO_DEEP)), ("notes", 5)],
+    ids=["tags", "nested-too-deep", "notes"],
+)
 def test_a_bad_entry_in_a_canonical_file_is_refused_by_name_as_a_whole_read_refuses_it(
-    db: Path,
+    db: Path, field: str, value: object
 ):
     write_catalog(db, [{"title": f"Report {n}"} for n in range(2_100)])
     data = orjson.loads(db.read_bytes())
-    data["entries"]["2050"]["tags"] = "not a list"
+    data["entries"]["2050"][field] = value
     db.write_bytes(dump_json(data))
     index_path(db).unlink(missing_ok=True)
     with pytest.raises(CatalogError, match="report-2049") as refused:

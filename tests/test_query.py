@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from htcat.errors import InputError
-from htcat.query import Filters, Keywords, Page, displaying, link_statuses, parse_keywords
+from htcat.query import (
+    Filters,
+    Keywords,
+    Page,
+    displaying,
+    link_statuses,
+    parse_keywords,
+    tokens,
+)
 
 
 def checked(outcome: str | None) -> dict[str, object]:
@@ -33,6 +41,12 @@ def test_unbalanced_quote_runs_to_the_end_as_a_phrase():
 
 def test_keywords_are_folded():
     assert parse_keywords("MÉXICO Niñas") == all_of("mexico", "ninas")
+
+
+def test_letters_that_compatibility_makes_capitals_are_folded_too():
+    """Mathematical letters decompose to capitals (script N to N): folded after that too,
+    as the full-text index folds them."""
+    assert tokens("\U0001d4a9\U0001d56c ﬁle ²") == "na file 2"
 
 
 def test_or_joins_the_terms_beside_it_and_binds_closer_than_and():

@@ -22,9 +22,17 @@ from pathlib import Path
 from typing import BinaryIO
 
 from htcat.errors import InputError
-from htcat.filters import check_paging, indexed_doc_ids, matches, select, select_indexed
+from htcat.filters import (
+    check_paging,
+    found_exactly,
+    indexed_doc_ids,
+    matches,
+    select,
+    select_indexed,
+)
 from htcat.index import queries
 from htcat.index.build import open_index
+from htcat.index.entries import NotAsIndexed, entry_at
 from htcat.index.freshness import fingerprint, vouches_for
 from htcat.index.spans import SpansView, record_splice, spans_for, update_index
 from htcat.model import Entry, is_unicode_text
@@ -35,7 +43,7 @@ from htcat.store.file import opened, read_bytes, read_catalog
 from htcat.store.fs import DEFAULT_LOCK_TIMEOUT, catalog_lock, remove_stale_temp_files
 from htcat.store.ids import resolve_id
 from htcat.store.image import ENTRIES_TABLE, Image, dump_json, not_overwritten, parse_image
-from htcat.store.layout import Layout, Span, Splice, copy_pieces, digest, entry_of_chunk, splice
+from htcat.store.layout import Layout, Span, Splice, copy_pieces, splice
 from htcat.store.memory import Catalog
 
 SPLICE_MOST = 2000
@@ -60,11 +68,12 @@ def select_entries(
     ``progress`` is told of the index's entries when it must be built first.
     """
     check_paging(order)
-    conn = open_index(path, progress)
-    if conn is None:
-        return select(read_catalog(path).entries(), filters, order)
-    with contextlib.closing(conn):
-        return select_indexed(conn, filters, order)
+    with opened(path) as file:
+        conn = open_index(path, progress)
+        if conn is not None:
+            with contextlib.closing(conn), contextlib.suppress(NotAsIndexed):
+                return select_indexed(conn, filters, order, file)
+    return select(read_catalog(path).entries(), filters, order)
 
 
 @dataclass(frozen=True)
@@ -115,11 +124,12 @@ def get_entry(path: Path, prefix: str, progress: Progress | None = None) -> Entr
     """The entry whose id is or begins with ``prefix`` (``progress``: as `select_entries`)."""
     if not is_unicode_text(prefix):
         resolve_id(prefix, [])  # no id holds such text: raises "no entry with id"
-    conn = open_index(path, progress)
-    if conn is None:
-        return read_catalog(path).get(prefix)
-    with contextlib.closing(conn):
-        return queries.entry_named(conn, prefix)
+    with opened(path) as file:
+        conn = open_index(path, progress)
+        if conn is not None:
+            with contextlib.closing(conn), contextlib.suppress(NotAsIndexed):
+                return queries.entry_named(conn, prefix, file)
+    return read_catalog(path).get(prefix)
 
 
 def ids_starting(path: Path, prefix: str) -> list[str]:
@@ -241,13 +251,12 @@ class _SplicedCatalog(Catalog):
             found = self.view.span(doc_id)
             if found is None:
                 raise KeyError(doc_id)
-            (start, length), expected = found
-            chunk = os.pread(self._file.fileno(), length, start)
-            if digest(chunk) != expected:
+            try:
+                self._loaded[doc_id] = entry_at(self._file, *found)
+            except NotAsIndexed:
                 self.doubted = True  # not what the index holds: trust only the whole file
                 self._read_whole()
                 return super()._entry(doc_id)
-            self._loaded[doc_id] = entry_of_chunk(chunk)
         return self._loaded[doc_id]
 
     def _put(self, doc_id: int, entry: Entry | None) -> None:
@@ -278,6 +287,8 @@ class _SplicedCatalog(Catalog):
         if self.whole or self.pending or filters.empty:
             return None
         found = [dict(self._entry(d)) for d in indexed_doc_ids(self.view.connection, filters)]
+        if not found_exactly(filters):
+            found = [e for e in found if matches(e, filters)]
         return None if self.whole else found
 
     def layout(self) -> Layout:

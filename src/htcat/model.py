@@ -16,7 +16,7 @@ from typing import Any
 
 from htcat.citation import citation_parts
 from htcat.errors import FieldProblem, InvalidEntry
-from htcat.nesting import MAX_NESTING, nested_deeper, too_deep
+from htcat.nesting import MAX_NESTING, TOO_DEEP, nested_deeper, too_deep
 from htcat.people import NAME_AFFIXES, NAME_PARTS, migrated_person, parse_person_text
 from htcat.tags import normalize_tags
 from htcat.urls import guess_kind, parse_link_text, url_problem
@@ -140,7 +140,8 @@ def fold(text: str) -> str:
     """Lower-case ``text`` and strip accents, for matching and sorting."""
     if text.isascii():
         return text.lower()
-    return unicodedata.normalize("NFKD", text.casefold()).translate(_WITHOUT_MARKS)
+    # Folded again after NFKD, which makes capitals of some letters (script N to N).
+    return unicodedata.normalize("NFKD", text.casefold()).casefold().translate(_WITHOUT_MARKS)
 
 
 def slugify(title: str) -> str:
@@ -161,17 +162,19 @@ def unique_id(base: str, taken: Container[str]) -> str:
     return f"{base}-{n}"
 
 
-_SHAPE_TEXT = (*TEXT_FIELDS, *STAMP_FIELDS)
+_SHAPE_TEXT = frozenset((*TEXT_FIELDS, *STAMP_FIELDS))
 _TEXT_ONLY = {str}
-_PERSON_TEXT = (*NAME_PARTS, *NAME_AFFIXES, "role", "affiliation")
+_PERSON_TEXT = frozenset((*NAME_PARTS, *NAME_AFFIXES, "role", "affiliation"))
 
 
-def shape_problem(doc: Mapping[str, Any]) -> str | None:
+def shape_problem(doc: Mapping[str, Any], *, nesting_checked: bool = False) -> str | None:
     """What makes ``doc`` unusable as an entry at all (no id, a field of the wrong type).
 
     Wrong values (an unknown type, a bad date) are for `validate_entry` and
     ``htcat doctor``; a wrong shape would break every command that reads it.
-    Runs on every entry of every file read, so it is kept cheap.
+    Runs on every entry of every file read, so it is kept cheap. ``nesting_checked``
+    when its bytes already showed it nests no deeper than allowed
+    (`htcat.store.layout.nested_too_deep`).
     """
     ident = doc.get("id")
     if not ident:
@@ -180,9 +183,9 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
         return f"id must be text, not {type(ident).__name__}"
     if "title" not in doc:
         return "has no title"
-    for key in _SHAPE_TEXT:
-        value = doc.get(key, "")
-        if type(value) is not str:
+    # Each field present is looked at once: most are text, which needs no lookup.
+    for key, value in doc.items():
+        if type(value) is not str and key in _SHAPE_TEXT:
             return f"{key} must be text, not {type(value).__name__}"
     for key in ("tags", "audiences"):
         items = doc.get(key, [])
@@ -196,7 +199,7 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             type(person.get("family")) is str or type(person.get("literal")) is str
         ):
             return "people must be objects with a family or literal name"
-        if not all(type(person.get(k, "")) is str for k in _PERSON_TEXT):
+        if any(type(v) is not str and k in _PERSON_TEXT for k, v in person.items()):
             return "people: names, role and affiliation must be text"
     citation = doc.get("citation", {})
     if type(citation) is not dict or not set(map(type, citation.values())) <= _TEXT_ONLY:
@@ -214,7 +217,7 @@ def shape_problem(doc: Mapping[str, Any]) -> str | None:
             return "links: check must be an object"
         if type(check.get("outcome") or "") is not str:
             return "links: a check's outcome must be text"
-    if nested_deeper(doc, MAX_NESTING + 1):  # one walk; the field is named only then
+    if not nesting_checked and nested_deeper(doc, TOO_DEEP):  # the field is named only then
         # JSON writers give up at a depth reading accepts: such an entry could
         # be read but never written, exported or indexed.
         return f"{too_deep(doc)[0]} is nested more than {MAX_NESTING} levels deep"

@@ -10,6 +10,10 @@ MAX_NESTING = 100
 depth at which JSON writers give up (orjson at 255 for a whole catalog)."""
 
 
+TOO_DEEP = MAX_NESTING + 1
+"""An entry (itself a level) holding a non-empty list or object this many levels down is
+nested too deep."""
+
 _CONTAINERS = (dict, list)
 """A tuple, not ``dict | list``: isinstance is faster with one, on every entry read."""
 

@@ -55,7 +55,7 @@ def current(outside: bytes) -> bool:
     return dump_json(data) == outside
 
 
-def _ignore(doc_id: int, chunk: bytes) -> None:
+def _ignore(doc_id: int, start: int, chunk: bytes) -> None:
     """A scan's ``seen`` that keeps no bytes: base's entries are parsed whole already."""
 
 
@@ -137,7 +137,7 @@ def _scan_base(file: BinaryIO, path: Path) -> tuple[Known, dict[int, int], Image
     rest, and two ids of one hash only send the merge the whole way."""
     ids: dict[int, int] = {}
 
-    def seen(doc_id: int, chunk: bytes) -> None:
+    def seen(doc_id: int, start: int, chunk: bytes) -> None:
         ident = hash(_entry(doc_id, chunk)["id"])
         if ident in ids:
             raise _Unfit
@@ -248,7 +248,7 @@ def _entry(doc_id: int, chunk: bytes) -> Entry:
 
 
 def _scanned(
-    file: BinaryIO, known: Known, seen: Callable[[int, bytes], None] | None = None
+    file: BinaryIO, known: Known, seen: Callable[[int, int, bytes], None] | None = None
 ) -> Scan:
     found = scan(file.read, known, seen)
     if found is None:

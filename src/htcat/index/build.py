@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import time
 from collections.abc import Callable
@@ -40,21 +41,19 @@ from htcat.index.freshness import (
     is_canonical,
     knowledge_of_read,
 )
-from htcat.index.rows import insert_batch, insert_entries, put_spans, reindex
+from htcat.index.rows import insert_batch, put_spans, reindex, words_meta
 from htcat.model import Entry
 from htcat.progress import EVERY, Progress, reporting
 from htcat.store.file import opened, read_bytes
 from htcat.store.image import ENTRIES_TABLE, check_entries, dump_json, parse_image
-from htcat.store.layout import Scan, entry_chunk, entry_of_chunk, scan
+from htcat.store.layout import PARSED_TOGETHER, Scan, canonical_entries, nested_too_deep, scan
 
 if TYPE_CHECKING:
     import sqlite3
 
-Fill = Callable[
-    ["sqlite3.Connection", Callable[[list[tuple[int, str]]], None]], tuple[Knowledge, Scan | None]
-]
-"""Puts every entry's rows into a new index (searched text through the callable given), and
-says what the bytes it read prove and where each entry lies."""
+Fill = Callable[["sqlite3.Connection", WordsBuilder], tuple[Knowledge, Scan | None]]
+"""Puts every entry's rows into a new index, hands the entries to the builder of its full-text
+table, and says what the bytes it read prove and where each entry lies."""
 
 _BUILDS = ("build", "words")
 """Suffixes of a builder's files, after its pid; not ``.tmp``, which is the catalog writer's."""
@@ -94,7 +93,11 @@ def _refresh(path: Path, progress: Progress | None = None) -> None:
         if not _held_non_canonical(path):
             file.seek(0)
             try:
-                _rebuild(path, lambda conn, put: _stream(path, file, known_ns, conn, put, progress))
+                _rebuild(
+                    path,
+                    lambda conn, words: _stream(path, file, known_ns, conn, words, progress),
+                    file,
+                )
                 return
             except _NotCanonical:
                 pass  # read whole below, which refuses a bad file as every reader does
@@ -106,14 +109,15 @@ def _refresh(path: Path, progress: Progress | None = None) -> None:
     del raw
     if not _catch_up(path, knowledge, entries, spans):
 
-        def fill(
-            conn: sqlite3.Connection, put: Callable[[list[tuple[int, str]]], None]
-        ) -> tuple[Knowledge, Scan | None]:
-            docs = ((int(k), doc) for k, doc in entries.items())
-            insert_entries(conn, reporting(docs, progress, len(entries)), put)
+        def fill(conn: sqlite3.Connection, words: WordsBuilder) -> tuple[Knowledge, Scan | None]:
+            docs = reporting(iter(entries.items()), progress, len(entries))
+            while batch := dict(itertools.islice(docs, BATCH)):
+                found = ((int(k), doc) for k, doc in batch.items())
+                insert_batch(conn, found, bodies=spans is None, words_here=False)
+                words.put(batch)
             return knowledge, spans
 
-        _rebuild(path, fill)
+        _rebuild(path, fill, None)
 
 
 class _NotCanonical(Exception):
@@ -140,19 +144,20 @@ def _stream(
     file: BinaryIO,
     known_ns: int,
     conn: sqlite3.Connection,
-    put_words: Callable[[list[tuple[int, str]]], None],
+    words: WordsBuilder,
     progress: Progress | None,
 ) -> tuple[Knowledge, Scan]:
     """Fill a new index from a canonical file read a block at a time; `_NotCanonical` if
     it is not one.
 
-    Each entry's bytes are parsed as they are found (`htcat.store.layout.scan`),
-    must be exactly what htcat would write for the entry, and their rows go in
-    a batch at a time: memory stays flat however large the catalog, and the
-    file is parsed once instead of read, parsed, dumped again to compare and
-    scanned. The rest of the file (the other tables) must be canonical too,
-    and the digest of the whole is taken on the way where the stat may not
-    decide alone (`stat_decides`: a file changed within a clock tick of now).
+    Entries' bytes are parsed a batch at a time as they are found
+    (`htcat.store.layout.scan`), must be exactly what htcat would write for the
+    entries, and their rows go in with the batch: memory stays flat however
+    large the catalog, and the file is parsed once instead of read, parsed,
+    dumped again to compare and scanned. The rest of the file (the other
+    tables) must be canonical too, and the digest of the whole is taken on the
+    way where the stat may not decide alone (`stat_decides`: a file changed
+    within a clock tick of now).
     The total ``progress`` is told is reckoned from the entries' mean size so far.
     """
     before = os.fstat(file.fileno())
@@ -160,9 +165,11 @@ def _stream(
     # Else the stat decides: a later stat differs, or is before ``known_ns`` by a tick.
     # Should the file change meanwhile, no digest means the next reader builds again.
     whole = hashlib.sha1(usedforsecurity=False) if _racy(before, known_ns) else None
-    batch: dict[str, Entry] = {}
+    chunks: list[bytes] = []
+    starts: list[int] = []
+    """The batch's entries' bytes, and where each begins in the file."""
     taken = taken_bytes = 0
-    """Entries parsed so far, and their bytes."""
+    """Entries found so far, and their bytes."""
 
     def read(n: int) -> bytes:
         block = file.read(n)
@@ -171,33 +178,40 @@ def _stream(
         return block
 
     def put() -> None:
+        batch = canonical_entries(chunks)
+        if batch is None or any(nested_too_deep(chunk) for chunk in chunks):
+            raise _NotCanonical  # read whole, which names the entry and what is wrong
         try:
-            check_entries(batch, path)
+            check_entries(batch, path, nesting_checked=True)
         except CatalogError:
             raise _NotCanonical from None
-        insert_batch(conn, ((int(k), entry) for k, entry in batch.items()), put_words)
-        batch.clear()
+        docs = ((int(k), entry) for k, entry in batch.items())
+        insert_batch(conn, docs, bodies=False, words_here=False)
+        words.put_spans(
+            [
+                (starts[n], starts[last] + len(chunks[last]))
+                for n in range(0, len(chunks), PARSED_TOGETHER)
+                for last in [min(n + PARSED_TOGETHER, len(chunks)) - 1]
+            ]
+        )
+        chunks.clear()
+        starts.clear()
 
-    def take(doc_id: int, chunk: bytes) -> None:
+    def take(doc_id: int, start: int, chunk: bytes) -> None:
         nonlocal taken, taken_bytes
-        try:
-            entry = entry_of_chunk(chunk)
-        except orjson.JSONDecodeError:
-            raise _NotCanonical from None
-        if not isinstance(entry, dict) or entry_chunk(doc_id, entry) != chunk:
-            raise _NotCanonical
-        batch[str(doc_id)] = entry
+        chunks.append(chunk)
+        starts.append(start)
         taken += 1
         taken_bytes += len(chunk)
         if progress is not None and taken % EVERY == 0:
             progress(taken, max(taken, taken * size // taken_bytes))
-        if len(batch) == BATCH:
+        if len(chunks) == BATCH:
             put()
 
     scanned = scan(read, {}, take)
     if scanned is None:
         raise _NotCanonical
-    if batch:
+    if chunks:
         put()
     try:
         if dump_json(parse_image(scanned.outside, path)) != scanned.outside:
@@ -248,12 +262,9 @@ def _catch_up_from_file(path: Path, file: BinaryIO, known_ns: int) -> bool:
             limit = max(_CATCH_UP_ALWAYS, len(scanned.spans) // _CATCH_UP_SHARE)
             if len(scanned.changed) > limit:
                 return False
-            changed = {}
-            for doc_id, chunk in scanned.changed.items():
-                entry = entry_of_chunk(chunk)
-                if entry_chunk(doc_id, entry) != chunk:
-                    return False
-                changed[str(doc_id)] = entry
+            changed = canonical_entries(list(scanned.changed.values()))
+            if changed is None:
+                return False
             check_entries(changed, path)
             rows = [
                 (doc_id, *span, scanned.digests[doc_id])
@@ -329,7 +340,7 @@ def _catch_up(
         return False
 
 
-def _rebuild(path: Path, fill: Fill) -> None:
+def _rebuild(path: Path, fill: Fill, catalog: BinaryIO | None) -> None:
     """Build the index afresh with the rows ``fill`` puts in, then put it in place with a rename.
 
     It is built in files of its own with no journal, which makes it several
@@ -341,7 +352,7 @@ def _rebuild(path: Path, fill: Fill) -> None:
     building, side = (_build_file(target, part) for part in _BUILDS)
     for leftover in (building, side):
         leftover.unlink(missing_ok=True)
-    words = WordsBuilder(side)
+    words = WordsBuilder(side, catalog)
     try:
         with contextlib.closing(scratch_database(building)) as conn:
             statements = [s.strip() for s in SCHEMA.split(";") if s.strip()]
@@ -350,20 +361,19 @@ def _rebuild(path: Path, fill: Fill) -> None:
             for statement in statements:
                 if statement not in indexes:
                     conn.execute(statement)
-            knowledge, spans = fill(conn, words.put)
-            # Sorted once at the end, not kept in order row by row; meanwhile the
-            # other process finishes the full-text table.
+            knowledge, spans = fill(conn, words)
+            # Sorted once at the end, not kept in order row by row, and the spans put
+            # in, while the other process finishes the full-text table.
             for statement in indexes:
                 conn.execute(statement)
+            put_spans(conn, spans)
+            conn.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("version", INDEX_VERSION), *knowledge.meta(), *words_meta(conn)],
+            )
             conn.execute("COMMIT")
             words.finish()
             copy_words(conn, side)
-            conn.execute("BEGIN")
-            put_spans(conn, spans)
-            conn.executemany(
-                "INSERT INTO meta VALUES (?, ?)", [("version", INDEX_VERSION), *knowledge.meta()]
-            )
-            conn.execute("COMMIT")
         # A journal left by a writer killed mid-update belongs to the old file.
         Path(f"{target}-journal").unlink(missing_ok=True)
         # Renamed over an old file, ext4 would write the new one out first (auto_da_alloc):

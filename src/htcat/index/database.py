@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
     import sqlite3
 
-INDEX_VERSION = "5"
+INDEX_VERSION = "6"
 DEFAULT_MIN_BYTES = 2_000_000
 """Catalogs smaller than this (about 1,000 entries) are read whole instead."""
 SCHEMA = """
@@ -19,7 +19,7 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entries(
     doc_id INTEGER PRIMARY KEY, id TEXT NOT NULL, date TEXT NOT NULL, type TEXT NOT NULL,
     status TEXT NOT NULL, title_key TEXT NOT NULL, updated TEXT NOT NULL,
-    link_statuses TEXT NOT NULL, body BLOB NOT NULL);
+    link_statuses TEXT NOT NULL, words_rowid INTEGER NOT NULL, body BLOB);
 CREATE INDEX entries_id ON entries(id);
 CREATE INDEX entries_date ON entries(date, id);
 CREATE TABLE tags(tag TEXT NOT NULL, doc_id INTEGER NOT NULL);
@@ -28,6 +28,9 @@ CREATE TABLE spans(
     doc_id INTEGER PRIMARY KEY, start INTEGER NOT NULL, length INTEGER NOT NULL,
     digest BLOB NOT NULL);
 """
+"""An entry's ``body`` is kept only for a file not in canonical form: a canonical file's
+entries are read where the spans table says they lie, their digests checked. ``words_rowid``
+is the rowid of its searched text in the full-text table (`htcat.fulltext`)."""
 BATCH = 2000
 """Entries per batch of inserts: memory stays flat on catalogs of any size."""
 

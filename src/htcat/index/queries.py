@@ -6,10 +6,9 @@ A page of selected entries is asked by `htcat.filters`, each filter's SQL beside
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
-import orjson
-
+from htcat.index.entries import entries_of
 from htcat.model import Entry
 from htcat.store.ids import resolve_id
 
@@ -17,8 +16,9 @@ if TYPE_CHECKING:
     import sqlite3
 
 
-def entry_named(conn: sqlite3.Connection, prefix: str) -> Entry:
-    """The indexed entry whose id is or begins with ``prefix``."""
+def entry_named(conn: sqlite3.Connection, prefix: str, file: BinaryIO) -> Entry:
+    """The indexed entry whose id is or begins with ``prefix``, of the catalog open as
+    ``file``; `NotAsIndexed` if the file changed meanwhile."""
     rows = conn.execute(
         "SELECT id FROM entries WHERE id = ? OR (id > ? AND id < ?) ORDER BY id LIMIT 12",
         (prefix, prefix, prefix + "\U0010ffff"),
@@ -28,9 +28,8 @@ def entry_named(conn: sqlite3.Connection, prefix: str) -> Entry:
         [r[0] for r in rows],
         lambda: (r[0] for r in conn.execute("SELECT id FROM entries")),
     )
-    body = conn.execute("SELECT body FROM entries WHERE id = ?", (ident,)).fetchone()[0]
-    entry: Entry = orjson.loads(body)
-    return entry
+    row = conn.execute("SELECT doc_id, body FROM entries WHERE id = ?", (ident,)).fetchone()
+    return entries_of(conn, [row], file)[0]
 
 
 def ids_starting(conn: sqlite3.Connection, prefix: str) -> list[str]:

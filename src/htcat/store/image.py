@@ -81,12 +81,13 @@ def parse_image(raw: bytes, path: Path, *, checked: bool = False) -> Image:
     return data
 
 
-def check_entries(entries: dict[str, Any], path: Path) -> None:
-    """Refuse, by name, an entry no command could use."""
+def check_entries(entries: dict[str, Any], path: Path, *, nesting_checked: bool = False) -> None:
+    """Refuse, by name, an entry no command could use (``nesting_checked``: see
+    `htcat.model.shape_problem`)."""
     for doc_id, doc in entries.items():
         if not doc_id.isdigit() or not isinstance(doc, dict):
             raise CatalogError(f"catalog {path}: entry {doc_id!r} is not an entry object")
-        problem = shape_problem(doc)
+        problem = shape_problem(doc, nesting_checked=nesting_checked)
         if problem:
             shown = doc.get("id") if isinstance(doc.get("id"), str) and doc["id"] else doc_id
             raise BrokenCatalog(f"catalog {path}: entry {shown!r}: {problem}; fix it by hand")

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 import orjson
 
 from htcat.model import Entry
-from htcat.store.image import CANONICAL_OPTIONS
+from htcat.nesting import TOO_DEEP
+from htcat.store.image import CANONICAL_OPTIONS, ENTRIES_TABLE
 
 _SEPARATOR = b",\n"
-_TABLE_START = b'\n  "entries": {\n'
+_TABLE_START = b'\n  "%s": {\n' % ENTRIES_TABLE.encode()
 _TABLE_END = b"\n  }"
 _CHUNK_HEAD = re.compile(rb'    "([0-9]+)": \{\n')
 _CHUNK_END = b"\n    }"
@@ -49,6 +50,45 @@ def entry_chunk(doc_id: int, entry: Entry) -> bytes:
 def entry_of_chunk(chunk: bytes) -> Entry:
     entry: Entry = orjson.loads(chunk[chunk.index(b": ") + 2 :])
     return entry
+
+
+def canonical_entries(chunks: list[bytes]) -> dict[str, Entry] | None:
+    """The entries whose bytes are ``chunks``, one after another in a canonical file,
+    if they are exactly the bytes a dump of the catalog holds; else None.
+
+    They are parsed, and dumped again to compare, `PARSED_TOGETHER` at a time.
+    """
+    found: dict[str, Entry] = {}
+    for n in range(0, len(chunks), PARSED_TOGETHER):
+        run = _SEPARATOR.join(chunks[n : n + PARSED_TOGETHER])
+        try:
+            part = orjson.loads(b"{" + run + b"}")
+        except orjson.JSONDecodeError:
+            return None
+        dumped = orjson.dumps({ENTRIES_TABLE: part}, option=CANONICAL_OPTIONS)
+        if not isinstance(part, dict) or dumped != b"{" + _TABLE_START + run + _TABLE_END + b"\n}":
+            return None
+        found.update(part)
+    return found
+
+
+def nested_too_deep(chunk: bytes) -> bool:
+    """Whether the entry whose canonical bytes are ``chunk`` nests too deep
+    (`htcat.nesting.TOO_DEEP`), told from its indentation without parsing it.
+
+    An entry's members lie two spaces in from its own four, and each level adds
+    two; a canonical dump breaks lines only between members (a newline in a
+    string is written ``\\n``). So a non-empty list or object ``TOO_DEEP`` levels
+    down is there exactly when some line is indented that far in and two more.
+    """
+    return _TOO_DEEP_LINE in chunk
+
+
+_TOO_DEEP_LINE = b"\n" + b" " * (4 + 2 * (TOO_DEEP + 1))
+PARSED_TOGETHER = 32
+"""Entries parsed in one call into orjson: enough to spare most calls, few enough for their
+bytes to stay in the processor's cache (100,000 entries: 0.84 s of CPU 32 at a time, 0.95 s
+128, 2.55 s 2,000, 1.02 s one by one)."""
 
 
 def scan_bytes(raw: bytes) -> Scan | None:
@@ -119,7 +159,7 @@ class _Window:
 def scan(
     read: Callable[[int], bytes],
     known: Mapping[int, tuple[int, int, bytes]],
-    seen: Callable[[int, bytes], None] | None = None,
+    seen: Callable[[int, int, bytes], None] | None = None,
 ) -> Scan | None:
     """Each entry's span and digest in the file ``read`` reads, if its entries table is
     laid out as a canonical file lays it out, in the order of the keys; else None.
@@ -128,7 +168,8 @@ def scan(
     earlier version of the file: an entry found with the same bytes needs no search
     for its end. Otherwise, only an entry's own closing brace sits at four spaces,
     so one search from its first line finds its end. ``seen``, if given, is handed
-    each entry's bytes not as ``known`` had them instead of ``changed``: a scan of a
+    each entry's document id, offset and bytes not as ``known`` had them instead of
+    ``changed``: a scan of a
     whole file then holds no entry's bytes beyond the one at hand.
     """
     window = _Window(read)
@@ -164,7 +205,7 @@ def scan(
             if seen is None:
                 found.changed[doc_id] = chunk
             else:
-                seen(doc_id, chunk)
+                seen(doc_id, at, chunk)
         else:
             found.digests[doc_id] = expected
         found.spans[doc_id], previous = (at, length), key
