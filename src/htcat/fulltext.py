@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import itertools
 import os
 import re
@@ -75,7 +76,13 @@ FOLDED_ALIKE = (
 """Ranges of characters FTS5's tokenizer reads exactly as `tokens` does: Latin letters
 with their accents, quotes and dashes, CJK ideographs. Found by trying every character
 of their blocks, as a test does again against the SQLite at hand."""
-_NOT_FOLDED_ALIKE = re.compile("[^" + "".join(f"{chr(a)}-{chr(b)}" for a, b in FOLDED_ALIKE) + "]")
+
+
+@functools.cache
+def _not_folded_alike() -> re.Pattern[str]:
+    """Any character outside `FOLDED_ALIKE`; compiled when first asked for, not at every
+    command's start."""
+    return re.compile("[^" + "".join(f"{chr(a)}-{chr(b)}" for a, b in FOLDED_ALIKE) + "]")
 
 
 def fts_form(text: str) -> str:
@@ -88,7 +95,7 @@ def fts_form(text: str) -> str:
     what `tokens` does not count as part of a word becomes a space. The ASCII
     between them, most of any text, is copied by the encoder in C.
     """
-    if text.isascii() or not _NOT_FOLDED_ALIKE.search(text):
+    if text.isascii() or not _not_folded_alike().search(text):
         return text
     return text.encode("ascii", "htcat-fold-foreign").decode()
 
