@@ -18,7 +18,7 @@ import pytest
 
 from helpers import write_catalog
 from htcat import catalog as htcat_catalog
-from htcat.catalog import Choice, change, entries_chosen, get_entry, select_entries
+from htcat.catalog import change, get_entry, select_entries
 from htcat.index import rows
 from htcat.index.database import index_path
 from htcat.index.entries import NotAsIndexed, entry_at
@@ -180,24 +180,3 @@ def test_an_entry_whose_place_the_index_lost_is_read_from_the_whole_file(db: Pat
         conn.commit()
     assert titles(db) == [f"Report {k}" for k in range(4)]
     assert get_entry(db, "report-2")["title"] == "Report 2"
-
-
-def test_a_change_chosen_by_a_phrase_takes_only_the_entries_holding_the_phrase(db: Path):
-    """The index finds a phrase's words anywhere in an entry; the entries it finds are
-    checked for the phrase itself before a change touches them."""
-    write_catalog(
-        db,
-        [
-            {"title": "Forced labor in farms"},
-            {"title": "Labor laws, forced moves"},
-            {"title": "Shelters"},
-        ],
-    )
-    titles(db)
-    phrase = Choice(filters=Filters.build(query='"forced labor"'))
-    apart = Choice(filters=Filters.build(query='-shelters -"forced labor"'))
-    with change(db) as catalog:
-        assert [e["title"] for e in entries_chosen(catalog, phrase)] == ["Forced labor in farms"]
-        assert [e["title"] for e in entries_chosen(catalog, apart)] == ["Labor laws, forced moves"]
-    assert titles(db, '"forced labor"') == ["Forced labor in farms"]
-    assert titles(db, '-"forced labor"') == ["Labor laws, forced moves", "Shelters"]

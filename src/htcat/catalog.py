@@ -22,14 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from htcat.errors import InputError
-from htcat.filters import (
-    check_paging,
-    found_exactly,
-    indexed_doc_ids,
-    matches,
-    select,
-    select_indexed,
-)
+from htcat.filters import check_paging, indexed_doc_ids, matches, select, select_indexed
 from htcat.index import queries
 from htcat.index.build import open_index
 from htcat.index.entries import NotAsIndexed, entry_at
@@ -287,8 +280,6 @@ class _SplicedCatalog(Catalog):
         if self.whole or self.pending or filters.empty:
             return None
         found = [dict(self._entry(d)) for d in indexed_doc_ids(self.view.connection, filters)]
-        if not found_exactly(filters):
-            found = [e for e in found if matches(e, filters)]
         return None if self.whole else found
 
     def layout(self) -> Layout:

@@ -141,48 +141,26 @@ class KeywordQuery:
     def clauses(self, filters: Filters) -> list[Clause]:
         keywords, found = filters.keywords, []
         if keywords.groups:
-            match = " AND ".join(any_with_words(group) for group in keywords.groups)
+            match = " AND ".join(any_of_terms(group) for group in keywords.groups)
             sql = "words_rowid IN (SELECT rowid FROM words WHERE words MATCH ?)"
             found.append(Clause(sql, (match,)))
-        words = [term for term in keywords.excluded if " " not in term]
-        if words:  # an excluded phrase is left to `found_exactly`
+        if keywords.excluded:
             found.append(
                 Clause(
                     "words_rowid NOT IN (SELECT rowid FROM words WHERE words MATCH ?)",
-                    (any_with_words(words),),
+                    (any_of_terms(keywords.excluded),),
                 )
             )
         return found
 
 
 def any_of_terms(terms: Iterable[str]) -> str:
-    """An FTS5 query that matches where any of `Keywords`' ``terms`` does, in a table that
-    keeps each word's place (the documents' text).
+    """An FTS5 query that matches where any of `Keywords`' ``terms`` does.
 
     A term is words and single spaces only (`htcat.query.tokens`), so quoting
     it cannot go wrong; the ``*`` makes its last word a prefix.
     """
     return "(" + " OR ".join(f'"{term}"*' for term in terms) + ")"
-
-
-def any_with_words(terms: Iterable[str]) -> str:
-    """`any_of_terms` for the catalog's own full-text table, which keeps no word's place:
-    a term matches wherever its words all are, the last as a prefix (`found_exactly`)."""
-    return "(" + " OR ".join(_all_words(term) for term in terms) + ")"
-
-
-def _all_words(term: str) -> str:
-    *words, last = term.split(" ")
-    return "(" + " AND ".join([*(f'"{w}"' for w in words), f'"{last}"*']) + ")"
-
-
-def found_exactly(filters: Filters) -> bool:
-    """Whether the index's SQL finds exactly the entries that pass ``filters``: not when
-    a phrase is asked for (with or without ``-``), whose words it finds anywhere in an
-    entry, so that the entries it finds are then checked in memory."""
-    keywords = filters.keywords
-    terms = [*(t for group in keywords.groups for t in group), *keywords.excluded]
-    return not any(" " in term for term in terms)
 
 
 FILTERS: tuple[Filter, ...] = (
@@ -269,9 +247,6 @@ def select_indexed(
     check_paging(order)
     key = sort_key(order)
     condition, params = where(filters)
-    if not found_exactly(filters):  # the entries the SQL finds, checked and paged in memory
-        found = conn.execute(f"SELECT doc_id, body FROM entries{condition}", params)
-        return select(entries_of(conn, found, file), filters, order)
     direction = "DESC" if key.newest_first != order.reverse else "ASC"
     order_by = ", ".join(f"{column} {direction}" for column in key.columns)
     total = conn.execute(f"SELECT count(*) FROM entries{condition}", params).fetchone()[0]
@@ -284,9 +259,8 @@ def select_indexed(
 
 
 def indexed_doc_ids(conn: sqlite3.Connection, filters: Filters) -> list[int]:
-    """The document ids of the index's entries that pass ``filters`` (some that do not,
-    unless `found_exactly`), in the order of their keys in a canonical file (the order a
-    whole read gives)."""
+    """The document ids of the index's entries that pass ``filters``, in the order of their
+    keys in a canonical file (the order a whole read gives)."""
     condition, params = where(filters)
     rows = conn.execute(
         f"SELECT doc_id FROM entries{condition} ORDER BY CAST(doc_id AS TEXT)", params

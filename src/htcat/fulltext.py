@@ -30,15 +30,11 @@ if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open th
     import sqlite3
 
 WORDS_TABLE = """CREATE VIRTUAL TABLE words USING fts5(
-    text, content = '', columnsize = 0, detail = none,
-    tokenize = 'unicode61 remove_diacritics 2')"""
+    text, content = '', columnsize = 0, tokenize = 'unicode61 remove_diacritics 2')"""
 """Contentless: the text is in the catalog already, and storing it again made the
-rebuild slower and the file five times larger. No word's place is kept (``detail =
-none``): a fifth less time to build and a quarter of the size, and a phrase is looked
-for as its words, then in the entries found (`htcat.filters.found_exactly`). SQLite
-before 3.43 takes a row out of such a table only given the text it was indexed with,
-so a changed entry's text goes in under a new rowid instead
-(`htcat.index.rows.reindex`)."""
+rebuild slower and the file five times larger. SQLite before 3.43 takes a row out
+of such a table only given the text it was indexed with, so a changed entry's text
+goes in under a new rowid instead (`htcat.index.rows.reindex`)."""
 INSERT_WORDS = "INSERT INTO words(rowid, text) VALUES (?, ?)"
 AUTOMERGE = 4
 """FTS5's own default: segments merge four at a time as rows come in."""
