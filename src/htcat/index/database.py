@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
     import sqlite3
 
-INDEX_VERSION = "6"
+INDEX_VERSION = "7"
 DEFAULT_MIN_BYTES = 2_000_000
 """Catalogs smaller than this (about 1,000 entries) are read whole instead."""
 SCHEMA = """
