@@ -19,7 +19,7 @@ import pytest
 from helpers import write_catalog
 from htcat import catalog as htcat_catalog
 from htcat.catalog import change, get_entry, select_entries
-from htcat.index import rows
+from htcat.index import build, rows
 from htcat.index.database import index_path
 from htcat.index.entries import NotAsIndexed, entry_at
 from htcat.query import Filters, Order
@@ -180,3 +180,18 @@ def test_an_entry_whose_place_the_index_lost_is_read_from_the_whole_file(db: Pat
         conn.commit()
     assert titles(db) == [f"Report {k}" for k in range(4)]
     assert get_entry(db, "report-2")["title"] == "Report 2"
+
+
+def test_a_fresh_builds_words_are_whole_whichever_side_takes_each_batch(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The full-text process reads some batches from the file and is sent the others'
+    searched text: a search finds every entry either way."""
+    batches = [{**r, "summary": f"Zürich, batch {k // 2}"} for k, r in enumerate(reports(7))]
+    write_catalog(db, batches)
+    index_path(db).unlink(missing_ok=True)
+    monkeypatch.setattr(build, "BATCH", 2)
+    assert titles(db, "zurich") == [f"Report {k}" for k in range(7)]
+    for k in range(4):
+        found = [f"Report {n}" for n in range(2 * k, min(2 * k + 2, 7))]
+        assert titles(db, f'"batch {k}"') == found

@@ -14,8 +14,10 @@ import contextlib
 import functools
 import itertools
 import os
+import queue
 import re
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
@@ -143,6 +145,10 @@ class WordsBuilder:
             stderr=subprocess.PIPE,
             pass_fds=fds,
         )
+        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._failed: OSError | None = None
+        self._writer = threading.Thread(target=self._write, daemon=True)
+        self._writer.start()
 
     @property
     def _stdin(self) -> IO[bytes]:
@@ -158,6 +164,10 @@ class WordsBuilder:
             b"S", b"".join(s.to_bytes(8, "little") + e.to_bytes(8, "little") for s, e in spans)
         )
 
+    def put_texts(self, words: list[tuple[int, str]]) -> None:
+        """Hand over entries' searched text, each with the rowid of its words."""
+        self._send(b"T", orjson.dumps(words))
+
     def put(self, entries: dict[str, Entry]) -> None:
         """Hand over entries by document id, as they are in memory."""
         for n in range(0, len(entries), PARSED_TOGETHER):
@@ -165,21 +175,38 @@ class WordsBuilder:
             self._send(b"J", orjson.dumps(part)[1:-1])
 
     def _send(self, kind: bytes, payload: bytes) -> None:
-        self._stdin.write(kind + len(payload).to_bytes(8, "little") + payload)
+        self._queue.put(kind + len(payload).to_bytes(8, "little") + payload)
+
+    def _write(self) -> None:
+        """Write what is put, on a thread of its own: a write the other side is not yet
+        ready for waits there, not here (None: no more)."""
+        while (message := self._queue.get()) is not None:
+            try:
+                self._stdin.write(message)
+            except OSError as exc:
+                self._failed = exc
+                return
 
     def finish(self) -> None:
         """Wait for the table to be complete; raises OSError if the builder failed."""
-        self._stdin.close()
+        self._queue.put(None)
+        self._writer.join()
+        with contextlib.suppress(OSError):
+            self._stdin.close()
         assert self._process.stderr is not None
         with self._process.stderr:
             errors = self._process.stderr.read()
         if self._process.wait() != 0:
             last = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
             raise OSError(f"building the full-text index failed: {last[0]}")
+        if self._failed is not None:
+            raise self._failed
 
     def abandon(self) -> None:
         """Stop the builder after a failure on this side."""
-        self._process.kill()
+        self._process.kill()  # a write under way fails at once
+        self._queue.put(None)
+        self._writer.join()
         for pipe in (self._process.stdin, self._process.stderr):
             with contextlib.suppress(OSError):
                 if pipe is not None:
@@ -223,6 +250,9 @@ def _build(path: Path, batches: IO[bytes], catalog: int | None) -> None:
         conn.execute(f"INSERT INTO words(words, rank) VALUES ('automerge', {BUILD_AUTOMERGE})")
         while head := batches.read(9):
             payload = batches.read(int.from_bytes(head[1:], "little"))
+            if head[:1] == b"T":
+                insert_words(conn, orjson.loads(payload))
+                continue
             if head[:1] == b"J":
                 runs = [payload]
             else:

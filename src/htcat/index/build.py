@@ -44,6 +44,7 @@ from htcat.index.freshness import (
 from htcat.index.rows import insert_batch, put_spans, reindex, words_meta
 from htcat.model import Entry
 from htcat.progress import EVERY, Progress, reporting
+from htcat.query import searched_text
 from htcat.store.file import opened, read_bytes
 from htcat.store.image import ENTRIES_TABLE, check_entries, dump_json, parse_image
 from htcat.store.layout import PARSED_TOGETHER, Scan, canonical_entries, nested_too_deep, scan
@@ -168,8 +169,8 @@ def _stream(
     chunks: list[bytes] = []
     starts: list[int] = []
     """The batch's entries' bytes, and where each begins in the file."""
-    taken = taken_bytes = 0
-    """Entries found so far, and their bytes."""
+    taken = taken_bytes = puts = 0
+    """Entries found so far, their bytes, and the batches put in."""
 
     def read(n: int) -> bytes:
         block = file.read(n)
@@ -185,15 +186,20 @@ def _stream(
             check_entries(batch, path, nesting_checked=True)
         except CatalogError:
             raise _NotCanonical from None
-        docs = ((int(k), entry) for k, entry in batch.items())
+        docs = [(int(k), entry) for k, entry in batch.items()]
         insert_batch(conn, docs, bodies=False, words_here=False)
-        words.put_spans(
-            [
-                (starts[n], starts[last] + len(chunks[last]))
-                for n in range(0, len(chunks), PARSED_TOGETHER)
-                for last in [min(n + PARSED_TOGETHER, len(chunks)) - 1]
-            ]
-        )
+        nonlocal puts
+        puts += 1
+        if puts % _TEXT_HERE_EVERY == 0:
+            words.put_texts([(doc_id, searched_text(entry)) for doc_id, entry in docs])
+        else:
+            words.put_spans(
+                [
+                    (starts[n], starts[last] + len(chunks[last]))
+                    for n in range(0, len(chunks), PARSED_TOGETHER)
+                    for last in [min(n + PARSED_TOGETHER, len(chunks)) - 1]
+                ]
+            )
         chunks.clear()
         starts.clear()
 
@@ -224,6 +230,14 @@ def _stream(
     fine = ctime_is_fine(path.parent)
     found = "" if whole is None else whole.hexdigest()
     return Knowledge(fingerprint(stat), known_ns, fine, found, True), scanned
+
+
+_TEXT_HERE_EVERY = 2
+"""Of each this many batches, one's searched text is taken here and sent, rather than
+taken by the full-text process, which reads and parses the others' entries again: the two
+sides are then about even (measured at 100,000 entries, with the full-text process taking
+every batch's: 5.8 to 6.4 s of CPU there against 5.2 to 5.5 s here, the build 6.3 to 6.8
+s; every other batch's: 5.2 to 5.5 s against 5.4 to 5.6 s, the build 5.6 to 5.8 s)."""
 
 
 def _racy(stat: os.stat_result, known_ns: int) -> bool:
