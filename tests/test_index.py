@@ -126,10 +126,13 @@ def test_a_failed_full_text_build_falls_back_to_the_file(
     assert index_path(db).stat().st_size == 0  # opened to be read, never built
 
 
-def test_the_full_text_builder_reports_its_failure(tmp_path: Path):
+@pytest.mark.parametrize("batches", [1, 50])
+def test_the_full_text_builder_reports_its_failure(tmp_path: Path, batches: int):
+    """However many batches are put after it died (more than wait for its writing thread)."""
     builder = WordsBuilder(tmp_path / "no-such-folder" / "words.tmp", None)
-    with pytest.raises(OSError, match=r"(full-text index failed: .*unable to open)|Broken pipe"):
-        builder.put({"1": {"id": "a", "title": "Words"}})
+    with pytest.raises(OSError, match=r"full-text index failed: .*unable to open"):
+        for n in range(batches):
+            builder.put({str(n): {"id": f"e{n}", "title": "Words " * 20_000}})
         builder.finish()
     builder.abandon()
 

@@ -145,7 +145,7 @@ class WordsBuilder:
             stderr=subprocess.PIPE,
             pass_fds=fds,
         )
-        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_WAITING_MOST)
         self._failed: OSError | None = None
         self._writer = threading.Thread(target=self._write, daemon=True)
         self._writer.start()
@@ -181,11 +181,11 @@ class WordsBuilder:
         """Write what is put, on a thread of its own: a write the other side is not yet
         ready for waits there, not here (None: no more)."""
         while (message := self._queue.get()) is not None:
-            try:
-                self._stdin.write(message)
-            except OSError as exc:
-                self._failed = exc
-                return
+            if self._failed is None:  # after a failure, only emptied: no put waits forever
+                try:
+                    self._stdin.write(message)
+                except OSError as exc:
+                    self._failed = exc
 
     def finish(self) -> None:
         """Wait for the table to be complete; raises OSError if the builder failed."""
@@ -212,6 +212,11 @@ class WordsBuilder:
                 if pipe is not None:
                     pipe.close()
         self._process.wait()
+
+
+_WAITING_MOST = 4
+"""Messages waiting for the writing thread at most: beyond, the parent waits, and memory
+stays flat however far behind the other side is."""
 
 
 def copy_words(conn: sqlite3.Connection, built: Path) -> None:
