@@ -137,3 +137,18 @@ def test_a_crossref_abstract_loses_its_jats_markup() -> None:
     }
     summary = csl_findings(item).values["doi"]["summary"]
     assert summary == "Forced labor & agriculture.\n\nSecond."
+
+
+def test_an_update_adds_the_links_the_entry_does_not_hold_and_keeps_its_own() -> None:
+    """The page an entry links to now links a PDF: the PDF is added, the page's link (held
+    with another spelling and a label a person wrote) is left as it is."""
+    own = {"url": "HTTP://Example.org/report/", "label": "Our label", "kind": "page"}
+    stored = {"id": "r", "title": "Report", "links": [own]}
+    pdf = {"url": "https://example.org/report.pdf", "label": "PDF", "kind": "pdf"}
+    page = {"url": "http://example.org/report", "label": "Report", "kind": "page"}
+    new, changes = fill_empty(stored, {"links": [page, pdf]})
+    assert new["links"] == [own, pdf]
+    assert changes == [("links", [own], [own, pdf])]
+    assert fill_empty(new, {"links": [page, pdf]}) == (new, [])  # nothing more to add
+    replaced, _ = fill_empty(stored, {"links": [pdf]}, overwrite=["links"])
+    assert replaced["links"] == [pdf]

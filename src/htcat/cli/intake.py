@@ -210,8 +210,9 @@ def enrich(
 
     Each entry's page link is read (else its DOI, else its PDF) through the
     link client, as add --from reads a source. Only empty fields are filled
-    (and a type of other); a value a person wrote is kept unless --overwrite
-    names its field. Every change is printed field by field.
+    (and a type of other), and links the entry does not hold yet are added; a
+    value a person wrote is kept unless --overwrite names its field. Every
+    change is printed field by field.
 
     Example:
 

@@ -123,7 +123,8 @@ def fill_empty(
 
     A value a person wrote is kept unless its field is in ``overwrite``; the
     type ``other`` counts as empty, since it is what an entry gets when nobody
-    said its type.
+    said its type. Links the entry does not hold yet (a PDF the page links to)
+    are added after its own, which stay as they are.
     """
     replace = set(overwrite)
     new = dict(stored)
@@ -133,11 +134,24 @@ def fill_empty(
         if value in (None, "", []) or name == "status":
             continue
         current = stored.get(name)
-        empty = current in (None, "", []) or (name == "type" and current == "other")
-        if (empty or name in replace) and current != value:
+        if name == "links" and current and name not in replace:
+            value = [*current, *_links_not_held(current, value)]  # its own kept, and added to
+            filled = True
+        else:
+            empty = current in (None, "", []) or (name == "type" and current == "other")
+            filled = empty or name in replace
+        if filled and current != value:
             new[name] = value
             changes.append((name, current, value))
     return new, changes
+
+
+def _links_not_held(
+    held: Sequence[Mapping[str, Any]], links: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """The ``links`` whose URL (normalized) none of ``held`` has."""
+    urls = {normalize_url(str(link.get("url", ""))) for link in held}
+    return [link for link in links if normalize_url(str(link.get("url", ""))) not in urls]
 
 
 @dataclass(frozen=True)
