@@ -132,7 +132,7 @@ def test_the_full_text_builder_reports_its_failure(tmp_path: Path, batches: int)
     builder = WordsBuilder(tmp_path / "no-such-folder" / "words.tmp", None)
     with pytest.raises(OSError, match=r"full-text index failed: .*unable to open"):
         for n in range(batches):
-            builder.put({str(n): {"id": f"e{n}", "title": "Words " * 20_000}})
+            builder.put_texts([(n, "Words " * 20_000)])
         builder.finish()
     builder.abandon()
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 from htcat.errors import InputError
 from htcat.filters import check_paging, indexed_doc_ids, matches, select, select_indexed
@@ -38,6 +38,11 @@ from htcat.store.ids import resolve_id
 from htcat.store.image import ENTRIES_TABLE, Image, dump_json, not_overwritten, parse_image
 from htcat.store.layout import Layout, Span, Splice, copy_pieces, splice
 from htcat.store.memory import Catalog
+
+if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
+    import sqlite3
+
+T = TypeVar("T")
 
 SPLICE_MOST = 2000
 """The most entries a change splices into the old file; beyond, writing it whole is as quick."""
@@ -61,12 +66,22 @@ def select_entries(
     ``progress`` is told of the index's entries when it must be built first.
     """
     check_paging(order)
+    found = _asked_of_index(path, progress, lambda c, f: select_indexed(c, filters, order, f))
+    return select(read_catalog(path).entries(), filters, order) if found is None else found
+
+
+def _asked_of_index(
+    path: Path, progress: Progress | None, ask: Callable[[sqlite3.Connection, BinaryIO], T]
+) -> T | None:
+    """What ``ask`` finds in a fresh index of the catalog at ``path``, open as the file it
+    reads entries from; None where reading the file whole is the way (no index, or the
+    file changed since the index proved it)."""
     with opened(path) as file:
         conn = open_index(path, progress)
         if conn is not None:
             with contextlib.closing(conn), contextlib.suppress(NotAsIndexed):
-                return select_indexed(conn, filters, order, file)
-    return select(read_catalog(path).entries(), filters, order)
+                return ask(conn, file)
+    return None
 
 
 @dataclass(frozen=True)
@@ -117,12 +132,8 @@ def get_entry(path: Path, prefix: str, progress: Progress | None = None) -> Entr
     """The entry whose id is or begins with ``prefix`` (``progress``: as `select_entries`)."""
     if not is_unicode_text(prefix):
         resolve_id(prefix, [])  # no id holds such text: raises "no entry with id"
-    with opened(path) as file:
-        conn = open_index(path, progress)
-        if conn is not None:
-            with contextlib.closing(conn), contextlib.suppress(NotAsIndexed):
-                return queries.entry_named(conn, prefix, file)
-    return read_catalog(path).get(prefix)
+    found = _asked_of_index(path, progress, lambda c, f: queries.entry_named(c, prefix, f))
+    return read_catalog(path).get(prefix) if found is None else found
 
 
 def ids_starting(path: Path, prefix: str) -> list[str]:

@@ -12,9 +12,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
-import itertools
 import os
-import queue
 import re
 import sys
 import threading
@@ -24,11 +22,11 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 import orjson
 
-from htcat.model import Entry, fold
+from htcat.model import fold
 from htcat.query import searched_text
-from htcat.store.layout import PARSED_TOGETHER
 
-if TYPE_CHECKING:  # sqlite3 is imported where used: most commands never open the index
+if TYPE_CHECKING:  # imported where used: most commands never build the index
+    import queue
     import sqlite3
 
 WORDS_TABLE = """CREATE VIRTUAL TABLE words USING fts5(
@@ -120,17 +118,15 @@ def scratch_database(path: Path) -> sqlite3.Connection:
 
 
 class WordsBuilder:
-    """The parent's end of the builder process: entries go in, each batch as the members
-    of a JSON object of entries by document id (the rowid of their words).
+    """The parent's end of the builder process: entries' searched text goes in, each with
+    its rowid (an entry's document id), or where in the catalog the entries lie.
 
-    It starts up while this side prepares the first batch, and parses the
-    entries again, takes their searched text and folds it (`fts_form`): this
-    side, which checks each entry as a scan of the file finds it and writes its
-    rows, is the busier one. Entries of a canonical file it reads from the file
-    itself, open as ``catalog`` on both sides, where this side says they lie:
-    the parent writes 16 bytes for a few dozen entries instead of their text
-    (measured at 100,000 entries: 0.9 s of CPU lighter than when it sent each
-    entry's searched text, the other side 0.8 s busier).
+    It starts up while this side prepares the first batch, and folds the text
+    (`fts_form`). Entries of a canonical file it can read from the file itself,
+    open as ``catalog`` on both sides, where this side says they lie (16 bytes
+    for a few dozen entries), and parse them again to take their searched text:
+    a build hands it every other batch so (`htcat.index.build`), which keeps
+    both sides about as busy.
     """
 
     def __init__(self, path: Path, catalog: BinaryIO | None) -> None:
@@ -145,6 +141,8 @@ class WordsBuilder:
             stderr=subprocess.PIPE,
             pass_fds=fds,
         )
+        import queue
+
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_WAITING_MOST)
         self._failed: OSError | None = None
         self._writer = threading.Thread(target=self._write, daemon=True)
@@ -167,12 +165,6 @@ class WordsBuilder:
     def put_texts(self, words: list[tuple[int, str]]) -> None:
         """Hand over entries' searched text, each with the rowid of its words."""
         self._send(b"T", orjson.dumps(words))
-
-    def put(self, entries: dict[str, Entry]) -> None:
-        """Hand over entries by document id, as they are in memory."""
-        for n in range(0, len(entries), PARSED_TOGETHER):
-            part = dict(itertools.islice(entries.items(), n, n + PARSED_TOGETHER))
-            self._send(b"J", orjson.dumps(part)[1:-1])
 
     def _send(self, kind: bytes, payload: bytes) -> None:
         self._queue.put(kind + len(payload).to_bytes(8, "little") + payload)
@@ -257,23 +249,23 @@ def _build(path: Path, batches: IO[bytes], catalog: int | None) -> None:
             payload = batches.read(int.from_bytes(head[1:], "little"))
             if head[:1] == b"T":
                 insert_words(conn, orjson.loads(payload))
-                continue
-            if head[:1] == b"J":
-                runs = [payload]
             else:
                 assert catalog is not None
-                ends = [
-                    int.from_bytes(payload[n : n + 8], "little") for n in range(0, len(payload), 8)
-                ]
-                runs = [
-                    os.pread(catalog, e - s, s) for s, e in zip(ends[::2], ends[1::2], strict=True)
-                ]
-            for run in runs:
-                entries = orjson.loads(b"{" + run + b"}")
-                insert_words(conn, [(int(k), searched_text(e)) for k, e in entries.items()])
+                insert_words(conn, _texts_read(catalog, payload))
         # Kept in the table's settings, which the index copies: later rows merge as usual.
         conn.execute(f"INSERT INTO words(words, rank) VALUES ('automerge', {AUTOMERGE})")
         conn.execute("COMMIT")
+
+
+def _texts_read(catalog: int, spans: bytes) -> list[tuple[int, str]]:
+    """The searched text of the entries the catalog holds between each (start, end) of
+    ``spans`` (`WordsBuilder.put_spans`), with their document ids."""
+    ends = [int.from_bytes(spans[n : n + 8], "little") for n in range(0, len(spans), 8)]
+    texts = []
+    for start, end in zip(ends[::2], ends[1::2], strict=True):
+        entries = orjson.loads(b"{" + os.pread(catalog, end - start, start) + b"}")
+        texts += [(int(key), searched_text(entry)) for key, entry in entries.items()]
+    return texts
 
 
 if __name__ == "__main__":

@@ -131,6 +131,14 @@ def _head(root: Path) -> str:
     return run_git(["rev-parse", "HEAD"], root).stdout.decode().strip()
 
 
+def _git_status(clone: Clone, args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    """Run git in the clone, its output kept and its exit status left to the caller: for
+    commands whose failure answers a question, or does no harm."""
+    return subprocess.run(
+        ["git", *args], cwd=clone.root, capture_output=True, stdin=subprocess.DEVNULL, check=False
+    )
+
+
 def _git(clone: Clone, args: list[str], what: str) -> None:
     try:
         run_git(args, clone.root)
@@ -174,13 +182,7 @@ def _results(clone: Clone) -> Results:
 
 def _committed(clone: Clone, relative: str) -> bytes:
     """A file's bytes in HEAD; empty when HEAD has no such file."""
-    done = subprocess.run(
-        ["git", "show", f"HEAD:{relative}"],
-        cwd=clone.root,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    done = _git_status(clone, ["show", f"HEAD:{relative}"])
     return done.stdout if done.returncode == 0 else b""
 
 
@@ -240,13 +242,7 @@ def _commit(clone: Clone) -> bool:
     paths = [clone.relative, history_path(Path(clone.relative)).as_posix()]
     present = [p for p in paths if (clone.root / p).exists()]
     _git(clone, ["add", "--", *present], "git add")
-    staged = subprocess.run(
-        ["git", "diff", "--cached", "--quiet", "--", *present],
-        cwd=clone.root,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    if staged.returncode == 0:
+    if _git_status(clone, ["diff", "--cached", "--quiet", "--", *present]).returncode == 0:
         return False
     _git(clone, ["commit", "--quiet", "-m", COMMIT_MESSAGE, "--", *present], "git commit")
     return True
@@ -258,24 +254,11 @@ def _pushed(clone: Clone) -> bool:
     Whether the remote moved is asked of git, not read from its messages:
     after a fetch, the remote's head is no longer an ancestor of ours.
     """
-    done = subprocess.run(
-        ["git", "push", "--quiet"],
-        cwd=clone.root,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+    done = _git_status(clone, ["push", "--quiet"])
     if done.returncode == 0:
         return True
     _git(clone, ["fetch", "--quiet"], "git fetch after a refused push")
-    behind = subprocess.run(
-        ["git", "merge-base", "--is-ancestor", "@{upstream}", "HEAD"],
-        cwd=clone.root,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    if behind.returncode == 1:
+    if _git_status(clone, ["merge-base", "--is-ancestor", "@{upstream}", "HEAD"]).returncode == 1:
         return False
     lines = [line for line in done.stderr.decode(errors="replace").splitlines() if line.strip()]
     raise GitFailed(f"git push failed: {lines[0] if lines else 'no message'}")
@@ -285,20 +268,10 @@ def _put_back(clone: Clone) -> None:
     """The clone as found: no rebase or merge under way, HEAD and files at the commit it was on."""
     pending = operation_in_progress(clone.root)
     if pending.startswith("git rebase"):
-        subprocess.run(
-            ["git", "rebase", "--abort"], cwd=clone.root, capture_output=True, check=False
-        )
+        _git_status(clone, ["rebase", "--abort"])
     elif pending:
-        subprocess.run(
-            ["git", "merge", "--abort"], cwd=clone.root, capture_output=True, check=False
-        )
-    subprocess.run(
-        ["git", "reset", "--quiet", "--hard", clone.head],
-        cwd=clone.root,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
+        _git_status(clone, ["merge", "--abort"])
+    _git_status(clone, ["reset", "--quiet", "--hard", clone.head])
     for path, data in clone.local.items():
         if data is None:
             path.unlink(missing_ok=True)

@@ -115,7 +115,7 @@ def _refresh(path: Path, progress: Progress | None = None) -> None:
             while batch := dict(itertools.islice(docs, BATCH)):
                 found = ((int(k), doc) for k, doc in batch.items())
                 insert_batch(conn, found, bodies=spans is None, words_here=False)
-                words.put(batch)
+                words.put_texts([(int(k), searched_text(doc)) for k, doc in batch.items()])
             return knowledge, spans
 
         _rebuild(path, fill, None)

@@ -142,11 +142,6 @@ def put_spans(conn: sqlite3.Connection, scanned: Scan | None) -> None:
 
 def delete_entries(conn: sqlite3.Connection, doc_ids: list[int]) -> int:
     """Remove entries' rows; how many there were (their words stay, found by no entry)."""
-    dropped = 0
-    for table in ("entries", "tags"):
-        for n in range(0, len(doc_ids), BATCH):
-            ids = [(d,) for d in doc_ids[n : n + BATCH]]
-            cursor = conn.executemany(f"DELETE FROM {table} WHERE doc_id = ?", ids)
-            if table == "entries":
-                dropped += cursor.rowcount
-    return dropped
+    ids = [(d,) for d in doc_ids]
+    conn.executemany("DELETE FROM tags WHERE doc_id = ?", ids)
+    return conn.executemany("DELETE FROM entries WHERE doc_id = ?", ids).rowcount
